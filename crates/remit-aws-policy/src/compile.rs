@@ -1,0 +1,165 @@
+//! Policies compiled once into the form the evaluator reads: interned action ids, wildcard
+//! patterns split and lower-cased ahead of time, condition values parsed to numbers, dates and
+//! networks. Compilation cannot fail: a parsed [`Policy`] is already valid.
+
+use std::collections::HashMap;
+
+use crate::{
+    arn::ArnPattern,
+    condition::{Condition, Operator},
+    context::Context,
+    pattern::{Case, Pattern, Syntax},
+    policy::{Effect, Policy},
+    principal::{NamedPrincipal, compile_principals},
+};
+
+/// Interned lower-case action names (`s3:getobject`), shared by every policy of one set, so
+/// that a literal `Action` compares as one integer.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Symbols {
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Symbols {
+    fn intern(&mut self, lower: &str) -> u32 {
+        if let Some(id) = self.ids.get(lower) {
+            return *id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(lower.into(), id);
+        id
+    }
+
+    /// The id of a lower-case action, if any policy names it literally.
+    pub(crate) fn lookup(&self, lower: &str) -> Option<u32> {
+        self.ids.get(lower).copied()
+    }
+}
+
+/// One `Action`/`NotAction` value.
+#[derive(Debug, Clone)]
+enum ActionPattern {
+    /// `*`.
+    All,
+    /// A literal action, interned.
+    Exact(u32),
+    /// `service:pattern` with wildcards in the name.
+    Glob { service: Box<str>, name: Pattern },
+}
+
+/// A compiled statement.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledStatement {
+    pub(crate) sid: Option<Box<str>>,
+    pub(crate) effect: Effect,
+    /// `(negated, principals)` for resource-based policies.
+    pub(crate) principal: Option<(bool, Vec<NamedPrincipal>)>,
+    actions_negated: bool,
+    actions: Vec<ActionPattern>,
+    /// `(negated, patterns)`; `None` means the resource the policy is attached to.
+    resources: Option<(bool, Vec<ArnPattern>)>,
+    conditions: Vec<Condition>,
+}
+
+/// A compiled policy.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledPolicy {
+    pub(crate) statements: Vec<CompiledStatement>,
+}
+
+/// The request's action, prepared for matching.
+pub(crate) struct ActionRef<'a> {
+    /// Lower-case `service:name`.
+    pub(crate) lower: &'a str,
+    pub(crate) service: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) id: Option<u32>,
+}
+
+impl CompiledPolicy {
+    pub(crate) fn new(policy: &Policy, symbols: &mut Symbols) -> CompiledPolicy {
+        let variables = policy.version.substitutes_variables();
+        let statements = policy
+            .statements
+            .iter()
+            .map(|st| CompiledStatement {
+                sid: st.sid.as_deref().map(Into::into),
+                effect: st.effect,
+                principal: st.principal.as_ref().map(|p| (p.negated, compile_principals(&p.values))),
+                actions_negated: st.action.negated,
+                actions: st.action.values.iter().map(|a| compile_action(a, symbols)).collect(),
+                resources: st
+                    .resource
+                    .as_ref()
+                    .map(|r| (r.negated, r.values.iter().map(|v| ArnPattern::new(v, variables)).collect())),
+                conditions: st
+                    .conditions
+                    .iter()
+                    .filter_map(|c| {
+                        Operator::parse(&c.operator).ok().map(|op| Condition::new(op, &c.key, &c.values, variables))
+                    })
+                    .collect(),
+            })
+            .collect();
+        CompiledPolicy { statements }
+    }
+}
+
+fn compile_action(action: &str, symbols: &mut Symbols) -> ActionPattern {
+    let lower = action.to_ascii_lowercase();
+    if lower == "*" {
+        return ActionPattern::All;
+    }
+    let (service, name) = lower.split_once(':').unwrap_or(("", &lower));
+    if !name.contains(['*', '?']) {
+        return ActionPattern::Exact(symbols.intern(&lower));
+    }
+    let name = Pattern::new(name, Syntax { wildcards: true, variables: false }, Case::Insensitive);
+    ActionPattern::Glob { service: service.into(), name }
+}
+
+impl CompiledStatement {
+    /// `Action`/`NotAction`: case-insensitive, `*` and `?` wildcards.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html>
+    fn action_matches(&self, action: &ActionRef<'_>, context: &Context) -> bool {
+        let any = self.actions.iter().any(|p| match p {
+            ActionPattern::All => true,
+            ActionPattern::Exact(id) => action.id == Some(*id),
+            ActionPattern::Glob { service, name } => {
+                **service == *action.service && name.matches(action.name, Case::Insensitive, context)
+            }
+        });
+        any != self.actions_negated
+    }
+
+    /// `Resource`/`NotResource`. A statement without either applies to the resource its policy
+    /// is attached to.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html>
+    fn resource_matches(&self, resource: &str, context: &Context) -> bool {
+        match &self.resources {
+            None => true,
+            Some((negated, patterns)) => patterns.iter().any(|p| p.matches(resource, context)) != *negated,
+        }
+    }
+
+    /// All condition entries must hold (AND across operators and keys).
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html>
+    fn conditions_hold(&self, context: &Context) -> bool {
+        self.conditions.iter().all(|c| c.matches(context))
+    }
+
+    /// Whether the statement applies to the action, resource and context (the principal is
+    /// checked separately, for resource-based policies).
+    pub(crate) fn applies(&self, action: &ActionRef<'_>, resource: &str, context: &Context) -> bool {
+        self.action_matches(action, context)
+            && self.resource_matches(resource, context)
+            && self.conditions_hold(context)
+    }
+}
+
+impl std::fmt::Debug for ActionRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.lower)
+    }
+}

@@ -1,0 +1,651 @@
+//! AWS's access decision: every policy type that applies to one request, combined exactly as
+//! AWS documents it.
+//!
+//! The order, from <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html>
+//! and <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow>:
+//! 1. an explicit `Deny` in any applicable policy decides;
+//! 2. RCPs, then SCPs, must allow at every level of the organization path;
+//! 3. a resource-based policy can grant on its own, depending on how it names the caller;
+//! 4. otherwise identity-based policies must allow, then the permissions boundary, then the
+//!    session policy.
+//!
+//! Across accounts both sides must allow
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>).
+//! [`PolicySet::decide`] allocates nothing; [`PolicySet::explain`] records the statements that
+//! matched and the layer that decided.
+
+use crate::{
+    compile::{ActionRef, CompiledPolicy, CompiledStatement, Symbols},
+    context::Context,
+    policy::{Effect, Policy},
+    principal::{Caller, PrincipalMatch, best_match, not_principal_excepts},
+};
+
+/// The outcome of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Some policy allows and nothing denies.
+    Allowed,
+    /// Nothing denies, but no required layer allows.
+    ImplicitlyDenied,
+    /// A `Deny` statement applies.
+    ExplicitlyDenied,
+}
+
+impl Decision {
+    /// The spelling used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "Allowed",
+            Decision::ImplicitlyDenied => "ImplicitlyDenied",
+            Decision::ExplicitlyDenied => "ExplicitlyDenied",
+        }
+    }
+}
+
+/// The policy types that take part in a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Identity-based policies of the caller.
+    Identity,
+    /// The caller's permissions boundary.
+    PermissionsBoundary,
+    /// The session policy.
+    Session,
+    /// Service control policies of the caller's account.
+    Scp,
+    /// Resource control policies of the resource's account.
+    Rcp,
+    /// The resource-based policy (including trust and key policies).
+    Resource,
+}
+
+impl Layer {
+    /// The spelling used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Identity => "identity",
+            Layer::PermissionsBoundary => "permissionsBoundary",
+            Layer::Session => "session",
+            Layer::Scp => "scp",
+            Layer::Rcp => "rcp",
+            Layer::Resource => "resource",
+        }
+    }
+}
+
+/// The policies that apply to one principal and one resource.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    /// Identity-based policies (for a user, its groups' policies too).
+    pub identity: Vec<Policy>,
+    /// The permissions boundary.
+    pub permissions_boundary: Option<Policy>,
+    /// The session policy.
+    pub session: Option<Policy>,
+    /// SCPs, one list per level: root, each OU, the account.
+    pub scps: Vec<Vec<Policy>>,
+    /// The resource-based policy.
+    pub resource: Option<Policy>,
+    /// RCPs, one list per level. `RCPFullAWSAccess` is implied at every level.
+    pub rcps: Vec<Vec<Policy>>,
+}
+
+/// [`Policies`] compiled for evaluation.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    symbols: Symbols,
+    identity: Vec<CompiledPolicy>,
+    boundary: Option<CompiledPolicy>,
+    session: Option<CompiledPolicy>,
+    scps: Vec<Vec<CompiledPolicy>>,
+    resource: Option<CompiledPolicy>,
+    rcps: Vec<Vec<CompiledPolicy>>,
+}
+
+/// One request: who, which action, on what, in which context.
+#[derive(Debug, Clone)]
+pub struct Request {
+    caller: Caller,
+    // INVARIANT: lower-case; `service_len` is the length of the part before the first `:`.
+    action: Box<str>,
+    service_len: usize,
+    resource: Box<str>,
+    resource_account: Option<Box<str>>,
+    context: Context,
+}
+
+impl Request {
+    /// Builds a request. `resource` is an ARN or `*`; `resource_account` is the account that
+    /// owns the resource when the ARN does not say (an S3 ARN does not; absent, the resource
+    /// is taken to be in the caller's account).
+    pub fn new(
+        caller: Caller,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        context: Context,
+    ) -> Request {
+        let action = action.to_ascii_lowercase();
+        let service_len = action.find(':').unwrap_or(action.len());
+        let resource_account = resource_account
+            .map(Into::into)
+            .or_else(|| arn_account(resource).map(Into::into))
+            .or_else(|| caller.account().map(Into::into));
+        Request { caller, action: action.into(), service_len, resource: resource.into(), resource_account, context }
+    }
+
+    /// The caller.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The request context.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    fn service(&self) -> &str {
+        &self.action[..self.service_len]
+    }
+
+    fn name(&self) -> &str {
+        self.action.get(self.service_len + 1..).unwrap_or("")
+    }
+
+    fn same_account(&self) -> bool {
+        match (self.caller.account(), &self.resource_account) {
+            (Some(a), Some(b)) => a == &**b,
+            _ => false,
+        }
+    }
+}
+
+/// The account segment of an ARN, when it is a 12-digit account id.
+fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.splitn(6, ':').nth(4)?;
+    crate::principal::is_account_id(account).then_some(account)
+}
+
+/// A statement that matched, for explanations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedStatement {
+    /// The policy type.
+    pub layer: Layer,
+    /// The organization level for SCPs and RCPs (0 = root).
+    pub level: Option<usize>,
+    /// The policy's index in its list.
+    pub policy: usize,
+    /// The statement's index in its policy.
+    pub statement: usize,
+    /// The statement's `Sid`.
+    pub sid: Option<String>,
+    /// The statement's effect.
+    pub effect: Effect,
+}
+
+/// Why a request was decided as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The decision.
+    pub decision: Decision,
+    /// Every statement that matched the request, in evaluation order.
+    pub matched: Vec<MatchedStatement>,
+    /// The layer that denied (for denials), and its level for SCPs and RCPs.
+    pub denied_by: Option<(Layer, Option<usize>)>,
+    /// The rule that decided, in words.
+    pub reason: &'static str,
+}
+
+trait Recorder {
+    const ON: bool;
+    fn matched(&mut self, layer: Layer, level: Option<usize>, policy: usize, statement: usize, st: &CompiledStatement);
+}
+
+struct NoRecord;
+
+impl Recorder for NoRecord {
+    const ON: bool = false;
+    fn matched(&mut self, _: Layer, _: Option<usize>, _: usize, _: usize, _: &CompiledStatement) {}
+}
+
+impl Recorder for Vec<MatchedStatement> {
+    const ON: bool = true;
+    fn matched(&mut self, layer: Layer, level: Option<usize>, policy: usize, statement: usize, st: &CompiledStatement) {
+        self.push(MatchedStatement {
+            layer,
+            level,
+            policy,
+            statement,
+            sid: st.sid.as_deref().map(str::to_owned),
+            effect: st.effect,
+        });
+    }
+}
+
+/// Allow and deny found in one layer.
+#[derive(Debug, Clone, Copy, Default)]
+struct Found {
+    allow: bool,
+    deny: bool,
+}
+
+/// What the resource-based policy says about this caller.
+#[derive(Debug, Clone, Copy)]
+struct ResourceFound {
+    deny: bool,
+    allow: PrincipalMatch,
+}
+
+struct Outcome {
+    decision: Decision,
+    denied_by: Option<(Layer, Option<usize>)>,
+    reason: &'static str,
+}
+
+impl Outcome {
+    fn allowed(reason: &'static str) -> Outcome {
+        Outcome { decision: Decision::Allowed, denied_by: None, reason }
+    }
+    fn implicit(layer: Layer, level: Option<usize>, reason: &'static str) -> Outcome {
+        Outcome { decision: Decision::ImplicitlyDenied, denied_by: Some((layer, level)), reason }
+    }
+}
+
+impl PolicySet {
+    /// Compiles the policies.
+    pub fn new(policies: &Policies) -> PolicySet {
+        let mut symbols = Symbols::default();
+        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
+        let identity = policies.identity.iter().map(&mut compile).collect();
+        let boundary = policies.permissions_boundary.as_ref().map(&mut compile);
+        let session = policies.session.as_ref().map(&mut compile);
+        let scps = policies.scps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
+        let resource = policies.resource.as_ref().map(&mut compile);
+        let rcps = policies.rcps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
+        PolicySet { symbols, identity, boundary, session, scps, resource, rcps }
+    }
+
+    /// Decides a request.
+    pub fn decide(&self, request: &Request) -> Decision {
+        self.evaluate(request, &mut NoRecord).decision
+    }
+
+    /// Decides a request and says why.
+    pub fn explain(&self, request: &Request) -> Explanation {
+        let mut matched = Vec::new();
+        let outcome = self.evaluate(request, &mut matched);
+        Explanation { decision: outcome.decision, matched, denied_by: outcome.denied_by, reason: outcome.reason }
+    }
+
+    fn evaluate<R: Recorder>(&self, request: &Request, rec: &mut R) -> Outcome {
+        let action = ActionRef {
+            lower: &request.action,
+            service: request.service(),
+            name: request.name(),
+            id: self.symbols.lookup(&request.action),
+        };
+        let caller = &request.caller;
+        let context = &request.context;
+        let resource = &*request.resource;
+
+        // `sts:GetCallerIdentity` needs no permission and cannot be denied: "No permissions are
+        // required to perform this operation. If an administrator attaches a policy to your
+        // identity that explicitly denies access to the sts:GetCallerIdentity action, you can
+        // still perform this operation."
+        // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+        if action.lower == "sts:getcalleridentity" && !matches!(caller, Caller::Anonymous) {
+            return Outcome::allowed("sts:GetCallerIdentity requires no permission");
+        }
+
+        let identity_applies = caller.is_iam_identity();
+        let identity = if identity_applies {
+            scan(&self.identity, Layer::Identity, None, &action, resource, context, rec)
+        } else {
+            Found::default()
+        };
+        let boundary =
+            self.boundary.as_ref().filter(|_| identity_applies).map(|b| {
+                scan(std::slice::from_ref(b), Layer::PermissionsBoundary, None, &action, resource, context, rec)
+            });
+        let session = self
+            .session
+            .as_ref()
+            .filter(|_| caller.is_session())
+            .map(|s| scan(std::slice::from_ref(s), Layer::Session, None, &action, resource, context, rec));
+
+        // SCPs restrict IAM principals (and the root user) of member accounts; they do not apply
+        // to AWS service principals or to callers from outside any account.
+        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+        let scp_applies = caller.is_restricted_by_scps();
+        let mut scp_deny: Option<usize> = None;
+        let mut scp_missing_allow: Option<usize> = None;
+        if scp_applies {
+            for (level, policies) in self.scps.iter().enumerate() {
+                let found = scan(policies, Layer::Scp, Some(level), &action, resource, context, rec);
+                if found.deny && scp_deny.is_none() {
+                    scp_deny = Some(level);
+                }
+                if !found.allow && scp_missing_allow.is_none() {
+                    scp_missing_allow = Some(level);
+                }
+                if scp_deny.is_some() && !R::ON {
+                    break;
+                }
+            }
+        }
+
+        // RCPs: `RCPFullAWSAccess` is attached at every level and cannot be detached, so every
+        // level allows and only `Deny` statements can restrict.
+        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
+        let mut rcp_deny = None;
+        for (level, policies) in self.rcps.iter().enumerate() {
+            let found = scan(policies, Layer::Rcp, Some(level), &action, resource, context, rec);
+            if found.deny && rcp_deny.is_none() {
+                rcp_deny = Some(level);
+                if !R::ON {
+                    break;
+                }
+            }
+        }
+
+        let has_boundary = self.boundary.is_some();
+        let resource_found = self
+            .resource
+            .as_ref()
+            .map(|p| scan_resource_policy(p, caller, has_boundary, &action, resource, context, rec));
+
+        // 1. An explicit deny in any policy wins.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+        if let Some(level) = rcp_deny {
+            return Outcome {
+                decision: Decision::ExplicitlyDenied,
+                denied_by: Some((Layer::Rcp, Some(level))),
+                reason: "a resource control policy denies",
+            };
+        }
+        if let Some(level) = scp_deny {
+            return Outcome {
+                decision: Decision::ExplicitlyDenied,
+                denied_by: Some((Layer::Scp, Some(level))),
+                reason: "a service control policy denies",
+            };
+        }
+        if resource_found.is_some_and(|r| r.deny) {
+            return explicit(Layer::Resource, "the resource-based policy denies");
+        }
+        if identity.deny {
+            return explicit(Layer::Identity, "an identity-based policy denies");
+        }
+        if boundary.is_some_and(|b| b.deny) {
+            return explicit(Layer::PermissionsBoundary, "the permissions boundary denies");
+        }
+        if session.is_some_and(|s| s.deny) {
+            return explicit(Layer::Session, "the session policy denies");
+        }
+
+        // 2. SCPs: every level from the root to the account must allow.
+        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+        if let Some(level) = scp_missing_allow {
+            return Outcome::implicit(Layer::Scp, Some(level), "no service control policy at this level allows");
+        }
+
+        // Requests AWS refuses whatever the policies say.
+        if let Some(reason) = refused_by_service(&action, resource, caller) {
+            return Outcome::implicit(Layer::Resource, None, reason);
+        }
+
+        let rbp_allow = resource_found.map_or(PrincipalMatch::None, |r| r.allow);
+        let explicit_allow_resource = requires_resource_policy_allow(&action, resource);
+
+        match caller {
+            // Anonymous requests, service principals and identity providers have no
+            // identity-based policies: only a resource-based policy can allow them.
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+            Caller::Anonymous | Caller::Service { .. } | Caller::Federated { .. } => {
+                if rbp_allow == PrincipalMatch::Direct {
+                    Outcome::allowed("the resource-based policy allows this principal")
+                } else {
+                    Outcome::implicit(Layer::Resource, None, "no resource-based policy allows this principal")
+                }
+            }
+            // "By default, all requests are implicitly denied with the exception of the AWS
+            // account root user, which has full access."
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+            Caller::Root { .. } => {
+                // The root user cannot assume a role.
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+                if is_assume_role(action.lower) {
+                    return Outcome::implicit(Layer::Identity, None, "the root user cannot assume roles");
+                }
+                if request.same_account() && !explicit_allow_resource {
+                    return Outcome::allowed("the root user has full access to its account");
+                }
+                if rbp_allow != PrincipalMatch::None {
+                    Outcome::allowed("the resource-based policy allows the root user's account")
+                } else {
+                    Outcome::implicit(Layer::Resource, None, "no resource-based policy allows the root user's account")
+                }
+            }
+            _ => {
+                let boundary_ok = boundary.is_none_or(|b| b.allow);
+                let session_ok = session.is_none_or(|s| s.allow);
+                // "If there is no session policy, the code checks whether the principal is a role
+                // session. If the principal is a role session, then the request is Allowed.
+                // Otherwise, the request is implicitly denied": a federated user session without
+                // a session policy has no identity-based permissions.
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+                let federated_without_session = matches!(caller, Caller::FederatedUser { .. }) && session.is_none();
+                let identity_side = identity.allow && boundary_ok && session_ok && !federated_without_session;
+
+                if request.same_account() {
+                    // A resource-based policy that names the user, the role session or the
+                    // federated user grants directly: implicit denies in identity policies,
+                    // boundaries and session policies do not matter. Naming the role is limited
+                    // by the boundary and the session policy.
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+                    match rbp_allow {
+                        PrincipalMatch::Direct => {
+                            return Outcome::allowed("the resource-based policy names this principal");
+                        }
+                        PrincipalMatch::Role if boundary_ok && session_ok => {
+                            return Outcome::allowed("the resource-based policy names the role of this session");
+                        }
+                        _ => {}
+                    }
+                    // Role trust policies and KMS key policies must allow explicitly; naming the
+                    // account delegates to identity-based policies.
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
+                    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+                    if explicit_allow_resource && rbp_allow == PrincipalMatch::None {
+                        return Outcome::implicit(
+                            Layer::Resource,
+                            None,
+                            "this resource's policy must allow the principal or its account explicitly",
+                        );
+                    }
+                    identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
+                } else {
+                    // Cross-account: "the request is allowed only if both account policy
+                    // evaluations allow the request".
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+                    if rbp_allow == PrincipalMatch::None {
+                        return Outcome::implicit(
+                            Layer::Resource,
+                            None,
+                            "across accounts, the resource-based policy must allow the principal or its account",
+                        );
+                    }
+                    if identity_side {
+                        Outcome::allowed("both the identity side and the resource-based policy allow")
+                    } else {
+                        identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn explicit(layer: Layer, reason: &'static str) -> Outcome {
+    Outcome { decision: Decision::ExplicitlyDenied, denied_by: Some((layer, None)), reason }
+}
+
+/// Identity policies, then the boundary, then the session policy must allow.
+fn identity_outcome(identity: bool, boundary_ok: bool, session_ok: bool, federated_without_session: bool) -> Outcome {
+    if !identity {
+        Outcome::implicit(Layer::Identity, None, "no identity-based policy allows")
+    } else if !boundary_ok {
+        Outcome::implicit(Layer::PermissionsBoundary, None, "the permissions boundary does not allow")
+    } else if !session_ok {
+        Outcome::implicit(Layer::Session, None, "the session policy does not allow")
+    } else if federated_without_session {
+        Outcome::implicit(Layer::Session, None, "a federated user session has no permissions without a session policy")
+    } else {
+        Outcome::allowed("an identity-based policy allows")
+    }
+}
+
+fn is_assume_role(action: &str) -> bool {
+    matches!(action, "sts:assumerole" | "sts:assumerolewithsaml" | "sts:assumerolewithwebidentity")
+}
+
+/// Role trust policies (for `sts:AssumeRole*` and the session-tagging actions on a role) and
+/// KMS key policies are the resource-based policies that must allow explicitly, even in the
+/// same account.
+fn requires_resource_policy_allow(action: &ActionRef<'_>, resource: &str) -> bool {
+    let mut parts = resource.splitn(6, ':');
+    let service = parts.nth(2).unwrap_or("");
+    let resource_part = parts.nth(2).unwrap_or("");
+    match action.service {
+        "sts" => {
+            service == "iam"
+                && resource_part.starts_with("role/")
+                && matches!(
+                    action.lower,
+                    "sts:assumerole"
+                        | "sts:assumerolewithsaml"
+                        | "sts:assumerolewithwebidentity"
+                        | "sts:tagsession"
+                        | "sts:setsourceidentity"
+                        | "sts:setcontext"
+                )
+        }
+        "kms" => service == "kms" && resource_part.starts_with("key/"),
+        _ => false,
+    }
+}
+
+/// Service rules that refuse a request whatever the policies allow.
+fn refused_by_service(action: &ActionRef<'_>, resource: &str, caller: &Caller) -> Option<&'static str> {
+    let _ = caller;
+    // "You cannot change the permissions defined in AWS managed policies."
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+    if matches!(
+        action.lower,
+        "iam:createpolicyversion"
+            | "iam:deletepolicy"
+            | "iam:deletepolicyversion"
+            | "iam:setdefaultpolicyversion"
+            | "iam:tagpolicy"
+            | "iam:untagpolicy"
+    ) && resource.starts_with("arn:")
+        && resource.splitn(6, ':').nth(4) == Some("aws")
+    {
+        return Some("AWS managed policies cannot be modified");
+    }
+    // "The alias/aws/ prefix is reserved for AWS managed keys": such aliases cannot be
+    // created, updated or deleted.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html
+    if matches!(action.lower, "kms:createalias" | "kms:deletealias" | "kms:updatealias")
+        && resource.splitn(6, ':').nth(5).is_some_and(|r| r.starts_with("alias/aws/"))
+    {
+        return Some("aliases under alias/aws/ are reserved for AWS managed keys");
+    }
+    None
+}
+
+/// Scans identity-type policies (identity, boundary, session, SCP, RCP) for matching Allow and
+/// Deny statements.
+fn scan<R: Recorder>(
+    policies: &[CompiledPolicy],
+    layer: Layer,
+    level: Option<usize>,
+    action: &ActionRef<'_>,
+    resource: &str,
+    context: &Context,
+    rec: &mut R,
+) -> Found {
+    let mut found = Found::default();
+    for (policy_idx, policy) in policies.iter().enumerate() {
+        for (statement_idx, st) in policy.statements.iter().enumerate() {
+            // Only a Deny can still change the outcome once an Allow is found.
+            if !R::ON && found.allow && st.effect == Effect::Allow {
+                continue;
+            }
+            if st.applies(action, resource, context) {
+                rec.matched(layer, level, policy_idx, statement_idx, st);
+                match st.effect {
+                    Effect::Allow => found.allow = true,
+                    Effect::Deny => {
+                        found.deny = true;
+                        if !R::ON {
+                            return found;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Scans the resource-based policy, matching principals too.
+fn scan_resource_policy<R: Recorder>(
+    policy: &CompiledPolicy,
+    caller: &Caller,
+    caller_has_boundary: bool,
+    action: &ActionRef<'_>,
+    resource: &str,
+    context: &Context,
+    rec: &mut R,
+) -> ResourceFound {
+    let mut found = ResourceFound { deny: false, allow: PrincipalMatch::None };
+    for (statement_idx, st) in policy.statements.iter().enumerate() {
+        let principal = match &st.principal {
+            None => PrincipalMatch::None,
+            Some((false, principals)) => best_match(principals, caller),
+            Some((true, principals)) => {
+                // "The NotPrincipal element with a Deny effect will always deny any IAM
+                // principal that has a permissions boundary policy attached, regardless of the
+                // values specified in the NotPrincipal element."
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+                if (caller_has_boundary && caller.is_iam_identity()) || !not_principal_excepts(principals, caller) {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::None
+                }
+            }
+        };
+        if principal == PrincipalMatch::None {
+            continue;
+        }
+        if st.effect == Effect::Allow && principal <= found.allow && !R::ON {
+            continue;
+        }
+        if st.applies(action, resource, context) {
+            rec.matched(Layer::Resource, None, 0, statement_idx, st);
+            match st.effect {
+                // A Deny naming the caller's account denies the caller too.
+                Effect::Deny => {
+                    found.deny = true;
+                    if !R::ON {
+                        return found;
+                    }
+                }
+                Effect::Allow => found.allow = found.allow.max(principal),
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,365 @@
+//! Wildcard patterns with policy variables, matched without allocating.
+//!
+//! IAM uses one wildcard syntax everywhere: `*` matches any run of characters (including `/`
+//! and, in the last segment of an ARN, `:`), `?` matches one character. Under policy version
+//! `2012-10-17` a pattern may also hold `${key}` variables (with an optional
+//! `${key, 'default'}`) and the escapes `${*}`, `${?}`, `${$}` for literal `*`, `?`, `$`.
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>
+//!
+//! A pattern is compiled once into pieces; matching walks the pieces with the classic
+//! two-pointer wildcard algorithm, reading a variable's value straight from the request
+//! context, so the hot path never builds a substituted string.
+
+use crate::context::{Context, ContextValue};
+
+/// Whether letters compare with or without case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    /// ARNs and condition values: case-sensitive.
+    Sensitive,
+    /// Actions and `...IgnoreCase` operators.
+    Insensitive,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Literal(Box<str>),
+    /// `*` (only when wildcards are enabled).
+    Star,
+    /// `?` (only when wildcards are enabled).
+    Question,
+    /// `${key}` or `${key, 'default'}`; the key is lower-cased for lookup.
+    Variable {
+        key: Box<str>,
+        default: Option<Box<str>>,
+    },
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pattern {
+    pieces: Vec<Piece>,
+    shape: Shape,
+}
+
+/// Fast paths for the common shapes (no variables).
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    /// Only `*`s: matches everything.
+    Any,
+    /// No wildcards, no variables.
+    Exact(Box<str>),
+    /// `prefix*` with no other wildcard.
+    Prefix(Box<str>),
+    /// Anything else.
+    General,
+}
+
+/// How to read a pattern's text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Syntax {
+    /// `*` and `?` are wildcards (else literal).
+    pub(crate) wildcards: bool,
+    /// `${...}` is a variable (policy version 2012-10-17).
+    pub(crate) variables: bool,
+}
+
+const MAX_VARIABLES_ON_STACK: usize = 8;
+
+impl Pattern {
+    /// Compiles `text`. With `Case::Insensitive`, literals are stored lower-cased and the
+    /// subject must be lower-cased by the caller for the fast paths.
+    pub(crate) fn new(text: &str, syntax: Syntax, case: Case) -> Pattern {
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut literal = String::new();
+        let flush = |literal: &mut String, pieces: &mut Vec<Piece>| {
+            if !literal.is_empty() {
+                let text = std::mem::take(literal);
+                let text = if case == Case::Insensitive { text.to_lowercase() } else { text };
+                pieces.push(Piece::Literal(text.into()));
+            }
+        };
+        let bytes = text.as_bytes();
+        let mut idx = 0;
+        while idx < text.len() {
+            let rest = &text[idx..];
+            if syntax.variables && rest.starts_with("${") {
+                if let Some(end) = rest.find('}') {
+                    let inner = &rest[2..end];
+                    match inner {
+                        "*" => literal.push('*'),
+                        "?" => literal.push('?'),
+                        "$" => literal.push('$'),
+                        _ => {
+                            flush(&mut literal, &mut pieces);
+                            pieces.push(parse_variable(inner));
+                        }
+                    }
+                    idx += end + 1;
+                    continue;
+                }
+            }
+            match bytes.get(idx) {
+                Some(b'*') if syntax.wildcards => {
+                    flush(&mut literal, &mut pieces);
+                    if pieces.last() != Some(&Piece::Star) {
+                        pieces.push(Piece::Star);
+                    }
+                    idx += 1;
+                }
+                Some(b'?') if syntax.wildcards => {
+                    flush(&mut literal, &mut pieces);
+                    pieces.push(Piece::Question);
+                    idx += 1;
+                }
+                _ => {
+                    let ch = rest.chars().next().unwrap_or_default();
+                    literal.push(ch);
+                    idx += ch.len_utf8().max(1);
+                }
+            }
+        }
+        flush(&mut literal, &mut pieces);
+        let shape = shape_of(&pieces);
+        Pattern { pieces, shape }
+    }
+
+    /// True when the last piece is a `*` wildcard.
+    pub(crate) fn ends_with_wildcard_star(&self) -> bool {
+        matches!(self.pieces.last(), Some(Piece::Star))
+    }
+
+    /// Matches `subject`. A variable with no value in `context` (and no default) makes the
+    /// pattern match nothing, as AWS documents for unresolvable variables.
+    pub(crate) fn matches(&self, subject: &str, case: Case, context: &Context) -> bool {
+        match &self.shape {
+            Shape::Any => return true,
+            Shape::Exact(text) => return eq(text.as_bytes(), subject.as_bytes(), case),
+            Shape::Prefix(prefix) => {
+                return subject.len() >= prefix.len()
+                    && eq(prefix.as_bytes(), &subject.as_bytes()[..prefix.len()], case);
+            }
+            Shape::General => {}
+        }
+        let mut stack: [&str; MAX_VARIABLES_ON_STACK] = [""; MAX_VARIABLES_ON_STACK];
+        let mut heap: Vec<&str> = Vec::new();
+        let mut n_vars = 0;
+        for piece in &self.pieces {
+            if let Piece::Variable { key, default } = piece {
+                let value = match context.get(key) {
+                    Some(ContextValue::Single(v)) => &**v,
+                    _ => match default {
+                        Some(d) => &**d,
+                        None => return false,
+                    },
+                };
+                if n_vars < MAX_VARIABLES_ON_STACK {
+                    stack[n_vars] = value;
+                } else {
+                    heap.push(value);
+                }
+                n_vars += 1;
+            }
+        }
+        let values = Values { stack: &stack, heap: &heap };
+        glob(&self.pieces, &values, subject.as_bytes(), case)
+    }
+}
+
+fn parse_variable(inner: &str) -> Piece {
+    // `${aws:PrincipalTag/team, 'company-wide'}`: a default follows a comma, in single quotes.
+    if let Some((name, rest)) = inner.split_once(',') {
+        let rest = rest.trim();
+        if rest.len() >= 2 && rest.starts_with('\'') && rest.ends_with('\'') {
+            return Piece::Variable {
+                key: name.trim().to_ascii_lowercase().into(),
+                default: Some(rest[1..rest.len() - 1].into()),
+            };
+        }
+    }
+    Piece::Variable { key: inner.trim().to_ascii_lowercase().into(), default: None }
+}
+
+fn shape_of(pieces: &[Piece]) -> Shape {
+    if pieces.iter().all(|p| *p == Piece::Star) && !pieces.is_empty() {
+        return Shape::Any;
+    }
+    match pieces {
+        [] => Shape::Exact("".into()),
+        [Piece::Literal(text)] => Shape::Exact(text.clone()),
+        [Piece::Literal(text), Piece::Star] => Shape::Prefix(text.clone()),
+        _ => Shape::General,
+    }
+}
+
+struct Values<'a, 'b> {
+    stack: &'b [&'a str; MAX_VARIABLES_ON_STACK],
+    heap: &'b [&'a str],
+}
+
+impl<'a> Values<'a, '_> {
+    fn get(&self, idx: usize) -> &'a str {
+        if idx < MAX_VARIABLES_ON_STACK {
+            self.stack[idx]
+        } else {
+            self.heap.get(idx - MAX_VARIABLES_ON_STACK).copied().unwrap_or("")
+        }
+    }
+}
+
+/// A position in the pattern: piece index, byte offset inside a literal or variable value,
+/// and the index of the variable the piece is (for looking its value up).
+#[derive(Clone, Copy)]
+struct Cursor {
+    piece: usize,
+    offset: usize,
+    var: usize,
+}
+
+enum Unit {
+    Byte(u8),
+    Star,
+    Question,
+    End,
+}
+
+fn unit_at(pieces: &[Piece], values: &Values<'_, '_>, cursor: &mut Cursor) -> Unit {
+    loop {
+        let Some(piece) = pieces.get(cursor.piece) else {
+            return Unit::End;
+        };
+        match piece {
+            Piece::Star => return Unit::Star,
+            Piece::Question => return Unit::Question,
+            Piece::Literal(text) => match text.as_bytes().get(cursor.offset) {
+                Some(b) => return Unit::Byte(*b),
+                None => {
+                    cursor.piece += 1;
+                    cursor.offset = 0;
+                }
+            },
+            Piece::Variable { .. } => match values.get(cursor.var).as_bytes().get(cursor.offset) {
+                Some(b) => return Unit::Byte(*b),
+                None => {
+                    cursor.piece += 1;
+                    cursor.offset = 0;
+                    cursor.var += 1;
+                }
+            },
+        }
+    }
+}
+
+fn advance(pieces: &[Piece], cursor: &mut Cursor) {
+    match pieces.get(cursor.piece) {
+        Some(Piece::Star | Piece::Question) => {
+            cursor.piece += 1;
+            cursor.offset = 0;
+        }
+        _ => cursor.offset += 1,
+    }
+}
+
+fn glob(pieces: &[Piece], values: &Values<'_, '_>, subject: &[u8], case: Case) -> bool {
+    let mut cursor = Cursor { piece: 0, offset: 0, var: 0 };
+    let mut pos = 0;
+    let mut backtrack: Option<(Cursor, usize)> = None;
+    loop {
+        let unit = unit_at(pieces, values, &mut cursor);
+        if pos < subject.len() {
+            match unit {
+                Unit::Star => {
+                    advance(pieces, &mut cursor);
+                    backtrack = Some((cursor, pos));
+                    continue;
+                }
+                Unit::Question => {
+                    advance(pieces, &mut cursor);
+                    pos += char_len(subject, pos);
+                    continue;
+                }
+                Unit::Byte(b) if byte_eq(b, subject[pos], case) => {
+                    advance(pieces, &mut cursor);
+                    pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            match &mut backtrack {
+                Some((star_cursor, star_pos)) => {
+                    *star_pos += char_len(subject, *star_pos);
+                    cursor = *star_cursor;
+                    pos = *star_pos;
+                }
+                None => return false,
+            }
+        } else {
+            return match unit {
+                Unit::End => true,
+                Unit::Star => {
+                    advance(pieces, &mut cursor);
+                    continue;
+                }
+                _ => false,
+            };
+        }
+    }
+}
+
+fn char_len(subject: &[u8], pos: usize) -> usize {
+    match subject.get(pos) {
+        Some(b) if *b < 0x80 => 1,
+        Some(b) if *b >= 0xF0 => 4,
+        Some(b) if *b >= 0xE0 => 3,
+        Some(b) if *b >= 0xC0 => 2,
+        _ => 1,
+    }
+}
+
+fn byte_eq(a: u8, b: u8, case: Case) -> bool {
+    match case {
+        Case::Sensitive => a == b,
+        Case::Insensitive => a.eq_ignore_ascii_case(&b),
+    }
+}
+
+fn eq(a: &[u8], b: &[u8], case: Case) -> bool {
+    match case {
+        Case::Sensitive => a == b,
+        Case::Insensitive => a.eq_ignore_ascii_case(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str, subject: &str, expected: bool) {
+        let syntax = Syntax { wildcards: true, variables: true };
+        let context = Context::from_pairs(&[("aws:username", "bob")]);
+        let p = Pattern::new(pattern, syntax, Case::Sensitive);
+        assert_eq!(p.matches(subject, Case::Sensitive, &context), expected, "{pattern} vs {subject}");
+    }
+
+    #[test]
+    fn wildcards() {
+        check("*", "", true);
+        check("a*", "abc", true);
+        check("a*c", "abc", true);
+        check("a*c", "abd", false);
+        check("a?c", "abc", true);
+        check("a?c", "ac", false);
+        check("*/test/*", "1/2/test/3/x.jpg", true);
+        check("bucket/*/test/*", "bucket//test/object.jpg", true);
+        check("a*b*c", "aXbYbZc", true);
+        check("?", "é", true);
+        check("home/${aws:username}/*", "home/bob/x", true);
+        check("home/${aws:username}/*", "home/alice/x", false);
+        check("home/${aws:userid}/*", "home/bob/x", false);
+        check("home/${aws:userid, 'bob'}/*", "home/bob/x", true);
+        check("${*}", "*", true);
+        check("${*}", "x", false);
+        check("a${?}", "a?", true);
+        check("${$}x", "$x", true);
+    }
+}

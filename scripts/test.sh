@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs Remit's whole test suite: installs what the tests need (the independent AWS evaluator
+# used by the differential test), then every test of the workspace with cargo-nextest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if ! command -v cargo-nextest >/dev/null 2>&1; then
+  echo "== installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
+# The differential test compares Remit with @cloud-copilot/iam-simulate, run as a separate
+# process (it is AGPL: never linked, never copied into this repository).
+oracle_dir=${REMIT_ORACLE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/remit/oracle}
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  bash scripts/install-oracle.sh "$oracle_dir"
+  export REMIT_ORACLE_DIR=$oracle_dir
+else
+  echo "== node/npm not found: the differential test will say so (and fail under CI)"
+fi
+
+cargo nextest run --workspace --no-fail-fast "$@"
