@@ -50,10 +50,10 @@ impl Case {
     }
 
     fn from_fields(fields: &Map<String, Value>) -> Result<(Request, Policies), String> {
-        if let Some(id) = fields.get("id") {
-            if !(id.is_string() || id.is_number()) {
-                return Err("id: expected a string or a number".into());
-            }
+        if let Some(id) = fields.get("id")
+            && !(id.is_string() || id.is_number())
+        {
+            return Err("id: expected a string or a number".into());
         }
         let request = fields.get("request").ok_or("request: missing")?;
         let Value::Object(request) = request else {
@@ -102,7 +102,7 @@ impl Case {
 
 /// A role's trust policy is the resource policy of `sts:AssumeRole*` on a role.
 fn resource_policy_kind(action: &str, resource: &str) -> PolicyKind {
-    let is_role = resource.splitn(6, ':').nth(2) == Some("iam")
+    let is_role = resource.split(':').nth(2) == Some("iam")
         && resource.splitn(6, ':').nth(5).is_some_and(|r| r.starts_with("role/"));
     if is_role && action.to_ascii_lowercase().starts_with("sts:") { PolicyKind::Trust } else { PolicyKind::Resource }
 }

@@ -70,11 +70,13 @@ fn split_segments(text: &str, variables: bool) -> Vec<&str> {
     let mut start = 0;
     let mut idx = 0;
     while idx < bytes.len() && out.len() < 5 {
-        if variables && bytes[idx] == b'$' && bytes.get(idx + 1) == Some(&b'{') {
-            if let Some(end) = text[idx..].find('}') {
-                idx += end + 1;
-                continue;
-            }
+        if variables
+            && bytes[idx] == b'$'
+            && bytes.get(idx + 1) == Some(&b'{')
+            && let Some(end) = text[idx..].find('}')
+        {
+            idx += end + 1;
+            continue;
         }
         if bytes[idx] == b':' {
             out.push(&text[start..idx]);

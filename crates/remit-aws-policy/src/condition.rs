@@ -234,7 +234,7 @@ impl Condition {
         if let Values::Null(expected) = &self.values {
             // Null: "true" means the key must be absent, "false" that it must be present.
             let absent = value.is_none();
-            return expected.iter().any(|e| *e == Some(absent));
+            return expected.contains(&Some(absent));
         }
         match op.set {
             Some(SetQualifier::ForAllValues) => match value {
@@ -281,10 +281,7 @@ impl Condition {
                 };
                 dates.iter().flatten().any(|p| compare(base, Some(r.cmp(p))))
             }
-            Values::Bools(bools) => {
-                let r = request.to_ascii_lowercase();
-                bools.iter().any(|b| **b == *r)
-            }
+            Values::Bools(bools) => bools.iter().any(|b| b.eq_ignore_ascii_case(request)),
             Values::Binary(values) => values.iter().any(|b| **b == *request),
             Values::Cidrs(cidrs) => {
                 let Ok(ip) = request.parse::<IpAddr>() else {

@@ -163,7 +163,7 @@ impl Request {
 
 /// The account segment of an ARN, when it is a 12-digit account id.
 fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.splitn(6, ':').nth(4)?;
+    let account = arn.split(':').nth(4)?;
     crate::principal::is_account_id(account).then_some(account)
 }
 
@@ -445,6 +445,11 @@ impl PolicySet {
                     // by the boundary and the session policy.
                     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
                     match rbp_allow {
+                        // "If a user is listed as the principal in a role's trust policy but cannot
+                        // assume the role, check the user's permissions boundary. If a permissions
+                        // boundary is set for the user, then it must allow the sts:AssumeRole action."
+                        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html
+                        PrincipalMatch::Direct if is_assume_role(action.lower) && !boundary_ok => {}
                         PrincipalMatch::Direct => {
                             return Outcome::allowed("the resource-based policy names this principal");
                         }
@@ -550,7 +555,7 @@ fn refused_by_service(action: &ActionRef<'_>, resource: &str, caller: &Caller) -
             | "iam:tagpolicy"
             | "iam:untagpolicy"
     ) && resource.starts_with("arn:")
-        && resource.splitn(6, ':').nth(4) == Some("aws")
+        && resource.split(':').nth(4) == Some("aws")
     {
         return Some("AWS managed policies cannot be modified");
     }

@@ -429,10 +429,10 @@ fn check_resource(resource: &str) -> Result<(), String> {
     let mut parts = resource.splitn(6, ':');
     let _arn = parts.next();
     let _partition = parts.next();
-    if let Some(service) = parts.next() {
-        if service.contains('?') || (service.contains('*') && service != "*") {
-            return Err(format!("`{resource}`: a wildcard cannot match part of the service segment"));
-        }
+    if let Some(service) = parts.next()
+        && (service.contains('?') || (service.contains('*') && service != "*"))
+    {
+        return Err(format!("`{resource}`: a wildcard cannot match part of the service segment"));
     }
     Ok(())
 }

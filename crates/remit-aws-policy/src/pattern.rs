@@ -83,21 +83,22 @@ impl Pattern {
         let mut idx = 0;
         while idx < text.len() {
             let rest = &text[idx..];
-            if syntax.variables && rest.starts_with("${") {
-                if let Some(end) = rest.find('}') {
-                    let inner = &rest[2..end];
-                    match inner {
-                        "*" => literal.push('*'),
-                        "?" => literal.push('?'),
-                        "$" => literal.push('$'),
-                        _ => {
-                            flush(&mut literal, &mut pieces);
-                            pieces.push(parse_variable(inner));
-                        }
+            if syntax.variables
+                && rest.starts_with("${")
+                && let Some(end) = rest.find('}')
+            {
+                let inner = &rest[2..end];
+                match inner {
+                    "*" => literal.push('*'),
+                    "?" => literal.push('?'),
+                    "$" => literal.push('$'),
+                    _ => {
+                        flush(&mut literal, &mut pieces);
+                        pieces.push(parse_variable(inner));
                     }
-                    idx += end + 1;
-                    continue;
                 }
+                idx += end + 1;
+                continue;
             }
             match bytes.get(idx) {
                 Some(b'*') if syntax.wildcards => {
@@ -361,5 +362,34 @@ mod tests {
         check("${*}", "x", false);
         check("a${?}", "a?", true);
         check("${$}x", "$x", true);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The obvious recursive matcher, as the reference.
+    fn naive(pattern: &[char], subject: &[char]) -> bool {
+        match pattern.split_first() {
+            None => subject.is_empty(),
+            Some(('*', rest)) => (0..=subject.len()).any(|i| naive(rest, &subject[i..])),
+            Some(('?', rest)) => !subject.is_empty() && naive(rest, &subject[1..]),
+            Some((c, rest)) => subject.first() == Some(c) && naive(rest, &subject[1..]),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn matches_like_the_naive_matcher(pattern in "[ab/*?é]{0,8}", subject in "[ab/é]{0,10}") {
+            let compiled = Pattern::new(&pattern, Syntax { wildcards: true, variables: false }, Case::Sensitive);
+            let p: Vec<char> = pattern.chars().collect();
+            let s: Vec<char> = subject.chars().collect();
+            prop_assert_eq!(compiled.matches(&subject, Case::Sensitive, &Context::default()), naive(&p, &s));
+        }
     }
 }

@@ -662,7 +662,7 @@ impl Gen {
 
         let identity_side = matches!(w.p.kind, PKind::User | PKind::Role | PKind::Session | PKind::Federated);
         if identity_side {
-            let n = self.weighted(&[6, 50, 30, 14]);
+            let n = self.weighted(&[3, 50, 32, 15]);
             let pols: Vec<Value> = (0..n).map(|_| self.policy(&w, Layer::Identity)).collect();
             case.insert("identityPolicies".into(), Value::Array(pols));
             if w.p.kind != PKind::Federated && self.p(0.25) {
@@ -731,7 +731,7 @@ impl Gen {
     fn world(&mut self) -> World {
         let spec = &ACTIONS[self.idx(ACTIONS.len())];
         let mut kinds: Vec<(PKind, u32)> =
-            vec![(PKind::User, 30), (PKind::Role, 12), (PKind::Session, 28), (PKind::Federated, 5), (PKind::Root, 2)];
+            vec![(PKind::User, 30), (PKind::Role, 12), (PKind::Session, 28), (PKind::Federated, 5), (PKind::Root, 1)];
         if !spec.services.is_empty() {
             kinds.push((PKind::Service, 25));
         }
@@ -1068,7 +1068,18 @@ impl Gen {
         self.wrap(stmts)
     }
 
-    fn wrap(&mut self, stmts: Vec<Value>) -> Value {
+    fn wrap(&mut self, mut stmts: Vec<Value>) -> Value {
+        // Statement ids are unique within a policy.
+        for (i, st) in stmts.iter_mut().enumerate() {
+            if let Value::Object(m) = st {
+                if !m.contains_key("Sid") && self.p(0.3) {
+                    let mut with_sid = Map::new();
+                    with_sid.insert("Sid".into(), json!(format!("S{i}")));
+                    with_sid.extend(std::mem::take(m));
+                    *m = with_sid;
+                }
+            }
+        }
         let mut pol = Map::new();
         let version = self.weighted(&[93, 4, 3]);
         match version {
@@ -1100,15 +1111,12 @@ impl Gen {
         let allow = self.p(allow_p);
         let broad = matches!(layer, Layer::Boundary | Layer::Session);
         let target_action = self.p(match (allow, broad) {
-            (true, true) => 0.85,
-            (true, false) => 0.75,
+            (true, true) => 0.9,
+            (true, false) => 0.78,
             (false, _) => 0.3,
         });
         let target_resource = self.p(if allow { 0.82 } else { 0.7 });
         let mut st = Map::new();
-        if self.p(0.3) {
-            st.insert("Sid".into(), json!(format!("S{}", self.range(0, 99))));
-        }
         st.insert("Effect".into(), json!(if allow { "Allow" } else { "Deny" }));
         self.action_element(w, &mut st, target_action, true);
         self.resource_element(w, &mut st, target_resource);
@@ -1367,7 +1375,7 @@ impl Gen {
         let kt = key_type(&key);
         let policy_key = if self.p(0.05) { self.flip_key_case(&key) } else { key.clone() };
         // Derived values copy the request's value, so that the clause holds; pool values may or may not.
-        let derive = ctx_val.is_some() && self.p(if deny { 0.35 } else { 0.6 });
+        let derive = ctx_val.is_some() && self.p(if deny { 0.35 } else { 0.7 });
 
         if self.p(0.07) {
             let want_true = match ctx_val {
@@ -1662,7 +1670,7 @@ impl Gen {
         } else if self.p(0.9) {
             // An allow list: the request's service (usually) and some others.
             let mut actions = Vec::new();
-            if self.p(0.75) {
+            if self.p(0.85) {
                 actions.push(self.matching_action(w.spec.name, false));
             }
             for _ in 0..self.range(1, 2) {
@@ -1759,12 +1767,11 @@ impl Gen {
         for _ in 0..n {
             let allow = self.p(0.75);
             let mut st = Map::new();
-            if self.p(0.3) {
-                st.insert("Sid".into(), json!(format!("R{}", self.range(0, 99))));
-            }
             st.insert("Effect".into(), json!(if allow { "Allow" } else { "Deny" }));
             let related = self.p(if allow { 0.7 } else { 0.5 });
-            if self.p(if allow { 0.04 } else { 0.2 }) {
+            // NotPrincipal only with Deny, and never in a role trust policy: AWS rejects the other uses
+            // (reference_policies_elements_notprincipal.html).
+            if !allow && !trust && self.p(0.2) {
                 let np = self.not_principal(w, related);
                 st.insert("NotPrincipal".into(), np);
             } else {

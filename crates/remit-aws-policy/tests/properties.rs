@@ -1,0 +1,105 @@
+//! Property tests: any policy the parser accepts renders to canonical JSON that parses back to
+//! the same policy, and the parser never panics on arbitrary JSON.
+
+use proptest::prelude::*;
+use remit_aws_policy::{
+    ConditionEntry, Effect, Negatable, Policy, PolicyKind, PrincipalType, Principals, Statement, Version,
+};
+
+fn action() -> impl Strategy<Value = String> {
+    prop_oneof![Just("*".to_owned()), "(s3|iam|ec2|kms|sts):[A-Za-z*?]{1,12}",]
+}
+
+fn resource() -> impl Strategy<Value = String> {
+    prop_oneof![Just("*".to_owned()), "arn:aws:(s3|iam|ec2):[a-z0-9-]{0,9}:[0-9*]{0,12}:[a-zA-Z0-9/*?${}:]{0,20}",]
+}
+
+fn condition() -> impl Strategy<Value = ConditionEntry> {
+    let operator = prop_oneof![
+        "(ForAllValues:|ForAnyValue:)?(StringEquals|StringNotLike|StringEqualsIgnoreCase|NumericLessThan|DateGreaterThan|IpAddress|ArnLike|Bool|BinaryEquals)(IfExists)?",
+        Just("Null".to_owned()),
+    ];
+    (operator, "(aws|s3|ec2):[A-Za-z/]{1,12}", prop::collection::vec("[ -~]{0,12}", 1..3))
+        .prop_map(|(operator, key, values)| ConditionEntry { operator, key, values })
+}
+
+fn principals() -> impl Strategy<Value = Principals> {
+    prop_oneof![
+        Just(Principals::Everyone),
+        prop::collection::vec(
+            prop_oneof![
+                Just((PrincipalType::Aws, vec!["111122223333".to_owned()])),
+                Just((PrincipalType::Aws, vec!["arn:aws:iam::111122223333:role/r".to_owned(), "*".to_owned()])),
+                Just((PrincipalType::Service, vec!["lambda.amazonaws.com".to_owned()])),
+                Just((PrincipalType::Federated, vec!["cognito-identity.amazonaws.com".to_owned()])),
+            ],
+            1..2
+        )
+        .prop_map(Principals::Typed),
+    ]
+}
+
+fn statement(with_principal: bool) -> impl Strategy<Value = Statement> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(action(), 1..4),
+        any::<bool>(),
+        prop::collection::vec(resource(), 1..3),
+        prop::collection::vec(condition(), 0..3),
+        principals(),
+    )
+        .prop_map(move |(allow, not_action, actions, not_resource, resources, mut conditions, principals)| {
+            // One entry per (operator, key), as a JSON object holds.
+            let mut seen = std::collections::HashSet::new();
+            conditions.retain(|c| seen.insert((c.operator.clone(), c.key.clone())));
+            Statement {
+                sid: None,
+                effect: if allow { Effect::Allow } else { Effect::Deny },
+                principal: with_principal.then_some(Negatable { negated: false, values: principals }),
+                action: Negatable { negated: not_action, values: actions },
+                resource: Some(Negatable { negated: not_resource, values: resources }),
+                conditions,
+            }
+        })
+}
+
+fn policy(with_principal: bool) -> impl Strategy<Value = Policy> {
+    (
+        prop_oneof![Just(Version::V2012_10_17), Just(Version::V2008_10_17), Just(Version::Absent)],
+        prop::collection::vec(statement(with_principal), 1..5),
+    )
+        .prop_map(|(version, mut statements)| {
+            for (idx, st) in statements.iter_mut().enumerate() {
+                st.sid = Some(format!("S{idx}"));
+            }
+            Policy { version, id: None, statements }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn identity_policies_round_trip(p in policy(false)) {
+        let json = p.to_json();
+        let again = Policy::from_json(&json, PolicyKind::Identity).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&p, &again);
+        // And through text.
+        let text = serde_json::to_string(&json).unwrap_or_default();
+        prop_assert_eq!(Policy::parse(&text, PolicyKind::Identity).ok(), Some(p));
+    }
+
+    #[test]
+    fn resource_policies_round_trip(p in policy(true)) {
+        let again = Policy::from_json(&p.to_json(), PolicyKind::Resource).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(p, again);
+    }
+
+    #[test]
+    fn the_parser_never_panics(text in "[\\[\\]{}\":,a-zA-Z0-9*?$ ]{0,200}") {
+        for kind in [PolicyKind::Identity, PolicyKind::Resource, PolicyKind::Trust, PolicyKind::ServiceControl, PolicyKind::ResourceControl] {
+            let _ = Policy::parse(&text, kind);
+        }
+    }
+}
