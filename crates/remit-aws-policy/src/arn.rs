@@ -21,8 +21,14 @@ use crate::{
 pub(crate) enum ArnPattern {
     /// `*`: every resource, including the `*` of actions that take no resource.
     Any,
-    /// Up to six segment patterns.
-    Segments(Vec<Pattern>),
+    /// Up to six segment patterns. The leading segments that are plain text are kept as one
+    /// `prefix` (with their colons), checked with a single comparison.
+    Segments {
+        prefix: Box<str>,
+        // INVARIANT: non-empty; the segments after the prefix, the last one included.
+        rest: Vec<Pattern>,
+        n_segments: usize,
+    },
 }
 
 impl ArnPattern {
@@ -31,21 +37,32 @@ impl ArnPattern {
             return ArnPattern::Any;
         }
         let syntax = Syntax { wildcards: true, variables };
-        let segments =
+        let segments: Vec<Pattern> =
             split_segments(text, variables).into_iter().map(|s| Pattern::new(s, syntax, Case::Sensitive)).collect();
-        ArnPattern::Segments(segments)
+        let n_segments = segments.len();
+        let mut prefix = String::new();
+        let mut n_exact = 0;
+        for segment in segments.iter().take(n_segments.saturating_sub(1)) {
+            let Some(exact) = segment.as_exact() else { break };
+            prefix.push_str(exact);
+            prefix.push(':');
+            n_exact += 1;
+        }
+        ArnPattern::Segments { prefix: prefix.into(), rest: segments.into_iter().skip(n_exact).collect(), n_segments }
     }
 
     /// Matches a concrete resource.
     pub(crate) fn matches(&self, resource: &str, context: &Context) -> bool {
-        let segments = match self {
+        let (prefix, segments, n_segments) = match self {
             ArnPattern::Any => return true,
-            ArnPattern::Segments(segments) => segments,
+            ArnPattern::Segments { prefix, rest, n_segments } => (prefix, rest, *n_segments),
+        };
+        let Some(mut rest) = resource.strip_prefix(&**prefix) else {
+            return false;
         };
         let Some((last, leading)) = segments.split_last() else {
             return false;
         };
-        let mut rest = resource;
         for pattern in leading {
             let Some((segment, tail)) = rest.split_once(':') else {
                 return false;
@@ -55,7 +72,7 @@ impl ArnPattern {
             }
             rest = tail;
         }
-        if segments.len() < 6 {
+        if n_segments < 6 {
             // A short pattern: its last segment must end in `*` to cover the rest.
             return last.ends_with_wildcard_star() && last.matches(rest, Case::Sensitive, context);
         }

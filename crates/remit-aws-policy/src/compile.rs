@@ -2,12 +2,15 @@
 //! patterns split and lower-cased ahead of time, condition values parsed to numbers, dates and
 //! networks. Compilation cannot fail: a parsed [`Policy`] is already valid.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use crate::{
     arn::ArnPattern,
     condition::{Condition, Operator},
-    context::Context,
+    context::{Context, key_hash},
     pattern::{Case, Pattern, Syntax},
     policy::{Effect, Policy},
     principal::{NamedPrincipal, compile_principals},
@@ -18,6 +21,26 @@ use crate::{
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Symbols {
     ids: HashMap<Box<str>, u32>,
+    // INVARIANT: one entry per `key_hash` of interned names, listing those names.
+    by_hash: HashMap<u64, Vec<(Box<str>, u32)>, BuildHasherDefault<PreHashed>>,
+}
+
+/// The keys of `Symbols::by_hash` are hashes already: use them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Symbols {
@@ -27,12 +50,14 @@ impl Symbols {
         }
         let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         self.ids.insert(lower.into(), id);
+        self.by_hash.entry(key_hash(lower)).or_default().push((lower.into(), id));
         id
     }
 
-    /// The id of a lower-case action, if any policy names it literally.
-    pub(crate) fn lookup(&self, lower: &str) -> Option<u32> {
-        self.ids.get(lower).copied()
+    /// The id of a lower-case action (whose `key_hash` is `hash`), if any policy names it
+    /// literally.
+    pub(crate) fn lookup(&self, hash: u64, lower: &str) -> Option<u32> {
+        self.by_hash.get(&hash)?.iter().find(|(name, _)| **name == *lower).map(|e| e.1)
     }
 }
 

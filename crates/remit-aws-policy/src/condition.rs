@@ -19,7 +19,7 @@ use std::net::IpAddr;
 
 use crate::{
     arn::ArnPattern,
-    context::{Context, ContextValue},
+    context::{Context, ContextValue, Parsed, key_hash},
     pattern::{Case, Pattern, Syntax},
 };
 
@@ -171,8 +171,9 @@ enum Values {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Condition {
     operator: Operator,
-    // INVARIANT: lower-case.
+    // INVARIANT: lower-case; `key_hash` is its hash.
     key: Box<str>,
+    key_hash: u64,
     values: Values,
 }
 
@@ -224,12 +225,14 @@ impl Condition {
                     .collect(),
             ),
         };
-        Condition { operator, key: key.to_ascii_lowercase().into(), values: compiled }
+        let key = key.to_ascii_lowercase();
+        Condition { operator, key_hash: key_hash(&key), key: key.into(), values: compiled }
     }
 
     /// Tests the request context.
     pub(crate) fn matches(&self, context: &Context) -> bool {
-        let value = context.get(&self.key);
+        let entry = context.get_parsed(self.key_hash, &self.key);
+        let value = entry.map(|(v, _)| v);
         let op = self.operator;
         if let Values::Null(expected) = &self.values {
             // Null: "true" means the key must be absent, "false" that it must be present.
@@ -237,29 +240,29 @@ impl Condition {
             return expected.contains(&Some(absent));
         }
         match op.set {
-            Some(SetQualifier::ForAllValues) => match value {
+            Some(SetQualifier::ForAllValues) => match entry {
                 None => true,
-                Some(ContextValue::Single(v)) => self.value_matches(v, context),
-                Some(ContextValue::Multi(vs)) => vs.iter().all(|v| self.value_matches(v, context)),
+                Some((ContextValue::Single(v), parsed)) => self.value_matches(v, parsed, context),
+                Some((ContextValue::Multi(vs), _)) => vs.iter().all(|v| self.value_matches(v, &Parsed::of(v), context)),
             },
-            Some(SetQualifier::ForAnyValue) => match value {
+            Some(SetQualifier::ForAnyValue) => match entry {
                 // `IfExists`: "If the policy key is not present in the context of the request,
                 // evaluate the condition element as true."
                 None => op.if_exists,
-                Some(ContextValue::Single(v)) => self.value_matches(v, context),
-                Some(ContextValue::Multi(vs)) => vs.iter().any(|v| self.value_matches(v, context)),
+                Some((ContextValue::Single(v), parsed)) => self.value_matches(v, parsed, context),
+                Some((ContextValue::Multi(vs), _)) => vs.iter().any(|v| self.value_matches(v, &Parsed::of(v), context)),
             },
-            None => match value {
+            None => match entry {
                 None => op.if_exists || op.base.is_negated(),
-                Some(ContextValue::Single(v)) => self.value_matches(v, context),
-                Some(ContextValue::Multi(_)) => false,
+                Some((ContextValue::Single(v), parsed)) => self.value_matches(v, parsed, context),
+                Some((ContextValue::Multi(_), _)) => false,
             },
         }
     }
 
     /// One request value against the policy values: OR for positive operators, NOR for
     /// negated ones.
-    fn value_matches(&self, request: &str, context: &Context) -> bool {
+    fn value_matches(&self, request: &str, parsed: &Parsed, context: &Context) -> bool {
         let base = self.operator.base;
         let any = match &self.values {
             Values::Strings(patterns) => {
@@ -270,13 +273,13 @@ impl Condition {
                 patterns.iter().any(|p| p.matches(request, case, context))
             }
             Values::Numbers(numbers) => {
-                let Some(r) = parse_number(request) else {
+                let Some(r) = parsed.number else {
                     return false;
                 };
                 numbers.iter().flatten().any(|p| compare(base, r.partial_cmp(p)))
             }
             Values::Dates(dates) => {
-                let Some(r) = parse_date(request) else {
+                let Some(r) = parsed.date else {
                     return false;
                 };
                 dates.iter().flatten().any(|p| compare(base, Some(r.cmp(p))))
@@ -284,7 +287,7 @@ impl Condition {
             Values::Bools(bools) => bools.iter().any(|b| b.eq_ignore_ascii_case(request)),
             Values::Binary(values) => values.iter().any(|b| **b == *request),
             Values::Cidrs(cidrs) => {
-                let Ok(ip) = request.parse::<IpAddr>() else {
+                let Some(ip) = parsed.ip else {
                     return false;
                 };
                 cidrs.iter().flatten().any(|c| c.contains(ip))
@@ -316,7 +319,7 @@ fn compare(base: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool {
 }
 
 /// A decimal number: optional sign, digits, optional fraction.
-fn parse_number(text: &str) -> Option<f64> {
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));

@@ -14,29 +14,68 @@ pub enum ContextValue {
     Multi(Vec<Box<str>>),
 }
 
+/// A single value read once as the typed values conditions compare, so that no evaluation
+/// parses a number, a date or an address again.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Parsed {
+    pub(crate) number: Option<f64>,
+    pub(crate) date: Option<i128>,
+    pub(crate) ip: Option<std::net::IpAddr>,
+}
+
+impl Parsed {
+    pub(crate) fn of(value: &str) -> Parsed {
+        Parsed {
+            number: crate::condition::parse_number(value),
+            date: crate::condition::parse_date(value),
+            ip: value.parse().ok(),
+        }
+    }
+}
+
+/// FNV-1a of a lower-case key name: lookups compare this first, so a miss costs no string
+/// comparison and a hit costs one.
+pub(crate) fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 /// The request context, keyed by lower-cased key name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    // INVARIANT: sorted by key, keys lower-case and unique.
-    entries: Vec<(Box<str>, ContextValue)>,
+    // INVARIANT: sorted by (hash, key), keys lower-case and unique, hash = `key_hash(key)`.
+    entries: Vec<(u64, Box<str>, ContextValue)>,
+    // INVARIANT: `parsed[i]` is `Parsed::of` the value of `entries[i]` when it is single.
+    parsed: Vec<Parsed>,
 }
 
 impl Context {
     /// Builds a context from `(key, value)` pairs; a later duplicate key (compared without case)
     /// replaces an earlier one.
     pub fn new(pairs: impl IntoIterator<Item = (String, ContextValue)>) -> Context {
-        let mut entries: Vec<(Box<str>, ContextValue)> =
-            pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase().into_boxed_str(), v)).collect();
+        let mut entries: Vec<(u64, Box<str>, ContextValue)> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let key = k.to_ascii_lowercase();
+                (key_hash(&key), key.into_boxed_str(), v)
+            })
+            .collect();
         // Stable sort keeps input order among equal keys; keep the last of each run.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(Box<str>, ContextValue)> = Vec::with_capacity(entries.len());
+        entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let mut deduped: Vec<(u64, Box<str>, ContextValue)> = Vec::with_capacity(entries.len());
         for entry in entries {
             match deduped.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
+                Some(last) if last.1 == entry.1 => *last = entry,
                 _ => deduped.push(entry),
             }
         }
-        Context { entries: deduped }
+        let parsed = deduped
+            .iter()
+            .map(|(_, _, v)| match v {
+                ContextValue::Single(s) => Parsed::of(s),
+                ContextValue::Multi(_) => Parsed::default(),
+            })
+            .collect();
+        Context { entries: deduped, parsed }
     }
 
     /// A context of single-valued string keys (handy in tests).
@@ -44,18 +83,22 @@ impl Context {
         Context::new(pairs.iter().map(|(k, v)| ((*k).to_owned(), ContextValue::Single((*v).into()))))
     }
 
-    /// Looks a key up; `key` must already be lower-case.
-    pub(crate) fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.entries
-            .binary_search_by(|(k, _)| (**k).cmp(key))
-            .ok()
-            .and_then(|idx| self.entries.get(idx))
-            .map(|(_, v)| v)
+    /// Looks a key up; `key` must already be lower-case and `hash` its `key_hash`.
+    pub(crate) fn get(&self, hash: u64, key: &str) -> Option<&ContextValue> {
+        self.get_parsed(hash, key).map(|(v, _)| v)
+    }
+
+    /// Looks a key up with its parsed forms; `key` must already be lower-case and `hash` its
+    /// `key_hash`.
+    pub(crate) fn get_parsed(&self, hash: u64, key: &str) -> Option<(&ContextValue, &Parsed)> {
+        let idx = self.entries.binary_search_by(|(h, k, _)| h.cmp(&hash).then_with(|| (**k).cmp(key))).ok()?;
+        Some((&self.entries.get(idx)?.2, self.parsed.get(idx)?))
     }
 
     /// Looks a key up by any spelling.
     pub fn lookup(&self, key: &str) -> Option<&ContextValue> {
-        if key.bytes().any(|b| b.is_ascii_uppercase()) { self.get(&key.to_ascii_lowercase()) } else { self.get(key) }
+        let key = key.to_ascii_lowercase();
+        self.get(key_hash(&key), &key)
     }
 
     /// The number of keys.

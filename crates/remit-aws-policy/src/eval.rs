@@ -107,9 +107,12 @@ pub struct PolicySet {
 #[derive(Debug, Clone)]
 pub struct Request {
     caller: Caller,
-    // INVARIANT: lower-case; `service_len` is the length of the part before the first `:`.
+    // INVARIANT: lower-case; `service_len` is the length of the part before the first `:`;
+    // `action_hash` is its `key_hash`.
     action: Box<str>,
     service_len: usize,
+    action_hash: u64,
+    facts: Facts,
     resource: Box<str>,
     resource_account: Option<Box<str>>,
     context: Context,
@@ -132,7 +135,17 @@ impl Request {
             .map(Into::into)
             .or_else(|| arn_account(resource).map(Into::into))
             .or_else(|| caller.account().map(Into::into));
-        Request { caller, action: action.into(), service_len, resource: resource.into(), resource_account, context }
+        let facts = Facts::of(&action, &action[..service_len], resource);
+        Request {
+            caller,
+            action_hash: crate::context::key_hash(&action),
+            action: action.into(),
+            service_len,
+            facts,
+            resource: resource.into(),
+            resource_account,
+            context,
+        }
     }
 
     /// The caller.
@@ -157,6 +170,26 @@ impl Request {
         match (self.caller.account(), &self.resource_account) {
             (Some(a), Some(b)) => a == &**b,
             _ => false,
+        }
+    }
+}
+
+/// What the action and resource are, worked out once per request rather than per decision.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    get_caller_identity: bool,
+    assume_role: bool,
+    explicit_allow_resource: bool,
+    refused: Option<&'static str>,
+}
+
+impl Facts {
+    fn of(action: &str, service: &str, resource: &str) -> Facts {
+        Facts {
+            get_caller_identity: action == "sts:getcalleridentity",
+            assume_role: is_assume_role(action),
+            explicit_allow_resource: requires_resource_policy_allow(action, service, resource),
+            refused: refused_by_service(action, resource),
         }
     }
 }
@@ -283,7 +316,7 @@ impl PolicySet {
             lower: &request.action,
             service: request.service(),
             name: request.name(),
-            id: self.symbols.lookup(&request.action),
+            id: self.symbols.lookup(request.action_hash, &request.action),
         };
         let caller = &request.caller;
         let context = &request.context;
@@ -294,7 +327,8 @@ impl PolicySet {
         // identity that explicitly denies access to the sts:GetCallerIdentity action, you can
         // still perform this operation."
         // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-        if action.lower == "sts:getcalleridentity" && !matches!(caller, Caller::Anonymous) {
+        let facts = request.facts;
+        if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
             return Outcome::allowed("sts:GetCallerIdentity requires no permission");
         }
 
@@ -391,12 +425,12 @@ impl PolicySet {
         }
 
         // Requests AWS refuses whatever the policies say.
-        if let Some(reason) = refused_by_service(&action, resource, caller) {
+        if let Some(reason) = facts.refused {
             return Outcome::implicit(Layer::Resource, None, reason);
         }
 
         let rbp_allow = resource_found.map_or(PrincipalMatch::None, |r| r.allow);
-        let explicit_allow_resource = requires_resource_policy_allow(&action, resource);
+        let explicit_allow_resource = facts.explicit_allow_resource;
 
         match caller {
             // Anonymous requests, service principals and identity providers have no
@@ -415,7 +449,7 @@ impl PolicySet {
             Caller::Root { .. } => {
                 // The root user cannot assume a role.
                 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
-                if is_assume_role(action.lower) {
+                if facts.assume_role {
                     return Outcome::implicit(Layer::Identity, None, "the root user cannot assume roles");
                 }
                 if request.same_account() && !explicit_allow_resource {
@@ -449,7 +483,7 @@ impl PolicySet {
                         // assume the role, check the user's permissions boundary. If a permissions
                         // boundary is set for the user, then it must allow the sts:AssumeRole action."
                         // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html
-                        PrincipalMatch::Direct if is_assume_role(action.lower) && !boundary_ok => {}
+                        PrincipalMatch::Direct if facts.assume_role && !boundary_ok => {}
                         PrincipalMatch::Direct => {
                             return Outcome::allowed("the resource-based policy names this principal");
                         }
@@ -518,16 +552,16 @@ fn is_assume_role(action: &str) -> bool {
 /// Role trust policies (for `sts:AssumeRole*` and the session-tagging actions on a role) and
 /// KMS key policies are the resource-based policies that must allow explicitly, even in the
 /// same account.
-fn requires_resource_policy_allow(action: &ActionRef<'_>, resource: &str) -> bool {
+fn requires_resource_policy_allow(action: &str, action_service: &str, resource: &str) -> bool {
     let mut parts = resource.splitn(6, ':');
     let service = parts.nth(2).unwrap_or("");
     let resource_part = parts.nth(2).unwrap_or("");
-    match action.service {
+    match action_service {
         "sts" => {
             service == "iam"
                 && resource_part.starts_with("role/")
                 && matches!(
-                    action.lower,
+                    action,
                     "sts:assumerole"
                         | "sts:assumerolewithsaml"
                         | "sts:assumerolewithwebidentity"
@@ -542,12 +576,11 @@ fn requires_resource_policy_allow(action: &ActionRef<'_>, resource: &str) -> boo
 }
 
 /// Service rules that refuse a request whatever the policies allow.
-fn refused_by_service(action: &ActionRef<'_>, resource: &str, caller: &Caller) -> Option<&'static str> {
-    let _ = caller;
+fn refused_by_service(action: &str, resource: &str) -> Option<&'static str> {
     // "You cannot change the permissions defined in AWS managed policies."
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
     if matches!(
-        action.lower,
+        action,
         "iam:createpolicyversion"
             | "iam:deletepolicy"
             | "iam:deletepolicyversion"
@@ -562,7 +595,7 @@ fn refused_by_service(action: &ActionRef<'_>, resource: &str, caller: &Caller) -
     // "The alias/aws/ prefix is reserved for AWS managed keys": such aliases cannot be
     // created, updated or deleted.
     // https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html
-    if matches!(action.lower, "kms:createalias" | "kms:deletealias" | "kms:updatealias")
+    if matches!(action, "kms:createalias" | "kms:deletealias" | "kms:updatealias")
         && resource.splitn(6, ':').nth(5).is_some_and(|r| r.starts_with("alias/aws/"))
     {
         return Some("aliases under alias/aws/ are reserved for AWS managed keys");

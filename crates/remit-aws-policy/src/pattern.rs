@@ -10,7 +10,7 @@
 //! two-pointer wildcard algorithm, reading a variable's value straight from the request
 //! context, so the hot path never builds a substituted string.
 
-use crate::context::{Context, ContextValue};
+use crate::context::{Context, ContextValue, key_hash};
 
 /// Whether letters compare with or without case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,7 @@ enum Piece {
     /// `${key}` or `${key, 'default'}`; the key is lower-cased for lookup.
     Variable {
         key: Box<str>,
+        hash: u64,
         default: Option<Box<str>>,
     },
 }
@@ -125,6 +126,14 @@ impl Pattern {
         Pattern { pieces, shape }
     }
 
+    /// The text, when the pattern is plain text (no wildcard, no variable).
+    pub(crate) fn as_exact(&self) -> Option<&str> {
+        match &self.shape {
+            Shape::Exact(text) => Some(text),
+            _ => None,
+        }
+    }
+
     /// True when the last piece is a `*` wildcard.
     pub(crate) fn ends_with_wildcard_star(&self) -> bool {
         matches!(self.pieces.last(), Some(Piece::Star))
@@ -146,8 +155,8 @@ impl Pattern {
         let mut heap: Vec<&str> = Vec::new();
         let mut n_vars = 0;
         for piece in &self.pieces {
-            if let Piece::Variable { key, default } = piece {
-                let value = match context.get(key) {
+            if let Piece::Variable { key, hash, default } = piece {
+                let value = match context.get(*hash, key) {
                     Some(ContextValue::Single(v)) => &**v,
                     _ => match default {
                         Some(d) => &**d,
@@ -172,13 +181,16 @@ fn parse_variable(inner: &str) -> Piece {
     if let Some((name, rest)) = inner.split_once(',') {
         let rest = rest.trim();
         if rest.len() >= 2 && rest.starts_with('\'') && rest.ends_with('\'') {
+            let key = name.trim().to_ascii_lowercase();
             return Piece::Variable {
-                key: name.trim().to_ascii_lowercase().into(),
+                hash: key_hash(&key),
+                key: key.into(),
                 default: Some(rest[1..rest.len() - 1].into()),
             };
         }
     }
-    Piece::Variable { key: inner.trim().to_ascii_lowercase().into(), default: None }
+    let key = inner.trim().to_ascii_lowercase();
+    Piece::Variable { hash: key_hash(&key), key: key.into(), default: None }
 }
 
 fn shape_of(pieces: &[Piece]) -> Shape {

@@ -24,7 +24,7 @@ fn a_case_does_not_depend_on_the_count() {
 fn every_line_is_a_case() {
     for (n, line) in aws_decide_cases(1, 2000).iter().enumerate() {
         assert!(!line.contains('\n'), "{line}");
-        let case: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let case: Value = serde_json::from_str(line).map_err(|e| format!("{e}: {line}")).expect("a JSON case");
         assert_eq!(case["id"], Value::String(format!("g1-{n}")), "{line}");
         let request = &case["request"];
         for field in ["principal", "action", "resource"] {
@@ -45,7 +45,7 @@ fn every_line_is_a_case() {
         }
         for field in ["scps", "rcps"] {
             if let Some(levels) = case.get(field) {
-                let levels = levels.as_array().unwrap_or_else(|| panic!("{field} in {line}"));
+                let levels = levels.as_array().ok_or_else(|| format!("{field} in {line}")).expect("an array of levels");
                 assert!((1..=3).contains(&levels.len()), "{line}");
                 assert!(levels.iter().all(Value::is_array), "{line}");
             }
