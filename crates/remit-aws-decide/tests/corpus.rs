@@ -158,6 +158,9 @@ fn malformed_cases_name_the_json_path() {
             "identityPolicies[0]: a string that is not a JSON policy document",
         ),
     ];
+    // URL-encoded documents, as the raw IAM API returns them, are accepted.
+    let encoded = r#"{"id":"enc","request":{"principal":"arn:aws:iam::111122223333:user/u","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"},"identityPolicies":["%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGet%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D"]}"#;
+    assert!(remit_aws_decide::decide_line(encoded, false).contains("\"Allowed\""));
     for (line, expected) in cases {
         let answer: Value = serde_json::from_str(&remit_aws_decide::decide_line(line, false)).unwrap_or_default();
         let error = answer["error"].as_str().unwrap_or_default();

@@ -22,8 +22,11 @@ use crate::{
 pub(crate) struct Symbols {
     ids: HashMap<Box<str>, u32>,
     // INVARIANT: one entry per `key_hash` of interned names, listing those names.
-    by_hash: HashMap<u64, Vec<(Box<str>, u32)>, BuildHasherDefault<PreHashed>>,
+    by_hash: HashMap<u64, SameHash, BuildHasherDefault<PreHashed>>,
 }
+
+/// Interned names sharing one hash, with their ids.
+type SameHash = Vec<(Box<str>, u32)>;
 
 /// The keys of `Symbols::by_hash` are hashes already: use them as they are.
 #[derive(Debug, Default, Clone, Copy)]

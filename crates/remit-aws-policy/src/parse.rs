@@ -65,6 +65,16 @@ impl Policy {
     pub fn from_json(value: &Value, kind: PolicyKind) -> Result<Policy, PolicyError> {
         match value {
             Value::String(text) => {
+                // The raw IAM API returns documents URL-encoded; the CLI decodes them.
+                // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+                let decoded;
+                let text = if text.trim_start().starts_with('%') {
+                    decoded = percent_decode(text)
+                        .ok_or_else(|| PolicyError::new("", "a URL-encoded policy document that does not decode"))?;
+                    &decoded
+                } else {
+                    text
+                };
                 let inner: Value = serde_json::from_str(text).map_err(|err| {
                     PolicyError::new("", format!("a string that is not a JSON policy document: {err}"))
                 })?;
@@ -435,4 +445,29 @@ fn check_resource(resource: &str) -> Result<(), String> {
         return Err(format!("`{resource}`: a wildcard cannot match part of the service segment"));
     }
     Ok(())
+}
+
+/// Decodes `%XX` escapes (and `+` as a space), as URL-encoded policy documents use.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.trim().as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut idx = 0;
+    while let Some(&b) = bytes.get(idx) {
+        match b {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(idx + 1..idx + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                idx += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                idx += 1;
+            }
+            _ => {
+                out.push(b);
+                idx += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }

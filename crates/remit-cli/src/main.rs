@@ -52,6 +52,7 @@ The format is documented in docs/aws-decide.md.
 Examples:
   remit aws decide examples/aws-decide.jsonl
   remit aws decide --explain examples/aws-decide.jsonl
+  remit aws decide examples/aws-decide-malformed.jsonl   # an error naming the JSON path, exit 1
   echo '{\"id\":\"1\",\"request\":{\"principal\":\"arn:aws:iam::111122223333:user/alice\",\"action\":\"s3:GetObject\",\"resource\":\"arn:aws:s3:::b/k\"},\"identityPolicies\":[{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\"}}]}' | remit aws decide
 
 Exit status: 0 every line decided; 1 some lines were not valid cases; 2 the input could not be read.")]
