@@ -127,7 +127,7 @@ fn check_applicable(caller: &Caller, policies: &Policies) -> Result<(), String> 
     if policies.session.is_some() && !caller.is_session() {
         return Err("sessionPolicy: only role sessions and federated users have session policies".into());
     }
-    if !caller.is_restricted_by_scps() && policies.scps.iter().any(|l| !l.is_empty()) {
+    if !caller.is_in_account() && policies.scps.iter().any(|l| !l.is_empty()) {
         return Err(format!("scps: service control policies do not apply to {what}"));
     }
     Ok(())

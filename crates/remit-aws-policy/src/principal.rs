@@ -139,9 +139,28 @@ impl Caller {
         )
     }
 
-    /// The principals SCPs restrict: IAM identities and the root user of member accounts.
+    /// The principals SCPs restrict: IAM identities and the root user of member accounts, but
+    /// not service-linked roles ("SCPs don't affect any service-linked role").
     /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>
     pub fn is_restricted_by_scps(&self) -> bool {
+        (self.is_iam_identity() || matches!(self, Caller::Root { .. })) && !self.is_service_linked_role()
+    }
+
+    /// Service-linked roles live under the path `/aws-service-role/` and are named
+    /// `AWSServiceRoleFor...`; a session ARN carries only the name.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html>
+    pub fn is_service_linked_role(&self) -> bool {
+        match self {
+            Caller::Role { arn, name, .. } => {
+                arn.contains(":role/aws-service-role/") || name.starts_with("AWSServiceRoleFor")
+            }
+            Caller::RoleSession { role_name, .. } => role_name.starts_with("AWSServiceRoleFor"),
+            _ => false,
+        }
+    }
+
+    /// Callers that belong to an account: IAM identities and the root user.
+    pub fn is_in_account(&self) -> bool {
         self.is_iam_identity() || matches!(self, Caller::Root { .. })
     }
 
