@@ -96,6 +96,7 @@ pub(crate) struct CompiledPolicy {
 }
 
 /// The request's action, prepared for matching.
+#[derive(Clone, Copy)]
 pub(crate) struct ActionRef<'a> {
     /// Lower-case `service:name`.
     pub(crate) lower: &'a str,

@@ -91,16 +91,78 @@ pub struct Policies {
     pub rcps: Vec<Vec<Policy>>,
 }
 
-/// [`Policies`] compiled for evaluation.
+/// [`Policies`] compiled for evaluation: the principal's side, the session, and the
+/// resource's side, each compiled once and reusable (an analysis compiles each principal's side
+/// once and each resource's side once, and decides every pair).
 #[derive(Debug, Clone)]
 pub struct PolicySet {
+    /// The caller's side.
+    pub principal: PrincipalPolicies,
+    /// The session policy.
+    pub session: Option<SessionPolicy>,
+    /// The resource's side.
+    pub resource: ResourcePolicies,
+}
+
+/// The caller's identity policies, permissions boundary and SCPs, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalPolicies {
     symbols: Symbols,
     identity: Vec<CompiledPolicy>,
     boundary: Option<CompiledPolicy>,
-    session: Option<CompiledPolicy>,
     scps: Vec<Vec<CompiledPolicy>>,
+}
+
+/// A session policy, compiled.
+#[derive(Debug, Clone)]
+pub struct SessionPolicy {
+    symbols: Symbols,
+    policy: CompiledPolicy,
+}
+
+/// The resource's policy and RCPs, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct ResourcePolicies {
+    symbols: Symbols,
     resource: Option<CompiledPolicy>,
     rcps: Vec<Vec<CompiledPolicy>>,
+}
+
+impl PrincipalPolicies {
+    /// Compiles a caller's identity policies, permissions boundary and SCP levels.
+    pub fn new(identity: &[Policy], boundary: Option<&Policy>, scps: &[Vec<Policy>]) -> PrincipalPolicies {
+        let mut symbols = Symbols::default();
+        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
+        let identity = identity.iter().map(&mut compile).collect();
+        let boundary = boundary.map(&mut compile);
+        let scps = scps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
+        PrincipalPolicies { symbols, identity, boundary, scps }
+    }
+
+    /// True when a permissions boundary is set.
+    pub fn has_boundary(&self) -> bool {
+        self.boundary.is_some()
+    }
+}
+
+impl SessionPolicy {
+    /// Compiles a session policy.
+    pub fn new(policy: &Policy) -> SessionPolicy {
+        let mut symbols = Symbols::default();
+        let policy = CompiledPolicy::new(policy, &mut symbols);
+        SessionPolicy { symbols, policy }
+    }
+}
+
+impl ResourcePolicies {
+    /// Compiles a resource's policy and RCP levels.
+    pub fn new(resource: Option<&Policy>, rcps: &[Vec<Policy>]) -> ResourcePolicies {
+        let mut symbols = Symbols::default();
+        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
+        let resource = resource.map(&mut compile);
+        let rcps = rcps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
+        ResourcePolicies { symbols, resource, rcps }
+    }
 }
 
 /// One request: who, which action, on what, in which context.
@@ -359,241 +421,269 @@ impl Outcome {
 impl PolicySet {
     /// Compiles the policies.
     pub fn new(policies: &Policies) -> PolicySet {
-        let mut symbols = Symbols::default();
-        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
-        let identity = policies.identity.iter().map(&mut compile).collect();
-        let boundary = policies.permissions_boundary.as_ref().map(&mut compile);
-        let session = policies.session.as_ref().map(&mut compile);
-        let scps = policies.scps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
-        let resource = policies.resource.as_ref().map(&mut compile);
-        let rcps = policies.rcps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
-        PolicySet { symbols, identity, boundary, session, scps, resource, rcps }
+        PolicySet {
+            principal: PrincipalPolicies::new(
+                &policies.identity,
+                policies.permissions_boundary.as_ref(),
+                &policies.scps,
+            ),
+            session: policies.session.as_ref().map(SessionPolicy::new),
+            resource: ResourcePolicies::new(policies.resource.as_ref(), &policies.rcps),
+        }
     }
 
     /// Decides a request.
     pub fn decide(&self, request: &Request) -> Decision {
-        self.evaluate(request, &mut NoRecord).decision
+        decide(&self.principal, self.session.as_ref(), &self.resource, request)
     }
 
     /// Decides a request and says why.
     pub fn explain(&self, request: &Request) -> Explanation {
-        let mut matched = Vec::new();
-        let outcome = self.evaluate(request, &mut matched);
-        Explanation { decision: outcome.decision, matched, denied_by: outcome.denied_by, reason: outcome.reason }
+        explain(&self.principal, self.session.as_ref(), &self.resource, request)
+    }
+}
+
+/// Decides a request from separately compiled sides.
+pub fn decide(
+    principal: &PrincipalPolicies,
+    session: Option<&SessionPolicy>,
+    resource: &ResourcePolicies,
+    request: &Request,
+) -> Decision {
+    evaluate(principal, session, resource, request, &mut NoRecord).decision
+}
+
+/// Decides a request from separately compiled sides and says why.
+pub fn explain(
+    principal: &PrincipalPolicies,
+    session: Option<&SessionPolicy>,
+    resource: &ResourcePolicies,
+    request: &Request,
+) -> Explanation {
+    let mut matched = Vec::new();
+    let outcome = evaluate(principal, session, resource, request, &mut matched);
+    Explanation { decision: outcome.decision, matched, denied_by: outcome.denied_by, reason: outcome.reason }
+}
+
+fn evaluate<R: Recorder>(
+    p: &PrincipalPolicies,
+    s: Option<&SessionPolicy>,
+    r: &ResourcePolicies,
+    request: &Request,
+    rec: &mut R,
+) -> Outcome {
+    let facts = request.facts;
+    let action = ActionRef {
+        lower: &request.action,
+        service: request.service(),
+        name: request.name(),
+        id: p.symbols.lookup(request.action_hash, &request.action),
+    };
+    let resource_action = ActionRef { id: r.symbols.lookup(request.action_hash, &request.action), ..action };
+    let session_action =
+        ActionRef { id: s.and_then(|s| s.symbols.lookup(request.action_hash, &request.action)), ..action };
+    let caller = &request.caller;
+    let context = &request.context;
+    let resource = &*request.resource;
+
+    // `sts:GetCallerIdentity` needs no permission and cannot be denied: "No permissions are
+    // required to perform this operation. If an administrator attaches a policy to your
+    // identity that explicitly denies access to the sts:GetCallerIdentity action, you can
+    // still perform this operation."
+    // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+    if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
+        return Outcome::allowed("sts:GetCallerIdentity requires no permission");
     }
 
-    fn evaluate<R: Recorder>(&self, request: &Request, rec: &mut R) -> Outcome {
-        let facts = request.facts;
-        let action = ActionRef {
-            lower: &request.action,
-            service: request.service(),
-            name: request.name(),
-            id: self.symbols.lookup(request.action_hash, &request.action),
-        };
-        let caller = &request.caller;
-        let context = &request.context;
-        let resource = &*request.resource;
+    let identity_applies = caller.is_iam_identity();
+    let identity = if identity_applies {
+        scan(&p.identity, Layer::Identity, None, &action, resource, context, rec)
+    } else {
+        Found::default()
+    };
+    let boundary = p
+        .boundary
+        .as_ref()
+        .filter(|_| identity_applies)
+        .map(|b| scan(std::slice::from_ref(b), Layer::PermissionsBoundary, None, &action, resource, context, rec));
+    let session = s
+        .filter(|_| caller.is_session())
+        .map(|s| scan(std::slice::from_ref(&s.policy), Layer::Session, None, &session_action, resource, context, rec));
 
-        // `sts:GetCallerIdentity` needs no permission and cannot be denied: "No permissions are
-        // required to perform this operation. If an administrator attaches a policy to your
-        // identity that explicitly denies access to the sts:GetCallerIdentity action, you can
-        // still perform this operation."
-        // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-        if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
-            return Outcome::allowed("sts:GetCallerIdentity requires no permission");
-        }
-
-        let identity_applies = caller.is_iam_identity();
-        let identity = if identity_applies {
-            scan(&self.identity, Layer::Identity, None, &action, resource, context, rec)
-        } else {
-            Found::default()
-        };
-        let boundary =
-            self.boundary.as_ref().filter(|_| identity_applies).map(|b| {
-                scan(std::slice::from_ref(b), Layer::PermissionsBoundary, None, &action, resource, context, rec)
-            });
-        let session = self
-            .session
-            .as_ref()
-            .filter(|_| caller.is_session())
-            .map(|s| scan(std::slice::from_ref(s), Layer::Session, None, &action, resource, context, rec));
-
-        // SCPs restrict IAM principals (and the root user) of member accounts; they do not apply
-        // to AWS service principals or to callers from outside any account.
-        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
-        let scp_applies = caller.is_restricted_by_scps();
-        let mut scp_deny: Option<usize> = None;
-        let mut scp_missing_allow: Option<usize> = None;
-        if scp_applies {
-            for (level, policies) in self.scps.iter().enumerate() {
-                let found = scan(policies, Layer::Scp, Some(level), &action, resource, context, rec);
-                if found.deny && scp_deny.is_none() {
-                    scp_deny = Some(level);
-                }
-                if !found.allow && scp_missing_allow.is_none() {
-                    scp_missing_allow = Some(level);
-                }
-                if scp_deny.is_some() && !R::ON {
-                    break;
-                }
+    // SCPs restrict IAM principals (and the root user) of member accounts; they do not apply
+    // to AWS service principals or to callers from outside any account.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+    let scp_applies = caller.is_restricted_by_scps();
+    let mut scp_deny: Option<usize> = None;
+    let mut scp_missing_allow: Option<usize> = None;
+    if scp_applies {
+        for (level, policies) in p.scps.iter().enumerate() {
+            let found = scan(policies, Layer::Scp, Some(level), &action, resource, context, rec);
+            if found.deny && scp_deny.is_none() {
+                scp_deny = Some(level);
+            }
+            if !found.allow && scp_missing_allow.is_none() {
+                scp_missing_allow = Some(level);
+            }
+            if scp_deny.is_some() && !R::ON {
+                break;
             }
         }
+    }
 
-        // RCPs: `RCPFullAWSAccess` is attached at every level and cannot be detached, so every
-        // level allows and only `Deny` statements can restrict.
-        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
-        // They apply only to the services that support them.
-        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
-        let rcps: &[Vec<CompiledPolicy>] = if facts.rcp_applies { &self.rcps } else { &[] };
-        let mut rcp_deny = None;
-        for (level, policies) in rcps.iter().enumerate() {
-            let found = scan(policies, Layer::Rcp, Some(level), &action, resource, context, rec);
-            if found.deny && rcp_deny.is_none() {
-                rcp_deny = Some(level);
-                if !R::ON {
-                    break;
-                }
+    // RCPs: `RCPFullAWSAccess` is attached at every level and cannot be detached, so every
+    // level allows and only `Deny` statements can restrict.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
+    // They apply only to the services that support them.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+    let rcps: &[Vec<CompiledPolicy>] = if facts.rcp_applies { &r.rcps } else { &[] };
+    let mut rcp_deny = None;
+    for (level, policies) in rcps.iter().enumerate() {
+        let found = scan(policies, Layer::Rcp, Some(level), &resource_action, resource, context, rec);
+        if found.deny && rcp_deny.is_none() {
+            rcp_deny = Some(level);
+            if !R::ON {
+                break;
             }
         }
+    }
 
-        let has_boundary = self.boundary.is_some();
-        let resource_found = self
-            .resource
-            .as_ref()
-            .map(|p| scan_resource_policy(p, caller, has_boundary, &action, resource, context, rec));
+    let has_boundary = p.boundary.is_some();
+    let resource_found = r
+        .resource
+        .as_ref()
+        .map(|policy| scan_resource_policy(policy, caller, has_boundary, &resource_action, resource, context, rec));
 
-        // 1. An explicit deny in any policy wins.
+    // 1. An explicit deny in any policy wins.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+    if let Some(level) = rcp_deny {
+        return Outcome {
+            decision: Decision::ExplicitlyDenied,
+            denied_by: Some((Layer::Rcp, Some(level))),
+            reason: "a resource control policy denies",
+        };
+    }
+    if let Some(level) = scp_deny {
+        return Outcome {
+            decision: Decision::ExplicitlyDenied,
+            denied_by: Some((Layer::Scp, Some(level))),
+            reason: "a service control policy denies",
+        };
+    }
+    if resource_found.is_some_and(|r| r.deny) {
+        return explicit(Layer::Resource, "the resource-based policy denies");
+    }
+    if identity.deny {
+        return explicit(Layer::Identity, "an identity-based policy denies");
+    }
+    if boundary.is_some_and(|b| b.deny) {
+        return explicit(Layer::PermissionsBoundary, "the permissions boundary denies");
+    }
+    if session.is_some_and(|s| s.deny) {
+        return explicit(Layer::Session, "the session policy denies");
+    }
+
+    // 2. SCPs: every level from the root to the account must allow.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+    if let Some(level) = scp_missing_allow {
+        return Outcome::implicit(Layer::Scp, Some(level), "no service control policy at this level allows");
+    }
+
+    // Requests AWS refuses whatever the policies say.
+    if let Some(reason) = facts.refused {
+        return Outcome::implicit(Layer::Resource, None, reason);
+    }
+
+    let rbp_allow = resource_found.map_or(PrincipalMatch::None, |r| r.allow);
+    let explicit_allow_resource = facts.explicit_allow_resource;
+
+    match caller {
+        // Anonymous requests, service principals and identity providers have no
+        // identity-based policies: only a resource-based policy can allow them.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+        Caller::Anonymous | Caller::Service { .. } | Caller::Federated { .. } => {
+            if rbp_allow == PrincipalMatch::Direct {
+                Outcome::allowed("the resource-based policy allows this principal")
+            } else {
+                Outcome::implicit(Layer::Resource, None, "no resource-based policy allows this principal")
+            }
+        }
+        // "By default, all requests are implicitly denied with the exception of the AWS
+        // account root user, which has full access."
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
-        if let Some(level) = rcp_deny {
-            return Outcome {
-                decision: Decision::ExplicitlyDenied,
-                denied_by: Some((Layer::Rcp, Some(level))),
-                reason: "a resource control policy denies",
-            };
-        }
-        if let Some(level) = scp_deny {
-            return Outcome {
-                decision: Decision::ExplicitlyDenied,
-                denied_by: Some((Layer::Scp, Some(level))),
-                reason: "a service control policy denies",
-            };
-        }
-        if resource_found.is_some_and(|r| r.deny) {
-            return explicit(Layer::Resource, "the resource-based policy denies");
-        }
-        if identity.deny {
-            return explicit(Layer::Identity, "an identity-based policy denies");
-        }
-        if boundary.is_some_and(|b| b.deny) {
-            return explicit(Layer::PermissionsBoundary, "the permissions boundary denies");
-        }
-        if session.is_some_and(|s| s.deny) {
-            return explicit(Layer::Session, "the session policy denies");
-        }
-
-        // 2. SCPs: every level from the root to the account must allow.
-        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
-        if let Some(level) = scp_missing_allow {
-            return Outcome::implicit(Layer::Scp, Some(level), "no service control policy at this level allows");
-        }
-
-        // Requests AWS refuses whatever the policies say.
-        if let Some(reason) = facts.refused {
-            return Outcome::implicit(Layer::Resource, None, reason);
-        }
-
-        let rbp_allow = resource_found.map_or(PrincipalMatch::None, |r| r.allow);
-        let explicit_allow_resource = facts.explicit_allow_resource;
-
-        match caller {
-            // Anonymous requests, service principals and identity providers have no
-            // identity-based policies: only a resource-based policy can allow them.
-            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
-            Caller::Anonymous | Caller::Service { .. } | Caller::Federated { .. } => {
-                if rbp_allow == PrincipalMatch::Direct {
-                    Outcome::allowed("the resource-based policy allows this principal")
-                } else {
-                    Outcome::implicit(Layer::Resource, None, "no resource-based policy allows this principal")
-                }
+        Caller::Root { .. } => {
+            // The root user cannot assume a role.
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+            if facts.assume_role {
+                return Outcome::implicit(Layer::Identity, None, "the root user cannot assume roles");
             }
-            // "By default, all requests are implicitly denied with the exception of the AWS
-            // account root user, which has full access."
+            if request.same_account() && !explicit_allow_resource {
+                return Outcome::allowed("the root user has full access to its account");
+            }
+            if rbp_allow != PrincipalMatch::None {
+                Outcome::allowed("the resource-based policy allows the root user's account")
+            } else {
+                Outcome::implicit(Layer::Resource, None, "no resource-based policy allows the root user's account")
+            }
+        }
+        _ => {
+            let boundary_ok = boundary.is_none_or(|b| b.allow);
+            let session_ok = session.is_none_or(|s| s.allow);
+            // "If there is no session policy, the code checks whether the principal is a role
+            // session. If the principal is a role session, then the request is Allowed.
+            // Otherwise, the request is implicitly denied": a federated user session without
+            // a session policy has no identity-based permissions.
             // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
-            Caller::Root { .. } => {
-                // The root user cannot assume a role.
-                // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
-                if facts.assume_role {
-                    return Outcome::implicit(Layer::Identity, None, "the root user cannot assume roles");
-                }
-                if request.same_account() && !explicit_allow_resource {
-                    return Outcome::allowed("the root user has full access to its account");
-                }
-                if rbp_allow != PrincipalMatch::None {
-                    Outcome::allowed("the resource-based policy allows the root user's account")
-                } else {
-                    Outcome::implicit(Layer::Resource, None, "no resource-based policy allows the root user's account")
-                }
-            }
-            _ => {
-                let boundary_ok = boundary.is_none_or(|b| b.allow);
-                let session_ok = session.is_none_or(|s| s.allow);
-                // "If there is no session policy, the code checks whether the principal is a role
-                // session. If the principal is a role session, then the request is Allowed.
-                // Otherwise, the request is implicitly denied": a federated user session without
-                // a session policy has no identity-based permissions.
-                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
-                let federated_without_session = matches!(caller, Caller::FederatedUser { .. }) && session.is_none();
-                let identity_side = identity.allow && boundary_ok && session_ok && !federated_without_session;
+            let federated_without_session = matches!(caller, Caller::FederatedUser { .. }) && session.is_none();
+            let identity_side = identity.allow && boundary_ok && session_ok && !federated_without_session;
 
-                if request.same_account() {
-                    // A resource-based policy that names the user, the role session or the
-                    // federated user grants directly: implicit denies in identity policies,
-                    // boundaries and session policies do not matter. Naming the role is limited
-                    // by the boundary and the session policy.
-                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
-                    match rbp_allow {
-                        // "If a user is listed as the principal in a role's trust policy but cannot
-                        // assume the role, check the user's permissions boundary. If a permissions
-                        // boundary is set for the user, then it must allow the sts:AssumeRole action."
-                        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html
-                        PrincipalMatch::Direct if facts.assume_role && !boundary_ok => {}
-                        PrincipalMatch::Direct => {
-                            return Outcome::allowed("the resource-based policy names this principal");
-                        }
-                        PrincipalMatch::Role if boundary_ok && session_ok => {
-                            return Outcome::allowed("the resource-based policy names the role of this session");
-                        }
-                        _ => {}
+            if request.same_account() {
+                // A resource-based policy that names the user, the role session or the
+                // federated user grants directly: implicit denies in identity policies,
+                // boundaries and session policies do not matter. Naming the role is limited
+                // by the boundary and the session policy.
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
+                match rbp_allow {
+                    // "If a user is listed as the principal in a role's trust policy but cannot
+                    // assume the role, check the user's permissions boundary. If a permissions
+                    // boundary is set for the user, then it must allow the sts:AssumeRole action."
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html
+                    PrincipalMatch::Direct if facts.assume_role && !boundary_ok => {}
+                    PrincipalMatch::Direct => {
+                        return Outcome::allowed("the resource-based policy names this principal");
                     }
-                    // Role trust policies and KMS key policies must allow explicitly; naming the
-                    // account delegates to identity-based policies.
-                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
-                    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
-                    if explicit_allow_resource && rbp_allow == PrincipalMatch::None {
-                        return Outcome::implicit(
-                            Layer::Resource,
-                            None,
-                            "this resource's policy must allow the principal or its account explicitly",
-                        );
+                    PrincipalMatch::Role if boundary_ok && session_ok => {
+                        return Outcome::allowed("the resource-based policy names the role of this session");
                     }
-                    identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
+                    _ => {}
+                }
+                // Role trust policies and KMS key policies must allow explicitly; naming the
+                // account delegates to identity-based policies.
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html
+                // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+                if explicit_allow_resource && rbp_allow == PrincipalMatch::None {
+                    return Outcome::implicit(
+                        Layer::Resource,
+                        None,
+                        "this resource's policy must allow the principal or its account explicitly",
+                    );
+                }
+                identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
+            } else {
+                // Cross-account: "the request is allowed only if both account policy
+                // evaluations allow the request".
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+                if rbp_allow == PrincipalMatch::None {
+                    return Outcome::implicit(
+                        Layer::Resource,
+                        None,
+                        "across accounts, the resource-based policy must allow the principal or its account",
+                    );
+                }
+                if identity_side {
+                    Outcome::allowed("both the identity side and the resource-based policy allow")
                 } else {
-                    // Cross-account: "the request is allowed only if both account policy
-                    // evaluations allow the request".
-                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
-                    if rbp_allow == PrincipalMatch::None {
-                        return Outcome::implicit(
-                            Layer::Resource,
-                            None,
-                            "across accounts, the resource-based policy must allow the principal or its account",
-                        );
-                    }
-                    if identity_side {
-                        Outcome::allowed("both the identity side and the resource-based policy allow")
-                    } else {
-                        identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
-                    }
+                    identity_outcome(identity.allow, boundary_ok, session_ok, federated_without_session)
                 }
             }
         }

@@ -28,7 +28,10 @@ mod principal;
 pub use crate::{
     context::{Context, ContextValue},
     error::PolicyError,
-    eval::{Decision, Explanation, Layer, MatchedStatement, Policies, PolicySet, Request},
+    eval::{
+        Decision, Explanation, Layer, MatchedStatement, Policies, PolicySet, PrincipalPolicies, Request,
+        ResourcePolicies, SessionPolicy, decide, explain,
+    },
     parse::PolicyKind,
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},

@@ -1,0 +1,345 @@
+//! An AWS environment as read from a bundle: organizations, accounts, their IAM and their
+//! resource policies, IAM Identity Center. Plain data, close to AWS's own shapes; the
+//! cloud-neutral model is built from it elsewhere.
+//!
+//! A policy that could not be parsed is kept as `None` beside an [`ImportIssue`] naming the
+//! file and JSON path, and the principal that holds it is marked incomplete: it is never
+//! silently treated as allowing or denying.
+
+use std::path::PathBuf;
+
+use remit_aws_policy::Policy;
+
+/// Everything read from one bundle.
+#[derive(Debug, Clone, Default)]
+pub struct AwsEnvironment {
+    /// The organization, when the bundle has one.
+    pub organization: Option<Organization>,
+    /// The accounts, sorted by id.
+    pub accounts: Vec<Account>,
+    /// IAM Identity Center, when collected.
+    pub identity_center: Option<IdentityCenter>,
+    /// What could not be read, each with its file and JSON path.
+    pub issues: Vec<ImportIssue>,
+}
+
+/// A problem found while importing: the rest imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportIssue {
+    /// The file, relative to the bundle.
+    pub file: PathBuf,
+    /// The JSON path (or `line N` for CSV) inside the file.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// The ARN of the principal or resource marked incomplete because of it.
+    pub subject: Option<String>,
+}
+
+/// An AWS Organizations organization.
+#[derive(Debug, Clone, Default)]
+pub struct Organization {
+    /// `o-...`.
+    pub id: String,
+    /// The management account's id.
+    pub management_account: String,
+    /// Roots, OUs and accounts, parents before children.
+    pub nodes: Vec<OrgNode>,
+    /// SCPs and RCPs by id.
+    pub policies: Vec<OrgPolicy>,
+}
+
+/// What an organization node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgNodeKind {
+    /// `r-...`.
+    Root,
+    /// `ou-...`.
+    OrganizationalUnit,
+    /// A 12-digit account id.
+    Account,
+}
+
+/// A root, OU or account in the organization tree.
+#[derive(Debug, Clone)]
+pub struct OrgNode {
+    /// `r-...`, `ou-...` or the account id.
+    pub id: String,
+    /// Its kind.
+    pub kind: OrgNodeKind,
+    /// Its name.
+    pub name: String,
+    /// The parent's id (`None` for a root).
+    pub parent: Option<String>,
+    /// Ids of the SCPs and RCPs attached to it.
+    pub attached_policies: Vec<String>,
+}
+
+/// The type of an organization policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgPolicyType {
+    /// A service control policy.
+    ServiceControl,
+    /// A resource control policy.
+    ResourceControl,
+}
+
+/// An SCP or RCP.
+#[derive(Debug, Clone)]
+pub struct OrgPolicy {
+    /// `p-...`.
+    pub id: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// SCP or RCP.
+    pub policy_type: OrgPolicyType,
+    /// AWS-managed (`FullAWSAccess`, `RCPFullAWSAccess`).
+    pub aws_managed: bool,
+    /// The document; `None` when it could not be parsed (see the issues).
+    pub document: Option<Policy>,
+}
+
+/// One AWS account.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    /// The 12-digit id.
+    pub id: String,
+    /// Its name in the organization, when known.
+    pub name: Option<String>,
+    /// IAM users.
+    pub users: Vec<User>,
+    /// IAM groups.
+    pub groups: Vec<Group>,
+    /// IAM roles.
+    pub roles: Vec<Role>,
+    /// Managed policies (customer-managed, and the AWS-managed ones the export lists).
+    pub managed_policies: Vec<ManagedPolicy>,
+    /// Resources with resource-based policies (buckets, keys, queues, topics, functions ...).
+    pub resources: Vec<Resource>,
+    /// Rows of the credential report.
+    pub credential_report: Vec<CredentialReportRow>,
+    /// The account-level S3 Block Public Access settings.
+    pub s3_public_access_block: Option<PublicAccessBlock>,
+    /// False when the bundle has no `authorization-details.json` for this account (only known
+    /// from the organization).
+    pub iam_collected: bool,
+}
+
+/// An inline policy.
+#[derive(Debug, Clone)]
+pub struct InlinePolicy {
+    /// Its name.
+    pub name: String,
+    /// The document; `None` when it could not be parsed.
+    pub document: Option<Policy>,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Unique id (`AIDA...`).
+    pub id: String,
+    /// Path.
+    pub path: String,
+    /// Names of its groups.
+    pub groups: Vec<String>,
+    /// Inline policies.
+    pub inline_policies: Vec<InlinePolicy>,
+    /// ARNs of attached managed policies.
+    pub attached_policies: Vec<String>,
+    /// ARN of its permissions boundary.
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// When created (as exported).
+    pub create_date: Option<String>,
+    /// True when a policy of this user could not be read.
+    pub incomplete: bool,
+}
+
+/// An IAM group.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Unique id (`AGPA...`).
+    pub id: String,
+    /// Path.
+    pub path: String,
+    /// Inline policies.
+    pub inline_policies: Vec<InlinePolicy>,
+    /// ARNs of attached managed policies.
+    pub attached_policies: Vec<String>,
+    /// True when a policy of this group could not be read.
+    pub incomplete: bool,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, Default)]
+pub struct Role {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Unique id (`AROA...`).
+    pub id: String,
+    /// Path.
+    pub path: String,
+    /// The trust policy; `None` when it could not be parsed.
+    pub trust_policy: Option<Policy>,
+    /// Inline policies.
+    pub inline_policies: Vec<InlinePolicy>,
+    /// ARNs of attached managed policies.
+    pub attached_policies: Vec<String>,
+    /// ARN of its permissions boundary.
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// ARNs of the instance profiles that hold it.
+    pub instance_profiles: Vec<String>,
+    /// `RoleLastUsed.LastUsedDate`.
+    pub last_used: Option<String>,
+    /// When created (as exported).
+    pub create_date: Option<String>,
+    /// True when a policy of this role could not be read.
+    pub incomplete: bool,
+}
+
+/// A managed policy.
+#[derive(Debug, Clone, Default)]
+pub struct ManagedPolicy {
+    /// ARN (`arn:aws:iam::aws:policy/...` for AWS-managed policies).
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// The default version's id.
+    pub default_version: String,
+    /// The default version's document; `None` when it could not be parsed.
+    pub document: Option<Policy>,
+    /// Every version exported, with its id (older versions matter for escalation).
+    pub versions: Vec<(String, Option<Policy>)>,
+    /// True for AWS-managed policies.
+    pub aws_managed: bool,
+}
+
+/// A resource with a resource-based policy.
+#[derive(Debug, Clone, Default)]
+pub struct Resource {
+    /// ARN.
+    pub arn: String,
+    /// The service prefix (`s3`, `kms`, `sqs` ...).
+    pub service: String,
+    /// The region (`None` for S3 buckets and other global resources).
+    pub region: Option<String>,
+    /// The resource policy; `None` when there is none or it could not be parsed.
+    pub policy: Option<Policy>,
+    /// S3: the bucket's Block Public Access settings.
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// S3: ACL grants.
+    pub acl_grants: Vec<AclGrant>,
+    /// KMS: grants.
+    pub kms_grants: Vec<KmsGrant>,
+    /// KMS: true for AWS-managed keys.
+    pub aws_managed_key: bool,
+    /// True when its policy could not be read.
+    pub incomplete: bool,
+}
+
+/// S3 Block Public Access settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublicAccessBlock {
+    /// `BlockPublicAcls`.
+    pub block_public_acls: bool,
+    /// `IgnorePublicAcls`.
+    pub ignore_public_acls: bool,
+    /// `BlockPublicPolicy`.
+    pub block_public_policy: bool,
+    /// `RestrictPublicBuckets`.
+    pub restrict_public_buckets: bool,
+}
+
+/// One S3 ACL grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclGrant {
+    /// `CanonicalUser`, `Group` (with its URI) or `AmazonCustomerByEmail`.
+    pub grantee: String,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP`, `FULL_CONTROL`.
+    pub permission: String,
+}
+
+/// One KMS grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsGrant {
+    /// The grantee principal.
+    pub grantee: String,
+    /// The operations granted (`Decrypt`, `Encrypt` ...).
+    pub operations: Vec<String>,
+}
+
+/// One row of the IAM credential report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialReportRow {
+    /// The `user` column (`<root_account>` for the root user).
+    pub user: String,
+    /// The `arn` column.
+    pub arn: String,
+    /// Every column, by header name, as exported.
+    pub fields: Vec<(String, String)>,
+}
+
+/// IAM Identity Center.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityCenter {
+    /// The instance ARN.
+    pub instance_arn: String,
+    /// Permission sets.
+    pub permission_sets: Vec<PermissionSet>,
+    /// Account assignments.
+    pub assignments: Vec<AccountAssignment>,
+    /// Identity store users: (user id, user name).
+    pub users: Vec<(String, String)>,
+    /// Identity store groups: (group id, display name).
+    pub groups: Vec<(String, String)>,
+    /// Group memberships: (group id, user id).
+    pub memberships: Vec<(String, String)>,
+}
+
+/// A permission set.
+#[derive(Debug, Clone, Default)]
+pub struct PermissionSet {
+    /// ARN.
+    pub arn: String,
+    /// Name (the provisioned roles are `AWSReservedSSO_<name>_<hex>`).
+    pub name: String,
+    /// The inline policy.
+    pub inline_policy: Option<Policy>,
+    /// ARNs of AWS-managed policies attached.
+    pub managed_policies: Vec<String>,
+    /// Customer-managed policy references: (name, path), resolved in each account.
+    pub customer_managed_policies: Vec<(String, String)>,
+    /// The permissions boundary: an AWS-managed policy ARN or a customer-managed reference.
+    pub permissions_boundary: Option<String>,
+    /// `SessionDuration`.
+    pub session_duration: Option<String>,
+}
+
+/// A permission set assigned to a user or group in an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAssignment {
+    /// The account.
+    pub account_id: String,
+    /// The permission set's ARN.
+    pub permission_set_arn: String,
+    /// `USER` or `GROUP`.
+    pub principal_type: String,
+    /// The identity store id.
+    pub principal_id: String,
+}
