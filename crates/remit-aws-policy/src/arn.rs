@@ -51,6 +51,14 @@ impl ArnPattern {
         ArnPattern::Segments { prefix: prefix.into(), rest: segments.into_iter().skip(n_exact).collect(), n_segments }
     }
 
+    /// True when a variable of the pattern reads a key whose value is unknown.
+    pub(crate) fn reads_unknown(&self, context: &Context) -> bool {
+        match self {
+            ArnPattern::Any => false,
+            ArnPattern::Segments { rest, .. } => rest.iter().any(|p| p.reads_unknown(context)),
+        }
+    }
+
     /// Matches a concrete resource.
     pub(crate) fn matches(&self, resource: &str, context: &Context) -> bool {
         let (prefix, segments, n_segments) = match self {

@@ -178,6 +178,43 @@ impl CompiledStatement {
         self.conditions.iter().all(|c| c.matches(context))
     }
 
+    /// Like [`CompiledStatement::applies`] over an analysis context: `None` when it depends on
+    /// unknown context; the unknown conditions are pushed to `unknown`.
+    pub(crate) fn truth<'s>(
+        &'s self,
+        action: &ActionRef<'_>,
+        resource: &str,
+        context: &Context,
+        unknown: &mut Vec<&'s str>,
+    ) -> Option<bool> {
+        if !self.action_matches(action, context) {
+            return Some(false);
+        }
+        let mut result = Some(true);
+        if let Some((negated, patterns)) = &self.resources {
+            if patterns.iter().any(|p| p.reads_unknown(context)) {
+                result = None;
+            } else if !(patterns.iter().any(|p| p.matches(resource, context)) != *negated) {
+                return Some(false);
+            }
+        }
+        let mark = unknown.len();
+        for condition in &self.conditions {
+            match condition.truth(context) {
+                Some(false) => {
+                    unknown.truncate(mark);
+                    return Some(false);
+                }
+                Some(true) => {}
+                None => {
+                    unknown.push(condition.source());
+                    result = None;
+                }
+            }
+        }
+        result
+    }
+
     /// Whether the statement applies to the action, resource and context (the principal is
     /// checked separately, for resource-based policies).
     pub(crate) fn applies(&self, action: &ActionRef<'_>, resource: &str, context: &Context) -> bool {

@@ -175,6 +175,8 @@ pub(crate) struct Condition {
     key: Box<str>,
     key_hash: u64,
     values: Values,
+    /// The entry as written, for explanations.
+    source: Box<str>,
 }
 
 impl Condition {
@@ -225,8 +227,31 @@ impl Condition {
                     .collect(),
             ),
         };
+        let source = format!("{}: {} {}", operator_name(operator), key, values.join(", ")).into();
         let key = key.to_ascii_lowercase();
-        Condition { operator, key_hash: key_hash(&key), key: key.into(), values: compiled }
+        Condition { operator, key_hash: key_hash(&key), key: key.into(), values: compiled, source }
+    }
+
+    /// The entry as written (`StringEquals: aws:sourceip 10.0.0.0/8`).
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Tests an analysis context: `None` when the outcome depends on a key whose value is
+    /// unknown.
+    pub(crate) fn truth(&self, context: &Context) -> Option<bool> {
+        if context.is_unknown(self.key_hash, &self.key) {
+            return None;
+        }
+        let reads_unknown = match &self.values {
+            Values::Strings(patterns) => patterns.iter().any(|p| p.reads_unknown(context)),
+            Values::Arns(patterns) => patterns.iter().any(|p| p.reads_unknown(context)),
+            _ => false,
+        };
+        if reads_unknown {
+            return None;
+        }
+        Some(self.matches(context))
     }
 
     /// Tests the request context.
@@ -482,4 +507,15 @@ mod tests {
         assert!(v6.is_some_and(|c| c.contains("2001:db8::1".parse().unwrap_or(IpAddr::from([0u16; 8])))));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
+}
+
+fn operator_name(operator: Operator) -> String {
+    let base = OPERATORS.iter().find(|(_, op)| *op == operator.base).map_or("?", |(name, _)| name);
+    let set = match operator.set {
+        Some(SetQualifier::ForAllValues) => "ForAllValues:",
+        Some(SetQualifier::ForAnyValue) => "ForAnyValue:",
+        None => "",
+    };
+    let if_exists = if operator.if_exists { "IfExists" } else { "" };
+    format!("{set}{base}{if_exists}")
 }

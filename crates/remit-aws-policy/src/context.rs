@@ -46,6 +46,10 @@ pub struct Context {
     entries: Vec<(u64, Box<str>, ContextValue)>,
     // INVARIANT: `parsed[i]` is `Parsed::of` the value of `entries[i]` when it is single.
     parsed: Vec<Parsed>,
+    /// `None`: the context is complete, an absent key is absent (what a real request is).
+    /// `Some(known)`: an analysis context, where a key absent from `entries` is unknown unless
+    /// `known` lists it (lower-case; an entry ending in `/` covers every key it prefixes).
+    known: Option<Vec<Box<str>>>,
 }
 
 impl Context {
@@ -75,7 +79,7 @@ impl Context {
                 ContextValue::Multi(_) => Parsed::default(),
             })
             .collect();
-        Context { entries: deduped, parsed }
+        Context { entries: deduped, parsed, known: None }
     }
 
     /// A context of single-valued string keys (handy in tests).
@@ -99,6 +103,31 @@ impl Context {
     pub fn lookup(&self, key: &str) -> Option<&ContextValue> {
         let key = key.to_ascii_lowercase();
         self.get(key_hash(&key), &key)
+    }
+
+    /// An analysis context: the keys given are known, and so is the absence of every key that
+    /// `known_absent` lists (lower-case, or a prefix ending in `/` such as `aws:principaltag/`);
+    /// any other key is unknown, and conditions on it make a decision conditional.
+    pub fn partial(pairs: impl IntoIterator<Item = (String, ContextValue)>, known_absent: &[&str]) -> Context {
+        let mut context = Context::new(pairs);
+        context.known = Some(known_absent.iter().map(|k| k.to_ascii_lowercase().into_boxed_str()).collect());
+        context
+    }
+
+    /// True when `key` (lower-case) is absent and its presence is unknown.
+    pub(crate) fn is_unknown(&self, hash: u64, key: &str) -> bool {
+        let Some(known) = &self.known else {
+            return false;
+        };
+        if self.get(hash, key).is_some() {
+            return false;
+        }
+        !known.iter().any(|k| **k == *key || (k.ends_with('/') && key.starts_with(&**k)))
+    }
+
+    /// True for an analysis context (see [`Context::partial`]).
+    pub fn is_partial(&self) -> bool {
+        self.known.is_some()
     }
 
     /// The number of keys.

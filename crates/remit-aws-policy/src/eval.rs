@@ -143,6 +143,22 @@ impl PrincipalPolicies {
     pub fn has_boundary(&self) -> bool {
         self.boundary.is_some()
     }
+
+    pub(crate) fn action_ref<'r>(&self, request: &'r Request) -> ActionRef<'r> {
+        request.action_ref_with(&self.symbols)
+    }
+
+    pub(crate) fn identity(&self) -> &[CompiledPolicy] {
+        &self.identity
+    }
+
+    pub(crate) fn boundary(&self) -> Option<&CompiledPolicy> {
+        self.boundary.as_ref()
+    }
+
+    pub(crate) fn scps(&self) -> &[Vec<CompiledPolicy>] {
+        &self.scps
+    }
 }
 
 impl SessionPolicy {
@@ -151,6 +167,14 @@ impl SessionPolicy {
         let mut symbols = Symbols::default();
         let policy = CompiledPolicy::new(policy, &mut symbols);
         SessionPolicy { symbols, policy }
+    }
+
+    pub(crate) fn action_ref<'r>(&self, request: &'r Request) -> ActionRef<'r> {
+        request.action_ref_with(&self.symbols)
+    }
+
+    pub(crate) fn policy(&self) -> &CompiledPolicy {
+        &self.policy
     }
 }
 
@@ -162,6 +186,23 @@ impl ResourcePolicies {
         let resource = resource.map(&mut compile);
         let rcps = rcps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
         ResourcePolicies { symbols, resource, rcps }
+    }
+
+    /// True when the resource has a resource-based policy.
+    pub fn has_policy(&self) -> bool {
+        self.resource.is_some()
+    }
+
+    pub(crate) fn action_ref<'r>(&self, request: &'r Request) -> ActionRef<'r> {
+        request.action_ref_with(&self.symbols)
+    }
+
+    pub(crate) fn resource(&self) -> Option<&CompiledPolicy> {
+        self.resource.as_ref()
+    }
+
+    pub(crate) fn rcps(&self) -> &[Vec<CompiledPolicy>] {
+        &self.rcps
     }
 }
 
@@ -220,6 +261,29 @@ impl Request {
         &self.context
     }
 
+    /// The resource ARN (or `*`).
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The lower-cased action.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    pub(crate) fn facts(&self) -> Facts {
+        self.facts
+    }
+
+    pub(crate) fn action_ref_with(&self, symbols: &Symbols) -> ActionRef<'_> {
+        ActionRef {
+            lower: &self.action,
+            service: self.service(),
+            name: self.name(),
+            id: symbols.lookup(self.action_hash, &self.action),
+        }
+    }
+
     fn service(&self) -> &str {
         &self.action[..self.service_len]
     }
@@ -228,7 +292,7 @@ impl Request {
         self.action.get(self.service_len + 1..).unwrap_or("")
     }
 
-    fn same_account(&self) -> bool {
+    pub(crate) fn same_account(&self) -> bool {
         match (self.caller.account(), &self.resource_account) {
             (Some(a), Some(b)) => a == &**b,
             _ => false,
@@ -238,12 +302,12 @@ impl Request {
 
 /// What the action and resource are, worked out once per request rather than per decision.
 #[derive(Debug, Clone, Copy)]
-struct Facts {
-    get_caller_identity: bool,
-    assume_role: bool,
-    explicit_allow_resource: bool,
-    refused: Option<&'static str>,
-    rcp_applies: bool,
+pub(crate) struct Facts {
+    pub(crate) get_caller_identity: bool,
+    pub(crate) assume_role: bool,
+    pub(crate) explicit_allow_resource: bool,
+    pub(crate) refused: Option<&'static str>,
+    pub(crate) rcp_applies: bool,
 }
 
 /// The services whose resources RCPs govern, as AWS's Service Authorization Reference marks

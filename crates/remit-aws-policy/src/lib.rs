@@ -21,6 +21,7 @@ mod context;
 mod error;
 mod eval;
 mod parse;
+mod partial;
 mod pattern;
 mod policy;
 mod principal;
@@ -33,6 +34,7 @@ pub use crate::{
         ResourcePolicies, SessionPolicy, decide, explain,
     },
     parse::PolicyKind,
+    partial::{ConditionalStatement, PartialDecision, Verdict, decide_partial},
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},
 };

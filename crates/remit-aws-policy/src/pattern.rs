@@ -126,6 +126,14 @@ impl Pattern {
         Pattern { pieces, shape }
     }
 
+    /// True when a variable of the pattern reads a key whose value is unknown.
+    pub(crate) fn reads_unknown(&self, context: &Context) -> bool {
+        self.pieces.iter().any(|p| match p {
+            Piece::Variable { key, hash, .. } => context.is_unknown(*hash, key),
+            _ => false,
+        })
+    }
+
     /// The text, when the pattern is plain text (no wildcard, no variable).
     pub(crate) fn as_exact(&self) -> Option<&str> {
         match &self.shape {

@@ -1,0 +1,295 @@
+//! Decisions over a request context that is only partly known.
+//!
+//! An analysis ("who can read this bucket?") knows the principal and the resource but not the
+//! request: its source IP, time, MFA state, tags on a future request. A condition on such a key
+//! can go either way, so the honest answer is *conditional*, with the conditions shown, never
+//! a silent allow or deny. This module evaluates AWS's decision logic (the same rules as
+//! [`crate::eval`], cited there) in three-valued logic: each statement applies, does not apply,
+//! or depends on unknown context; the layers combine with Kleene's AND/OR/NOT. With a complete
+//! context it decides exactly as [`crate::decide`] (a test checks this on every case of the
+//! corpus and of the differential generator).
+
+use crate::{
+    compile::{ActionRef, CompiledPolicy},
+    context::Context,
+    eval::{Layer, PrincipalPolicies, Request, ResourcePolicies, SessionPolicy},
+    policy::Effect,
+    principal::{Caller, PrincipalMatch, best_match, not_principal_excepts},
+};
+
+/// Three-valued truth: `None` is "depends on unknown context".
+type Truth = Option<bool>;
+
+fn and(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn or(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn not(a: Truth) -> Truth {
+    a.map(|v| !v)
+}
+
+/// The outcome of a decision over a partly known context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Allowed whatever the unknown context is.
+    Allowed,
+    /// Allowed for some request contexts and denied for others.
+    Conditional,
+    /// Denied whatever the unknown context is, and no `Deny` certainly applies.
+    ImplicitlyDenied,
+    /// A `Deny` statement certainly applies.
+    ExplicitlyDenied,
+}
+
+impl Verdict {
+    /// The spelling used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Conditional => "conditional",
+            Verdict::ImplicitlyDenied => "implicitlyDenied",
+            Verdict::ExplicitlyDenied => "explicitlyDenied",
+        }
+    }
+}
+
+/// A statement whose application depends on unknown context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionalStatement {
+    /// The policy type.
+    pub layer: Layer,
+    /// The organization level for SCPs and RCPs.
+    pub level: Option<usize>,
+    /// The policy's index in its list.
+    pub policy: usize,
+    /// The statement's index.
+    pub statement: usize,
+    /// Its `Sid`.
+    pub sid: Option<String>,
+    /// Its effect: an `Allow` that may grant, or a `Deny` that may deny.
+    pub effect: Effect,
+    /// The conditions that could not be decided, as written.
+    pub conditions: Vec<String>,
+}
+
+/// A decision over a partly known context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialDecision {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// For a conditional verdict, the statements that depend on unknown context.
+    pub conditions: Vec<ConditionalStatement>,
+}
+
+#[derive(Clone, Copy)]
+struct Scan {
+    allow: Truth,
+    deny: Truth,
+}
+
+struct Collector {
+    undecided: Vec<ConditionalStatement>,
+}
+
+impl Collector {
+    #[allow(clippy::too_many_arguments, reason = "one call site per layer, each naming its coordinates")]
+    fn scan(
+        &mut self,
+        policies: &[CompiledPolicy],
+        layer: Layer,
+        level: Option<usize>,
+        action: &ActionRef<'_>,
+        resource: &str,
+        context: &Context,
+    ) -> Scan {
+        let mut found = Scan { allow: Some(false), deny: Some(false) };
+        let mut unknown = Vec::new();
+        for (policy_idx, policy) in policies.iter().enumerate() {
+            for (statement_idx, st) in policy.statements.iter().enumerate() {
+                unknown.clear();
+                let truth = st.truth(action, resource, context, &mut unknown);
+                if truth.is_none() {
+                    self.note(layer, level, policy_idx, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+                }
+                match st.effect {
+                    Effect::Allow => found.allow = or(found.allow, truth),
+                    Effect::Deny => found.deny = or(found.deny, truth),
+                }
+            }
+        }
+        found
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the coordinates of one statement")]
+    fn note(
+        &mut self,
+        layer: Layer,
+        level: Option<usize>,
+        policy: usize,
+        statement: usize,
+        sid: Option<&str>,
+        effect: Effect,
+        conditions: &[&str],
+    ) {
+        self.undecided.push(ConditionalStatement {
+            layer,
+            level,
+            policy,
+            statement,
+            sid: sid.map(str::to_owned),
+            effect,
+            conditions: conditions.iter().map(|c| (*c).to_owned()).collect(),
+        });
+    }
+}
+
+/// Grants of the resource-based policy by how it names the caller, and its deny.
+struct ResourceScan {
+    direct: Truth,
+    role: Truth,
+    account: Truth,
+    deny: Truth,
+}
+
+/// Decides a request whose context may be partial (see [`Context::partial`]).
+pub fn decide_partial(
+    p: &PrincipalPolicies,
+    s: Option<&SessionPolicy>,
+    r: &ResourcePolicies,
+    request: &Request,
+) -> PartialDecision {
+    let facts = request.facts();
+    let caller = request.caller();
+    let context = request.context();
+    let resource = request.resource();
+    let action = p.action_ref(request);
+    let resource_action = r.action_ref(request);
+    let mut out = Collector { undecided: Vec::new() };
+
+    // sts:GetCallerIdentity needs no permission (see `eval`).
+    if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
+        return PartialDecision { verdict: Verdict::Allowed, conditions: Vec::new() };
+    }
+
+    let identity_applies = caller.is_iam_identity();
+    let identity = if identity_applies {
+        out.scan(p.identity(), Layer::Identity, None, &action, resource, context)
+    } else {
+        Scan { allow: Some(false), deny: Some(false) }
+    };
+    let boundary = p
+        .boundary()
+        .filter(|_| identity_applies)
+        .map(|b| out.scan(std::slice::from_ref(b), Layer::PermissionsBoundary, None, &action, resource, context));
+    let session = s.filter(|_| caller.is_session()).map(|s| {
+        let session_action = s.action_ref(request);
+        out.scan(std::slice::from_ref(s.policy()), Layer::Session, None, &session_action, resource, context)
+    });
+
+    let mut explicit: Truth = Some(false);
+    let mut scp_ok: Truth = Some(true);
+    if caller.is_restricted_by_scps() {
+        for (level, policies) in p.scps().iter().enumerate() {
+            let found = out.scan(policies, Layer::Scp, Some(level), &action, resource, context);
+            explicit = or(explicit, found.deny);
+            scp_ok = and(scp_ok, found.allow);
+        }
+    }
+    if facts.rcp_applies {
+        for (level, policies) in r.rcps().iter().enumerate() {
+            let found = out.scan(policies, Layer::Rcp, Some(level), &resource_action, resource, context);
+            explicit = or(explicit, found.deny);
+        }
+    }
+    let rbp = r.resource().map(|policy| {
+        let mut found =
+            ResourceScan { direct: Some(false), role: Some(false), account: Some(false), deny: Some(false) };
+        let mut unknown = Vec::new();
+        for (statement_idx, st) in policy.statements.iter().enumerate() {
+            let named = match &st.principal {
+                None => PrincipalMatch::None,
+                Some((false, principals)) => best_match(principals, caller),
+                Some((true, principals)) => {
+                    if (p.has_boundary() && caller.is_iam_identity()) || !not_principal_excepts(principals, caller) {
+                        PrincipalMatch::Direct
+                    } else {
+                        PrincipalMatch::None
+                    }
+                }
+            };
+            if named == PrincipalMatch::None {
+                continue;
+            }
+            unknown.clear();
+            let truth = st.truth(&resource_action, resource, context, &mut unknown);
+            if truth.is_none() {
+                out.note(Layer::Resource, None, 0, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+            }
+            match (st.effect, named) {
+                (Effect::Deny, _) => found.deny = or(found.deny, truth),
+                (Effect::Allow, PrincipalMatch::Direct) => found.direct = or(found.direct, truth),
+                (Effect::Allow, PrincipalMatch::Role) => found.role = or(found.role, truth),
+                (Effect::Allow, _) => found.account = or(found.account, truth),
+            }
+        }
+        found
+    });
+    let rbp =
+        rbp.unwrap_or(ResourceScan { direct: Some(false), role: Some(false), account: Some(false), deny: Some(false) });
+
+    explicit = or(explicit, rbp.deny);
+    explicit = or(explicit, identity.deny);
+    explicit = or(explicit, boundary.map_or(Some(false), |b| b.deny));
+    explicit = or(explicit, session.map_or(Some(false), |s| s.deny));
+
+    let any_rbp = or(rbp.direct, or(rbp.role, rbp.account));
+    let grant: Truth = match caller {
+        Caller::Anonymous | Caller::Service { .. } | Caller::Federated { .. } => rbp.direct,
+        Caller::Root { .. } => {
+            if facts.assume_role {
+                Some(false)
+            } else if request.same_account() && !facts.explicit_allow_resource {
+                Some(true)
+            } else {
+                any_rbp
+            }
+        }
+        _ => {
+            let boundary_ok = boundary.map_or(Some(true), |b| b.allow);
+            let session_ok = session.map_or(Some(true), |s| s.allow);
+            let federated_without_session = matches!(caller, Caller::FederatedUser { .. }) && session.is_none();
+            let identity_side =
+                and(and(identity.allow, boundary_ok), and(session_ok, Some(!federated_without_session)));
+            if request.same_account() {
+                let direct = if facts.assume_role { and(rbp.direct, boundary_ok) } else { rbp.direct };
+                let via_role = and(rbp.role, and(boundary_ok, session_ok));
+                let via_identity =
+                    if facts.explicit_allow_resource { and(any_rbp, identity_side) } else { identity_side };
+                or(direct, or(via_role, via_identity))
+            } else {
+                and(any_rbp, identity_side)
+            }
+        }
+    };
+    let overall = and(and(not(explicit), scp_ok), and(Some(facts.refused.is_none()), grant));
+    let verdict = match overall {
+        Some(true) => Verdict::Allowed,
+        None => Verdict::Conditional,
+        Some(false) if explicit == Some(true) => Verdict::ExplicitlyDenied,
+        Some(false) => Verdict::ImplicitlyDenied,
+    };
+    let conditions = if verdict == Verdict::Conditional { out.undecided } else { Vec::new() };
+    PartialDecision { verdict, conditions }
+}
