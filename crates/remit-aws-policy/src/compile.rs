@@ -194,7 +194,7 @@ impl CompiledStatement {
         if let Some((negated, patterns)) = &self.resources {
             if patterns.iter().any(|p| p.reads_unknown(context)) {
                 result = None;
-            } else if !(patterns.iter().any(|p| p.matches(resource, context)) != *negated) {
+            } else if patterns.iter().any(|p| p.matches(resource, context)) == *negated {
                 return Some(false);
             }
         }

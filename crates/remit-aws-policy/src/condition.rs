@@ -483,6 +483,17 @@ impl Cidr {
     }
 }
 
+fn operator_name(operator: Operator) -> String {
+    let base = OPERATORS.iter().find(|(_, op)| *op == operator.base).map_or("?", |(name, _)| name);
+    let set = match operator.set {
+        Some(SetQualifier::ForAllValues) => "ForAllValues:",
+        Some(SetQualifier::ForAnyValue) => "ForAnyValue:",
+        None => "",
+    };
+    let if_exists = if operator.if_exists { "IfExists" } else { "" };
+    format!("{set}{base}{if_exists}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,15 +518,4 @@ mod tests {
         assert!(v6.is_some_and(|c| c.contains("2001:db8::1".parse().unwrap_or(IpAddr::from([0u16; 8])))));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
-}
-
-fn operator_name(operator: Operator) -> String {
-    let base = OPERATORS.iter().find(|(_, op)| *op == operator.base).map_or("?", |(name, _)| name);
-    let set = match operator.set {
-        Some(SetQualifier::ForAllValues) => "ForAllValues:",
-        Some(SetQualifier::ForAnyValue) => "ForAnyValue:",
-        None => "",
-    };
-    let if_exists = if operator.if_exists { "IfExists" } else { "" };
-    format!("{set}{base}{if_exists}")
 }
