@@ -1,0 +1,314 @@
+//! Sets of actions as bit sets over dense [`ActionId`]s: one bit per action, so the whole catalog
+//! fits in under 3 KiB and set algebra is a pass over a few hundred words.
+
+use std::fmt;
+use std::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, Sub, SubAssign};
+
+use crate::ActionId;
+
+const BITS: usize = u64::BITS as usize;
+
+/// A set of actions of one [`Catalog`](crate::Catalog).
+///
+/// It grows as needed, so sets from [`Catalog::expand`](crate::Catalog::expand), from
+/// [`ActionSet::new`] or collected from ids combine freely; two sets are equal when they hold
+/// the same ids. Ids only mean something within the catalog (and data version) that made them.
+#[derive(Clone, Default)]
+pub struct ActionSet {
+    words: Vec<u64>,
+}
+
+impl ActionSet {
+    /// The empty set.
+    pub fn new() -> ActionSet {
+        ActionSet::default()
+    }
+
+    /// An empty set with room for ids below `n` without reallocating.
+    pub(crate) fn with_universe(n: usize) -> ActionSet {
+        ActionSet { words: Vec::with_capacity(n.div_ceil(BITS)) }
+    }
+
+    fn grow(&mut self, words: usize) {
+        if self.words.len() < words {
+            self.words.resize(words, 0);
+        }
+    }
+
+    /// Adds `id`; returns whether it was absent.
+    pub fn insert(&mut self, id: ActionId) -> bool {
+        let i = id.index();
+        self.grow(i / BITS + 1);
+        let (word, bit) = (&mut self.words[i / BITS], 1u64 << (i % BITS));
+        let absent = *word & bit == 0;
+        *word |= bit;
+        absent
+    }
+
+    /// Adds every id in `start..end`.
+    pub(crate) fn insert_range(&mut self, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        self.grow(end.div_ceil(BITS));
+        let (first, last) = (start / BITS, (end - 1) / BITS);
+        for w in first..=last {
+            let lo = if w == first { start % BITS } else { 0 };
+            let hi = if w == last { (end - 1) % BITS + 1 } else { BITS };
+            let mask = if hi - lo == BITS { u64::MAX } else { ((1u64 << (hi - lo)) - 1) << lo };
+            self.words[w] |= mask;
+        }
+    }
+
+    /// Removes `id`; returns whether it was present.
+    pub fn remove(&mut self, id: ActionId) -> bool {
+        let i = id.index();
+        match self.words.get_mut(i / BITS) {
+            Some(word) => {
+                let bit = 1u64 << (i % BITS);
+                let present = *word & bit != 0;
+                *word &= !bit;
+                present
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: ActionId) -> bool {
+        let i = id.index();
+        self.words.get(i / BITS).is_some_and(|w| w & (1u64 << (i % BITS)) != 0)
+    }
+
+    /// How many actions.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    /// Removes every action.
+    pub fn clear(&mut self) {
+        self.words.clear();
+    }
+
+    /// The ids in increasing order (that is, by lower-case `service:action`).
+    pub fn iter(&self) -> Iter<'_> {
+        Iter { words: &self.words, index: 0, current: self.words.first().copied().unwrap_or(0) }
+    }
+
+    /// The smallest id, if any.
+    pub fn first(&self) -> Option<ActionId> {
+        self.iter().next()
+    }
+
+    /// Adds every action of `other`.
+    pub fn union_with(&mut self, other: &ActionSet) {
+        self.grow(other.words.len());
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+
+    /// Keeps only the actions also in `other`.
+    pub fn intersect_with(&mut self, other: &ActionSet) {
+        self.words.truncate(other.words.len());
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= b;
+        }
+    }
+
+    /// Removes the actions of `other`.
+    pub fn difference_with(&mut self, other: &ActionSet) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= !b;
+        }
+    }
+
+    /// The actions in either set.
+    #[must_use]
+    pub fn union(&self, other: &ActionSet) -> ActionSet {
+        let mut out = self.clone();
+        out.union_with(other);
+        out
+    }
+
+    /// The actions in both sets.
+    #[must_use]
+    pub fn intersection(&self, other: &ActionSet) -> ActionSet {
+        let mut out = self.clone();
+        out.intersect_with(other);
+        out
+    }
+
+    /// The actions in `self` but not in `other`.
+    #[must_use]
+    pub fn difference(&self, other: &ActionSet) -> ActionSet {
+        let mut out = self.clone();
+        out.difference_with(other);
+        out
+    }
+
+    /// Whether every action of `self` is in `other`.
+    pub fn is_subset(&self, other: &ActionSet) -> bool {
+        self.words.iter().enumerate().all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
+    }
+
+    /// Whether the sets share no action.
+    pub fn is_disjoint(&self, other: &ActionSet) -> bool {
+        self.words.iter().zip(&other.words).all(|(a, b)| a & b == 0)
+    }
+}
+
+impl PartialEq for ActionSet {
+    fn eq(&self, other: &ActionSet) -> bool {
+        let (short, long) = if self.words.len() <= other.words.len() { (self, other) } else { (other, self) };
+        short.words.iter().zip(&long.words).all(|(a, b)| a == b)
+            && long.words[short.words.len()..].iter().all(|w| *w == 0)
+    }
+}
+
+impl Eq for ActionSet {}
+
+impl fmt::Debug for ActionSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter().map(|id| id.0)).finish()
+    }
+}
+
+/// The ids of an [`ActionSet`], in increasing order.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    words: &'a [u64],
+    index: usize,
+    current: u64,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = ActionId;
+
+    fn next(&mut self) -> Option<ActionId> {
+        while self.current == 0 {
+            self.index += 1;
+            self.current = *self.words.get(self.index)?;
+        }
+        let bit = self.current.trailing_zeros() as usize;
+        self.current &= self.current - 1;
+        // Sets only hold ids that fitted in a u32.
+        u32::try_from(self.index * BITS + bit).ok().map(ActionId)
+    }
+}
+
+impl<'a> IntoIterator for &'a ActionSet {
+    type Item = ActionId;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl FromIterator<ActionId> for ActionSet {
+    fn from_iter<I: IntoIterator<Item = ActionId>>(iter: I) -> ActionSet {
+        let mut set = ActionSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl Extend<ActionId> for ActionSet {
+    fn extend<I: IntoIterator<Item = ActionId>>(&mut self, iter: I) {
+        for id in iter {
+            self.insert(id);
+        }
+    }
+}
+
+macro_rules! operators {
+    ($($op:ident $method:ident $assign:ident $assign_method:ident $with:ident;)*) => {$(
+        impl $op<&ActionSet> for &ActionSet {
+            type Output = ActionSet;
+            fn $method(self, rhs: &ActionSet) -> ActionSet {
+                let mut out = self.clone();
+                out.$with(rhs);
+                out
+            }
+        }
+        impl $assign<&ActionSet> for ActionSet {
+            fn $assign_method(&mut self, rhs: &ActionSet) {
+                self.$with(rhs);
+            }
+        }
+    )*};
+}
+
+operators! {
+    BitOr bitor BitOrAssign bitor_assign union_with;
+    BitAnd bitand BitAndAssign bitand_assign intersect_with;
+    Sub sub SubAssign sub_assign difference_with;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[u32]) -> ActionSet {
+        ids.iter().map(|i| ActionId(*i)).collect()
+    }
+
+    fn ids(s: &ActionSet) -> Vec<u32> {
+        s.iter().map(|id| id.0).collect()
+    }
+
+    #[test]
+    fn insert_remove_contains() {
+        let mut s = ActionSet::new();
+        assert!(s.is_empty());
+        assert!(s.insert(ActionId(130)));
+        assert!(!s.insert(ActionId(130)));
+        assert!(s.insert(ActionId(0)));
+        assert!(s.contains(ActionId(130)) && s.contains(ActionId(0)) && !s.contains(ActionId(64)));
+        assert!(!s.contains(ActionId(100_000)));
+        assert_eq!(s.len(), 2);
+        assert_eq!(ids(&s), [0, 130]);
+        assert!(s.remove(ActionId(130)));
+        assert!(!s.remove(ActionId(130)));
+        assert!(!s.remove(ActionId(100_000)));
+        assert_eq!(ids(&s), [0]);
+        assert_eq!(s, set(&[0]));
+    }
+
+    #[test]
+    fn algebra_across_lengths() {
+        let a = set(&[1, 2, 200]);
+        let b = set(&[2, 3]);
+        assert_eq!(ids(&(&a | &b)), [1, 2, 3, 200]);
+        assert_eq!(ids(&(&a & &b)), [2]);
+        assert_eq!(ids(&(&a - &b)), [1, 200]);
+        assert_eq!(ids(&(&b - &a)), [3]);
+        assert_eq!(a.intersection(&b), b.intersection(&a));
+        assert!(set(&[2]).is_subset(&a));
+        assert!(!a.is_subset(&b));
+        assert!(set(&[]).is_subset(&b));
+        assert!(set(&[1, 200]).is_disjoint(&b));
+        let mut c = a.clone();
+        c -= &a;
+        assert!(c.is_empty());
+        assert_eq!(c, ActionSet::new());
+        c |= &b;
+        c &= &set(&[3, 500]);
+        assert_eq!(ids(&c), [3]);
+    }
+
+    #[test]
+    fn ranges() {
+        for (start, end) in [(0, 0), (0, 1), (3, 64), (63, 65), (0, 128), (5, 300), (64, 128)] {
+            let mut s = ActionSet::new();
+            s.insert_range(start, end);
+            assert_eq!(ids(&s), (start as u32..end as u32).collect::<Vec<_>>(), "{start}..{end}");
+        }
+    }
+}
