@@ -20,4 +20,19 @@ else
   echo "== node/npm not found: the differential test will say so (and fail under CI)"
 fi
 
+# The AWS collector's end-to-end test runs against moto in server mode (a local AWS emulator from
+# PyPI), installed in its own virtual environment.
+MOTO_VERSION=5.2.5
+moto_dir=${REMIT_MOTO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/remit/moto}
+if command -v python3 >/dev/null 2>&1; then
+  if [ ! -x "$moto_dir/bin/moto_server" ] || ! "$moto_dir/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" >/dev/null 2>&1; then
+    echo "== installing moto[server] $MOTO_VERSION into $moto_dir"
+    python3 -m venv "$moto_dir"
+    "$moto_dir/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  export REMIT_MOTO_SERVER=$moto_dir/bin/moto_server
+else
+  echo "== python3 not found: the moto test of remit-aws-collect will say so (and fail under CI)"
+fi
+
 cargo nextest run --workspace --no-fail-fast "$@"

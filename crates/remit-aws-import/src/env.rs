@@ -21,6 +21,19 @@ pub struct AwsEnvironment {
     pub identity_center: Option<IdentityCenter>,
     /// What could not be read, each with its file and JSON path.
     pub issues: Vec<ImportIssue>,
+    /// `bundle.json`, when the bundle has one.
+    pub bundle: Option<BundleInfo>,
+}
+
+/// The optional `bundle.json` of a bundle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BundleInfo {
+    /// `version`.
+    pub version: u64,
+    /// `collectedAt`, as written.
+    pub collected_at: Option<String>,
+    /// `collector`, as written.
+    pub collector: Option<String>,
 }
 
 /// A problem found while importing: the rest imports.
@@ -47,6 +60,12 @@ pub struct Organization {
     pub nodes: Vec<OrgNode>,
     /// SCPs and RCPs by id.
     pub policies: Vec<OrgPolicy>,
+    /// `FeatureSet` (`ALL` or `CONSOLIDATED_BILLING`: SCPs and RCPs apply only under `ALL`).
+    pub feature_set: Option<String>,
+    /// The policy types enabled on the root (`PolicyTypes` with status `ENABLED` in
+    /// `roots.json`); `None` when `roots.json` does not say. An SCP or RCP whose type is not
+    /// enabled does not apply.
+    pub enabled_policy_types: Option<Vec<OrgPolicyType>>,
 }
 
 /// What an organization node is.
@@ -71,8 +90,12 @@ pub struct OrgNode {
     pub name: String,
     /// The parent's id (`None` for a root).
     pub parent: Option<String>,
-    /// Ids of the SCPs and RCPs attached to it.
+    /// Ids of the SCPs and RCPs attached to it, sorted.
     pub attached_policies: Vec<String>,
+    /// Its ARN, when listed.
+    pub arn: Option<String>,
+    /// Accounts: `Status` (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`), when listed.
+    pub status: Option<String>,
 }
 
 /// The type of an organization policy.
@@ -99,10 +122,13 @@ pub struct OrgPolicy {
     pub aws_managed: bool,
     /// The document; `None` when it could not be parsed (see the issues).
     pub document: Option<Policy>,
+    /// True when its document or its targets could not be read: where it applies, or what it
+    /// says, is unknown.
+    pub incomplete: bool,
 }
 
 /// One AWS account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Account {
     /// The 12-digit id.
     pub id: String,
@@ -125,6 +151,19 @@ pub struct Account {
     /// False when the bundle has no `authorization-details.json` for this account (only known
     /// from the organization).
     pub iam_collected: bool,
+    /// True when part of the authorization details could not be read at all (the file is not
+    /// JSON, a list is not a list, an entry has no ARN, the export is truncated): principals
+    /// may be missing, not just incomplete.
+    pub iam_incomplete: bool,
+    /// The lists of `get-account-authorization-details` absent from the export
+    /// (`UserDetailList`, `GroupDetailList`, `RoleDetailList`, `Policies`): an export run with
+    /// `--filter` leaves them out, so their absence means "not collected", not "none".
+    pub iam_absent_lists: Vec<String>,
+    /// True when the bundle has a `credential-report.csv` for this account.
+    pub credential_report_collected: bool,
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov` ...), from the account's ARNs or
+    /// regions; `aws` when nothing says.
+    pub partition: String,
 }
 
 /// An inline policy.
@@ -157,7 +196,7 @@ pub struct User {
     pub permissions_boundary: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
-    /// When created (as exported).
+    /// When created (as exported, `2022-08-07 12:55:43+00:00` from the CLI).
     pub create_date: Option<String>,
     /// True when a policy of this user could not be read.
     pub incomplete: bool,
@@ -178,6 +217,8 @@ pub struct Group {
     pub inline_policies: Vec<InlinePolicy>,
     /// ARNs of attached managed policies.
     pub attached_policies: Vec<String>,
+    /// When created (as exported).
+    pub create_date: Option<String>,
     /// True when a policy of this group could not be read.
     pub incomplete: bool,
 }
@@ -207,6 +248,8 @@ pub struct Role {
     pub instance_profiles: Vec<String>,
     /// `RoleLastUsed.LastUsedDate`.
     pub last_used: Option<String>,
+    /// `RoleLastUsed.Region`.
+    pub last_used_region: Option<String>,
     /// When created (as exported).
     pub create_date: Option<String>,
     /// True when a policy of this role could not be read.
@@ -228,6 +271,19 @@ pub struct ManagedPolicy {
     pub versions: Vec<(String, Option<Policy>)>,
     /// True for AWS-managed policies.
     pub aws_managed: bool,
+    /// `PolicyId` (`ANPA...`).
+    pub id: String,
+    /// `Path`.
+    pub path: String,
+    /// `AttachmentCount`.
+    pub attachment_count: Option<u64>,
+    /// `PermissionsBoundaryUsageCount`.
+    pub permissions_boundary_usage_count: Option<u64>,
+    /// `UpdateDate` (as exported).
+    pub update_date: Option<String>,
+    /// True when part of it could not be read (see the issues); `document: None` says that
+    /// its default version is unknown, and the principals that hold it are incomplete too.
+    pub incomplete: bool,
 }
 
 /// A resource with a resource-based policy.
@@ -251,6 +307,18 @@ pub struct Resource {
     pub aws_managed_key: bool,
     /// True when its policy could not be read.
     pub incomplete: bool,
+    /// The resource type within the service: `bucket`, `accesspoint`, `key`, `queue`, `topic`,
+    /// `function`, `secret`, `repository`, `vault`, `domain`, `restapi`.
+    pub resource_type: String,
+    /// True when the file that carries the policy was read. `policy: None` with
+    /// `policy_collected: true` and `incomplete: false` means "has no policy".
+    pub policy_collected: bool,
+    /// Facts of the resource's type, by name: `AclOwner` (S3 canonical id), `Bucket`,
+    /// `NetworkOrigin` and `VpcId` (access points), `KeyManager`, `KeyState` and `KeySpec`
+    /// (KMS), `RevisionId` (Lambda), `Name` (API Gateway), `Owner` (SNS) ...
+    pub attributes: Vec<(String, String)>,
+    /// The file or directory it was read from, relative to the bundle.
+    pub source: PathBuf,
 }
 
 /// S3 Block Public Access settings.
@@ -269,7 +337,9 @@ pub struct PublicAccessBlock {
 /// One S3 ACL grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclGrant {
-    /// `CanonicalUser`, `Group` (with its URI) or `AmazonCustomerByEmail`.
+    /// The grantee as `<Type>:<ID|URI|EmailAddress>`: `CanonicalUser:<canonical id>`,
+    /// `Group:http://acs.amazonaws.com/groups/global/AllUsers`,
+    /// `AmazonCustomerByEmail:<address>`.
     pub grantee: String,
     /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP`, `FULL_CONTROL`.
     pub permission: String,
@@ -282,6 +352,16 @@ pub struct KmsGrant {
     pub grantee: String,
     /// The operations granted (`Decrypt`, `Encrypt` ...).
     pub operations: Vec<String>,
+    /// `GrantId`.
+    pub grant_id: String,
+    /// `RetiringPrincipal`.
+    pub retiring_principal: Option<String>,
+    /// `IssuingAccount`.
+    pub issuing_account: Option<String>,
+    /// `Constraints.EncryptionContextSubset`, sorted by key.
+    pub encryption_context_subset: Vec<(String, String)>,
+    /// `Constraints.EncryptionContextEquals`, sorted by key.
+    pub encryption_context_equals: Vec<(String, String)>,
 }
 
 /// One row of the IAM credential report.
@@ -310,6 +390,8 @@ pub struct IdentityCenter {
     pub groups: Vec<(String, String)>,
     /// Group memberships: (group id, user id).
     pub memberships: Vec<(String, String)>,
+    /// The identity store id (`d-...`).
+    pub identity_store_id: String,
 }
 
 /// A permission set.
@@ -325,10 +407,18 @@ pub struct PermissionSet {
     pub managed_policies: Vec<String>,
     /// Customer-managed policy references: (name, path), resolved in each account.
     pub customer_managed_policies: Vec<(String, String)>,
-    /// The permissions boundary: an AWS-managed policy ARN or a customer-managed reference.
+    /// The permissions boundary: an AWS-managed policy ARN, or a customer-managed reference
+    /// written as its path and name (`/` + `Name` for the default path, `/team/Name`), which is
+    /// how the policy's ARN ends in each account.
     pub permissions_boundary: Option<String>,
     /// `SessionDuration`.
     pub session_duration: Option<String>,
+    /// The permission set id (`ps-...`), its directory's name.
+    pub id: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// True when one of its files could not be read or is missing: what it grants is unknown.
+    pub incomplete: bool,
 }
 
 /// A permission set assigned to a user or group in an account.
@@ -342,4 +432,57 @@ pub struct AccountAssignment {
     pub principal_type: String,
     /// The identity store id.
     pub principal_id: String,
+}
+
+impl Default for Account {
+    fn default() -> Account {
+        Account {
+            id: String::new(),
+            name: None,
+            users: Vec::new(),
+            groups: Vec::new(),
+            roles: Vec::new(),
+            managed_policies: Vec::new(),
+            resources: Vec::new(),
+            credential_report: Vec::new(),
+            s3_public_access_block: None,
+            iam_collected: false,
+            iam_incomplete: false,
+            iam_absent_lists: Vec::new(),
+            credential_report_collected: false,
+            partition: "aws".to_owned(),
+        }
+    }
+}
+
+impl Account {
+    /// The managed policy with this ARN, when the export lists it. Attached policies may name
+    /// policies the export does not list (AWS-managed policies left out by `--filter`, trimmed
+    /// exports): those are unknown, not empty.
+    pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
+        self.managed_policies
+            .binary_search_by(|policy| policy.arn.as_str().cmp(arn))
+            .ok()
+            .map(|idx| &self.managed_policies[idx])
+    }
+
+    /// The user with this ARN.
+    pub fn user(&self, arn: &str) -> Option<&User> {
+        self.users.binary_search_by(|user| user.arn.as_str().cmp(arn)).ok().map(|idx| &self.users[idx])
+    }
+
+    /// The group with this name.
+    pub fn group_named(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|group| group.name == name)
+    }
+
+    /// The role with this ARN.
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.binary_search_by(|role| role.arn.as_str().cmp(arn)).ok().map(|idx| &self.roles[idx])
+    }
+
+    /// The resource with this ARN.
+    pub fn resource(&self, arn: &str) -> Option<&Resource> {
+        self.resources.binary_search_by(|resource| resource.arn.as_str().cmp(arn)).ok().map(|idx| &self.resources[idx])
+    }
 }

@@ -13,6 +13,10 @@ use std::{
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod queries;
+
+use crate::queries::Format;
+
 /// Exit statuses, published in `--help`.
 const EXIT_OK: u8 = 0;
 const EXIT_SOME_FAILED: u8 = 1;
@@ -32,10 +36,160 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Every principal that can perform ACTION on RESOURCE, and how (groups, role chains,
+    /// resource policies, other accounts, anyone).
+    #[command(after_help = "\
+Examples:
+  remit who-can s3:GetObject arn:aws:s3:::finance-reports/q3.csv --env ./my-org
+  remit who-can iam:PassRole arn:aws:iam::111122223333:role/admin --env authorization-details.json --format json
+
+A principal is `allowed`, or `conditional` when the grant depends on request context that is
+not known in advance (source IP, MFA, time ...): the conditions are listed.")]
+    WhoCan {
+        /// The action, `service:Action`.
+        action: String,
+        /// The resource's ARN (`*` for actions that take no resource).
+        resource: String,
+        /// The environment: a bundle directory (docs/environment-bundle.md) or one
+        /// `aws iam get-account-authorization-details` file.
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Everything PRINCIPAL can do: its effective permissions per service and access level,
+    /// expandable to actions and resources.
+    #[command(after_help = "\
+Examples:
+  remit what-can arn:aws:iam::111122223333:role/deploy --env ./my-org
+  remit what-can arn:aws:iam::111122223333:user/alice --service s3 --expand --env ./my-org
+  remit what-can arn:aws:iam::111122223333:user/alice --access-level \"Permissions management\" --env ./my-org --format json")]
+    WhatCan {
+        /// The principal's ARN (a user or a role).
+        principal: String,
+        /// Only this service prefix (`s3`, `iam` ...).
+        #[arg(long)]
+        service: Option<String>,
+        /// Only this resource (an ARN).
+        #[arg(long)]
+        resource: Option<String>,
+        /// Only this access level: List, Read, Write, "Permissions management", Tagging.
+        #[arg(long)]
+        access_level: Option<String>,
+        /// List every action with its resources, not only the summary.
+        #[arg(long)]
+        expand: bool,
+        /// The environment (see `who-can --help`).
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Why PRINCIPAL can or cannot perform ACTION on RESOURCE: every statement of every layer.
+    #[command(after_help = "\
+Examples:
+  remit explain arn:aws:iam::111122223333:user/alice s3:GetObject arn:aws:s3:::data/x --env ./my-org")]
+    Explain {
+        /// The principal's ARN (a user or a role).
+        principal: String,
+        /// The action, `service:Action`.
+        action: String,
+        /// The resource's ARN.
+        resource: String,
+        /// The environment (see `who-can --help`).
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Who can assume ROLE, directly or through a chain of roles; or, with --from, which roles
+    /// PRINCIPAL can become.
+    #[command(after_help = "\
+Examples:
+  remit can-become arn:aws:iam::111122223333:role/admin --env ./my-org
+  remit can-become --from arn:aws:iam::111122223333:user/bob --env ./my-org")]
+    CanBecome {
+        /// The role's ARN.
+        #[arg(required_unless_present = "from", conflicts_with = "from")]
+        role: Option<String>,
+        /// List the roles this principal can become instead.
+        #[arg(long)]
+        from: Option<String>,
+        /// The environment (see `who-can --help`).
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Resources (and role trust policies) that let principals outside the environment, or
+    /// anyone, in, with the granting statement.
+    Exposure {
+        /// The environment (see `who-can --help`).
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Collect a cloud environment into a bundle that every query reads.
+    Collect {
+        #[command(subcommand)]
+        command: CollectCommand,
+    },
     /// Amazon Web Services.
     Aws {
         #[command(subcommand)]
         command: AwsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CollectCommand {
+    /// Collect a live AWS organization (or one account) into an environment bundle, read-only.
+    #[command(after_help = "\
+Remit reads with the current credentials (or --profile) and, with --role, assumes that role
+in each member account. It only reads: the exact IAM policy it needs is printed by
+`remit collect aws --print-policy`; attach it to the caller and to the member role.
+
+Examples:
+  remit collect aws --profile audit --role RemitCollector --out ./my-org
+  remit collect aws --regions eu-west-1,us-east-1 --out ./one-account
+  remit who-can s3:GetObject arn:aws:s3:::payroll/2026.csv --env ./my-org
+
+The bundle is written to OUT.partial and renamed to OUT when complete; calls that fail are
+listed in OUT/bundle.json and the collection goes on (exit status 1 when there were any).")]
+    Aws {
+        /// Where to write the bundle (a new directory).
+        #[arg(long, required_unless_present = "print_policy")]
+        out: Option<PathBuf>,
+        /// The AWS profile to read with.
+        #[arg(long)]
+        profile: Option<String>,
+        /// The role to assume in each member account (its name, e.g. RemitCollector).
+        #[arg(long)]
+        role: Option<String>,
+        /// The home region (default: the profile's).
+        #[arg(long)]
+        region: Option<String>,
+        /// The regions to collect regional resources from, comma-separated (default: the home region).
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+        /// Only these accounts, comma-separated (default: every account of the organization).
+        #[arg(long, value_delimiter = ',')]
+        accounts: Vec<String>,
+        /// Replace OUT if it is an earlier bundle.
+        #[arg(long)]
+        overwrite: bool,
+        /// Send every request to this endpoint (for tests against an emulator).
+        #[arg(long, hide = true)]
+        endpoint_url: Option<String>,
+        /// Print the read-only IAM policy the collector needs, and exit.
+        #[arg(long)]
+        print_policy: bool,
     },
 }
 
@@ -85,7 +239,60 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Command::WhoCan { action, resource, env, format } => queries::who_can(&env, &action, &resource, format),
+        Command::Explain { principal, action, resource, env, format } => {
+            queries::explain(&env, &principal, &action, &resource, format)
+        }
+        Command::CanBecome { role, from, env, format } => {
+            queries::can_become(&env, role.as_deref(), from.as_deref(), format)
+        }
+        Command::Exposure { env, format } => queries::exposure(&env, format),
+        Command::WhatCan { principal, service, resource, access_level, expand, env, format } => queries::what_can(
+            &env,
+            queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },
+            format,
+        ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
+        Command::Collect {
+            command:
+                CollectCommand::Aws { out, profile, role, region, regions, accounts, overwrite, endpoint_url, print_policy },
+        } => {
+            if print_policy {
+                println!("{}", remit_aws_collect::COLLECTOR_POLICY);
+                return Ok(EXIT_OK);
+            }
+            let Some(out) = out else { anyhow::bail!("--out DIR is required") };
+            let mut config = remit_aws_collect::CollectConfig::new(out);
+            config.profile = profile;
+            config.member_role_name = role;
+            config.region = region;
+            config.regions = regions;
+            config.accounts = accounts;
+            config.overwrite = overwrite;
+            config.endpoint_url = endpoint_url;
+            let progress = remit_aws_collect::progress::terminal();
+            let result = remit_aws_collect::collect_blocking(&config, &progress);
+            drop(progress);
+            let summary = result?;
+            println!(
+                "collected {} account(s) into {} ({} files; caller {})",
+                summary.accounts.len(),
+                summary.out_dir.display(),
+                summary.files,
+                summary.caller_arn
+            );
+            for (account, reason) in &summary.skipped_accounts {
+                eprintln!("remit: skipped account {account}: {reason}");
+            }
+            for note in &summary.notes {
+                eprintln!("remit: note: {note}");
+            }
+            if !summary.errors.is_empty() {
+                eprintln!("remit: {} call(s) failed; see bundle.json (`errors`)", summary.errors.len());
+                return Ok(EXIT_SOME_FAILED);
+            }
+            Ok(EXIT_OK)
+        }
     }
 }
 

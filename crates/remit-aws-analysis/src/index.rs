@@ -1,0 +1,332 @@
+//! The AWS environment compiled for queries: every user and role with its identity policies,
+//! permissions boundary and SCP path compiled once, the request-context keys AWS would set for
+//! it, and where each of its policies comes from (for `via`).
+
+use std::collections::HashMap;
+
+use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType};
+use remit_aws_policy::{Caller, ContextValue, Policy, PrincipalPolicies};
+use remit_model::{Cloud, Principal, PrincipalKind};
+
+/// Where one identity policy of a principal comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicySource {
+    /// The group it is inherited from, for users.
+    pub(crate) group: Option<String>,
+    /// `inline NAME` or the managed policy's ARN.
+    pub(crate) label: String,
+}
+
+/// A user or role, ready to be asked about.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) principal: Principal,
+    pub(crate) caller: Caller,
+    pub(crate) policies: PrincipalPolicies,
+    /// Parallel to the identity policies compiled in `policies`.
+    pub(crate) sources: Vec<PolicySource>,
+    /// The permissions boundary's ARN.
+    pub(crate) boundary: Option<String>,
+    /// The identity policies as written (what-can reads their actions and resources).
+    pub(crate) documents: Vec<Policy>,
+    /// Request-context keys AWS sets for this principal.
+    pub(crate) context: Vec<(String, ContextValue)>,
+}
+
+/// Request-context keys whose absence the analysis knows (it sets them when they apply).
+pub(crate) const KNOWN_KEYS: &[&str] = &[
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principaltag/",
+    "aws:principaltype",
+    "aws:username",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+];
+
+/// SCP and RCP levels per account, from the organization root down to the account.
+#[derive(Debug, Default)]
+pub(crate) struct Guardrails {
+    pub(crate) scps: HashMap<String, Vec<Vec<Policy>>>,
+    pub(crate) rcps: HashMap<String, Vec<Vec<Policy>>>,
+    /// `o-.../r-.../ou-.../` per account.
+    pub(crate) org_paths: HashMap<String, String>,
+    pub(crate) org_id: Option<String>,
+    /// Accounts of the organization.
+    pub(crate) members: Vec<String>,
+    /// Accounts whose guardrails could not be fully read.
+    pub(crate) incomplete: Vec<String>,
+}
+
+impl Guardrails {
+    pub(crate) fn new(env: &AwsEnvironment) -> Guardrails {
+        let mut out = Guardrails::default();
+        let Some(org) = &env.organization else {
+            return out;
+        };
+        out.org_id = Some(org.id.clone());
+        let nodes: HashMap<&str, &remit_aws_import::OrgNode> = org.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+        let policies: HashMap<&str, &remit_aws_import::OrgPolicy> =
+            org.policies.iter().map(|p| (p.id.as_str(), p)).collect();
+        for node in org.nodes.iter().filter(|n| n.kind == OrgNodeKind::Account) {
+            out.members.push(node.id.clone());
+            // The path from the root down to the account.
+            let mut chain: Vec<&remit_aws_import::OrgNode> = vec![node];
+            let mut cursor = node.parent.as_deref();
+            while let Some(parent) = cursor.and_then(|id| nodes.get(id)) {
+                chain.push(parent);
+                cursor = parent.parent.as_deref();
+                if chain.len() > 12 {
+                    break;
+                }
+            }
+            chain.reverse();
+            let mut path = format!("{}/", org.id);
+            for n in chain.iter().filter(|n| n.kind != OrgNodeKind::Account) {
+                path.push_str(&n.id);
+                path.push('/');
+            }
+            out.org_paths.insert(node.id.clone(), path);
+            // "SCPs don't affect users or roles in the management account."
+            // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+            let is_management = node.id == org.management_account;
+            let mut scps = Vec::new();
+            let mut rcps = Vec::new();
+            let mut incomplete = false;
+            for n in &chain {
+                let mut scp_level = Vec::new();
+                let mut rcp_level = Vec::new();
+                for id in &n.attached_policies {
+                    match policies.get(id.as_str()) {
+                        Some(p) => match (&p.document, p.policy_type) {
+                            (Some(doc), OrgPolicyType::ServiceControl) => scp_level.push(doc.clone()),
+                            (Some(doc), OrgPolicyType::ResourceControl) => rcp_level.push(doc.clone()),
+                            (None, _) => incomplete = true,
+                        },
+                        None => incomplete = true,
+                    }
+                }
+                scps.push(scp_level);
+                rcps.push(rcp_level);
+            }
+            if !is_management {
+                out.scps.insert(node.id.clone(), scps);
+                // "RCPs don't affect resources in the management account."
+                // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+                out.rcps.insert(node.id.clone(), rcps);
+            }
+            if incomplete {
+                out.incomplete.push(node.id.clone());
+            }
+        }
+        out
+    }
+
+    pub(crate) fn in_org(&self, account: &str) -> bool {
+        self.members.iter().any(|m| m == account)
+    }
+}
+
+/// Builds the entries of every user and role.
+pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for account in &env.accounts {
+        let managed: HashMap<&str, &ManagedPolicy> =
+            account.managed_policies.iter().map(|p| (p.arn.as_str(), p)).collect();
+        let scps = guardrails.scps.get(&account.id).cloned().unwrap_or_default();
+        let guardrails_incomplete = guardrails.incomplete.contains(&account.id);
+        let base_context = |arn: &str, tags: &[(String, String)]| {
+            let mut context = vec![
+                ("aws:PrincipalArn".to_owned(), ContextValue::Single(arn.into())),
+                ("aws:PrincipalAccount".to_owned(), ContextValue::Single(account.id.as_str().into())),
+                ("aws:PrincipalIsAWSService".to_owned(), ContextValue::Single("false".into())),
+            ];
+            if let Some(org) = &guardrails.org_id {
+                context.push(("aws:PrincipalOrgID".to_owned(), ContextValue::Single(org.as_str().into())));
+            }
+            if let Some(path) = guardrails.org_paths.get(&account.id) {
+                context.push(("aws:PrincipalOrgPaths".to_owned(), ContextValue::Multi(vec![path.as_str().into()])));
+            }
+            for (k, v) in tags {
+                context.push((format!("aws:PrincipalTag/{k}"), ContextValue::Single(v.as_str().into())));
+            }
+            context
+        };
+        for user in &account.users {
+            let mut policies = Vec::new();
+            let mut sources = Vec::new();
+            let mut incomplete = user.incomplete || guardrails_incomplete;
+            collect(
+                &user.inline_policies,
+                &user.attached_policies,
+                &managed,
+                None,
+                &mut policies,
+                &mut sources,
+                &mut incomplete,
+            );
+            for group_name in &user.groups {
+                match account.groups.iter().find(|g| &g.name == group_name) {
+                    Some(group) => {
+                        incomplete |= group.incomplete;
+                        collect(
+                            &group.inline_policies,
+                            &group.attached_policies,
+                            &managed,
+                            Some(group_name),
+                            &mut policies,
+                            &mut sources,
+                            &mut incomplete,
+                        );
+                    }
+                    None => incomplete = true,
+                }
+            }
+            let boundary = boundary_policy(user.permissions_boundary.as_deref(), &managed, &mut incomplete);
+            let mut context = base_context(&user.arn, &user.tags);
+            context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("User".into())));
+            context.push(("aws:username".to_owned(), ContextValue::Single(user.name.as_str().into())));
+            context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
+            let Ok(caller) = Caller::parse(&user.arn) else { continue };
+            out.push(Entry {
+                principal: Principal {
+                    cloud: Cloud::Aws,
+                    kind: PrincipalKind::User,
+                    id: user.arn.clone(),
+                    name: user.name.clone(),
+                    scope: Some(account.id.clone()),
+                    incomplete,
+                },
+                caller,
+                policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
+                sources,
+                boundary: user.permissions_boundary.clone(),
+                documents: policies,
+                context,
+            });
+        }
+        for role in &account.roles {
+            let mut policies = Vec::new();
+            let mut sources = Vec::new();
+            let mut incomplete = role.incomplete || guardrails_incomplete;
+            collect(
+                &role.inline_policies,
+                &role.attached_policies,
+                &managed,
+                None,
+                &mut policies,
+                &mut sources,
+                &mut incomplete,
+            );
+            let boundary = boundary_policy(role.permissions_boundary.as_deref(), &managed, &mut incomplete);
+            let mut context = base_context(&role.arn, &role.tags);
+            context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
+            let Ok(caller) = Caller::parse(&role.arn) else { continue };
+            out.push(Entry {
+                principal: Principal {
+                    cloud: Cloud::Aws,
+                    kind: PrincipalKind::Role,
+                    id: role.arn.clone(),
+                    name: role.name.clone(),
+                    scope: Some(account.id.clone()),
+                    incomplete,
+                },
+                caller,
+                policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
+                sources,
+                boundary: role.permissions_boundary.clone(),
+                documents: policies,
+                context,
+            });
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments, reason = "accumulates into the caller's three outputs")]
+fn collect(
+    inline: &[remit_aws_import::InlinePolicy],
+    attached: &[String],
+    managed: &HashMap<&str, &ManagedPolicy>,
+    group: Option<&String>,
+    policies: &mut Vec<Policy>,
+    sources: &mut Vec<PolicySource>,
+    incomplete: &mut bool,
+) {
+    for p in inline {
+        match &p.document {
+            Some(doc) => {
+                policies.push(doc.clone());
+                sources.push(PolicySource { group: group.cloned(), label: format!("inline {}", p.name) });
+            }
+            None => *incomplete = true,
+        }
+    }
+    for arn in attached {
+        match managed.get(arn.as_str()).and_then(|m| m.document.as_ref()) {
+            Some(doc) => {
+                policies.push(doc.clone());
+                sources.push(PolicySource { group: group.cloned(), label: arn.clone() });
+            }
+            // A managed policy the export does not carry (an AWS-managed policy exported
+            // without `--filter AWSManagedPolicy`): the principal's answers may be incomplete.
+            None => *incomplete = true,
+        }
+    }
+}
+
+fn boundary_policy(
+    arn: Option<&str>,
+    managed: &HashMap<&str, &ManagedPolicy>,
+    incomplete: &mut bool,
+) -> Option<Policy> {
+    let arn = arn?;
+    match managed.get(arn).and_then(|m| m.document.as_ref()) {
+        Some(doc) => Some(doc.clone()),
+        None => {
+            // An unreadable boundary must not widen access: treat it as allowing nothing and
+            // mark the principal incomplete.
+            *incomplete = true;
+            Policy::parse(
+                r#"{"Version":"2012-10-17","Statement":[]}"#,
+                remit_aws_policy::PolicyKind::PermissionsBoundary,
+            )
+            .ok()
+        }
+    }
+}
+
+/// The account that holds a resource, and its resource-based policy.
+pub(crate) fn find_resource<'a>(env: &'a AwsEnvironment, arn: &str) -> Option<(&'a Account, Option<&'a Policy>, bool)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let service = parts.get(2).copied().unwrap_or("");
+    let account_id = parts.get(4).copied().unwrap_or("");
+    let resource = parts.get(5).copied().unwrap_or("");
+    if service == "iam" && resource.starts_with("role/") {
+        let account = env.accounts.iter().find(|a| a.id == account_id)?;
+        let role = account.roles.iter().find(|r| r.arn == arn)?;
+        return Some((account, role.trust_policy.as_ref(), role.incomplete));
+    }
+    let lookup_arn = if service == "s3" && account_id.is_empty() {
+        // An object belongs to its bucket: the bucket policy governs it.
+        let bucket = resource.split('/').next().unwrap_or(resource);
+        format!("arn:aws:s3:::{bucket}")
+    } else {
+        arn.to_owned()
+    };
+    for account in &env.accounts {
+        if let Some(r) = account.resources.iter().find(|r| r.arn == lookup_arn) {
+            return Some((account, r.policy.as_ref(), r.incomplete));
+        }
+    }
+    if !account_id.is_empty() {
+        return env.accounts.iter().find(|a| a.id == account_id).map(|a| (a, None, false));
+    }
+    None
+}

@@ -1,0 +1,164 @@
+//! What one principal can do: every catalog action its policies (or a resource policy naming
+//! it) could grant, decided exactly against the resources they name.
+//!
+//! Candidates come from the statements themselves: each `Allow` statement's actions, expanded
+//! through the action catalog (`NotAction` as every other action), paired with the statement's
+//! resources; each pair is then decided by the engine with every layer in force (denies,
+//! boundary, SCPs, resource policies, RCPs), so a candidate is reported only when AWS would
+//! allow it. A resource pattern stands for the resources it matches: the answer "allowed on
+//! `arn:aws:s3:::logs-*/*`" means on some or all of them, and `explain` gives the exact answer
+//! for one resource.
+
+use std::collections::BTreeMap;
+
+use remit_aws_catalog::{AccessLevel, ActionSet, Catalog};
+use remit_aws_policy::{Effect, Principals};
+use remit_model::Access;
+
+use crate::{AwsAnalysis, QueryError, access_of, index::Entry};
+
+/// What to ask about.
+#[derive(Debug, Clone, Default)]
+pub struct WhatCanFilter {
+    /// Only this service prefix (`s3`).
+    pub service: Option<String>,
+    /// Only this resource (an ARN).
+    pub resource: Option<String>,
+    /// Only actions with this access level.
+    pub access_level: Option<AccessLevel>,
+}
+
+/// One action a principal can perform, on which resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// The action, as the catalog spells it (`s3:GetObject`).
+    pub action: String,
+    /// Its service prefix.
+    pub service: String,
+    /// Its access levels.
+    pub access_levels: Vec<AccessLevel>,
+    /// The resources (patterns as the granting statements write them) and the access on each.
+    pub resources: Vec<(String, Access)>,
+}
+
+impl AwsAnalysis {
+    /// Every action `principal` can perform, with the resources, summarised by the caller per
+    /// service and access level.
+    pub fn what_can(&self, principal: &str, filter: &WhatCanFilter) -> Result<Vec<Permission>, QueryError> {
+        let idx = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
+        let entry = &self.entries[idx];
+        let catalog = Catalog::aws();
+        let mut wanted = match &filter.service {
+            Some(service) => catalog.service_actions(service),
+            None => catalog.all_actions().clone(),
+        };
+        if let Some(level) = filter.access_level {
+            wanted = wanted.intersection(catalog.actions_with_level(level));
+        }
+        // (action set, resource patterns) candidates from the identity policies ...
+        let mut candidates: Vec<(ActionSet, Vec<String>)> = Vec::new();
+        for doc in &entry.documents {
+            for st in &doc.statements {
+                if st.effect != Effect::Allow {
+                    continue;
+                }
+                let actions = expand(catalog, &st.action.values, st.action.negated).intersection(&wanted);
+                if actions.is_empty() {
+                    continue;
+                }
+                let resources = match (&filter.resource, &st.resource) {
+                    (Some(r), _) => vec![r.clone()],
+                    (None, Some(r)) if !r.negated => r.values.clone(),
+                    _ => vec!["*".to_owned()],
+                };
+                candidates.push((actions, resources));
+            }
+        }
+        // ... and from resource policies that name it (directly, its account, or anyone).
+        for account in &self.env.accounts {
+            for resource in &account.resources {
+                let Some(policy) = &resource.policy else { continue };
+                if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&resource.arn)) {
+                    continue;
+                }
+                for st in &policy.statements {
+                    let names_it = st.effect == Effect::Allow
+                        && st.principal.as_ref().is_some_and(|p| !p.negated && names(&p.values, entry));
+                    if names_it {
+                        let actions = expand(catalog, &st.action.values, st.action.negated).intersection(&wanted);
+                        let resources = match (&filter.resource, &st.resource) {
+                            (Some(r), _) => vec![r.clone()],
+                            (None, Some(r)) if !r.negated => r
+                                .values
+                                .iter()
+                                .map(|v| if v == "*" { resource.arn.clone() } else { v.clone() })
+                                .collect(),
+                            _ => vec![resource.arn.clone()],
+                        };
+                        candidates.push((actions, resources));
+                    }
+                }
+            }
+        }
+        let mut granted: BTreeMap<String, Permission> = BTreeMap::new();
+        for (actions, resources) in &candidates {
+            for resource in resources {
+                let Ok(target) = self.resource_side_or_principal_account(resource, entry) else { continue };
+                for action in catalog.actions_in(actions) {
+                    // Actions without resource types are requested on `*` only.
+                    let request_resource = if action.is_wildcard_only() { "*" } else { resource.as_str() };
+                    if action.is_wildcard_only() && resource != "*" {
+                        continue;
+                    }
+                    let decision = self.decide(entry, action.name(), request_resource, &target);
+                    let Some(access) =
+                        access_of(&decision, |c| self.source_of(entry, &target, c.layer, c.level, c.policy))
+                    else {
+                        continue;
+                    };
+                    let permission = granted.entry(action.name().to_owned()).or_insert_with(|| Permission {
+                        action: action.name().to_owned(),
+                        service: action.service_prefix().to_owned(),
+                        access_levels: action.access_levels().iter().collect(),
+                        resources: Vec::new(),
+                    });
+                    if !permission.resources.iter().any(|(r, _)| r == request_resource) {
+                        permission.resources.push((request_resource.to_owned(), access));
+                    }
+                }
+            }
+        }
+        Ok(granted.into_values().collect())
+    }
+
+    fn resource_side_or_principal_account(&self, resource: &str, entry: &Entry) -> Result<crate::Target, QueryError> {
+        match self.resource_side(resource) {
+            Ok(target) => Ok(target),
+            Err(QueryError::UnknownResourceAccount(_)) | Err(QueryError::BadResource(_)) => {
+                let account = entry.principal.scope.clone().unwrap_or_default();
+                self.resource_side_in(resource, &account)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
+    let mut set = ActionSet::new();
+    for p in patterns {
+        set = set.union(&catalog.expand(p));
+    }
+    if negated { catalog.all_actions().difference(&set) } else { set }
+}
+
+/// Whether a `Principal` element names the entry, its account, or everyone.
+fn names(principals: &Principals, entry: &Entry) -> bool {
+    match principals {
+        Principals::Everyone => true,
+        Principals::Typed(entries) => entries.iter().flat_map(|(_, values)| values).any(|v| {
+            v == "*"
+                || *v == entry.principal.id
+                || entry.principal.scope.as_deref().is_some_and(|a| v == a || *v == format!("arn:aws:iam::{a}:root"))
+        }),
+    }
+}

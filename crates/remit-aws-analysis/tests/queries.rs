@@ -1,0 +1,238 @@
+//! Queries over a small hand-built environment whose answers follow from AWS's documented
+//! rules: group membership, role chains, conditions on unknown context, resource policies
+//! naming other accounts and anyone, SCPs.
+
+use remit_aws_analysis::AwsAnalysis;
+use remit_aws_import::{
+    Account, AwsEnvironment, Group, InlinePolicy, OrgNode, OrgNodeKind, OrgPolicy, OrgPolicyType, Organization,
+    Resource, Role, User,
+};
+use remit_aws_policy::{Policy, PolicyKind};
+use remit_model::{Access, PrincipalKind};
+
+const A: &str = "111122223333";
+const OUTSIDE: &str = "444455556666";
+
+fn policy(kind: PolicyKind, json: &str) -> Option<Policy> {
+    Some(Policy::parse(json, kind).expect("test policy parses"))
+}
+
+fn inline(name: &str, json: &str) -> InlinePolicy {
+    InlinePolicy { name: name.to_owned(), document: policy(PolicyKind::Identity, json) }
+}
+
+fn environment(with_scp: bool) -> AwsEnvironment {
+    let devs = Group {
+        arn: format!("arn:aws:iam::{A}:group/devs"),
+        name: "devs".into(),
+        inline_policies: vec![inline(
+            "read-data",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::data/*"}}"#,
+        )],
+        ..Group::default()
+    };
+    let alice = User {
+        arn: format!("arn:aws:iam::{A}:user/alice"),
+        name: "alice".into(),
+        groups: vec!["devs".into()],
+        ..User::default()
+    };
+    let bob = User {
+        arn: format!("arn:aws:iam::{A}:user/bob"),
+        name: "bob".into(),
+        inline_policies: vec![inline(
+            "assume",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/reader"}}"#,
+        )],
+        ..User::default()
+    };
+    let carol = User { arn: format!("arn:aws:iam::{A}:user/carol"), name: "carol".into(), ..User::default() };
+    let reader = Role {
+        arn: format!("arn:aws:iam::{A}:role/reader"),
+        name: "reader".into(),
+        trust_policy: policy(
+            PolicyKind::Trust,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}}"#,
+        ),
+        inline_policies: vec![inline(
+            "office-only",
+            r#"{"Version":"2012-10-17","Statement":{"Sid":"Office","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#,
+        )],
+        ..Role::default()
+    };
+    let lambda_role = Role {
+        arn: format!("arn:aws:iam::{A}:role/fn"),
+        name: "fn".into(),
+        trust_policy: policy(
+            PolicyKind::Trust,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}"#,
+        ),
+        ..Role::default()
+    };
+    let bucket = Resource {
+        arn: "arn:aws:s3:::data".into(),
+        service: "s3".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::data/shared/*"},
+                {"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/public/*"}]}"#,
+        ),
+        ..Resource::default()
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![alice, bob, carol],
+        groups: vec![devs],
+        roles: vec![reader, lambda_role],
+        resources: vec![bucket],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let organization = with_scp.then(|| Organization {
+        id: "o-example".into(),
+        management_account: "999999999999".into(),
+        nodes: vec![
+            OrgNode {
+                id: "r-root".into(),
+                kind: OrgNodeKind::Root,
+                name: "Root".into(),
+                parent: None,
+                attached_policies: vec!["p-full".into()],
+                arn: None,
+                status: None,
+            },
+            OrgNode {
+                id: "ou-dev".into(),
+                kind: OrgNodeKind::OrganizationalUnit,
+                name: "Dev".into(),
+                parent: Some("r-root".into()),
+                attached_policies: vec!["p-full".into(), "p-nos3".into()],
+                arn: None,
+                status: None,
+            },
+            OrgNode {
+                id: A.into(),
+                kind: OrgNodeKind::Account,
+                name: "dev".into(),
+                parent: Some("ou-dev".into()),
+                attached_policies: vec!["p-full".into()],
+                arn: None,
+                status: None,
+            },
+        ],
+        policies: vec![
+            OrgPolicy {
+                id: "p-full".into(),
+                arn: String::new(),
+                name: "FullAWSAccess".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: true,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                ),
+            },
+            OrgPolicy {
+                id: "p-nos3".into(),
+                arn: String::new(),
+                name: "NoS3Get".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: false,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}}"#,
+                ),
+            },
+        ],
+        ..Organization::default()
+    });
+    AwsEnvironment { organization, accounts: vec![account], ..AwsEnvironment::default() }
+}
+
+#[test]
+fn who_can_follows_groups_roles_conditions_and_resource_policies() {
+    let analysis = AwsAnalysis::new(environment(false));
+    let holders = analysis.who_can("s3:GetObject", "arn:aws:s3:::data/shared/report.csv").expect("query");
+    let find = |id: &str| holders.iter().find(|h| h.principal.id == id);
+
+    let alice = find(&format!("arn:aws:iam::{A}:user/alice")).expect("alice, through her group");
+    assert_eq!(alice.access, Access::Allowed);
+    assert!(alice.via.iter().any(|s| s.describe() == "group devs"), "{:?}", alice.via);
+
+    let reader = find(&format!("arn:aws:iam::{A}:role/reader")).expect("reader, conditionally");
+    assert!(matches!(&reader.access, Access::Conditional(c) if c[0].expression.contains("aws:SourceIp")));
+
+    let bob = find(&format!("arn:aws:iam::{A}:user/bob")).expect("bob, by assuming reader");
+    assert_eq!(bob.access.as_str(), "conditional");
+    assert!(bob.via.iter().any(|s| s.describe().contains("assumes arn:aws:iam::111122223333:role/reader")));
+
+    let partner = find(&format!("arn:aws:iam::{OUTSIDE}:root")).expect("the partner account");
+    assert_eq!(partner.principal.kind, PrincipalKind::ExternalAccount);
+    assert_eq!(partner.access.as_str(), "conditional");
+
+    assert!(find(&format!("arn:aws:iam::{A}:user/carol")).is_none(), "carol has no grant");
+    assert!(find("*").is_none(), "the public statement covers public/* only");
+
+    let public = analysis.who_can("s3:GetObject", "arn:aws:s3:::data/public/x").expect("query");
+    let anyone = public.iter().find(|h| h.principal.kind == PrincipalKind::Anyone).expect("anyone");
+    assert_eq!(anyone.access, Access::Allowed);
+    // carol has no identity grant, but the bucket policy names everyone.
+    assert!(public.iter().any(|h| h.principal.id.ends_with("user/carol")));
+}
+
+#[test]
+fn an_scp_at_any_level_takes_access_away() {
+    let analysis = AwsAnalysis::new(environment(true));
+    let holders = analysis.who_can("s3:GetObject", "arn:aws:s3:::data/shared/report.csv").expect("query");
+    assert!(holders.iter().all(|h| h.principal.scope.as_deref() != Some(A)), "{holders:#?}");
+    let explained = analysis
+        .explain(&format!("arn:aws:iam::{A}:user/alice"), "s3:GetObject", "arn:aws:s3:::data/x")
+        .expect("explain");
+    assert_eq!(explained.verdict.as_str(), "explicitlyDenied");
+    assert!(explained.statements.iter().any(|s| s.layer == "scp" && s.effect == "Deny"), "{explained:#?}");
+}
+
+#[test]
+fn can_become_walks_the_trust_graph() {
+    let analysis = AwsAnalysis::new(environment(false));
+    let holders = analysis.can_become(&format!("arn:aws:iam::{A}:role/reader")).expect("query");
+    let ids: Vec<&str> = holders.iter().map(|h| h.principal.id.as_str()).collect();
+    assert_eq!(ids, [format!("arn:aws:iam::{A}:user/bob")]);
+    let roles = analysis.can_become_from(&format!("arn:aws:iam::{A}:user/bob")).expect("query");
+    assert_eq!(roles.len(), 1);
+    assert!(analysis.can_become("arn:aws:iam::111122223333:role/nope").is_err());
+}
+
+#[test]
+fn exposure_lists_outside_and_public_grants() {
+    let analysis = AwsAnalysis::new(environment(false));
+    let exposures = analysis.exposure();
+    let outsiders: Vec<(&str, &str)> = exposures.iter().map(|e| (e.resource.as_str(), e.outsider.as_str())).collect();
+    assert!(outsiders.contains(&("arn:aws:s3:::data", "*")), "{outsiders:?}");
+    assert!(outsiders.contains(&("arn:aws:s3:::data", "arn:aws:iam::444455556666:root")), "{outsiders:?}");
+    assert!(outsiders.contains(&("arn:aws:iam::111122223333:role/fn", "lambda.amazonaws.com")), "{outsiders:?}");
+}
+
+#[test]
+fn what_can_expands_through_the_catalog_and_decides_each_action() {
+    use remit_aws_analysis::{AccessLevel, WhatCanFilter};
+    let analysis = AwsAnalysis::new(environment(false));
+    let alice = format!("arn:aws:iam::{A}:user/alice");
+    let permissions = analysis.what_can(&alice, &WhatCanFilter::default()).expect("query");
+    let get = permissions.iter().find(|p| p.action == "s3:GetObject").expect("s3:GetObject from s3:Get*");
+    assert!(get.access_levels.contains(&AccessLevel::Read));
+    assert!(get.resources.iter().any(|(r, a)| r == "arn:aws:s3:::data/*" && *a == Access::Allowed), "{get:?}");
+    assert!(permissions.iter().all(|p| p.action.starts_with("s3:Get")), "only what s3:Get* expands to");
+    assert!(permissions.len() > 20, "s3:Get* is many actions: {}", permissions.len());
+
+    // The filters narrow the answer.
+    let only_write = WhatCanFilter { access_level: Some(AccessLevel::Write), ..WhatCanFilter::default() };
+    assert!(analysis.what_can(&alice, &only_write).expect("query").is_empty());
+
+    // carol has no identity grant but the bucket policy names everyone for public/*.
+    let carol = analysis.what_can(&format!("arn:aws:iam::{A}:user/carol"), &WhatCanFilter::default()).expect("query");
+    assert_eq!(carol.iter().map(|p| p.action.as_str()).collect::<Vec<_>>(), ["s3:GetObject"]);
+}

@@ -1,0 +1,90 @@
+//! Import never panics: on arbitrary bytes, and on valid exports with any element replaced by
+//! arbitrary JSON.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use remit_aws_import::{load, parse_authorization_details};
+use serde_json::Value;
+
+use crate::support::{ACCOUNT, TempDir, authorization_details};
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        "[a-zA-Z0-9*:/%{}\"\\\\ -]{0,16}".prop_map(Value::String),
+        Just(Value::String("%7B%22Statement%22%3A%5B%5D%7D".into())),
+        Just(Value::String("{\"Version\":\"2012-10-17\",\"Statement\":[]}".into())),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[A-Za-z]{1,12}", inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every node of a JSON tree, as a pointer.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => {
+            for (idx, item) in items.iter().enumerate() {
+                pointers(item, format!("{at}/{idx}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                pointers(item, format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn load_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let dir = TempDir::new("prop-bytes");
+        let file = dir.write("authorization-details.json", &bytes);
+        let _ = load(&file);
+        // And as an account's export inside a bundle.
+        dir.write(&format!("accounts/{ACCOUNT}/authorization-details.json"), &bytes);
+        let env = load(dir.path()).unwrap();
+        prop_assert_eq!(env.accounts.len(), 1);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn parsing_never_panics_on_mutated_exports(pick in any::<prop::sample::Index>(), replacement in json_value()) {
+        let mut export = authorization_details(ACCOUNT);
+        let mut all = Vec::new();
+        pointers(&export, String::new(), &mut all);
+        let pointer = pick.get(&all).clone();
+        match export.pointer_mut(&pointer) {
+            Some(node) => *node = replacement,
+            None => export = replacement,
+        }
+        let bytes = serde_json::to_vec(&export).unwrap();
+        let (account, issues) = parse_authorization_details(&bytes, Path::new("authz.json"));
+        // Whatever was lost is said: an issue for anything marked incomplete.
+        let incomplete = account.iam_incomplete
+            || account.users.iter().any(|user| user.incomplete)
+            || account.roles.iter().any(|role| role.incomplete)
+            || account.groups.iter().any(|group| group.incomplete);
+        prop_assert!(!incomplete || !issues.is_empty());
+    }
+
+    #[test]
+    fn parsing_never_panics_on_arbitrary_text(text in "[\\[\\]{}\",:0-9a-zA-Z%\\\\ ]{0,200}") {
+        let _ = parse_authorization_details(text.as_bytes(), Path::new("authz.json"));
+    }
+}

@@ -1,0 +1,312 @@
+//! `who-can`, `explain`, `can-become` and `exposure`: load an environment, ask the analysis,
+//! print a table for people or JSON for programs.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use remit_aws_analysis::{AwsAnalysis, Explained, Exposure};
+use remit_model::{Access, Holder};
+use serde_json::{Value, json};
+
+/// How to print answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// A table for the terminal.
+    Table,
+    /// JSON for programs (documented in docs/queries.md).
+    Json,
+}
+
+/// Loads the environment and reports import issues on standard error.
+pub(crate) fn load(env: &Path) -> anyhow::Result<AwsAnalysis> {
+    let environment =
+        remit_aws_import::load(env).with_context(|| format!("cannot load the environment `{}`", env.display()))?;
+    if !environment.issues.is_empty() {
+        eprintln!(
+            "remit: {} import issue(s); the principals and resources they touch are marked incomplete (first: {}: {}: {})",
+            environment.issues.len(),
+            environment.issues[0].file.display(),
+            environment.issues[0].location,
+            environment.issues[0].message,
+        );
+    }
+    Ok(AwsAnalysis::new(environment))
+}
+
+fn holder_json(h: &Holder) -> Value {
+    json!({
+        "arn": h.principal.id,
+        "kind": h.principal.kind.as_str(),
+        "account": h.principal.scope,
+        "decision": h.access.as_str(),
+        "via": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>(),
+        "conditions": h.access.conditions().iter().map(|c| json!({
+            "source": c.source, "condition": c.expression, "onDeny": c.on_deny,
+        })).collect::<Vec<_>>(),
+        "incomplete": h.principal.incomplete,
+    })
+}
+
+fn conditions_text(access: &Access) -> String {
+    access
+        .conditions()
+        .iter()
+        .map(|c| {
+            if c.on_deny {
+                format!("unless {} ({})", c.expression, c.source)
+            } else {
+                format!("{} ({})", c.expression, c.source)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
+    t
+}
+
+pub(crate) fn who_can(env: &Path, action: &str, resource: &str, format: Format) -> anyhow::Result<u8> {
+    let analysis = load(env)?;
+    let holders = analysis.who_can(action, resource)?;
+    match format {
+        Format::Json => {
+            let out = json!({
+                "action": action,
+                "resource": resource,
+                "principals": holders.iter().map(holder_json).collect::<Vec<_>>(),
+                "importIssues": analysis.environment().issues.len(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            if holders.is_empty() {
+                println!("No principal can perform {action} on {resource}.");
+                return Ok(0);
+            }
+            let mut t = table(&["principal", "kind", "decision", "via", "conditions"]);
+            for h in &holders {
+                let name = if h.principal.incomplete {
+                    format!("{} (incomplete)", h.principal.id)
+                } else {
+                    h.principal.id.clone()
+                };
+                t.add_row(vec![
+                    name,
+                    h.principal.kind.as_str().to_owned(),
+                    h.access.as_str().to_owned(),
+                    h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
+                    conditions_text(&h.access),
+                ]);
+            }
+            println!("{t}");
+            let conditional = holders.iter().filter(|h| matches!(h.access, Access::Conditional(_))).count();
+            println!(
+                "{} principal(s) can perform {action} on {resource} ({conditional} conditionally).",
+                holders.len()
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn explain(env: &Path, principal: &str, action: &str, resource: &str, format: Format) -> anyhow::Result<u8> {
+    let analysis = load(env)?;
+    let explained: Explained = analysis.explain(principal, action, resource)?;
+    match format {
+        Format::Json => {
+            let out = json!({
+                "principal": explained.principal.id,
+                "action": action,
+                "resource": resource,
+                "decision": explained.verdict.as_str(),
+                "reason": explained.reason,
+                "statements": explained.statements.iter().map(|s| json!({
+                    "layer": s.layer, "source": s.source, "statement": s.statement, "effect": s.effect, "conditions": s.conditions,
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            println!(
+                "{} → {action} on {resource}: {} ({})",
+                explained.principal.id,
+                explained.verdict.as_str(),
+                explained.reason
+            );
+            if !explained.statements.is_empty() {
+                let mut t = table(&["layer", "policy", "statement", "effect", "undecided conditions"]);
+                for s in &explained.statements {
+                    t.add_row(vec![
+                        s.layer.to_owned(),
+                        s.source.clone(),
+                        s.statement.clone(),
+                        s.effect.to_owned(),
+                        s.conditions.join("\n"),
+                    ]);
+                }
+                println!("{t}");
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn can_become(env: &Path, role: Option<&str>, from: Option<&str>, format: Format) -> anyhow::Result<u8> {
+    let analysis = load(env)?;
+    let (holders, what) = match (role, from) {
+        (Some(role), None) => (analysis.can_become(role)?, format!("can become {role}")),
+        (None, Some(from)) => (analysis.can_become_from(from)?, format!("{from} can become")),
+        _ => anyhow::bail!("give either ROLE or --from PRINCIPAL"),
+    };
+    match format {
+        Format::Json => {
+            let out = json!({"query": what, "principals": holders.iter().map(holder_json).collect::<Vec<_>>()});
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            let mut t = table(&["principal", "decision", "path", "conditions"]);
+            for h in &holders {
+                t.add_row(vec![
+                    h.principal.id.clone(),
+                    h.access.as_str().to_owned(),
+                    h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
+                    conditions_text(&h.access),
+                ]);
+            }
+            println!("{t}");
+            println!("{} principal(s): {what}.", holders.len());
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn exposure(env: &Path, format: Format) -> anyhow::Result<u8> {
+    let analysis = load(env)?;
+    let exposures: Vec<Exposure> = analysis.exposure();
+    match format {
+        Format::Json => {
+            let out: Vec<Value> = exposures
+                .iter()
+                .map(|e| {
+                    json!({
+                        "resource": e.resource, "outsider": e.outsider, "decision": e.access.as_str(),
+                        "actions": e.actions, "statement": e.statement,
+                        "conditions": e.access.conditions().iter().map(|c| c.expression.clone()).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&json!({"exposures": out}))?);
+        }
+        Format::Table => {
+            let mut t = table(&["resource", "outsider", "decision", "actions", "statement", "conditions"]);
+            for e in &exposures {
+                t.add_row(vec![
+                    e.resource.clone(),
+                    e.outsider.clone(),
+                    e.access.as_str().to_owned(),
+                    e.actions.join(", "),
+                    e.statement.clone(),
+                    conditions_text(&e.access),
+                ]);
+            }
+            println!("{t}");
+            println!("{} resource grant(s) reach outside the environment.", exposures.len());
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) struct WhatCanArgs<'a> {
+    pub(crate) principal: &'a str,
+    pub(crate) service: Option<String>,
+    pub(crate) resource: Option<String>,
+    pub(crate) access_level: Option<String>,
+    pub(crate) expand: bool,
+}
+
+pub(crate) fn what_can(env: &Path, args: WhatCanArgs<'_>, format: Format) -> anyhow::Result<u8> {
+    use remit_aws_analysis::{AccessLevel, WhatCanFilter};
+    let level = match &args.access_level {
+        None => None,
+        Some(name) => Some(AccessLevel::from_name(name).with_context(|| {
+            format!("unknown access level `{name}` (expected List, Read, Write, \"Permissions management\" or Tagging)")
+        })?),
+    };
+    let analysis = load(env)?;
+    let filter = WhatCanFilter { service: args.service.clone(), resource: args.resource.clone(), access_level: level };
+    let permissions = analysis.what_can(args.principal, &filter)?;
+    // Per service and access level: (allowed, conditional).
+    let mut summary: std::collections::BTreeMap<&str, [(usize, usize); 5]> = Default::default();
+    for p in &permissions {
+        let row = summary.entry(p.service.as_str()).or_default();
+        let conditional = p.resources.iter().all(|(_, a)| matches!(a, Access::Conditional(_)));
+        for level in &p.access_levels {
+            let i = AccessLevel::ALL.iter().position(|l| l == level).unwrap_or(0);
+            if conditional {
+                row[i].1 += 1;
+            } else {
+                row[i].0 += 1;
+            }
+        }
+    }
+    match format {
+        Format::Json => {
+            let out = json!({
+                "principal": args.principal,
+                "summary": summary.iter().map(|(service, row)| json!({
+                    "service": service,
+                    "accessLevels": AccessLevel::ALL.iter().zip(row).filter(|(_, (a, c))| a + c > 0).map(|(l, (a, c))| json!({
+                        "level": l.as_str(), "allowed": a, "conditional": c,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "actions": permissions.iter().map(|p| json!({
+                    "action": p.action,
+                    "accessLevels": p.access_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+                    "resources": p.resources.iter().map(|(r, a)| json!({
+                        "resource": r, "decision": a.as_str(),
+                        "conditions": a.conditions().iter().map(|c| c.expression.clone()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            let mut header = vec!["service"];
+            header.extend(AccessLevel::ALL.iter().map(|l| l.as_str()));
+            let mut t = table(&header);
+            for (service, row) in &summary {
+                let mut cells = vec![(*service).to_owned()];
+                for (a, c) in row {
+                    cells.push(match (a, c) {
+                        (0, 0) => String::new(),
+                        (a, 0) => a.to_string(),
+                        (a, c) => format!("{a} (+{c} conditional)"),
+                    });
+                }
+                t.add_row(cells);
+            }
+            println!("{t}");
+            if args.expand {
+                let mut t = table(&["action", "resource", "decision", "conditions"]);
+                for p in &permissions {
+                    for (r, a) in &p.resources {
+                        t.add_row(vec![p.action.clone(), r.clone(), a.as_str().to_owned(), conditions_text(a)]);
+                    }
+                }
+                println!("{t}");
+            }
+            println!(
+                "{} can perform {} action(s) in {} service(s){}.",
+                args.principal,
+                permissions.len(),
+                summary.len(),
+                if args.expand { "" } else { " (--expand lists them with their resources)" }
+            );
+        }
+    }
+    Ok(0)
+}
