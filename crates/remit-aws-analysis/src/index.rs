@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType};
-use remit_aws_policy::{Caller, ContextValue, Policy, PrincipalPolicies};
+use remit_aws_policy::{Caller, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
 use remit_model::{Cloud, Principal, PrincipalKind};
 
 /// Where one identity policy of a principal comes from.
@@ -31,6 +31,9 @@ pub(crate) struct Entry {
     pub(crate) documents: Vec<Policy>,
     /// Request-context keys AWS sets for this principal.
     pub(crate) context: Vec<(String, ContextValue)>,
+    /// The resources its identity policies may allow `sts:AssumeRole` on (an index: the
+    /// engine decides).
+    pub(crate) assume_patterns: Vec<Glob>,
 }
 
 /// Request-context keys whose absence the analysis knows (it sets them when they apply).
@@ -207,6 +210,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: user.permissions_boundary.clone(),
+                assume_patterns: assume_patterns(&policies),
                 documents: policies,
                 context,
             });
@@ -241,6 +245,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: role.permissions_boundary.clone(),
+                assume_patterns: assume_patterns(&policies),
                 documents: policies,
                 context,
             });
@@ -302,31 +307,131 @@ fn boundary_policy(
     }
 }
 
-/// The account that holds a resource, and its resource-based policy.
-pub(crate) fn find_resource<'a>(env: &'a AwsEnvironment, arn: &str) -> Option<(&'a Account, Option<&'a Policy>, bool)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let service = parts.get(2).copied().unwrap_or("");
-    let account_id = parts.get(4).copied().unwrap_or("");
-    let resource = parts.get(5).copied().unwrap_or("");
-    if service == "iam" && resource.starts_with("role/") {
-        let account = env.accounts.iter().find(|a| a.id == account_id)?;
-        let role = account.roles.iter().find(|r| r.arn == arn)?;
-        return Some((account, role.trust_policy.as_ref(), role.incomplete));
-    }
-    let lookup_arn = if service == "s3" && account_id.is_empty() {
-        // An object belongs to its bucket: the bucket policy governs it.
-        let bucket = resource.split('/').next().unwrap_or(resource);
-        format!("arn:aws:s3:::{bucket}")
-    } else {
-        arn.to_owned()
-    };
-    for account in &env.accounts {
-        if let Some(r) = account.resources.iter().find(|r| r.arn == lookup_arn) {
-            return Some((account, r.policy.as_ref(), r.incomplete));
+/// The resources `Allow` statements of identity policies may grant `sts:AssumeRole` on.
+fn assume_patterns(policies: &[Policy]) -> Vec<Glob> {
+    let mut out = Vec::new();
+    for policy in policies {
+        let variables = policy.version == Version::V2012_10_17;
+        for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
+            let names_assume = st.action.values.iter().any(|a| Glob::action(a).may_match("sts:AssumeRole"));
+            // `NotAction` may leave `sts:AssumeRole` in, unless it names it.
+            if names_assume == st.action.negated {
+                continue;
+            }
+            match &st.resource {
+                Some(r) if !r.negated => out.extend(r.values.iter().map(|v| Glob::resource(v, variables))),
+                _ => out.push(Glob::resource("*", false)),
+            }
         }
     }
-    if !account_id.is_empty() {
-        return env.accounts.iter().find(|a| a.id == account_id).map(|a| (a, None, false));
+    out
+}
+
+/// Which principals' identity policies may allow an action: an index from each `Action`
+/// pattern of an `Allow` statement to the principals that hold it, so that a query decides
+/// only for principals that could be allowed (the engine still decides each of them).
+#[derive(Debug, Default)]
+pub(crate) struct ActionIndex {
+    patterns: Vec<(Glob, Vec<u32>)>,
+    /// Principals with a `NotAction` allow: any action may be allowed.
+    always: Vec<u32>,
+}
+
+impl ActionIndex {
+    pub(crate) fn new(entries: &[Entry]) -> ActionIndex {
+        let mut by_text: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut always = Vec::new();
+        for (idx, entry) in entries.iter().enumerate() {
+            let idx = idx as u32;
+            for st in entry.documents.iter().flat_map(|d| &d.statements).filter(|st| st.effect == Effect::Allow) {
+                if st.action.negated {
+                    if always.last() != Some(&idx) {
+                        always.push(idx);
+                    }
+                    continue;
+                }
+                for action in &st.action.values {
+                    let list = by_text.entry(action.to_ascii_lowercase()).or_default();
+                    if list.last() != Some(&idx) {
+                        list.push(idx);
+                    }
+                }
+            }
+        }
+        let mut patterns: Vec<(Glob, Vec<u32>)> =
+            by_text.into_iter().map(|(text, list)| (Glob::action(&text), list)).collect();
+        patterns.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
+        ActionIndex { patterns, always }
     }
-    None
+
+    /// Marks in `marks` every principal whose identity policies may allow `action`.
+    pub(crate) fn mark(&self, action: &str, marks: &mut [bool]) {
+        for &idx in &self.always {
+            marks[idx as usize] = true;
+        }
+        for (glob, list) in &self.patterns {
+            if glob.may_match(action) {
+                for &idx in list {
+                    marks[idx as usize] = true;
+                }
+            }
+        }
+    }
+}
+
+/// Where a resource lives in the environment.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Role(usize, usize),
+    Resource(usize, usize),
+}
+
+/// Resources by ARN, and accounts by id.
+#[derive(Debug, Default)]
+pub(crate) struct ResourceIndex {
+    by_arn: HashMap<String, Place>,
+    accounts: HashMap<String, usize>,
+}
+
+impl ResourceIndex {
+    pub(crate) fn new(env: &AwsEnvironment) -> ResourceIndex {
+        let mut out = ResourceIndex::default();
+        for (a, account) in env.accounts.iter().enumerate() {
+            out.accounts.entry(account.id.clone()).or_insert(a);
+            for (r, role) in account.roles.iter().enumerate() {
+                out.by_arn.entry(role.arn.clone()).or_insert(Place::Role(a, r));
+            }
+            for (r, resource) in account.resources.iter().enumerate() {
+                out.by_arn.entry(resource.arn.clone()).or_insert(Place::Resource(a, r));
+            }
+        }
+        out
+    }
+
+    /// The account that holds a resource, and its resource-based policy (a role's trust policy).
+    pub(crate) fn find<'a>(&self, env: &'a AwsEnvironment, arn: &str) -> Option<(&'a Account, Option<&'a Policy>)> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let service = parts.get(2).copied().unwrap_or("");
+        let account_id = parts.get(4).copied().unwrap_or("");
+        let resource = parts.get(5).copied().unwrap_or("");
+        let place = if service == "s3" && account_id.is_empty() {
+            // An object belongs to its bucket: the bucket policy governs it.
+            let bucket = resource.split('/').next().unwrap_or(resource);
+            self.by_arn.get(&format!("arn:aws:s3:::{bucket}"))
+        } else {
+            self.by_arn.get(arn)
+        };
+        match place {
+            Some(Place::Role(a, r)) => {
+                let account = &env.accounts[*a];
+                Some((account, account.roles[*r].trust_policy.as_ref()))
+            }
+            Some(Place::Resource(a, r)) => {
+                let account = &env.accounts[*a];
+                Some((account, account.resources[*r].policy.as_ref()))
+            }
+            None if !account_id.is_empty() => self.accounts.get(account_id).map(|a| (&env.accounts[*a], None)),
+            None => None,
+        }
+    }
 }

@@ -22,7 +22,9 @@ use remit_aws_policy::{
 };
 use remit_model::{Access, Cloud, Condition, Holder, Principal, PrincipalKind, Step};
 
-use crate::index::{Entry, Guardrails, KNOWN_KEYS};
+use rayon::prelude::*;
+
+use crate::index::{ActionIndex, Entry, Guardrails, KNOWN_KEYS, ResourceIndex};
 
 /// A query that cannot be answered as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +39,9 @@ pub enum QueryError {
     /// The resource's account cannot be told (an S3 bucket not in the environment).
     #[error("`{0}` is not in the environment and its ARN does not name its account")]
     UnknownResourceAccount(String),
+    /// No such role in the environment.
+    #[error("no role `{0}` in the environment (expected a role ARN)")]
+    UnknownRole(String),
     /// No such principal in the environment.
     #[error("no principal `{0}` in the environment (expected a user or role ARN)")]
     UnknownPrincipal(String),
@@ -48,6 +53,31 @@ pub struct AwsAnalysis {
     guardrails: Guardrails,
     entries: Vec<Entry>,
     by_arn: HashMap<String, usize>,
+    resources: ResourceIndex,
+    actions: ActionIndex,
+    /// The trust graph: per role (by entry), the principals of the environment that can
+    /// assume it directly, with how.
+    assumers: Vec<Vec<(u32, Holder)>>,
+    /// Per role, the principals outside the environment (other accounts, services, identity
+    /// providers, anyone) its trust policy lets assume it.
+    outside_assumers: Vec<Vec<Holder>>,
+    /// The reverse of `assumers`: per principal, the roles it can assume directly.
+    assumable: Vec<Vec<u32>>,
+    /// Per account, the principals whose identity policies may allow `sts:AssumeRole`.
+    may_assume: HashMap<String, MayAssume>,
+    /// Identity policies that allow everything: an outside account's principals are decided
+    /// under them (their own policies are not known), and the answer says so.
+    allow_all: remit_aws_policy::PrincipalPolicies,
+}
+
+/// Who can assume one role directly: principals of the environment (by index), and outsiders.
+type DirectAssumers = (Vec<(u32, Holder)>, Vec<Holder>);
+
+/// The principals of one account that may assume roles: on any resource, or on some.
+#[derive(Debug, Default)]
+struct MayAssume {
+    any: Vec<u32>,
+    some: Vec<u32>,
 }
 
 /// The decision for one principal, with its evidence.
@@ -95,13 +125,63 @@ pub struct Exposure {
 
 const MAX_CHAIN: usize = 6;
 
+/// The stand-in for "some principal" of an account outside the environment.
+const OUTSIDE_ROLE: &str = "any-principal";
+/// The stand-in for "some AWS account" (no real account has this id).
+const OUTSIDE_ACCOUNT: &str = "000000000000";
+
 impl AwsAnalysis {
     /// Compiles an environment for queries.
+    ///
+    /// This builds the trust graph (who can assume each role), deciding every candidate with
+    /// the engine, on every core.
     pub fn new(env: AwsEnvironment) -> AwsAnalysis {
         let guardrails = Guardrails::new(&env);
         let entries = index::entries(&env, &guardrails);
         let by_arn = entries.iter().enumerate().map(|(i, e)| (e.principal.id.clone(), i)).collect();
-        AwsAnalysis { env, guardrails, entries, by_arn }
+        let resources = ResourceIndex::new(&env);
+        let actions = ActionIndex::new(&entries);
+        let mut may_assume: HashMap<String, MayAssume> = HashMap::new();
+        for (idx, entry) in entries.iter().enumerate() {
+            if entry.assume_patterns.is_empty() {
+                continue;
+            }
+            let account = may_assume.entry(entry.principal.scope.clone().unwrap_or_default()).or_default();
+            if entry.assume_patterns.iter().any(|g| g.is_any()) {
+                account.any.push(idx as u32);
+            } else {
+                account.some.push(idx as u32);
+            }
+        }
+        let mut analysis = AwsAnalysis {
+            env,
+            guardrails,
+            entries,
+            by_arn,
+            resources,
+            actions,
+            assumers: Vec::new(),
+            outside_assumers: Vec::new(),
+            assumable: Vec::new(),
+            may_assume,
+            allow_all: allow_all(),
+        };
+        let trust: Vec<DirectAssumers> =
+            (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect();
+        let mut assumable = vec![Vec::new(); analysis.entries.len()];
+        for (role, (inside, _)) in trust.iter().enumerate() {
+            for (assumer, _) in inside {
+                assumable[*assumer as usize].push(role as u32);
+            }
+        }
+        (analysis.assumers, analysis.outside_assumers) = trust.into_iter().unzip();
+        analysis.assumable = assumable;
+        analysis
+    }
+
+    /// The number of users and roles, and of direct `sts:AssumeRole` edges between them.
+    pub fn size(&self) -> (usize, usize) {
+        (self.entries.len(), self.assumers.iter().map(Vec::len).sum())
     }
 
     /// The environment.
@@ -119,39 +199,66 @@ impl AwsAnalysis {
     /// services, anyone).
     pub fn who_can(&self, action: &str, resource: &str) -> Result<Vec<Holder>, QueryError> {
         check_action(action)?;
-        let target = self.resource_side(resource)?;
-        let mut holders: Vec<Holder> = Vec::new();
-        let mut granted_roles: Vec<(usize, Holder)> = Vec::new();
-        for (idx, entry) in self.entries.iter().enumerate() {
-            let decision = self.decide(entry, action, resource, &target);
-            if let Some(holder) = self.holder(entry, &decision, action, resource, &target) {
-                if entry.principal.kind == PrincipalKind::Role {
-                    granted_roles.push((idx, holder.clone()));
-                }
-                holders.push(holder);
-            }
+        // `*` (an action on no resource) is decided in each principal's own account.
+        let target = if resource == "*" { None } else { Some(self.resource_side(resource)?) };
+        let own: HashMap<&str, Target> = match &target {
+            Some(_) => HashMap::new(),
+            None => self
+                .env
+                .accounts
+                .iter()
+                .filter_map(|a| self.resource_side_in(resource, &a.id).ok().map(|t| (a.id.as_str(), t)))
+                .collect(),
+        };
+        let mut marks = vec![false; self.entries.len()];
+        self.actions.mark(action, &mut marks);
+        if let Some(target) = &target {
+            self.mark_named(target, &mut marks, None);
         }
-        holders.extend(self.outsiders(action, resource, &target));
+        let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
+        let decided: Vec<(usize, Holder)> = candidates
+            .par_iter()
+            .filter_map(|&idx| {
+                let entry = &self.entries[idx];
+                let target = match &target {
+                    Some(t) => t,
+                    None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
+                };
+                let decision = self.decide(entry, action, resource, target);
+                self.holder(entry, &decision, action, resource, target).map(|h| (idx, h))
+            })
+            .collect();
+        let mut seen: HashSet<usize> = decided.iter().map(|(idx, _)| *idx).collect();
+        let mut holders: Vec<Holder> = Vec::with_capacity(decided.len());
+        let mut queue: VecDeque<(usize, Holder, usize)> = VecDeque::new();
+        for (idx, holder) in decided {
+            if self.entries[idx].principal.kind == PrincipalKind::Role {
+                queue.push_back((idx, holder.clone(), 1));
+            }
+            holders.push(holder);
+        }
+        if let Some(target) = &target {
+            holders.extend(self.outsiders(action, resource, target));
+        }
+        let mut outside_seen: HashSet<String> = holders.iter().map(|h| h.principal.id.clone()).collect();
         // Role chains: whoever can assume a granted role can act through it.
-        let mut seen: HashSet<String> = holders.iter().map(|h| h.principal.id.clone()).collect();
-        let mut queue: VecDeque<(usize, Holder, usize)> = granted_roles.into_iter().map(|(i, h)| (i, h, 1)).collect();
         while let Some((role_idx, role_holder, depth)) = queue.pop_front() {
-            if depth > MAX_CHAIN {
+            for outsider in &self.outside_assumers[role_idx] {
+                if outside_seen.insert(outsider.principal.id.clone()) {
+                    holders.push(through(outsider, &role_holder));
+                }
+            }
+            if depth >= MAX_CHAIN {
                 continue;
             }
-            for assumer in self.assumers(role_idx)? {
-                if !seen.insert(assumer.principal.id.clone()) {
+            for (assumer, edge) in &self.assumers[role_idx] {
+                let assumer = *assumer as usize;
+                if !seen.insert(assumer) {
                     continue;
                 }
-                let mut via = assumer.via.clone();
-                via.push(Step::Assume { target: role_holder.principal.id.clone() });
-                via.extend(role_holder.via.iter().cloned());
-                let access = combine(&assumer.access, &role_holder.access);
-                let holder = Holder { principal: assumer.principal.clone(), access, via };
-                if let Some(idx) = self.by_arn.get(&holder.principal.id).copied()
-                    && self.entries[idx].principal.kind == PrincipalKind::Role
-                {
-                    queue.push_back((idx, holder.clone(), depth + 1));
+                let holder = through(edge, &role_holder);
+                if self.entries[assumer].principal.kind == PrincipalKind::Role {
+                    queue.push_back((assumer, holder.clone(), depth + 1));
                 }
                 holders.push(holder);
             }
@@ -160,12 +267,73 @@ impl AwsAnalysis {
         Ok(holders)
     }
 
+    /// Marks the principals of the environment that the target's resource policy names in an
+    /// `Allow` statement: every one for `*` (or a wildcard). With `assume` (a role's ARN), also
+    /// the principals of a named account whose identity policies may allow assuming it.
+    fn mark_named(&self, target: &Target, marks: &mut [bool], assume: Option<&str>) {
+        let Some(policy) = &target.document else { return };
+        for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
+            let Some(principal) = &st.principal else { continue };
+            if principal.negated {
+                marks.iter_mut().for_each(|m| *m = true);
+                return;
+            }
+            let values: Vec<&String> = match &principal.values {
+                Principals::Everyone => {
+                    marks.iter_mut().for_each(|m| *m = true);
+                    return;
+                }
+                Principals::Typed(typed) => typed
+                    .iter()
+                    .filter(|(kind, _)| *kind == PrincipalType::Aws)
+                    .flat_map(|(_, values)| values.iter())
+                    .collect(),
+            };
+            for value in values {
+                if value.contains('*') || value.contains('?') {
+                    marks.iter_mut().for_each(|m| *m = true);
+                    return;
+                }
+                if let Some(&idx) = self.by_arn.get(value.as_str()) {
+                    marks[idx] = true;
+                } else if let Some((account, name)) = session_role(value) {
+                    // The session ARN does not carry the role's path.
+                    for (idx, entry) in self.entries.iter().enumerate() {
+                        if entry.principal.kind == PrincipalKind::Role
+                            && entry.principal.name == name
+                            && entry.principal.scope.as_deref() == Some(account)
+                        {
+                            marks[idx] = true;
+                        }
+                    }
+                } else if let Some(role_arn) = assume
+                    && let Some(account) = account_of_principal(value)
+                    && (value.len() == 12 || value.ends_with(":root"))
+                    && let Some(assumers) = self.may_assume.get(account)
+                {
+                    for &idx in &assumers.any {
+                        marks[idx as usize] = true;
+                    }
+                    for &idx in &assumers.some {
+                        let entry = &self.entries[idx as usize];
+                        if entry.assume_patterns.iter().any(|g| g.may_match(role_arn)) {
+                            marks[idx as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The decision for one principal, with the statements of every layer.
     pub fn explain(&self, principal: &str, action: &str, resource: &str) -> Result<Explained, QueryError> {
         check_action(action)?;
         let idx = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let entry = &self.entries[idx];
-        let target = self.resource_side(resource)?;
+        let target = match resource {
+            "*" => self.resource_side_in(resource, entry.principal.scope.as_deref().unwrap_or_default())?,
+            _ => self.resource_side(resource)?,
+        };
         let decision = self.decide(entry, action, resource, &target);
         // The concrete explanation (unknown keys taken as absent) lists the statements that
         // apply outright; the partial decision adds those that depend on unknown context.
@@ -203,52 +371,86 @@ impl AwsAnalysis {
         Ok(Explained { principal: entry.principal.clone(), verdict: decision.verdict, statements, reason })
     }
 
-    /// Who can become `role` (assume it), directly or through a chain of roles.
+    /// Who can become `role` (assume it), directly or through a chain of roles: principals
+    /// of the environment, and those outside it that its trust policy (or a chained role's)
+    /// lets in.
     pub fn can_become(&self, role: &str) -> Result<Vec<Holder>, QueryError> {
-        let idx = *self.by_arn.get(role).ok_or_else(|| QueryError::UnknownPrincipal(role.to_owned()))?;
+        let idx = self.role_index(role)?;
         let mut out = Vec::new();
-        let mut seen: HashSet<String> = HashSet::from([role.to_owned()]);
-        let mut queue: VecDeque<(usize, Vec<Step>, Access, usize)> =
-            VecDeque::from([(idx, Vec::new(), Access::Allowed, 0)]);
-        while let Some((target, suffix, access, depth)) = queue.pop_front() {
+        let mut seen: HashSet<usize> = HashSet::from([idx]);
+        let mut outside_seen: HashSet<String> = HashSet::new();
+        let start = Holder { principal: self.entries[idx].principal.clone(), access: Access::Allowed, via: Vec::new() };
+        let mut queue: VecDeque<(usize, Holder, usize)> = VecDeque::from([(idx, start, 0)]);
+        while let Some((target, target_holder, depth)) = queue.pop_front() {
             if depth >= MAX_CHAIN {
                 continue;
             }
-            for assumer in self.assumers(target)? {
-                if !seen.insert(assumer.principal.id.clone()) {
+            for outsider in &self.outside_assumers[target] {
+                if outside_seen.insert(outsider.principal.id.clone()) {
+                    out.push(self.assuming(outsider, target, &target_holder));
+                }
+            }
+            for (assumer, edge) in &self.assumers[target] {
+                let assumer = *assumer as usize;
+                if !seen.insert(assumer) {
                     continue;
                 }
-                let mut via = vec![Step::Assume { target: self.entries[target].principal.id.clone() }];
-                via.extend(suffix.iter().cloned());
-                let access = combine(&assumer.access, &access);
-                if let Some(next) = self.by_arn.get(&assumer.principal.id).copied()
-                    && self.entries[next].principal.kind == PrincipalKind::Role
-                {
-                    queue.push_back((next, via.clone(), access.clone(), depth + 1));
+                let holder = self.assuming(edge, target, &target_holder);
+                if self.entries[assumer].principal.kind == PrincipalKind::Role {
+                    queue.push_back((assumer, holder.clone(), depth + 1));
                 }
-                out.push(Holder { principal: assumer.principal, access, via });
+                out.push(holder);
             }
         }
+        out.sort_by(|a, b| (a.via.len(), &a.principal.id).cmp(&(b.via.len(), &b.principal.id)));
         Ok(out)
     }
 
     /// The roles `principal` can become, directly or through a chain.
     pub fn can_become_from(&self, principal: &str) -> Result<Vec<Holder>, QueryError> {
-        if !self.by_arn.contains_key(principal) {
-            return Err(QueryError::UnknownPrincipal(principal.to_owned()));
-        }
+        let start = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let mut out = Vec::new();
-        for (idx, entry) in self.entries.iter().enumerate() {
-            if entry.principal.kind != PrincipalKind::Role || entry.principal.id == principal {
+        let mut seen: HashSet<usize> = HashSet::from([start]);
+        // (principal index, the path so far as steps, access so far)
+        let mut queue: VecDeque<(usize, Vec<Step>, Access, usize)> =
+            VecDeque::from([(start, Vec::new(), Access::Allowed, 0)]);
+        while let Some((from, path, access, depth)) = queue.pop_front() {
+            if depth >= MAX_CHAIN {
                 continue;
             }
-            if let Some(h) =
-                self.can_become(&self.entries[idx].principal.id)?.into_iter().find(|h| h.principal.id == principal)
-            {
-                out.push(Holder { principal: entry.principal.clone(), access: h.access, via: h.via });
+            for &role in &self.assumable[from] {
+                let role = role as usize;
+                if !seen.insert(role) {
+                    continue;
+                }
+                let Some((_, edge)) = self.assumers[role].iter().find(|(a, _)| *a as usize == from) else { continue };
+                let mut via = path.clone();
+                if via.is_empty() {
+                    via.extend(edge.via.iter().cloned());
+                }
+                via.push(Step::Assume { target: self.entries[role].principal.id.clone() });
+                let access = combine(&access, &edge.access);
+                queue.push_back((role, via.clone(), access.clone(), depth + 1));
+                out.push(Holder { principal: self.entries[role].principal.clone(), access, via });
             }
         }
         Ok(out)
+    }
+
+    fn role_index(&self, role: &str) -> Result<usize, QueryError> {
+        match self.by_arn.get(role) {
+            Some(&idx) if self.entries[idx].principal.kind == PrincipalKind::Role => Ok(idx),
+            _ => Err(QueryError::UnknownRole(role.to_owned())),
+        }
+    }
+
+    /// `assumer` (an edge into `role`) followed by `rest`: the path from `assumer` to what
+    /// `rest` holds through `role`.
+    fn assuming(&self, assumer: &Holder, role: usize, rest: &Holder) -> Holder {
+        let mut via = assumer.via.clone();
+        via.push(Step::Assume { target: self.entries[role].principal.id.clone() });
+        via.extend(rest.via.iter().cloned());
+        Holder { principal: assumer.principal.clone(), access: combine(&assumer.access, &rest.access), via }
     }
 
     /// Resources whose policies let principals outside the organization (or anyone) in, with
@@ -278,15 +480,12 @@ impl AwsAnalysis {
                     if principal.negated {
                         continue;
                     }
-                    for outsider in self.outsiders_named(&principal.values, &account.id) {
+                    for (outsider, kind) in self.outsiders_named(&principal.values, &account.id) {
                         let actions = if default_action.is_empty() || !st.action.values.is_empty() {
                             st.action.values.clone()
                         } else {
                             vec![default_action.to_owned()]
                         };
-                        // The statement's own actions, decided for the outsider with every other
-                        // layer (RCPs, denies) in force.
-                        let caller = outsider_caller(&outsider);
                         // The statement's own resources stand for what it exposes (a pattern
                         // matches itself: its `*` is taken literally by the request).
                         let resources: Vec<String> = match &st.resource {
@@ -295,25 +494,12 @@ impl AwsAnalysis {
                             }
                             _ => vec![arn.clone()],
                         };
+                        // The statement's own actions, decided for the outsider with every other
+                        // layer (RCPs, denies) in force.
                         let mut best: Option<Access> = None;
                         for (action, resource) in actions.iter().flat_map(|a| resources.iter().map(move |r| (a, r))) {
                             let action = if action == "*" { "*:*" } else { action.as_str() };
-                            let request = Request::new(
-                                caller.clone(),
-                                action,
-                                resource,
-                                Some(&account.id),
-                                self.outsider_context(&account.id),
-                            );
-                            let decision = decide_partial(
-                                &remit_aws_policy::PrincipalPolicies::default(),
-                                None,
-                                &target.policies,
-                                &request,
-                            );
-                            if let Some(access) = access_of(&decision, |c| {
-                                format!("resource policy {}", statement_name(c.statement, c.sid.as_deref()))
-                            }) {
+                            if let Some(access) = self.decide_outsider(&outsider, kind, action, resource, &target) {
                                 best = Some(match best {
                                     Some(Access::Allowed) => Access::Allowed,
                                     _ => access,
@@ -410,7 +596,7 @@ impl AwsAnalysis {
         let Some(policy) = &target.document else {
             return Vec::new();
         };
-        let mut named = Vec::new();
+        let mut named: Vec<(String, PrincipalKind)> = Vec::new();
         for st in &policy.statements {
             if st.effect != Effect::Allow {
                 continue;
@@ -426,35 +612,15 @@ impl AwsAnalysis {
             }
         }
         let mut out = Vec::new();
-        for outsider in named {
-            let caller = outsider_caller(&outsider);
-            let request =
-                Request::new(caller, action, resource, Some(&target.account), self.outsider_context(&target.account));
-            let decision =
-                decide_partial(&remit_aws_policy::PrincipalPolicies::default(), None, &target.policies, &request);
-            let Some(mut access) =
-                access_of(&decision, |c| format!("resource policy {}", statement_name(c.statement, c.sid.as_deref())))
-            else {
-                continue;
-            };
-            let kind = outsider_kind(&outsider);
-            if kind == PrincipalKind::ExternalAccount {
-                // The account's own identity policies decide which of its principals may.
-                let mut conditions = access.conditions().to_vec();
-                conditions.push(Condition {
-                    source: format!("account {}", outsider_account(&outsider)),
-                    expression: "the account's own identity-based policies must allow it".to_owned(),
-                    on_deny: false,
-                });
-                access = Access::Conditional(conditions);
-            }
+        for (outsider, kind) in named {
+            let Some(access) = self.decide_outsider(&outsider, kind, action, resource, target) else { continue };
             out.push(Holder {
                 principal: Principal {
                     cloud: Cloud::Aws,
                     kind,
                     id: outsider.clone(),
                     name: outsider.clone(),
-                    scope: (kind == PrincipalKind::ExternalAccount).then(|| outsider_account(&outsider).to_owned()),
+                    scope: account_of_principal(&outsider).map(str::to_owned),
                     incomplete: false,
                 },
                 access,
@@ -464,28 +630,94 @@ impl AwsAnalysis {
         out
     }
 
-    /// `*`, service principals, identity providers and accounts outside the environment that
-    /// a `Principal` element names.
-    fn outsiders_named(&self, principals: &Principals, resource_account: &str) -> Vec<String> {
+    /// Decides for a principal outside the environment. An account's principals (or a named
+    /// principal of an account) are decided as if their own account allowed everything, and
+    /// the answer is conditional on it: Remit cannot see that account's policies. Anyone (`*`)
+    /// is first asked as an anonymous caller, then as any authenticated AWS principal.
+    fn decide_outsider(
+        &self,
+        outsider: &str,
+        kind: PrincipalKind,
+        action: &str,
+        resource: &str,
+        target: &Target,
+    ) -> Option<Access> {
+        let resource_grant = |c: &remit_aws_policy::ConditionalStatement| {
+            format!("resource policy {}", statement_name(c.statement, c.sid.as_deref()))
+        };
+        let ask = |caller: Caller, policies: &remit_aws_policy::PrincipalPolicies| {
+            let request =
+                Request::new(caller, action, resource, Some(&target.account), self.outsider_context(&target.account));
+            access_of(&decide_partial(policies, None, &target.policies, &request), resource_grant)
+        };
+        let own_account = |access: Access, account: &str| {
+            let mut conditions = access.conditions().to_vec();
+            conditions.push(Condition {
+                source: format!("account {account}"),
+                expression: "the account's own identity-based policies must allow it".to_owned(),
+                on_deny: false,
+            });
+            Access::Conditional(conditions)
+        };
+        match kind {
+            PrincipalKind::ExternalAccount => {
+                let account = account_of_principal(outsider)?;
+                let caller = Caller::parse(&format!("arn:aws:iam::{account}:role/{OUTSIDE_ROLE}")).ok()?;
+                ask(caller, &self.allow_all).map(|a| own_account(a, account))
+            }
+            PrincipalKind::Role | PrincipalKind::User | PrincipalKind::Session => {
+                let account = account_of_principal(outsider)?;
+                let caller = Caller::parse(outsider).ok()?;
+                ask(caller, &self.allow_all).map(|a| own_account(a, account))
+            }
+            PrincipalKind::Anyone => {
+                ask(Caller::Anonymous, &remit_aws_policy::PrincipalPolicies::default()).or_else(|| {
+                    let caller = Caller::parse(&format!("arn:aws:iam::{OUTSIDE_ACCOUNT}:role/{OUTSIDE_ROLE}")).ok()?;
+                    ask(caller, &self.allow_all).map(|a| {
+                        let mut conditions = a.conditions().to_vec();
+                        conditions.push(Condition {
+                            source: "any AWS account".to_owned(),
+                            expression: "an authenticated principal whose own account's policies allow it".to_owned(),
+                            on_deny: false,
+                        });
+                        Access::Conditional(conditions)
+                    })
+                })
+            }
+            _ => ask(outsider_caller(outsider), &remit_aws_policy::PrincipalPolicies::default()),
+        }
+    }
+
+    /// `*`, service principals, identity providers and accounts (or their principals) outside
+    /// the environment that a `Principal` element names, with their kinds.
+    fn outsiders_named(&self, principals: &Principals, resource_account: &str) -> Vec<(String, PrincipalKind)> {
         let mut out = Vec::new();
         match principals {
-            Principals::Everyone => out.push("*".to_owned()),
+            Principals::Everyone => out.push(("*".to_owned(), PrincipalKind::Anyone)),
             Principals::Typed(entries) => {
                 for (kind, values) in entries {
                     for value in values {
                         match kind {
-                            PrincipalType::Aws if value == "*" => out.push("*".to_owned()),
+                            PrincipalType::Aws if value == "*" => out.push(("*".to_owned(), PrincipalKind::Anyone)),
                             PrincipalType::Aws => {
-                                let account = account_of_principal(value);
-                                let inside = account.is_some_and(|a| {
-                                    self.env.accounts.iter().any(|acc| acc.id == a && acc.iam_collected)
-                                        || (a == resource_account && self.by_arn.contains_key(value))
-                                });
-                                if !inside && let Some(account) = account {
-                                    out.push(format!("arn:aws:iam::{account}:root"));
+                                let Some(account) = account_of_principal(value) else { continue };
+                                let inside = self.env.accounts.iter().any(|acc| acc.id == account && acc.iam_collected)
+                                    || (account == resource_account && self.by_arn.contains_key(value));
+                                if inside {
+                                    continue;
+                                }
+                                if value.len() == 12 || value.ends_with(":root") {
+                                    out.push((format!("arn:aws:iam::{account}:root"), PrincipalKind::ExternalAccount));
+                                } else if value.contains(":assumed-role/") {
+                                    out.push((value.clone(), PrincipalKind::Session));
+                                } else if value.contains(":user/") {
+                                    out.push((value.clone(), PrincipalKind::User));
+                                } else {
+                                    out.push((value.clone(), PrincipalKind::Role));
                                 }
                             }
-                            PrincipalType::Service | PrincipalType::Federated => out.push(value.clone()),
+                            PrincipalType::Service => out.push((value.clone(), PrincipalKind::CloudService)),
+                            PrincipalType::Federated => out.push((value.clone(), PrincipalKind::IdentityProvider)),
                             PrincipalType::CanonicalUser => {}
                         }
                     }
@@ -502,31 +734,45 @@ impl AwsAnalysis {
         Context::partial(pairs, &["aws:resourceaccount"])
     }
 
-    /// Principals of the environment that can assume the role at `role_idx`.
-    fn assumers(&self, role_idx: usize) -> Result<Vec<Holder>, QueryError> {
-        let role = &self.entries[role_idx];
-        let arn = role.principal.id.clone();
-        let target = self.resource_side(&arn)?;
-        let mut out = Vec::new();
-        for entry in &self.entries {
-            if entry.principal.id == arn {
-                continue;
-            }
-            let decision = self.decide(entry, "sts:AssumeRole", &arn, &target);
-            if let Some(holder) = self.holder(entry, &decision, "sts:AssumeRole", &arn, &target) {
-                out.push(holder);
+    /// The principals that can assume the role at `idx` directly: those of the environment
+    /// (by index) and those outside it. Empty for users.
+    fn direct_assumers(&self, idx: usize) -> DirectAssumers {
+        let role = &self.entries[idx];
+        if role.principal.kind != PrincipalKind::Role {
+            return (Vec::new(), Vec::new());
+        }
+        let arn = role.principal.id.as_str();
+        let Ok(target) = self.resource_side(arn) else { return (Vec::new(), Vec::new()) };
+        let mut marks = vec![false; self.entries.len()];
+        self.mark_named(&target, &mut marks, Some(arn));
+        marks[idx] = false;
+        let mut inside = Vec::new();
+        for (candidate, _) in marks.iter().enumerate().filter(|(_, m)| **m) {
+            let entry = &self.entries[candidate];
+            let decision = self.decide(entry, "sts:AssumeRole", arn, &target);
+            if let Some(holder) = self.holder(entry, &decision, "sts:AssumeRole", arn, &target) {
+                inside.push((candidate as u32, holder));
             }
         }
-        Ok(out)
+        // Outsiders assume with the action their kind uses: identity providers federate.
+        let mut outside: Vec<Holder> = Vec::new();
+        for action in ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"] {
+            for holder in self.outsiders(action, arn, &target) {
+                if !outside.iter().any(|h| h.principal.id == holder.principal.id) {
+                    outside.push(holder);
+                }
+            }
+        }
+        (inside, outside)
     }
 
     fn resource_side(&self, resource: &str) -> Result<Target, QueryError> {
         if resource != "*" && !resource.starts_with("arn:") {
             return Err(QueryError::BadResource(resource.to_owned()));
         }
-        let found = index::find_resource(&self.env, resource);
+        let found = self.resources.find(&self.env, resource);
         let account = match &found {
-            Some((account, _, _)) => account.id.clone(),
+            Some((account, _)) => account.id.clone(),
             None => {
                 let from_arn = resource.split(':').nth(4).filter(|a| a.len() == 12).map(str::to_owned);
                 from_arn.ok_or_else(|| QueryError::UnknownResourceAccount(resource.to_owned()))?
@@ -538,8 +784,8 @@ impl AwsAnalysis {
     /// The resource side of `resource`, owned by `account`.
     fn resource_side_in(&self, resource: &str, account: &str) -> Result<Target, QueryError> {
         let account = account.to_owned();
-        let found = index::find_resource(&self.env, resource);
-        let document = found.and_then(|(_, policy, _)| policy.cloned());
+        let found = self.resources.find(&self.env, resource);
+        let document = found.and_then(|(_, policy)| policy.cloned());
         let rcps = self.guardrails.rcps.get(&account).cloned().unwrap_or_default();
         let policies = ResourcePolicies::new(document.as_ref(), &rcps);
         let mut context = vec![("aws:ResourceAccount".to_owned(), ContextValue::Single(account.as_str().into()))];
@@ -619,6 +865,39 @@ fn access_of(
     }
 }
 
+fn allow_all() -> remit_aws_policy::PrincipalPolicies {
+    let policy = Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        remit_aws_policy::PolicyKind::Identity,
+    );
+    match policy {
+        Ok(policy) => remit_aws_policy::PrincipalPolicies::new(&[policy], None, &[]),
+        Err(_) => remit_aws_policy::PrincipalPolicies::default(),
+    }
+}
+
+/// `assumer` (who can assume a role) acting through `role_holder` (what the role holds).
+fn through(assumer: &Holder, role_holder: &Holder) -> Holder {
+    let mut via = assumer.via.clone();
+    via.push(Step::Assume { target: role_holder.principal.id.clone() });
+    via.extend(role_holder.via.iter().cloned());
+    Holder { principal: assumer.principal.clone(), access: combine(&assumer.access, &role_holder.access), via }
+}
+
+/// The account and role name of a role-session ARN
+/// (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`).
+fn session_role(value: &str) -> Option<(&str, &str)> {
+    let rest = value.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let _partition = parts.next()?;
+    let service = parts.next()?;
+    let _region = parts.next()?;
+    let account = parts.next()?;
+    let resource = parts.next()?;
+    let name = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    (service == "sts").then_some((account, name))
+}
+
 /// Access through two steps: allowed only if both are; otherwise conditional on both.
 fn combine(a: &Access, b: &Access) -> Access {
     match (a, b) {
@@ -632,22 +911,6 @@ fn account_of_principal(value: &str) -> Option<&str> {
         return Some(value);
     }
     value.split(':').nth(4).filter(|a| a.len() == 12)
-}
-
-fn outsider_kind(outsider: &str) -> PrincipalKind {
-    if outsider == "*" {
-        PrincipalKind::Anyone
-    } else if outsider.starts_with("arn:aws:iam::") && outsider.ends_with(":root") {
-        PrincipalKind::ExternalAccount
-    } else if outsider.contains("-provider/") || !outsider.contains(".amazonaws.com") {
-        PrincipalKind::IdentityProvider
-    } else {
-        PrincipalKind::CloudService
-    }
-}
-
-fn outsider_account(outsider: &str) -> &str {
-    outsider.split(':').nth(4).unwrap_or("")
 }
 
 fn outsider_caller(outsider: &str) -> Caller {

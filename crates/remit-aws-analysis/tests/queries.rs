@@ -236,3 +236,78 @@ fn what_can_expands_through_the_catalog_and_decides_each_action() {
     let carol = analysis.what_can(&format!("arn:aws:iam::{A}:user/carol"), &WhatCanFilter::default()).expect("query");
     assert_eq!(carol.iter().map(|p| p.action.as_str()).collect::<Vec<_>>(), ["s3:GetObject"]);
 }
+
+/// The indexes who-can and can-become use to skip principals never change an answer: the
+/// principals they report as holding access directly are exactly those `explain` (which asks
+/// the engine about one principal, with no index) finds allowed or conditional.
+fn assert_indexes_lose_nothing(analysis: &AwsAnalysis, queries: &[(String, String)]) {
+    use remit_aws_policy::Verdict;
+    use remit_model::Step;
+    use std::collections::BTreeSet;
+    let principals: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
+    for (action, resource) in queries {
+        let holders = analysis.who_can(action, resource).expect("who-can");
+        let direct: BTreeSet<&str> = holders
+            .iter()
+            .filter(|h| principals.contains(&h.principal.id) && !h.via.iter().any(|s| matches!(s, Step::Assume { .. })))
+            .map(|h| h.principal.id.as_str())
+            .collect();
+        let explained: BTreeSet<&str> = principals
+            .iter()
+            .filter(|p| {
+                let verdict = analysis.explain(p, action, resource).expect("explain").verdict;
+                matches!(verdict, Verdict::Allowed | Verdict::Conditional)
+            })
+            .map(String::as_str)
+            .collect();
+        assert_eq!(direct, explained, "who-can {action} {resource}");
+    }
+    for role in principals.iter().filter(|p| p.contains(":role/")) {
+        let becomers = analysis.can_become(role).expect("can-become");
+        let direct: BTreeSet<&str> = becomers
+            .iter()
+            .filter(|h| {
+                principals.contains(&h.principal.id)
+                    && h.via.iter().filter(|s| matches!(s, Step::Assume { .. })).count() == 1
+            })
+            .map(|h| h.principal.id.as_str())
+            .collect();
+        let explained: BTreeSet<&str> = principals
+            .iter()
+            .filter(|p| *p != role)
+            .filter(|p| {
+                let verdict = analysis.explain(p, "sts:AssumeRole", role).expect("explain").verdict;
+                matches!(verdict, Verdict::Allowed | Verdict::Conditional)
+            })
+            .map(String::as_str)
+            .collect();
+        assert_eq!(direct, explained, "can-become {role}");
+    }
+}
+
+#[test]
+fn the_indexes_lose_nothing() {
+    for with_scp in [false, true] {
+        let analysis = AwsAnalysis::new(environment(with_scp));
+        let mut queries = Vec::new();
+        for action in [
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:ListBucket",
+            "sts:AssumeRole",
+            "lambda:InvokeFunction",
+            "iam:PassRole",
+            "ec2:DescribeInstances",
+        ] {
+            for resource in
+                ["arn:aws:s3:::data/shared/report.csv", "arn:aws:s3:::data/public/x", "arn:aws:s3:::data", "*"]
+            {
+                queries.push((action.to_owned(), resource.to_owned()));
+            }
+            for p in analysis.principals().filter(|p| p.id.contains(":role/")) {
+                queries.push((action.to_owned(), p.id.clone()));
+            }
+        }
+        assert_indexes_lose_nothing(&analysis, &queries);
+    }
+}

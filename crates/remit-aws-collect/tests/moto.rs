@@ -19,6 +19,8 @@
 //! - STS: `AssumeRole` works for any role ARN, existing or not, and the credentials it returns act
 //!   in the role's account: that is how the member account is populated and collected.
 //! - S3 needs path-style addressing on 127.0.0.1.
+//! - IAM Identity Center permission-set ARNs read `arn:aws:sso:::instance/ssoins-.../ps-...`
+//!   (AWS: `arn:aws:sso:::permissionSet/ssoins-.../ps-...`); the importer reports it.
 
 use std::{
     collections::BTreeSet,
@@ -303,6 +305,40 @@ async fn build_world(endpoint: &str) -> World {
         .send()
         .await
         .expect("put-role-policy");
+
+    // A role chain for the queries: erin may assume DataReader, which reads one bucket from
+    // the office network only.
+    iam.create_role()
+        .role_name("DataReader")
+        .assume_role_policy_document(policy_doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{MANAGEMENT}:root")}, "Action": "sts:AssumeRole"}]
+        })))
+        .send()
+        .await
+        .expect("create-role");
+    iam.put_role_policy()
+        .role_name("DataReader")
+        .policy_name("office-reads")
+        .policy_document(policy_doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::remit-no-policy/*",
+                           "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]
+        })))
+        .send()
+        .await
+        .expect("put-role-policy");
+    iam.create_user().user_name("erin").send().await.expect("create-user");
+    iam.put_user_policy()
+        .user_name("erin")
+        .policy_name("become-reader")
+        .policy_document(policy_doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": format!("arn:aws:iam::{MANAGEMENT}:role/DataReader")}]
+        })))
+        .send()
+        .await
+        .expect("put-user-policy");
 
     // Resources with resource-based policies.
     let s3 = s3_client(&management);
@@ -896,6 +932,9 @@ async fn collects_an_organization_from_moto() {
         assert!(!text.contains(SECRET_VALUE), "{file} holds a secret's value");
     }
 
+    // The queries, answered by `remit-aws-analysis` from the bundle as collected.
+    queries_answer_from_the_bundle(&out, &world);
+
     // Collecting again into the same directory: refused, unless asked to overwrite.
     let again = remit_aws_collect::collect(&config(&endpoint, out.clone()), &NoProgress).await;
     assert!(matches!(again, Err(CollectError::OutputExists(_))), "{again:?}");
@@ -938,6 +977,99 @@ async fn collects_an_organization_from_moto() {
     assert_eq!(read_json(&out.join("bundle.json"))["organization"]["status"], "not-in-organization");
 
     drop(moto);
+}
+
+/// who-can, explain, can-become, what-can and exposure over the collected organization.
+fn queries_answer_from_the_bundle(out: &Path, world: &World) {
+    use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
+    use remit_model::{Access, PrincipalKind, Step};
+
+    let env = remit_aws_import::load(out).expect("the collected bundle loads");
+    for issue in &env.issues {
+        eprintln!("import issue: {}: {}: {}", issue.file.display(), issue.location, issue.message);
+    }
+    // moto writes permission-set ARNs as `...:instance/ssoins-.../ps-...` where AWS writes
+    // `...:permissionSet/ssoins-.../ps-...`: the importer rightly reports that, and nothing else.
+    let unexpected: Vec<_> =
+        env.issues.iter().filter(|i| !i.message.contains("is not a permission set of instance")).collect();
+    assert!(unexpected.is_empty(), "the collected bundle imports without issues: {unexpected:#?}");
+    let analysis = AwsAnalysis::new(env);
+    let alice = format!("arn:aws:iam::{MANAGEMENT}:user/alice");
+    let erin = format!("arn:aws:iam::{MANAGEMENT}:user/erin");
+    let reader = format!("arn:aws:iam::{MANAGEMENT}:role/DataReader");
+    let partner_audit = format!("arn:aws:iam::{MANAGEMENT}:role/PartnerAudit");
+    let partner_root = format!("arn:aws:iam::{PARTNER}:root");
+
+    // Shared data: alice by her inline policy, the partner account by the bucket policy.
+    let holders = analysis.who_can("s3:GetObject", "arn:aws:s3:::remit-shared-data/report.csv").expect("who-can");
+    let alice_holds = holders.iter().find(|h| h.principal.id == alice).expect("alice can read the shared data");
+    assert_eq!(alice_holds.access, Access::Allowed);
+    assert_eq!(alice_holds.via, [Step::Direct { sources: vec!["inline read-shared-data".to_owned()] }]);
+    let partner = holders.iter().find(|h| h.principal.id == partner_root).expect("the partner account is let in");
+    assert_eq!(partner.principal.kind, PrincipalKind::ExternalAccount);
+    assert!(matches!(&partner.access, Access::Conditional(c) if c.iter().any(|c| c.source.contains(PARTNER))));
+    assert!(!holders.iter().any(|h| h.principal.id == erin), "erin holds nothing on the shared data");
+    // ReadOnlyAccess reads every bucket: the partner can also act through PartnerAudit.
+    let audit = holders.iter().find(|h| h.principal.id == partner_audit).expect("PartnerAudit reads all buckets");
+    assert_eq!(audit.access, Access::Allowed);
+    // Writing is nobody's right but those who hold `s3:*` (no one here).
+    let writers = analysis.who_can("s3:PutObject", "arn:aws:s3:::remit-shared-data/report.csv").expect("who-can");
+    assert!(writers.iter().all(|h| h.principal.id != alice && h.principal.id != partner_root), "{writers:#?}");
+
+    // The chain: erin assumes DataReader, whose grant holds from the office network only.
+    let holders = analysis.who_can("s3:GetObject", "arn:aws:s3:::remit-no-policy/x").expect("who-can");
+    let role = holders.iter().find(|h| h.principal.id == reader).expect("DataReader");
+    assert!(matches!(&role.access, Access::Conditional(c) if c.iter().any(|c| c.expression.contains("aws:SourceIp"))));
+    let through = holders.iter().find(|h| h.principal.id == erin).expect("erin, through DataReader");
+    assert!(through.via.contains(&Step::Assume { target: reader.clone() }), "{:?}", through.via);
+    assert_eq!(through.access.as_str(), "conditional");
+    assert!(!holders.iter().any(|h| h.principal.id == alice), "alice cannot assume DataReader");
+
+    // The trust graph.
+    let becomers = analysis.can_become(&reader).expect("can-become");
+    assert_eq!(becomers.iter().map(|h| h.principal.id.as_str()).collect::<Vec<_>>(), [erin.as_str()]);
+    let from = analysis.can_become_from(&erin).expect("can-become --from");
+    assert_eq!(from.iter().map(|h| h.principal.id.as_str()).collect::<Vec<_>>(), [reader.as_str()]);
+    let partner_in = analysis.can_become(&partner_audit).expect("can-become");
+    assert!(partner_in.iter().any(|h| h.principal.id == partner_root), "{partner_in:#?}");
+    let deploy = format!("arn:aws:iam::{}:role/DeployFromManagement", world.member);
+    let deployers = analysis.can_become(&deploy).expect("can-become");
+    assert!(deployers.is_empty(), "no one in the management account may assume roles on any resource: {deployers:#?}");
+
+    // explain: the layers that decided.
+    let secret = format!("arn:aws:secretsmanager:us-east-1:{MANAGEMENT}:secret:prod/db/password-AbCdEf");
+    let explained = analysis.explain(&partner_audit, "secretsmanager:GetSecretValue", &secret).expect("explain");
+    assert_eq!(explained.verdict, remit_aws_policy::Verdict::ExplicitlyDenied);
+    assert!(explained.statements.iter().any(|s| s.layer == "identity" && s.effect == "Deny"), "{explained:#?}");
+    let explained = analysis.explain(&alice, "s3:PutObject", "arn:aws:s3:::remit-shared-data/a").expect("explain");
+    assert_eq!(explained.verdict, remit_aws_policy::Verdict::ImplicitlyDenied);
+    // The SCP on the member's OU.
+    let bob = format!("arn:aws:iam::{}:user/bob", world.member);
+    let explained = analysis.explain(&bob, "organizations:LeaveOrganization", "*").expect("explain");
+    assert_eq!(explained.verdict, remit_aws_policy::Verdict::ExplicitlyDenied);
+    assert!(explained.statements.iter().any(|s| s.layer == "scp" && s.effect == "Deny"), "{explained:#?}");
+
+    // what-can: alice reads the shared data and lists, through her group.
+    let permissions = analysis.what_can(&alice, &WhatCanFilter::default()).expect("what-can");
+    assert!(permissions.iter().any(|p| p.action == "s3:GetObject"));
+    assert!(permissions.iter().any(|p| p.action == "iam:ListUsers"));
+    assert!(!permissions.iter().any(|p| p.action == "s3:PutObject"));
+
+    // Exposure: the partner account into the bucket and into PartnerAudit.
+    let exposure = analysis.exposure();
+    assert!(exposure.iter().any(|e| e.resource == "arn:aws:s3:::remit-shared-data" && e.outsider == partner_root));
+    assert!(exposure.iter().any(|e| e.resource == partner_audit && e.outsider == partner_root));
+    assert!(
+        !exposure.iter().any(|e| e.outsider == "*" && e.access == Access::Allowed),
+        "nothing is public outright: {exposure:#?}"
+    );
+    // SNS's default topic policy lets `*` in on `AWS:SourceOwner` = the account: conditional.
+    let alerts = format!("arn:aws:sns:us-east-1:{MANAGEMENT}:alerts");
+    let default_policy = exposure.iter().find(|e| e.resource == alerts && e.outsider == "*").expect("alerts");
+    assert!(
+        default_policy.access.conditions().iter().any(|c| c.expression.contains("SourceOwner")),
+        "{default_policy:#?}"
+    );
 }
 
 /// Credentials that cannot even say who they are: a fatal error, and no bundle, partial or not.

@@ -287,7 +287,9 @@ impl Reader {
         }
         let policy = ManagedPolicy {
             arn: arn.to_owned(),
-            name: entity.required_str("PolicyName", sink).unwrap_or_default().to_owned(),
+            // The name is the ARN's last segment (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`), so an
+            // export without it (moto's) loses nothing.
+            name: entity.string("PolicyName", sink).unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn).to_owned()),
             default_version,
             document,
             versions,

@@ -35,6 +35,7 @@ pub use crate::{
     },
     parse::PolicyKind,
     partial::{ConditionalStatement, PartialDecision, Verdict, decide_partial},
+    pattern::Glob,
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},
 };

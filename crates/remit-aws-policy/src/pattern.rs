@@ -184,6 +184,48 @@ impl Pattern {
     }
 }
 
+/// A policy wildcard pattern for indexes that must never miss a match: analyses use it to
+/// skip principals and statements that cannot apply before asking the engine, which alone
+/// decides. A pattern with policy variables may match anything (its values depend on the
+/// request), so [`Glob::may_match`] says yes to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glob {
+    pattern: Pattern,
+    case: Case,
+    has_variables: bool,
+}
+
+impl Glob {
+    /// An `Action`/`NotAction` value: case-insensitive, no variables.
+    pub fn action(text: &str) -> Glob {
+        let pattern = Pattern::new(text, Syntax { wildcards: true, variables: false }, Case::Insensitive);
+        Glob { pattern, case: Case::Insensitive, has_variables: false }
+    }
+
+    /// A `Resource`/`NotResource` value of a policy of `version` 2012-10-17 (variables) or older.
+    pub fn resource(text: &str, variables: bool) -> Glob {
+        let pattern = Pattern::new(text, Syntax { wildcards: true, variables }, Case::Sensitive);
+        let has_variables = pattern.pieces.iter().any(|p| matches!(p, Piece::Variable { .. }));
+        Glob { pattern, case: Case::Sensitive, has_variables }
+    }
+
+    /// True when the pattern matches `subject`, or could for some values of its variables.
+    pub fn may_match(&self, subject: &str) -> bool {
+        if self.has_variables {
+            return true;
+        }
+        match self.case {
+            Case::Insensitive => self.pattern.matches(&subject.to_ascii_lowercase(), self.case, &Context::default()),
+            Case::Sensitive => self.pattern.matches(subject, self.case, &Context::default()),
+        }
+    }
+
+    /// True for a pattern of only `*`s.
+    pub fn is_any(&self) -> bool {
+        matches!(self.pattern.shape, Shape::Any)
+    }
+}
+
 fn parse_variable(inner: &str) -> Piece {
     // `${aws:PrincipalTag/team, 'company-wide'}`: a default follows a comma, in single quotes.
     if let Some((name, rest)) = inner.split_once(',') {
