@@ -27,6 +27,8 @@ pub(crate) struct Entry {
     pub(crate) sources: Vec<PolicySource>,
     /// The permissions boundary's ARN.
     pub(crate) boundary: Option<String>,
+    /// The permissions boundary as written.
+    pub(crate) boundary_document: Option<Policy>,
     /// The identity policies as written (what-can reads their actions and resources).
     pub(crate) documents: Vec<Policy>,
     /// Request-context keys AWS sets for this principal.
@@ -210,6 +212,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: user.permissions_boundary.clone(),
+                boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
                 context,
@@ -245,6 +248,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: role.permissions_boundary.clone(),
+                boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
                 context,

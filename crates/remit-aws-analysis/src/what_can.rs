@@ -9,9 +9,9 @@
 //! `arn:aws:s3:::logs-*/*`" means on some or all of them, and `explain` gives the exact answer
 //! for one resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use remit_aws_catalog::{AccessLevel, ActionSet, Catalog};
+use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{Effect, Principals};
 use remit_model::Access;
 
@@ -74,6 +74,16 @@ impl AwsAnalysis {
                 candidates.push((actions, resources));
             }
         }
+        // `sts:GetCallerIdentity` needs no permission (and no deny stops it):
+        // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+        if let Some(id) = catalog.action("sts:GetCallerIdentity")
+            && wanted.contains(id)
+            && filter.resource.as_deref().is_none_or(|r| r == "*")
+        {
+            let mut set = ActionSet::new();
+            set.insert(id);
+            candidates.push((set, vec!["*".to_owned()]));
+        }
         // ... and from resource policies that name it (directly, its account, or anyone).
         for account in &self.env.accounts {
             for resource in &account.resources {
@@ -100,22 +110,49 @@ impl AwsAnalysis {
                 }
             }
         }
-        let mut granted: BTreeMap<String, Permission> = BTreeMap::new();
+        // One decision per class of actions on each resource: actions that every statement of
+        // every layer matches alike (and of one service: RCPs apply per service) are decided
+        // alike, so the engine is asked once per class, for a representative. Services whose
+        // actions the engine treats by name (sts, iam, kms) are decided action by action.
+        let mut by_resource: BTreeMap<&str, ActionSet> = BTreeMap::new();
         for (actions, resources) in &candidates {
             for resource in resources {
-                let Ok(target) = self.resource_side_or_principal_account(resource, entry) else { continue };
-                for action in catalog.actions_in(actions) {
-                    // Actions without resource types are requested on `*` only.
-                    let request_resource = if action.is_wildcard_only() { "*" } else { resource.as_str() };
-                    if action.is_wildcard_only() && resource != "*" {
-                        continue;
+                by_resource.entry(resource.as_str()).or_default().union_with(actions);
+            }
+        }
+        let mut granted: BTreeMap<String, Permission> = BTreeMap::new();
+        for (resource, actions) in by_resource {
+            let Ok(target) = self.resource_side_or_principal_account(resource, entry) else { continue };
+            let sets = self.statement_action_sets(entry, &target);
+            let mut classes: HashMap<(Vec<u64>, &str), Vec<ActionId>> = HashMap::new();
+            for action in catalog.actions_in(&actions) {
+                // Actions without resource types are requested on `*` only.
+                if action.is_wildcard_only() && resource != "*" {
+                    continue;
+                }
+                // The class: which statements match the action (a bit per statement), and its
+                // service; or the action itself for services decided by name.
+                let mut signature = vec![0u64; sets.len().div_ceil(64)];
+                if matches!(action.service_prefix(), "sts" | "iam" | "kms") {
+                    signature.push(u64::from(action.id().0) | 1 << 63);
+                } else {
+                    for (i, set) in sets.iter().enumerate() {
+                        if set.contains(action.id()) {
+                            signature[i / 64] |= 1 << (i % 64);
+                        }
                     }
-                    let decision = self.decide(entry, action.name(), request_resource, &target);
-                    let Some(access) =
-                        access_of(&decision, |c| self.source_of(entry, &target, c.layer, c.level, c.policy))
-                    else {
-                        continue;
-                    };
+                }
+                classes.entry((signature, action.service_prefix())).or_default().push(action.id());
+            }
+            for members in classes.values() {
+                let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
+                let request_resource = if first.is_wildcard_only() { "*" } else { resource };
+                let decision = self.decide(entry, first.name(), request_resource, &target);
+                let Some(access) = access_of(&decision, |c| self.source_of(entry, &target, c.layer, c.level, c.policy))
+                else {
+                    continue;
+                };
+                for action in members.iter().filter_map(|id| catalog.action_info(*id)) {
                     let permission = granted.entry(action.name().to_owned()).or_insert_with(|| Permission {
                         action: action.name().to_owned(),
                         service: action.service_prefix().to_owned(),
@@ -123,12 +160,31 @@ impl AwsAnalysis {
                         resources: Vec::new(),
                     });
                     if !permission.resources.iter().any(|(r, _)| r == request_resource) {
-                        permission.resources.push((request_resource.to_owned(), access));
+                        permission.resources.push((request_resource.to_owned(), access.clone()));
                     }
                 }
             }
         }
         Ok(granted.into_values().collect())
+    }
+
+    /// The action set of every statement of every layer that can apply to `entry` acting on
+    /// `target`, in a fixed order.
+    fn statement_action_sets(&self, entry: &Entry, target: &crate::Target) -> Vec<ActionSet> {
+        let catalog = Catalog::aws();
+        let account = entry.principal.scope.as_deref().unwrap_or_default();
+        let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
+        let rcps = self.guardrails.rcps.get(&target.account).into_iter().flatten().flatten();
+        entry
+            .documents
+            .iter()
+            .chain(entry.boundary_document.iter())
+            .chain(scps)
+            .chain(target.document.iter())
+            .chain(rcps)
+            .flat_map(|policy| &policy.statements)
+            .map(|st| expand(catalog, &st.action.values, st.action.negated))
+            .collect()
     }
 
     fn resource_side_or_principal_account(&self, resource: &str, entry: &Entry) -> Result<crate::Target, QueryError> {

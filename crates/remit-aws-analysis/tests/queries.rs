@@ -225,7 +225,11 @@ fn what_can_expands_through_the_catalog_and_decides_each_action() {
     let get = permissions.iter().find(|p| p.action == "s3:GetObject").expect("s3:GetObject from s3:Get*");
     assert!(get.access_levels.contains(&AccessLevel::Read));
     assert!(get.resources.iter().any(|(r, a)| r == "arn:aws:s3:::data/*" && *a == Access::Allowed), "{get:?}");
-    assert!(permissions.iter().all(|p| p.action.starts_with("s3:Get")), "only what s3:Get* expands to");
+    // (and sts:GetCallerIdentity, which needs no permission)
+    assert!(
+        permissions.iter().all(|p| p.action.starts_with("s3:Get") || p.action == "sts:GetCallerIdentity"),
+        "only what s3:Get* expands to"
+    );
     assert!(permissions.len() > 20, "s3:Get* is many actions: {}", permissions.len());
 
     // The filters narrow the answer.
@@ -234,7 +238,7 @@ fn what_can_expands_through_the_catalog_and_decides_each_action() {
 
     // carol has no identity grant but the bucket policy names everyone for public/*.
     let carol = analysis.what_can(&format!("arn:aws:iam::{A}:user/carol"), &WhatCanFilter::default()).expect("query");
-    assert_eq!(carol.iter().map(|p| p.action.as_str()).collect::<Vec<_>>(), ["s3:GetObject"]);
+    assert_eq!(carol.iter().map(|p| p.action.as_str()).collect::<Vec<_>>(), ["s3:GetObject", "sts:GetCallerIdentity"]);
 }
 
 /// The indexes who-can and can-become use to skip principals never change an answer: the
@@ -309,5 +313,46 @@ fn the_indexes_lose_nothing() {
             }
         }
         assert_indexes_lose_nothing(&analysis, &queries);
+    }
+}
+
+/// what-can decides one representative per class of alike actions: every action it reports
+/// is one `explain` allows, and every action `explain` allows on a resource it was asked about
+/// is reported.
+#[test]
+fn what_can_agrees_with_explain_action_by_action() {
+    use remit_aws_analysis::WhatCanFilter;
+    use remit_aws_policy::Verdict;
+    let catalog = remit_aws_catalog::Catalog::aws();
+    for with_scp in [false, true] {
+        let analysis = AwsAnalysis::new(environment(with_scp));
+        let principals: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
+        for principal in &principals {
+            let permissions = analysis.what_can(principal, &WhatCanFilter::default()).expect("what-can");
+            for permission in &permissions {
+                for (resource, access) in &permission.resources {
+                    if resource.contains('*') && resource != "*" {
+                        continue;
+                    }
+                    let verdict = analysis.explain(principal, &permission.action, resource).expect("explain").verdict;
+                    assert_eq!(verdict.as_str(), access.as_str(), "{principal} {} {resource}", permission.action);
+                }
+            }
+            for resource in ["arn:aws:s3:::data/public/x", "*"] {
+                let filter = WhatCanFilter { resource: Some(resource.to_owned()), ..WhatCanFilter::default() };
+                let reported = analysis.what_can(principal, &filter).expect("what-can");
+                for service in ["s3", "lambda", "sts", "iam", "ec2"] {
+                    for action in catalog.actions_in(&catalog.service_actions(service)) {
+                        if action.is_wildcard_only() != (resource == "*") {
+                            continue;
+                        }
+                        let verdict = analysis.explain(principal, action.name(), resource).expect("explain").verdict;
+                        let allowed = matches!(verdict, Verdict::Allowed | Verdict::Conditional);
+                        let found = reported.iter().any(|p| p.action == action.name());
+                        assert_eq!(found, allowed, "{principal} {} {resource}", action.name());
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,143 @@
+//! Remit on a whole AWS environment: import, index, every principal's effective permissions,
+//! and `who-can` latency over random queries. One environment per process, so that the peak
+//! memory it reports (the kernel's high-water mark of this process) is that environment's.
+//!
+//! `cargo bench -p remit-aws-analysis --bench environment -- BUNDLE [QUERIES] [SEED]` prints one
+//! JSON object; `scripts/bench-aws-env.py` runs it next to Cloudsplaining and PMapper on the
+//! same bundles and prints the comparison.
+//!
+//! Queries are drawn (seeded) from the environment itself: a resource of the bundle (a bucket
+//! object, key, queue, topic, function, secret or role) and an action of its service that
+//! policies commonly grant, so that answers are non-trivial. Each query is timed alone, on
+//! the analysis built once, as the service will answer it.
+
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use rand::{SeedableRng, seq::IndexedRandom};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
+use serde_json::json;
+
+fn actions_for(service: &str) -> &'static [&'static str] {
+    match service {
+        "s3" => &["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy"],
+        "kms" => &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"],
+        "sqs" => &["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"],
+        "sns" => &["sns:Publish", "sns:Subscribe"],
+        "lambda" => &["lambda:InvokeFunction", "lambda:UpdateFunctionCode", "lambda:GetFunction"],
+        "secretsmanager" => &["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        "iam" => &["sts:AssumeRole", "iam:PassRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"],
+        _ => &["ec2:DescribeInstances"],
+    }
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    ms(sorted[idx.min(sorted.len() - 1)])
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the rest are ours.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let Some(bundle) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: cargo bench -p remit-aws-analysis --bench environment -- BUNDLE [QUERIES] [SEED]");
+        eprintln!("(no bundle given: nothing measured; see scripts/bench-aws-env.py)");
+        return;
+    };
+    let queries: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let seed: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
+
+    let started = Instant::now();
+    let env = match remit_aws_import::load(&bundle) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("{}: {e}", bundle.display());
+            std::process::exit(1);
+        }
+    };
+    let import = started.elapsed();
+    let issues = env.issues.len();
+    let started = Instant::now();
+    let analysis = AwsAnalysis::new(env);
+    let index = started.elapsed();
+    let (principals, edges) = analysis.size();
+
+    // Every principal's effective permissions (what-can, unfiltered), as a full scan would.
+    let started = Instant::now();
+    let ids: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
+    let grants: usize =
+        ids.par_iter().map(|id| analysis.what_can(id, &WhatCanFilter::default()).map(|p| p.len()).unwrap_or(0)).sum();
+    let effective = started.elapsed();
+
+    // Random who-can queries.
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for account in &analysis.environment().accounts {
+        for r in &account.resources {
+            let arn = if r.service == "s3" { format!("{}/reports/2026/q3.csv", r.arn) } else { r.arn.clone() };
+            targets.push((r.service.clone(), arn));
+        }
+        for role in &account.roles {
+            targets.push(("iam".to_owned(), role.arn.clone()));
+        }
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut latencies = Vec::with_capacity(queries);
+    let mut answers = 0usize;
+    let mut errors = 0usize;
+    for _ in 0..queries {
+        let Some((service, resource)) = targets.choose(&mut rng) else { break };
+        let action = actions_for(service).choose(&mut rng).copied().unwrap_or("s3:GetObject");
+        let resource = match action {
+            "s3:ListBucket" | "s3:PutBucketPolicy" => resource.split('/').next().unwrap_or(resource).to_owned(),
+            _ => resource.clone(),
+        };
+        let started = Instant::now();
+        match analysis.who_can(action, &resource) {
+            Ok(holders) => answers += holders.len(),
+            Err(_) => errors += 1,
+        }
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+
+    let out = json!({
+        "bundle": bundle.display().to_string(),
+        "accounts": analysis.environment().accounts.len(),
+        "principals": principals,
+        "assumeEdges": edges,
+        "importIssues": issues,
+        "importMs": ms(import),
+        "indexMs": ms(index),
+        "effectivePermissionsMs": ms(effective),
+        "effectiveGrants": grants,
+        "whoCan": {
+            "queries": latencies.len(),
+            "errors": errors,
+            "holdersTotal": answers,
+            "p50Ms": percentile(&latencies, 0.50),
+            "p90Ms": percentile(&latencies, 0.90),
+            "p99Ms": percentile(&latencies, 0.99),
+            "maxMs": latencies.last().map(|d| ms(*d)).unwrap_or(0.0),
+        },
+        "peakMemoryMiB": peak_memory_kib().map(|k| k as f64 / 1024.0),
+        "threads": rayon::current_num_threads(),
+    });
+    println!("{out}");
+}
