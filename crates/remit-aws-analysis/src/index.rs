@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType};
+use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType, Resource};
 use remit_aws_policy::{Caller, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
 use remit_model::{Cloud, Principal, PrincipalKind};
 
@@ -414,6 +414,15 @@ impl ResourceIndex {
 
     /// The account that holds a resource, and its resource-based policy (a role's trust policy).
     pub(crate) fn find<'a>(&self, env: &'a AwsEnvironment, arn: &str) -> Option<(&'a Account, Option<&'a Policy>)> {
+        self.find_resource(env, arn).map(|(account, policy, _)| (account, policy))
+    }
+
+    /// As [`ResourceIndex::find`], with the resource's record when it is not a role.
+    pub(crate) fn find_resource<'a>(
+        &self,
+        env: &'a AwsEnvironment,
+        arn: &str,
+    ) -> Option<(&'a Account, Option<&'a Policy>, Option<&'a Resource>)> {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let service = parts.get(2).copied().unwrap_or("");
         let account_id = parts.get(4).copied().unwrap_or("");
@@ -428,13 +437,14 @@ impl ResourceIndex {
         match place {
             Some(Place::Role(a, r)) => {
                 let account = &env.accounts[*a];
-                Some((account, account.roles[*r].trust_policy.as_ref()))
+                Some((account, account.roles[*r].trust_policy.as_ref(), None))
             }
             Some(Place::Resource(a, r)) => {
                 let account = &env.accounts[*a];
-                Some((account, account.resources[*r].policy.as_ref()))
+                let resource = &account.resources[*r];
+                Some((account, resource.policy.as_ref(), Some(resource)))
             }
-            None if !account_id.is_empty() => self.accounts.get(account_id).map(|a| (&env.accounts[*a], None)),
+            None if !account_id.is_empty() => self.accounts.get(account_id).map(|a| (&env.accounts[*a], None, None)),
             None => None,
         }
     }

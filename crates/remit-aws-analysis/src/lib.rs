@@ -7,6 +7,7 @@
 //! an unknown key (source IP, MFA, time ...) makes the answer *conditional* and is shown, never
 //! dropped. Answers are in the cloud-neutral terms of `remit-model`.
 
+mod controls;
 mod index;
 mod what_can;
 
@@ -24,7 +25,10 @@ use remit_model::{Access, Cloud, Condition, Holder, Principal, PrincipalKind, St
 
 use rayon::prelude::*;
 
-use crate::index::{ActionIndex, Entry, Guardrails, KNOWN_KEYS, ResourceIndex};
+use crate::{
+    controls::Controls,
+    index::{ActionIndex, Entry, Guardrails, KNOWN_KEYS, ResourceIndex},
+};
 
 /// A query that cannot be answered as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,7 +180,72 @@ impl AwsAnalysis {
         }
         (analysis.assumers, analysis.outside_assumers) = trust.into_iter().unzip();
         analysis.assumable = assumable;
+        analysis.link_identity_center();
         analysis
+    }
+
+    /// IAM Identity Center users and groups become the roles their permission-set assignments
+    /// provision in each account (`AWSReservedSSO_<permission set>_<suffix>`): they are added
+    /// to those roles' assumers, so who-can and can-become name the people.
+    /// <https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html>
+    /// <https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html>
+    fn link_identity_center(&mut self) {
+        let Some(center) = &self.env.identity_center else { return };
+        let user_name = |id: &str| center.users.iter().find(|(u, _)| u == id).map(|(_, n)| n.clone());
+        let identity = |kind: PrincipalKind, id: &str, name: String| Principal {
+            cloud: Cloud::Aws,
+            kind,
+            id: format!("arn:aws:identitystore:::{}/{id}", if kind == PrincipalKind::Group { "group" } else { "user" }),
+            name,
+            scope: Some(center.identity_store_id.clone()),
+            incomplete: false,
+        };
+        let mut links: Vec<(usize, Holder)> = Vec::new();
+        for assignment in &center.assignments {
+            let Some(set) = center.permission_sets.iter().find(|p| p.arn == assignment.permission_set_arn) else {
+                continue;
+            };
+            let prefix = format!("AWSReservedSSO_{}_", set.name);
+            let roles = self.entries.iter().enumerate().filter(|(_, e)| {
+                e.principal.kind == PrincipalKind::Role
+                    && e.principal.scope.as_deref() == Some(assignment.account_id.as_str())
+                    && e.principal.name.starts_with(&prefix)
+            });
+            for (role, _) in roles {
+                let step = Step::Direct { sources: vec![format!("IAM Identity Center permission set {}", set.name)] };
+                match assignment.principal_type.as_str() {
+                    "USER" => {
+                        let name =
+                            user_name(&assignment.principal_id).unwrap_or_else(|| assignment.principal_id.clone());
+                        let principal = identity(PrincipalKind::User, &assignment.principal_id, name);
+                        links.push((role, Holder { principal, access: Access::Allowed, via: vec![step] }));
+                    }
+                    "GROUP" => {
+                        let group_name = center
+                            .groups
+                            .iter()
+                            .find(|(g, _)| *g == assignment.principal_id)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_else(|| assignment.principal_id.clone());
+                        let principal = identity(PrincipalKind::Group, &assignment.principal_id, group_name.clone());
+                        links.push((role, Holder { principal, access: Access::Allowed, via: vec![step.clone()] }));
+                        for (_, member) in center.memberships.iter().filter(|(g, _)| *g == assignment.principal_id) {
+                            let name = user_name(member).unwrap_or_else(|| member.clone());
+                            let principal = identity(PrincipalKind::User, member, name);
+                            let via = vec![Step::Group { group: group_name.clone() }, step.clone()];
+                            links.push((role, Holder { principal, access: Access::Allowed, via }));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (role, holder) in links {
+            let assumers = &mut self.outside_assumers[role];
+            if !assumers.iter().any(|h| h.principal.id == holder.principal.id) {
+                assumers.push(holder);
+            }
+        }
     }
 
     /// The number of users and roles, and of direct `sts:AssumeRole` edges between them.
@@ -224,6 +293,9 @@ impl AwsAnalysis {
                     Some(t) => t,
                     None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
                 };
+                if target.controls.restricted && entry.principal.scope.as_deref() != Some(target.account.as_str()) {
+                    return None;
+                }
                 let decision = self.decide(entry, action, resource, target);
                 self.holder(entry, &decision, action, resource, target).map(|h| (idx, h))
             })
@@ -239,6 +311,13 @@ impl AwsAnalysis {
         }
         if let Some(target) = &target {
             holders.extend(self.outsiders(action, resource, target));
+            holders.extend(self.acl_holders(action, resource, target));
+            for (idx, holder) in self.kms_grant_holders(action, resource, target, &seen) {
+                if let Some(idx) = idx {
+                    seen.insert(idx);
+                }
+                holders.push(holder);
+            }
         }
         let mut outside_seen: HashSet<String> = holders.iter().map(|h| h.principal.id.clone()).collect();
         // Role chains: whoever can assume a granted role can act through it.
@@ -263,6 +342,10 @@ impl AwsAnalysis {
                 holders.push(holder);
             }
         }
+        // One answer per principal (a resource policy and an ACL may both let anyone in): the
+        // outright grant before a conditional one.
+        holders.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
+        holders.dedup_by(|later, first| later.principal.id == first.principal.id);
         holders.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
         Ok(holders)
     }
@@ -459,6 +542,41 @@ impl AwsAnalysis {
     pub fn exposure(&self) -> Vec<Exposure> {
         let mut out = Vec::new();
         for account in &self.env.accounts {
+            // Buckets made public by their ACL.
+            for r in account.resources.iter().filter(|r| r.service == "s3") {
+                let Ok(target) = self.resource_side(&r.arn) else { continue };
+                for grant in &target.controls.public_acl_grants {
+                    let mut actions: Vec<String> = Vec::new();
+                    for object in [false, true] {
+                        let resource = if object { format!("{}/*", r.arn) } else { r.arn.clone() };
+                        for action in controls::acl_actions(&grant.permission, object) {
+                            if self.acl_holders(action, &resource, &target).is_empty() {
+                                continue;
+                            }
+                            actions.push((*action).to_owned());
+                        }
+                    }
+                    if actions.is_empty() {
+                        continue;
+                    }
+                    let access = match controls::to_all_users(grant) {
+                        true => Access::Allowed,
+                        false => Access::Conditional(vec![Condition {
+                            source: "bucket ACL".to_owned(),
+                            expression: "AuthenticatedUsers: any authenticated AWS principal, of any account"
+                                .to_owned(),
+                            on_deny: false,
+                        }]),
+                    };
+                    out.push(Exposure {
+                        resource: r.arn.clone(),
+                        outsider: "*".to_owned(),
+                        access,
+                        actions,
+                        statement: format!("ACL grant {} to {}", grant.permission, grant.grantee),
+                    });
+                }
+            }
             let mut targets: Vec<(String, &Policy, &'static str)> = Vec::new();
             for r in &account.resources {
                 if let Some(policy) = &r.policy {
@@ -481,6 +599,9 @@ impl AwsAnalysis {
                         continue;
                     }
                     for (outsider, kind) in self.outsiders_named(&principal.values, &account.id) {
+                        if target.controls.restricted && kind != PrincipalKind::CloudService {
+                            continue;
+                        }
                         let actions = if default_action.is_empty() || !st.action.values.is_empty() {
                             st.action.values.clone()
                         } else {
@@ -613,6 +734,9 @@ impl AwsAnalysis {
         }
         let mut out = Vec::new();
         for (outsider, kind) in named {
+            if target.controls.restricted && kind != PrincipalKind::CloudService {
+                continue;
+            }
             let Some(access) = self.decide_outsider(&outsider, kind, action, resource, target) else { continue };
             out.push(Holder {
                 principal: Principal {
@@ -626,6 +750,147 @@ impl AwsAnalysis {
                 access,
                 via: vec![Step::ResourcePolicy { source: "grants this principal".to_owned() }],
             });
+        }
+        out
+    }
+
+    /// Anyone, through a public grant of the bucket's ACL, unless a policy explicitly denies
+    /// anonymous callers. "Amazon S3 ... evaluates ... the ACL" alongside policies:
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html>
+    fn acl_holders(&self, action: &str, resource: &str, target: &Target) -> Vec<Holder> {
+        let object = resource.strip_prefix("arn:aws:s3:::").is_some_and(|r| r.contains('/'));
+        let mut out: Vec<Holder> = Vec::new();
+        for grant in &target.controls.public_acl_grants {
+            if !controls::acl_actions(&grant.permission, object).iter().any(|a| a.eq_ignore_ascii_case(action)) {
+                continue;
+            }
+            let request = Request::new(
+                Caller::Anonymous,
+                action,
+                resource,
+                Some(&target.account),
+                self.outsider_context(&target.account),
+            );
+            let decision =
+                decide_partial(&remit_aws_policy::PrincipalPolicies::default(), None, &target.policies, &request);
+            let mut conditions: Vec<Condition> = match decision.verdict {
+                Verdict::ExplicitlyDenied => continue,
+                // Only the deny conditions matter: the ACL grants.
+                _ => access_of(&decision, |c| {
+                    format!("resource policy {}", statement_name(c.statement, c.sid.as_deref()))
+                })
+                .map(|a| a.conditions().iter().filter(|c| c.on_deny).cloned().collect())
+                .unwrap_or_default(),
+            };
+            if !controls::to_all_users(grant) {
+                conditions.push(Condition {
+                    source: "bucket ACL".to_owned(),
+                    expression: "AuthenticatedUsers: any authenticated AWS principal, of any account".to_owned(),
+                    on_deny: false,
+                });
+            }
+            let access = if conditions.is_empty() { Access::Allowed } else { Access::Conditional(conditions) };
+            let holder = Holder {
+                principal: Principal {
+                    cloud: Cloud::Aws,
+                    kind: PrincipalKind::Anyone,
+                    id: "*".to_owned(),
+                    name: "*".to_owned(),
+                    scope: None,
+                    incomplete: false,
+                },
+                access,
+                via: vec![Step::ResourcePolicy {
+                    source: format!("bucket ACL grants {} to {}", grant.permission, grant.grantee),
+                }],
+            };
+            // One answer for anyone: the outright grant if there is one.
+            match out.first() {
+                Some(best) if best.access == Access::Allowed => {}
+                Some(_) if holder.access != Access::Allowed => {}
+                _ => out = vec![holder],
+            }
+        }
+        out
+    }
+
+    /// The grantees of the key's KMS grants that allow `action` (and are not explicitly denied
+    /// by their own policies). Principals already in `seen` are skipped.
+    /// <https://docs.aws.amazon.com/kms/latest/developerguide/grants.html>
+    fn kms_grant_holders(
+        &self,
+        action: &str,
+        resource: &str,
+        target: &Target,
+        seen: &HashSet<usize>,
+    ) -> Vec<(Option<usize>, Holder)> {
+        let mut out: Vec<(Option<usize>, Holder)> = Vec::new();
+        for grant in target.controls.kms_grants.iter().filter(|g| controls::grant_allows(g, action)) {
+            let mut conditions: Vec<Condition> = grant
+                .encryption_context_subset
+                .iter()
+                .map(|(k, v)| (k, v, "EncryptionContextSubset"))
+                .chain(grant.encryption_context_equals.iter().map(|(k, v)| (k, v, "EncryptionContextEquals")))
+                .map(|(k, v, kind)| Condition {
+                    source: format!("KMS grant {}", grant.grant_id),
+                    expression: format!("{kind}: {k} = {v}"),
+                    on_deny: false,
+                })
+                .collect();
+            let via = vec![Step::ResourcePolicy { source: format!("KMS grant {}", grant.grant_id) }];
+            match self.by_arn.get(&grant.grantee).copied() {
+                Some(idx) => {
+                    if seen.contains(&idx) || out.iter().any(|(i, _)| *i == Some(idx)) {
+                        continue;
+                    }
+                    let entry = &self.entries[idx];
+                    let decision = self.decide(entry, action, resource, target);
+                    if decision.verdict == Verdict::ExplicitlyDenied {
+                        continue;
+                    }
+                    if let Verdict::Conditional = decision.verdict {
+                        conditions.extend(
+                            access_of(&decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))
+                                .map(|a| a.conditions().iter().filter(|c| c.on_deny).cloned().collect::<Vec<_>>())
+                                .unwrap_or_default(),
+                        );
+                    }
+                    let access = if conditions.is_empty() { Access::Allowed } else { Access::Conditional(conditions) };
+                    out.push((Some(idx), Holder { principal: entry.principal.clone(), access, via }));
+                }
+                None => {
+                    let kind = if grant.grantee.ends_with(".amazonaws.com") {
+                        PrincipalKind::CloudService
+                    } else if grant.grantee.contains(":user/") {
+                        PrincipalKind::User
+                    } else if grant.grantee.contains(":assumed-role/") {
+                        PrincipalKind::Session
+                    } else if grant.grantee.ends_with(":root") {
+                        PrincipalKind::ExternalAccount
+                    } else {
+                        PrincipalKind::Role
+                    };
+                    if out.iter().any(|(_, h)| h.principal.id == grant.grantee) {
+                        continue;
+                    }
+                    let access = if conditions.is_empty() { Access::Allowed } else { Access::Conditional(conditions) };
+                    out.push((
+                        None,
+                        Holder {
+                            principal: Principal {
+                                cloud: Cloud::Aws,
+                                kind,
+                                id: grant.grantee.clone(),
+                                name: grant.grantee.clone(),
+                                scope: account_of_principal(&grant.grantee).map(str::to_owned),
+                                incomplete: false,
+                            },
+                            access,
+                            via,
+                        },
+                    ));
+                }
+            }
         }
         out
     }
@@ -784,8 +1049,12 @@ impl AwsAnalysis {
     /// The resource side of `resource`, owned by `account`.
     fn resource_side_in(&self, resource: &str, account: &str) -> Result<Target, QueryError> {
         let account = account.to_owned();
-        let found = self.resources.find(&self.env, resource);
-        let document = found.and_then(|(_, policy)| policy.cloned());
+        let found = self.resources.find_resource(&self.env, resource);
+        let document = found.and_then(|(_, policy, _)| policy.cloned());
+        let controls = match found {
+            Some((owner, _, Some(record))) => Controls::of(owner, record),
+            _ => Controls::default(),
+        };
         let rcps = self.guardrails.rcps.get(&account).cloned().unwrap_or_default();
         let policies = ResourcePolicies::new(document.as_ref(), &rcps);
         let mut context = vec![("aws:ResourceAccount".to_owned(), ContextValue::Single(account.as_str().into()))];
@@ -797,7 +1066,7 @@ impl AwsAnalysis {
                 context.push(("aws:ResourceOrgPaths".to_owned(), ContextValue::Multi(vec![path.as_str().into()])));
             }
         }
-        Ok(Target { account, document, policies, context })
+        Ok(Target { account, document, policies, context, controls })
     }
 
     fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> String {
@@ -824,6 +1093,8 @@ pub(crate) struct Target {
     document: Option<Policy>,
     policies: ResourcePolicies,
     context: Vec<(String, ContextValue)>,
+    /// Block Public Access, ACLs, KMS grants.
+    controls: Controls,
 }
 
 fn check_action(action: &str) -> Result<(), QueryError> {

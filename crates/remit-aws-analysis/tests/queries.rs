@@ -356,3 +356,128 @@ fn what_can_agrees_with_explain_action_by_action() {
         }
     }
 }
+
+/// IAM Identity Center users (directly or through their group) hold what the role their
+/// permission set provisions in the account holds.
+#[test]
+fn identity_center_users_act_through_their_permission_sets() {
+    use remit_aws_import::{AccountAssignment, IdentityCenter, PermissionSet};
+    let mut env = environment(false);
+    env.accounts[0].roles.push(Role {
+        arn: format!("arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataOps_0123456789abcdef"),
+        name: "AWSReservedSSO_DataOps_0123456789abcdef".into(),
+        trust_policy: policy(
+            PolicyKind::Trust,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/AWSSSO_abc_DO_NOT_DELETE"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}}"#,
+        ),
+        inline_policies: vec![inline(
+            "AwsSSOInlinePolicy",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::data/*"}}"#,
+        )],
+        ..Role::default()
+    });
+    let set_arn = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222";
+    env.identity_center = Some(IdentityCenter {
+        instance_arn: "arn:aws:sso:::instance/ssoins-1111111111111111".into(),
+        identity_store_id: "d-1234567890".into(),
+        permission_sets: vec![PermissionSet {
+            arn: set_arn.into(),
+            name: "DataOps".into(),
+            ..PermissionSet::default()
+        }],
+        assignments: vec![AccountAssignment {
+            account_id: A.into(),
+            permission_set_arn: set_arn.into(),
+            principal_type: "GROUP".into(),
+            principal_id: "g-1".into(),
+        }],
+        users: vec![("u-1".into(), "dana@example.com".into()), ("u-2".into(), "eli@example.com".into())],
+        groups: vec![("g-1".into(), "Data engineers".into())],
+        memberships: vec![("g-1".into(), "u-1".into())],
+    });
+    let analysis = AwsAnalysis::new(env);
+    let holders = analysis.who_can("s3:PutObject", "arn:aws:s3:::data/in/x.csv").expect("who-can");
+    let dana = holders.iter().find(|h| h.principal.name == "dana@example.com").expect("dana, through her group");
+    assert_eq!(dana.principal.kind, PrincipalKind::User);
+    assert_eq!(dana.access, Access::Allowed);
+    let path: Vec<String> = dana.via.iter().map(|s| s.describe()).collect();
+    assert_eq!(path[0], "group Data engineers");
+    assert!(path[1].contains("permission set DataOps"), "{path:?}");
+    assert!(path[2].starts_with("assumes ") && path[2].contains("AWSReservedSSO_DataOps"), "{path:?}");
+    assert!(holders.iter().any(|h| h.principal.kind == PrincipalKind::Group && h.principal.name == "Data engineers"));
+    assert!(!holders.iter().any(|h| h.principal.name == "eli@example.com"), "eli is in no assigned group");
+}
+
+/// S3 Block Public Access, bucket ACLs and KMS grants change who gets in.
+#[test]
+fn block_public_access_acls_and_kms_grants() {
+    use remit_aws_import::{AclGrant, KmsGrant, PublicAccessBlock};
+    let all_users = "Group:http://acs.amazonaws.com/groups/global/AllUsers".to_owned();
+    let key_arn = format!("arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let build = |restrict: bool, ignore_acls: bool| {
+        let mut env = environment(false);
+        let account = &mut env.accounts[0];
+        account.resources[0].public_access_block =
+            Some(PublicAccessBlock { restrict_public_buckets: restrict, ..PublicAccessBlock::default() });
+        account.s3_public_access_block =
+            Some(PublicAccessBlock { ignore_public_acls: ignore_acls, ..PublicAccessBlock::default() });
+        account.resources.push(Resource {
+            arn: "arn:aws:s3:::logs".into(),
+            service: "s3".into(),
+            acl_grants: vec![AclGrant { grantee: all_users.clone(), permission: "READ".into() }],
+            ..Resource::default()
+        });
+        account.resources.push(Resource {
+            arn: key_arn.clone(),
+            service: "kms".into(),
+            policy: policy(
+                PolicyKind::Resource,
+                r#"{"Version":"2012-10-17","Statement":[{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#,
+            ),
+            kms_grants: vec![KmsGrant {
+                grantee: format!("arn:aws:iam::{A}:user/carol"),
+                operations: vec!["Decrypt".into()],
+                grant_id: "g-1".into(),
+                retiring_principal: None,
+                issuing_account: None,
+                encryption_context_subset: vec![("app".into(), "billing".into())],
+                encryption_context_equals: Vec::new(),
+            }],
+            ..Resource::default()
+        });
+        AwsAnalysis::new(env)
+    };
+
+    // Without Block Public Access: the public statement and the partner count.
+    let open = build(false, false);
+    let public = open.who_can("s3:GetObject", "arn:aws:s3:::data/public/x").expect("who-can");
+    assert!(public.iter().any(|h| h.principal.id == "*"));
+    // RestrictPublicBuckets on a bucket with a public policy: the owner account's principals
+    // only (carol, by the policy), no one outside, and the partner is cut off too.
+    let restricted = build(true, false);
+    let public = restricted.who_can("s3:GetObject", "arn:aws:s3:::data/public/x").expect("who-can");
+    assert!(!public.iter().any(|h| h.principal.id == "*"), "{public:#?}");
+    assert!(public.iter().any(|h| h.principal.id.ends_with("user/carol")));
+    let shared = restricted.who_can("s3:GetObject", "arn:aws:s3:::data/shared/x").expect("who-can");
+    assert!(!shared.iter().any(|h| h.principal.kind == PrincipalKind::ExternalAccount), "{shared:#?}");
+    assert!(!restricted.exposure().iter().any(|e| e.resource == "arn:aws:s3:::data"));
+
+    // A public ACL: anyone lists the bucket, unless IgnorePublicAcls.
+    let listing = open.who_can("s3:ListBucket", "arn:aws:s3:::logs").expect("who-can");
+    let anyone = listing.iter().find(|h| h.principal.id == "*").expect("anyone, by the ACL");
+    assert_eq!(anyone.access, Access::Allowed);
+    assert!(anyone.via[0].describe().contains("ACL"));
+    assert!(open.exposure().iter().any(|e| e.resource == "arn:aws:s3:::logs" && e.outsider == "*"));
+    let ignored = build(false, true);
+    assert!(
+        !ignored.who_can("s3:ListBucket", "arn:aws:s3:::logs").expect("who-can").iter().any(|h| h.principal.id == "*")
+    );
+    assert!(!ignored.exposure().iter().any(|e| e.resource == "arn:aws:s3:::logs"));
+
+    // A KMS grant: carol decrypts with the billing encryption context, and nothing else.
+    let decrypters = open.who_can("kms:Decrypt", &key_arn).expect("who-can");
+    let carol = decrypters.iter().find(|h| h.principal.id.ends_with("user/carol")).expect("carol, by the grant");
+    assert!(matches!(&carol.access, Access::Conditional(c) if c[0].expression.contains("app = billing")));
+    let encrypters = open.who_can("kms:Encrypt", &key_arn).expect("who-can");
+    assert!(!encrypters.iter().any(|h| h.principal.id.ends_with("user/carol")));
+}
