@@ -41,7 +41,9 @@ pub enum QueryError {
     #[error("`{0}` is neither an ARN nor `*`")]
     BadResource(String),
     /// The resource's account cannot be told (an S3 bucket not in the environment).
-    #[error("`{0}` is not in the environment and its ARN does not name its account")]
+    #[error(
+        "`{0}` is not in the environment and its ARN does not name its account (which of the environment's accounts owns it is unknown)"
+    )]
     UnknownResourceAccount(String),
     /// No such role in the environment.
     #[error("no role `{0}` in the environment (expected a role ARN)")]
@@ -1040,7 +1042,14 @@ impl AwsAnalysis {
             Some((account, _)) => account.id.clone(),
             None => {
                 let from_arn = resource.split(':').nth(4).filter(|a| a.len() == 12).map(str::to_owned);
-                from_arn.ok_or_else(|| QueryError::UnknownResourceAccount(resource.to_owned()))?
+                // An environment of one account (a single export): a resource it does not list
+                // (a bucket, whose ARN names no account) is taken to be that account's, with no
+                // resource policy known.
+                let only = match &self.env.accounts[..] {
+                    [only] => Some(only.id.clone()),
+                    _ => None,
+                };
+                from_arn.or(only).ok_or_else(|| QueryError::UnknownResourceAccount(resource.to_owned()))?
             }
         };
         self.resource_side_in(resource, &account)

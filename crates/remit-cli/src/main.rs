@@ -220,6 +220,25 @@ Exit status: 0 every line decided; 1 some lines were not valid cases; 2 the inpu
         /// The JSON Lines file of cases; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+    /// Load an environment and list every import issue: the file, the JSON path and the problem.
+    #[command(after_help = "\
+Import is strict but forgiving: an unknown field is ignored; a malformed policy or entry is an
+issue naming its file and JSON path, the principal or resource it belongs to is marked
+incomplete (never silently allowed or denied), and the rest imports.
+
+Examples:
+  remit aws check --env ./bundle
+  remit aws check --env authorization-details.json --format json
+
+Exit status: 0 no issue; 1 some issues (the environment still loads); 2 it cannot be loaded.")]
+    Check {
+        /// The environment bundle, or one `get-account-authorization-details` file.
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = queries::Format::Table)]
+        format: queries::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -253,6 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
         ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
+        Command::Aws { command: AwsCommand::Check { env, format } } => queries::check(&env, format),
         Command::Collect {
             command:
                 CollectCommand::Aws { out, profile, role, region, regions, accounts, overwrite, endpoint_url, print_policy },

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use remit_aws_analysis::{AwsAnalysis, Explained, Exposure};
-use remit_model::{Access, Holder};
+use remit_model::{Access, Holder, Step};
 use serde_json::{Value, json};
 
 /// How to print answers.
@@ -18,20 +18,94 @@ pub(crate) enum Format {
     Json,
 }
 
-/// Loads the environment and reports import issues on standard error.
+/// Loads the environment and reports import issues on standard error, with a spinner on a
+/// terminal (a large organization takes seconds).
 pub(crate) fn load(env: &Path) -> anyhow::Result<AwsAnalysis> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner.set_message(format!("reading {}", env.display()));
+    let started = std::time::Instant::now();
     let environment =
         remit_aws_import::load(env).with_context(|| format!("cannot load the environment `{}`", env.display()))?;
     if !environment.issues.is_empty() {
+        spinner.suspend(|| {
+            eprintln!(
+                "remit: {} import issue(s); the principals and resources they touch are marked incomplete (first: {}: {}: {}); `remit aws check --env {}` lists them all",
+                environment.issues.len(),
+                environment.issues[0].file.display(),
+                environment.issues[0].location,
+                environment.issues[0].message,
+                env.display(),
+            )
+        });
+    }
+    spinner.set_message("indexing: compiling policies and the trust graph");
+    let analysis = AwsAnalysis::new(environment);
+    let (principals, edges) = analysis.size();
+    spinner.finish_and_clear();
+    if console_is_terminal() {
         eprintln!(
-            "remit: {} import issue(s); the principals and resources they touch are marked incomplete (first: {}: {}: {})",
-            environment.issues.len(),
-            environment.issues[0].file.display(),
-            environment.issues[0].location,
-            environment.issues[0].message,
+            "remit: {principals} principals, {edges} role-assumption edges, ready in {:.2} s",
+            started.elapsed().as_secs_f64()
         );
     }
-    Ok(AwsAnalysis::new(environment))
+    Ok(analysis)
+}
+
+/// `remit aws check`: every import issue of an environment.
+pub(crate) fn check(env: &Path, format: Format) -> anyhow::Result<u8> {
+    let environment =
+        remit_aws_import::load(env).with_context(|| format!("cannot load the environment `{}`", env.display()))?;
+    let accounts = environment.accounts.len();
+    let principals: usize = environment.accounts.iter().map(|a| a.users.len() + a.roles.len()).sum();
+    let resources: usize = environment.accounts.iter().map(|a| a.resources.len()).sum();
+    match format {
+        Format::Json => {
+            let out = json!({
+                "accounts": accounts,
+                "principals": principals,
+                "resources": resources,
+                "issues": environment.issues.iter().map(|i| json!({
+                    "file": i.file.display().to_string(), "path": i.location, "problem": i.message, "subject": i.subject,
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => {
+            println!(
+                "{accounts} account(s), {principals} users and roles, {resources} resources; {} import issue(s)",
+                environment.issues.len()
+            );
+            if !environment.issues.is_empty() {
+                let mut t = table(&["file", "JSON path", "problem", "marked incomplete"]);
+                for i in &environment.issues {
+                    t.add_row(vec![
+                        i.file.display().to_string(),
+                        i.location.clone(),
+                        i.message.clone(),
+                        i.subject.clone().unwrap_or_default(),
+                    ]);
+                }
+                println!("{t}");
+            }
+        }
+    }
+    Ok(u8::from(!environment.issues.is_empty()))
+}
+
+fn console_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
+/// A path step as JSON.
+fn step_json(step: &Step) -> Value {
+    match step {
+        Step::Direct { sources } => json!({"type": "policies", "sources": sources}),
+        Step::Group { group } => json!({"type": "group", "group": group}),
+        Step::Assume { target } => json!({"type": "assume", "role": target}),
+        Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": source}),
+    }
 }
 
 fn holder_json(h: &Holder) -> Value {
@@ -40,7 +114,8 @@ fn holder_json(h: &Holder) -> Value {
         "kind": h.principal.kind.as_str(),
         "account": h.principal.scope,
         "decision": h.access.as_str(),
-        "via": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>(),
+        "via": h.via.iter().map(step_json).collect::<Vec<_>>(),
+        "path": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join(" → "),
         "conditions": h.access.conditions().iter().map(|c| json!({
             "source": c.source, "condition": c.expression, "onDeny": c.on_deny,
         })).collect::<Vec<_>>(),
