@@ -4,9 +4,9 @@
 //! console (later) reach the same answers through the same functions.
 
 use std::{
-    fs::File,
+    fs::{self, File},
     io::{self, BufReader, BufWriter, IsTerminal, Write},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::ExitCode,
 };
 
@@ -145,6 +145,69 @@ Examples:
         #[command(subcommand)]
         command: AwsCommand,
     },
+    /// Generate synthetic environments to test and benchmark with.
+    Generate {
+        #[command(subcommand)]
+        command: GenerateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// Generate a realistic AWS environment bundle from a seed, with a ground truth of what it
+    /// holds by construction (administrators, who can assume which role, escalation paths).
+    #[command(after_help = "\
+Sizes:
+  small   one account: ~35 users, ~60 roles, ~30 customer-managed policies
+  medium  one account: ~300 users, ~1,000 roles, ~500 policies
+  large   one account: ~3,000 users, ~10,000 roles, ~5,000 policies
+  org     100 accounts in OUs, with SCPs, RCPs and IAM Identity Center
+
+The same seed and size always give the same bytes. The bundle is laid out as
+docs/environment-bundle.md describes; ground-truth.json is documented in docs/generator.md.
+
+Examples:
+  remit generate aws-org --size small --seed 1 --out ./gen-small
+  remit generate aws-org --size org --seed 7 --out ./gen-org --format json
+  remit exposure --env ./gen-small")]
+    AwsOrg {
+        /// How big an environment.
+        #[arg(long, value_enum, default_value_t = GenerateSize::Small)]
+        size: GenerateSize,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the bundle (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// Write into OUT even when it is not empty (files of the same name are replaced).
+        #[arg(long)]
+        force: bool,
+        /// Keep only this many of the org size's accounts (for tests).
+        #[arg(long, hide = true)]
+        org_accounts: Option<usize>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+/// The sizes of `remit generate aws-org`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GenerateSize {
+    Small,
+    Medium,
+    Large,
+    Org,
+}
+
+/// How to print what `remit generate` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SummaryFormat {
+    /// One line for people.
+    Text,
+    /// A JSON object for programs.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -272,6 +335,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
         ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
+        Command::Generate { command: GenerateCommand::AwsOrg { size, seed, out, force, org_accounts, format } } => {
+            generate_aws_org(size, seed, &out, force, org_accounts, format)
+        }
         Command::Aws { command: AwsCommand::Check { env, format } } => queries::check(&env, format),
         Command::Collect {
             command:
@@ -351,6 +417,73 @@ fn decide(file: Option<PathBuf>, explain: bool, pretty: bool) -> anyhow::Result<
             summary.decided, summary.errors
         );
         return Ok(EXIT_SOME_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+fn generate_aws_org(
+    size: GenerateSize,
+    seed: u64,
+    out: &Path,
+    force: bool,
+    org_accounts: Option<usize>,
+    format: SummaryFormat,
+) -> anyhow::Result<u8> {
+    use remit_gen::aws_org::{Options, Size};
+    if out.exists() {
+        let mut entries = fs::read_dir(out).with_context(|| format!("cannot read `{}`", out.display()))?;
+        if !force && entries.next().is_some() {
+            anyhow::bail!("`{}` is not empty (use --force to write into it anyway)", out.display());
+        }
+    }
+    let size = match size {
+        GenerateSize::Small => Size::Small,
+        GenerateSize::Medium => Size::Medium,
+        GenerateSize::Large => Size::Large,
+        GenerateSize::Org => Size::Org,
+    };
+    let summary = remit_gen::aws_org::generate_with(&Options { seed, size, org_accounts }, out)
+        .with_context(|| format!("cannot write the bundle into `{}`", out.display()))?;
+    let stdout = io::stdout();
+    let mut stdout = stdout.lock();
+    match format {
+        SummaryFormat::Json => {
+            let value = serde_json::json!({
+                "seed": summary.seed,
+                "size": summary.size.as_str(),
+                "out": out.display().to_string(),
+                "accounts": summary.accounts,
+                "collectedAccounts": summary.collected_accounts,
+                "users": summary.users,
+                "groups": summary.groups,
+                "roles": summary.roles,
+                "policies": summary.policies,
+                "resources": summary.resources,
+                "adminEquivalent": summary.admin_equivalent,
+                "escalations": summary.escalations,
+                "files": summary.files,
+                "bytes": summary.bytes,
+            });
+            writeln!(stdout, "{value}")?;
+        }
+        SummaryFormat::Text => writeln!(
+            stdout,
+            "generated {} (seed {}) into {}: {} account(s), {} users, {} groups, {} roles, {} policies, {} resources; \
+             {} administrator-equivalent, {} with an escalation path; {} files, {:.1} MB",
+            summary.size,
+            summary.seed,
+            out.display(),
+            summary.accounts,
+            summary.users,
+            summary.groups,
+            summary.roles,
+            summary.policies,
+            summary.resources,
+            summary.admin_equivalent,
+            summary.escalations,
+            summary.files,
+            summary.bytes as f64 / 1e6
+        )?,
     }
     Ok(EXIT_OK)
 }

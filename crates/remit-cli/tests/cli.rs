@@ -84,3 +84,42 @@ fn help_shows_examples() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("Examples:") && help.contains("docs/aws-decide.md"), "{help}");
 }
+
+#[test]
+fn generates_an_environment_and_refuses_to_overwrite_one() {
+    let dir = std::env::temp_dir().join(format!("remit-cli-generate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let args = ["generate", "aws-org", "--size", "small", "--seed", "3", "--out", dir_arg.as_str(), "--format", "json"];
+    let out = remit(&args, None);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON summary");
+    assert_eq!(summary["size"], "small");
+    assert_eq!(summary["accounts"], 1);
+    for file in ["bundle.json", "ground-truth.json"] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let accounts: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("accounts")).expect("accounts/").map(|entry| entry.expect("entry").path()).collect();
+    assert_eq!(accounts.len(), 1);
+    for file in ["authorization-details.json", "credential-report.csv"] {
+        assert!(accounts[0].join(file).is_file(), "{file}");
+    }
+    let first = std::fs::read(accounts[0].join("authorization-details.json")).expect("read");
+
+    // A directory that is not empty is refused unless --force.
+    let again = remit(&args, None);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty (use --force"));
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let again = remit(&forced, None);
+    assert_eq!(again.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(std::fs::read(accounts[0].join("authorization-details.json")).expect("read"), first);
+
+    // The one-line summary for people.
+    let text = remit(&["generate", "aws-org", "--seed", "3", "--force", "--out", dir_arg.as_str()], None);
+    let line = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(line.starts_with("generated small (seed 3) into ") && line.lines().count() == 1, "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,17 +1,22 @@
 //! Seeded generators of synthetic test data.
 //!
-//! Remit's engines are checked against independent evaluators and benchmarked on corpora that no one has to
-//! write by hand.
-//! Both need inputs that are many, varied and *reproducible*: a failure found on case `g7-1234` must come back
-//! when the seed and the index are given again, on any machine, so every generator here is a pure function of
-//! its seed (a ChaCha8 stream, never the thread RNG or the clock).
+//! Remit's engines are checked against independent evaluators, its importers and analyses are
+//! tested and benchmarked on environments no one has to write by hand, and its findings are
+//! checked against answers known in advance.
+//! All of these need inputs that are many, varied and *reproducible*: a failure found on case
+//! `g7-1234`, or in the organization of seed 7, must come back when the seed is given again, on
+//! any machine, so every generator here is a pure function of its seed (ChaCha8 streams, never
+//! the thread RNG or the clock).
 //!
-//! Generated data is shaped to be *interesting*, not uniform: values are drawn from small shared pools so that
-//! policies, conditions and requests refer to one another often enough for decisions to be mixed, rather than
-//! almost always "implicitly denied".
+//! Generated data is shaped to be *interesting*, not uniform: values are drawn from small shared
+//! pools so that policies, conditions and requests refer to one another often enough for
+//! decisions to be mixed, and environments carry the mistakes real ones carry.
 //!
 //! - [`aws_decide_cases`]: JSON Lines cases in the `remit aws decide` format (see `docs/aws-decide.md`).
+//! - [`aws_org`]: whole AWS organizations as environment bundles, with a ground truth of what is
+//!   known by construction (see `docs/generator.md`).
 
 mod aws_cases;
+pub mod aws_org;
 
 pub use crate::aws_cases::aws_decide_cases;
