@@ -82,8 +82,12 @@ fn main() {
     // Every principal's effective permissions (what-can, unfiltered), as a full scan would.
     let started = Instant::now();
     let ids: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
-    let grants: usize =
-        ids.par_iter().map(|id| analysis.what_can(id, &WhatCanFilter::default()).map(|p| p.len()).unwrap_or(0)).sum();
+    // `REMIT_BENCH_PRINCIPALS=N` measures the first N only (to profile the rest).
+    let limit = std::env::var("REMIT_BENCH_PRINCIPALS").ok().and_then(|v| v.parse().ok()).unwrap_or(ids.len());
+    let grants: usize = ids[..limit.min(ids.len())]
+        .par_iter()
+        .map(|id| analysis.what_can(id, &WhatCanFilter::default()).map(|p| p.len()).unwrap_or(0))
+        .sum();
     let effective = started.elapsed();
 
     // Random who-can queries.
@@ -99,6 +103,7 @@ fn main() {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut latencies = Vec::with_capacity(queries);
+    let mut by_size: Vec<(usize, Duration)> = Vec::with_capacity(queries);
     let mut answers = 0usize;
     let mut errors = 0usize;
     for _ in 0..queries {
@@ -109,13 +114,36 @@ fn main() {
             _ => resource.clone(),
         };
         let started = Instant::now();
-        match analysis.who_can(action, &resource) {
-            Ok(holders) => answers += holders.len(),
-            Err(_) => errors += 1,
-        }
-        latencies.push(started.elapsed());
+        let holders = match analysis.who_can(action, &resource) {
+            Ok(holders) => holders.len(),
+            Err(_) => {
+                errors += 1;
+                0
+            }
+        };
+        let took = started.elapsed();
+        answers += holders;
+        latencies.push(took);
+        by_size.push((holders, took));
     }
     latencies.sort();
+    // Latency by the size of the answer: a query listing ten thousand principals, each with its
+    // path and conditions, costs more than one listing ten.
+    let buckets: Vec<serde_json::Value> = [(0, 100), (100, 1_000), (1_000, 5_000), (5_000, usize::MAX)]
+        .iter()
+        .map(|&(lo, hi)| {
+            let mut in_bucket: Vec<Duration> =
+                by_size.iter().filter(|(n, _)| *n >= lo && *n < hi).map(|(_, d)| *d).collect();
+            in_bucket.sort();
+            json!({
+                "holdersFrom": lo,
+                "holdersBelow": if hi == usize::MAX { None } else { Some(hi) },
+                "queries": in_bucket.len(),
+                "p50Ms": percentile(&in_bucket, 0.50),
+                "p99Ms": percentile(&in_bucket, 0.99),
+            })
+        })
+        .collect();
 
     let out = json!({
         "bundle": bundle.display().to_string(),
@@ -135,6 +163,7 @@ fn main() {
             "p90Ms": percentile(&latencies, 0.90),
             "p99Ms": percentile(&latencies, 0.99),
             "maxMs": latencies.last().map(|d| ms(*d)).unwrap_or(0.0),
+            "byAnswerSize": buckets,
         },
         "peakMemoryMiB": peak_memory_kib().map(|k| k as f64 / 1024.0),
         "threads": rayon::current_num_threads(),

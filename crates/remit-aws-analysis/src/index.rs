@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType, Resource};
-use remit_aws_policy::{Caller, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
+use remit_aws_policy::{Caller, Context, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
 use remit_model::{Cloud, Principal, PrincipalKind};
 
 /// Where one identity policy of a principal comes from.
@@ -31,8 +31,11 @@ pub(crate) struct Entry {
     pub(crate) boundary_document: Option<Policy>,
     /// The identity policies as written (what-can reads their actions and resources).
     pub(crate) documents: Vec<Policy>,
-    /// Request-context keys AWS sets for this principal.
-    pub(crate) context: Vec<(String, ContextValue)>,
+    /// The request-context keys AWS sets for this principal, prepared once: as an analysis
+    /// context (other keys unknown, except the known absences of [`KNOWN_KEYS`]) and as a
+    /// complete one (other keys absent).
+    pub(crate) partial_context: Context,
+    pub(crate) complete_context: Context,
     /// The resources its identity policies may allow `sts:AssumeRole` on (an index: the
     /// engine decides).
     pub(crate) assume_patterns: Vec<Glob>,
@@ -215,7 +218,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
-                context,
+                partial_context: Context::partial(context.clone(), KNOWN_KEYS),
+                complete_context: Context::new(context),
             });
         }
         for role in &account.roles {
@@ -251,7 +255,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
-                context,
+                partial_context: Context::partial(context.clone(), KNOWN_KEYS),
+                complete_context: Context::new(context),
             });
         }
     }

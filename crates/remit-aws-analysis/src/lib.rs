@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::{
     controls::Controls,
-    index::{ActionIndex, Entry, Guardrails, KNOWN_KEYS, ResourceIndex},
+    index::{ActionIndex, Entry, Guardrails, ResourceIndex},
 };
 
 /// A query that cannot be answered as asked.
@@ -289,18 +289,25 @@ impl AwsAnalysis {
         let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
         let decided: Vec<(usize, Holder)> = candidates
             .par_iter()
-            .filter_map(|&idx| {
-                let entry = &self.entries[idx];
-                let target = match &target {
-                    Some(t) => t,
-                    None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
-                };
-                if target.controls.restricted && entry.principal.scope.as_deref() != Some(target.account.as_str()) {
-                    return None;
-                }
-                let decision = self.decide(entry, action, resource, target);
-                self.holder(entry, &decision, action, resource, target).map(|h| (idx, h))
-            })
+            .map_init(
+                // Each thread merges its own copy of the resource's context into requests (no
+                // reference count shared between cores).
+                || target.as_ref().map(|t| t.prepared.detached()),
+                |local, &idx| {
+                    let entry = &self.entries[idx];
+                    let target = match &target {
+                        Some(t) => t,
+                        None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
+                    };
+                    if target.controls.restricted && entry.principal.scope.as_deref() != Some(target.account.as_str()) {
+                        return None;
+                    }
+                    let prepared = local.as_ref().unwrap_or(&target.prepared);
+                    let decision = self.decide_with(entry, action, resource, target, prepared);
+                    self.holder_with(entry, &decision, action, resource, target, prepared).map(|h| (idx, h))
+                },
+            )
+            .flatten()
             .collect();
         let mut seen: HashSet<usize> = decided.iter().map(|(idx, _)| *idx).collect();
         let mut holders: Vec<Holder> = Vec::with_capacity(decided.len());
@@ -422,7 +429,7 @@ impl AwsAnalysis {
         let decision = self.decide(entry, action, resource, &target);
         // The concrete explanation (unknown keys taken as absent) lists the statements that
         // apply outright; the partial decision adds those that depend on unknown context.
-        let request = self.request(entry, action, resource, &target, false);
+        let request = self.request(entry, action, resource, &target, &target.prepared, false);
         let concrete = remit_aws_policy::explain(&entry.policies, None, &target.policies, &request);
         let mut statements: Vec<ExplainedStatement> = Vec::new();
         for m in &concrete.matched {
@@ -646,14 +653,35 @@ impl AwsAnalysis {
     }
 
     fn decide(&self, entry: &Entry, action: &str, resource: &str, target: &Target) -> PartialDecision {
-        let request = self.request(entry, action, resource, target, true);
+        self.decide_with(entry, action, resource, target, &target.prepared)
+    }
+
+    /// [`AwsAnalysis::decide`] with the resource's context given (a thread's own copy).
+    fn decide_with(
+        &self,
+        entry: &Entry,
+        action: &str,
+        resource: &str,
+        target: &Target,
+        prepared: &Context,
+    ) -> PartialDecision {
+        let request = self.request(entry, action, resource, target, prepared, true);
         decide_partial(&entry.policies, None, &target.policies, &request)
     }
 
-    fn request(&self, entry: &Entry, action: &str, resource: &str, target: &Target, partial: bool) -> Request {
-        let mut pairs = entry.context.clone();
-        pairs.extend(target.context.iter().cloned());
-        let context = if partial { Context::partial(pairs, KNOWN_KEYS) } else { Context::new(pairs) };
+    fn request(
+        &self,
+        entry: &Entry,
+        action: &str,
+        resource: &str,
+        target: &Target,
+        prepared: &Context,
+        partial: bool,
+    ) -> Request {
+        let context = match partial {
+            true => entry.partial_context.merged(prepared),
+            false => entry.complete_context.merged(prepared),
+        };
         Request::new(entry.caller.clone(), action, resource, Some(&target.account), context)
     }
 
@@ -665,9 +693,21 @@ impl AwsAnalysis {
         resource: &str,
         target: &Target,
     ) -> Option<Holder> {
+        self.holder_with(entry, decision, action, resource, target, &target.prepared)
+    }
+
+    fn holder_with(
+        &self,
+        entry: &Entry,
+        decision: &PartialDecision,
+        action: &str,
+        resource: &str,
+        target: &Target,
+        prepared: &Context,
+    ) -> Option<Holder> {
         let access = access_of(decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))?;
         // The path: which of its policies (or the resource's) grant.
-        let request = self.request(entry, action, resource, target, false);
+        let request = self.request(entry, action, resource, target, prepared, false);
         let concrete = remit_aws_policy::explain(&entry.policies, None, &target.policies, &request);
         let mut via = Vec::new();
         let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
@@ -1075,7 +1115,8 @@ impl AwsAnalysis {
                 context.push(("aws:ResourceOrgPaths".to_owned(), ContextValue::Multi(vec![path.as_str().into()])));
             }
         }
-        Ok(Target { account, document, policies, context, controls })
+        let prepared = Context::new(context);
+        Ok(Target { account, document, policies, controls, prepared })
     }
 
     fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> String {
@@ -1101,9 +1142,10 @@ pub(crate) struct Target {
     account: String,
     document: Option<Policy>,
     policies: ResourcePolicies,
-    context: Vec<(String, ContextValue)>,
     /// Block Public Access, ACLs, KMS grants.
     controls: Controls,
+    /// The request-context keys AWS sets for the resource, prepared once.
+    prepared: Context,
 }
 
 fn check_action(action: &str) -> Result<(), QueryError> {

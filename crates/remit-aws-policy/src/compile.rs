@@ -71,8 +71,50 @@ enum ActionPattern {
     All,
     /// A literal action, interned.
     Exact(u32),
-    /// `service:pattern` with wildcards in the name.
-    Glob { service: Box<str>, name: Pattern },
+    /// `service:pattern` with wildcards in the name; the service interned.
+    Glob { service: u32, name: Pattern },
+}
+
+/// The values of an `Action`/`NotAction` element, grouped so that matching one action looks
+/// only at the patterns that can match it: literals by interned id, wildcard patterns by
+/// service (a managed policy such as `ReadOnlyAccess` lists hundreds of them).
+#[derive(Debug, Clone, Default)]
+struct Actions {
+    all: bool,
+    /// Sorted.
+    exact: Vec<u32>,
+    /// Sorted by (interned) service.
+    globs: Vec<(u32, Pattern)>,
+}
+
+impl Actions {
+    fn new(patterns: impl Iterator<Item = ActionPattern>) -> Actions {
+        let mut out = Actions::default();
+        for pattern in patterns {
+            match pattern {
+                ActionPattern::All => out.all = true,
+                ActionPattern::Exact(id) => out.exact.push(id),
+                ActionPattern::Glob { service, name } => out.globs.push((service, name)),
+            }
+        }
+        out.exact.sort_unstable();
+        out.exact.dedup();
+        out.globs.sort_by_key(|g| g.0);
+        out
+    }
+
+    fn matches(&self, action: &ActionRef<'_>, context: &Context) -> bool {
+        if self.all || action.id.is_some_and(|id| self.exact.binary_search(&id).is_ok()) {
+            return true;
+        }
+        // A service no pattern of this policy set names has no id: no glob can match.
+        let Some(service) = action.service_id else { return false };
+        let start = self.globs.partition_point(|(s, _)| *s < service);
+        self.globs[start..]
+            .iter()
+            .take_while(|(s, _)| *s == service)
+            .any(|(_, name)| name.matches(action.name, Case::Insensitive, context))
+    }
 }
 
 /// A compiled statement.
@@ -83,7 +125,7 @@ pub(crate) struct CompiledStatement {
     /// `(negated, principals)` for resource-based policies.
     pub(crate) principal: Option<(bool, Vec<NamedPrincipal>)>,
     actions_negated: bool,
-    actions: Vec<ActionPattern>,
+    actions: Actions,
     /// `(negated, patterns)`; `None` means the resource the policy is attached to.
     resources: Option<(bool, Vec<ArnPattern>)>,
     conditions: Vec<Condition>,
@@ -100,9 +142,10 @@ pub(crate) struct CompiledPolicy {
 pub(crate) struct ActionRef<'a> {
     /// Lower-case `service:name`.
     pub(crate) lower: &'a str,
-    pub(crate) service: &'a str,
     pub(crate) name: &'a str,
     pub(crate) id: Option<u32>,
+    /// The interned id of the service part, if any pattern names it.
+    pub(crate) service_id: Option<u32>,
 }
 
 impl CompiledPolicy {
@@ -116,7 +159,7 @@ impl CompiledPolicy {
                 effect: st.effect,
                 principal: st.principal.as_ref().map(|p| (p.negated, compile_principals(&p.values))),
                 actions_negated: st.action.negated,
-                actions: st.action.values.iter().map(|a| compile_action(a, symbols)).collect(),
+                actions: Actions::new(st.action.values.iter().map(|a| compile_action(a, symbols))),
                 resources: st
                     .resource
                     .as_ref()
@@ -144,7 +187,7 @@ fn compile_action(action: &str, symbols: &mut Symbols) -> ActionPattern {
         return ActionPattern::Exact(symbols.intern(&lower));
     }
     let name = Pattern::new(name, Syntax { wildcards: true, variables: false }, Case::Insensitive);
-    ActionPattern::Glob { service: service.into(), name }
+    ActionPattern::Glob { service: symbols.intern(service), name }
 }
 
 impl CompiledStatement {
@@ -152,14 +195,7 @@ impl CompiledStatement {
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html>
     fn action_matches(&self, action: &ActionRef<'_>, context: &Context) -> bool {
-        let any = self.actions.iter().any(|p| match p {
-            ActionPattern::All => true,
-            ActionPattern::Exact(id) => action.id == Some(*id),
-            ActionPattern::Glob { service, name } => {
-                **service == *action.service && name.matches(action.name, Case::Insensitive, context)
-            }
-        });
-        any != self.actions_negated
+        self.actions.matches(action, context) != self.actions_negated
     }
 
     /// `Resource`/`NotResource`. A statement without either applies to the resource its policy

@@ -5,6 +5,8 @@
 //! so keys are lower-cased once when the context is built and looked up by binary search; no
 //! evaluation step allocates.
 
+use std::sync::Arc;
+
 /// The value of one context key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
@@ -43,13 +45,14 @@ pub(crate) fn key_hash(key: &str) -> u64 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     // INVARIANT: sorted by (hash, key), keys lower-case and unique, hash = `key_hash(key)`.
-    entries: Vec<(u64, Box<str>, ContextValue)>,
+    // Shared (`Arc`) so that an analysis merges prepared contexts without copying a string.
+    entries: Vec<Arc<(u64, Box<str>, ContextValue)>>,
     // INVARIANT: `parsed[i]` is `Parsed::of` the value of `entries[i]` when it is single.
     parsed: Vec<Parsed>,
     /// `None`: the context is complete, an absent key is absent (what a real request is).
     /// `Some(known)`: an analysis context, where a key absent from `entries` is unknown unless
     /// `known` lists it (lower-case; an entry ending in `/` covers every key it prefixes).
-    known: Option<Vec<Box<str>>>,
+    known: Option<Arc<[Box<str>]>>,
 }
 
 impl Context {
@@ -79,7 +82,7 @@ impl Context {
                 ContextValue::Multi(_) => Parsed::default(),
             })
             .collect();
-        Context { entries: deduped, parsed, known: None }
+        Context { entries: deduped.into_iter().map(Arc::new).collect(), parsed, known: None }
     }
 
     /// A context of single-valued string keys (handy in tests).
@@ -95,7 +98,7 @@ impl Context {
     /// Looks a key up with its parsed forms; `key` must already be lower-case and `hash` its
     /// `key_hash`.
     pub(crate) fn get_parsed(&self, hash: u64, key: &str) -> Option<(&ContextValue, &Parsed)> {
-        let idx = self.entries.binary_search_by(|(h, k, _)| h.cmp(&hash).then_with(|| (**k).cmp(key))).ok()?;
+        let idx = self.entries.binary_search_by(|e| e.0.cmp(&hash).then_with(|| (*e.1).cmp(key))).ok()?;
         Some((&self.entries.get(idx)?.2, self.parsed.get(idx)?))
     }
 
@@ -112,6 +115,49 @@ impl Context {
         let mut context = Context::new(pairs);
         context.known = Some(known_absent.iter().map(|k| k.to_ascii_lowercase().into_boxed_str()).collect());
         context
+    }
+
+    /// This context with `other`'s keys added (`other`'s value wins for a key both have), and
+    /// this context's known absences: an analysis prepares each principal's keys and each
+    /// resource's keys once, and merges them per request without parsing anything again.
+    pub fn merged(&self, other: &Context) -> Context {
+        let mut entries = Vec::with_capacity(self.entries.len() + other.entries.len());
+        let mut parsed = Vec::with_capacity(entries.capacity());
+        let (mut i, mut j) = (0, 0);
+        while i < self.entries.len() || j < other.entries.len() {
+            let take_other = match (self.entries.get(i), other.entries.get(j)) {
+                (Some(a), Some(b)) => match (a.0, &a.1).cmp(&(b.0, &b.1)) {
+                    std::cmp::Ordering::Less => false,
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Equal => {
+                        i += 1;
+                        true
+                    }
+                },
+                (Some(_), None) => false,
+                _ => true,
+            };
+            if take_other {
+                entries.push(Arc::clone(&other.entries[j]));
+                parsed.push(other.parsed[j]);
+                j += 1;
+            } else {
+                entries.push(Arc::clone(&self.entries[i]));
+                parsed.push(self.parsed[i]);
+                i += 1;
+            }
+        }
+        Context { entries, parsed, known: self.known.clone().or_else(|| other.known.clone()) }
+    }
+
+    /// A copy that shares nothing with this context: a thread that merges it into many
+    /// requests then touches only its own reference counts.
+    pub fn detached(&self) -> Context {
+        Context {
+            entries: self.entries.iter().map(|e| Arc::new((**e).clone())).collect(),
+            parsed: self.parsed.clone(),
+            known: self.known.as_ref().map(|k| k.iter().cloned().collect()),
+        }
     }
 
     /// True when `key` (lower-case) is absent and its presence is unknown.

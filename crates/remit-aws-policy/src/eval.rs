@@ -211,10 +211,11 @@ impl ResourcePolicies {
 pub struct Request {
     caller: Caller,
     // INVARIANT: lower-case; `service_len` is the length of the part before the first `:`;
-    // `action_hash` is its `key_hash`.
+    // `action_hash` is its `key_hash`, `service_hash` the service's.
     action: Box<str>,
     service_len: usize,
     action_hash: u64,
+    service_hash: u64,
     facts: Facts,
     resource: Box<str>,
     resource_account: Option<Box<str>>,
@@ -242,6 +243,7 @@ impl Request {
         Request {
             caller,
             action_hash: crate::context::key_hash(&action),
+            service_hash: crate::context::key_hash(&action[..service_len]),
             action: action.into(),
             service_len,
             facts,
@@ -278,9 +280,9 @@ impl Request {
     pub(crate) fn action_ref_with(&self, symbols: &Symbols) -> ActionRef<'_> {
         ActionRef {
             lower: &self.action,
-            service: self.service(),
             name: self.name(),
             id: symbols.lookup(self.action_hash, &self.action),
+            service_id: symbols.lookup(self.service_hash, self.service()),
         }
     }
 
@@ -537,15 +539,12 @@ fn evaluate<R: Recorder>(
     rec: &mut R,
 ) -> Outcome {
     let facts = request.facts;
-    let action = ActionRef {
-        lower: &request.action,
-        service: request.service(),
-        name: request.name(),
-        id: p.symbols.lookup(request.action_hash, &request.action),
+    let action = request.action_ref_with(&p.symbols);
+    let resource_action = request.action_ref_with(&r.symbols);
+    let session_action = match s {
+        Some(s) => request.action_ref_with(&s.symbols),
+        None => ActionRef { id: None, service_id: None, ..action },
     };
-    let resource_action = ActionRef { id: r.symbols.lookup(request.action_hash, &request.action), ..action };
-    let session_action =
-        ActionRef { id: s.and_then(|s| s.symbols.lookup(request.action_hash, &request.action)), ..action };
     let caller = &request.caller;
     let context = &request.context;
     let resource = &*request.resource;

@@ -103,3 +103,39 @@ proptest! {
         }
     }
 }
+
+fn context_pairs() -> impl Strategy<Value = Vec<(String, remit_aws_policy::ContextValue)>> {
+    let key = prop::sample::select(vec![
+        "aws:PrincipalArn",
+        "AWS:principalarn",
+        "aws:ResourceAccount",
+        "aws:SourceIp",
+        "aws:PrincipalTag/team",
+        "s3:prefix",
+        "aws:CurrentTime",
+    ]);
+    let value = prop::sample::select(vec!["10.0.0.1", "2026-01-01T00:00:00Z", "12", "x", "true"]);
+    prop::collection::vec(
+        (key, value, any::<bool>()).prop_map(|(k, v, multi)| {
+            let value = match multi {
+                true => remit_aws_policy::ContextValue::Multi(vec![v.into(), "y".into()]),
+                false => remit_aws_policy::ContextValue::Single(v.into()),
+            };
+            (k.to_owned(), value)
+        }),
+        0..6,
+    )
+}
+
+proptest! {
+    /// Merging a principal's prepared context with a resource's equals building the context
+    /// from both lists of keys at once (the resource's value winning for a key both set).
+    #[test]
+    fn merged_contexts_equal_contexts_built_at_once(a in context_pairs(), b in context_pairs()) {
+        use remit_aws_policy::Context;
+        const KNOWN: &[&str] = &["aws:principalarn", "aws:principaltag/"];
+        let merged = Context::partial(a.clone(), KNOWN).merged(&Context::new(b.clone()));
+        let at_once = Context::partial(a.into_iter().chain(b), KNOWN);
+        prop_assert_eq!(merged, at_once);
+    }
+}
