@@ -15,7 +15,8 @@ pmapper and moto_server). For each size, the environment is generated (seeded) w
 - Cloudsplaining: `cloudsplaining scan -i FILE -o OUT -s` on each account's
   authorization-details.json (the org: every account, one after the other).
 - PMapper (sizes in --pmapper-sizes only: it reads a live API, so each account is first loaded
-  into moto by the peers' `load_into_moto.py`, which takes minutes per thousand roles):
+  into moto by `scripts/load-into-moto.py`, which takes minutes per thousand roles; what moto
+  refuses is counted in the results):
   `pmapper graph create`, then `pmapper query 'who can do ACTION with RESOURCE'` for 10 of the
   same kind of queries.
 
@@ -103,13 +104,10 @@ def cloudsplaining(peers, bundle, work):
 
 def pmapper(peers, bundle, work, seed):
     venv = os.path.join(peers, "venv", "bin")
-    # The peers' loader, read where the project keeps the peer tools (never copied here).
-    loader = os.path.join(ROOT, "..", "shared", "peers", "load_into_moto.py")
-    if not os.path.exists(loader):
-        raise SystemExit("../shared/peers/load_into_moto.py is absent: PMapper cannot be run")
+    loader = os.path.join(ROOT, "scripts", "load-into-moto.py")
     files = sorted(glob.glob(os.path.join(bundle, "accounts", "*", "authorization-details.json")))
     result = {"accounts": len(files), "loadSeconds": 0.0, "graphSeconds": 0.0, "graphPeakMiB": 0.0,
-              "querySeconds": [], "failures": 0}
+              "querySeconds": [], "failures": 0, "refusedByMoto": {}}
     for f in files:
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}"
@@ -129,6 +127,13 @@ def pmapper(peers, bundle, work, seed):
                     time.sleep(0.2)
             m = measured([os.path.join(venv, "python"), loader, f, endpoint], env=env)
             result["loadSeconds"] += m["seconds"]
+            if m["status"] != 0:
+                result["failures"] += 1
+                print(f"  loading into moto failed: {m['stderr'][-800:]}", file=sys.stderr)
+                continue
+            loaded = json.loads(m["stdout"].strip().splitlines()[-1])
+            for what, n in loaded["refused"].items():
+                result["refusedByMoto"][what] = result["refusedByMoto"].get(what, 0) + n
             m = measured([os.path.join(venv, "pmapper"), "graph", "create", "--include-regions", "us-east-1"], env=env)
             result["graphSeconds"] += m["seconds"]
             result["graphPeakMiB"] = max(result["graphPeakMiB"], m["peakMiB"])
@@ -145,6 +150,10 @@ def pmapper(peers, bundle, work, seed):
                 else:
                     q = f"who can do sts:AssumeRole with arn:aws:iam::123456789012:role/{rng.choice(roles)}"
                 m = measured([os.path.join(venv, "pmapper"), "--account", "123456789012", "query", q], env=env)
+                if m["status"] != 0:
+                    result["failures"] += 1
+                    print(f"  pmapper query failed: {m['stderr'][-500:]}", file=sys.stderr)
+                    continue
                 result["querySeconds"].append(m["seconds"])
         finally:
             moto.terminate()

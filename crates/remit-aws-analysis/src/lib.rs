@@ -71,6 +71,10 @@ pub struct AwsAnalysis {
     assumable: Vec<Vec<u32>>,
     /// Per account, the principals whose identity policies may allow `sts:AssumeRole`.
     may_assume: HashMap<String, MayAssume>,
+    /// Resource sides compiled once, by (resource, account) (what-can).
+    targets: std::sync::RwLock<HashMap<(String, String), std::sync::Arc<Target>>>,
+    /// Action sets of `Action` elements, expanded once (what-can).
+    expansions: std::sync::RwLock<HashMap<String, std::sync::Arc<remit_aws_catalog::ActionSet>>>,
     /// Identity policies that allow everything: an outside account's principals are decided
     /// under them (their own policies are not known), and the answer says so.
     allow_all: remit_aws_policy::PrincipalPolicies,
@@ -171,6 +175,8 @@ impl AwsAnalysis {
             assumable: Vec::new(),
             may_assume,
             allow_all: allow_all(),
+            expansions: std::sync::RwLock::default(),
+            targets: std::sync::RwLock::default(),
         };
         let trust: Vec<DirectAssumers> =
             (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect();

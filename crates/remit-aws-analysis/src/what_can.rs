@@ -9,7 +9,10 @@
 //! `arn:aws:s3:::logs-*/*`" means on some or all of them, and `explain` gives the exact answer
 //! for one resource.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{Effect, Principals};
@@ -62,7 +65,7 @@ impl AwsAnalysis {
                 if st.effect != Effect::Allow {
                     continue;
                 }
-                let actions = expand(catalog, &st.action.values, st.action.negated).intersection(&wanted);
+                let actions = self.expanded(&st.action.values, st.action.negated).intersection(&wanted);
                 if actions.is_empty() {
                     continue;
                 }
@@ -95,7 +98,7 @@ impl AwsAnalysis {
                     let names_it = st.effect == Effect::Allow
                         && st.principal.as_ref().is_some_and(|p| !p.negated && names(&p.values, entry));
                     if names_it {
-                        let actions = expand(catalog, &st.action.values, st.action.negated).intersection(&wanted);
+                        let actions = self.expanded(&st.action.values, st.action.negated).intersection(&wanted);
                         let resources = match (&filter.resource, &st.resource) {
                             (Some(r), _) => vec![r.clone()],
                             (None, Some(r)) if !r.negated => r
@@ -124,6 +127,7 @@ impl AwsAnalysis {
         for (resource, actions) in by_resource {
             let Ok(target) = self.resource_side_or_principal_account(resource, entry) else { continue };
             let sets = self.statement_action_sets(entry, &target);
+            let sets: Vec<&ActionSet> = sets.iter().map(|s| &**s).collect();
             let mut classes: HashMap<(Vec<u64>, &str), Vec<ActionId>> = HashMap::new();
             for action in catalog.actions_in(&actions) {
                 // Actions without resource types are requested on `*` only.
@@ -170,8 +174,7 @@ impl AwsAnalysis {
 
     /// The action set of every statement of every layer that can apply to `entry` acting on
     /// `target`, in a fixed order.
-    fn statement_action_sets(&self, entry: &Entry, target: &crate::Target) -> Vec<ActionSet> {
-        let catalog = Catalog::aws();
+    fn statement_action_sets(&self, entry: &Entry, target: &crate::Target) -> Vec<Arc<ActionSet>> {
         let account = entry.principal.scope.as_deref().unwrap_or_default();
         let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
         let rcps = self.guardrails.rcps.get(&target.account).into_iter().flatten().flatten();
@@ -183,19 +186,53 @@ impl AwsAnalysis {
             .chain(target.document.iter())
             .chain(rcps)
             .flat_map(|policy| &policy.statements)
-            .map(|st| expand(catalog, &st.action.values, st.action.negated))
+            .map(|st| self.expanded(&st.action.values, st.action.negated))
             .collect()
     }
 
-    fn resource_side_or_principal_account(&self, resource: &str, entry: &Entry) -> Result<crate::Target, QueryError> {
-        match self.resource_side(resource) {
-            Ok(target) => Ok(target),
-            Err(QueryError::UnknownResourceAccount(_)) | Err(QueryError::BadResource(_)) => {
-                let account = entry.principal.scope.clone().unwrap_or_default();
-                self.resource_side_in(resource, &account)
-            }
-            Err(e) => Err(e),
+    /// The actions an `Action`/`NotAction` element names, expanded through the catalog once per
+    /// distinct element (managed policies repeat across principals).
+    fn expanded(&self, patterns: &[String], negated: bool) -> Arc<ActionSet> {
+        let mut key = String::with_capacity(patterns.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
+        key.push(if negated { '!' } else { '=' });
+        for p in patterns {
+            key.push_str(p);
+            key.push('\n');
         }
+        if let Some(set) = self.expansions.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return set;
+        }
+        let set = Arc::new(expand(Catalog::aws(), patterns, negated));
+        if let Ok(mut cache) = self.expansions.write() {
+            cache.insert(key, Arc::clone(&set));
+        }
+        set
+    }
+
+    /// The resource side of `resource` (in the principal's account when the environment
+    /// cannot tell), compiled once per resource and account for every what-can.
+    fn resource_side_or_principal_account(
+        &self,
+        resource: &str,
+        entry: &Entry,
+    ) -> Result<Arc<crate::Target>, QueryError> {
+        let account = entry.principal.scope.as_deref().unwrap_or_default();
+        let key = (resource.to_owned(), account.to_owned());
+        if let Some(target) = self.targets.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return Ok(target);
+        }
+        let target = match self.resource_side(resource) {
+            Ok(target) => target,
+            Err(QueryError::UnknownResourceAccount(_)) | Err(QueryError::BadResource(_)) => {
+                self.resource_side_in(resource, account)?
+            }
+            Err(e) => return Err(e),
+        };
+        let target = Arc::new(target);
+        if let Ok(mut cache) = self.targets.write() {
+            cache.insert(key, Arc::clone(&target));
+        }
+        Ok(target)
     }
 }
 
@@ -214,7 +251,12 @@ fn names(principals: &Principals, entry: &Entry) -> bool {
         Principals::Typed(entries) => entries.iter().flat_map(|(_, values)| values).any(|v| {
             v == "*"
                 || *v == entry.principal.id
-                || entry.principal.scope.as_deref().is_some_and(|a| v == a || *v == format!("arn:aws:iam::{a}:root"))
+                || entry.principal.scope.as_deref().is_some_and(|a| {
+                    v == a
+                        || v.strip_prefix("arn:aws:iam::")
+                            .and_then(|rest| rest.strip_suffix(":root"))
+                            .is_some_and(|account| account == a)
+                })
         }),
     }
 }

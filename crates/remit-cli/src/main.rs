@@ -13,6 +13,7 @@ use std::{
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod queries;
 
 use crate::queries::Format;
@@ -144,6 +145,25 @@ Examples:
     Aws {
         #[command(subcommand)]
         command: AwsCommand,
+    },
+    /// Analyse a generated demo organization: exposure, who can read a public bucket, the
+    /// most-assumable role; then the commands to keep asking.
+    #[command(after_help = "\
+The demo organization (12 accounts in OUs, with SCPs, RCPs, IAM Identity Center, users, groups,
+roles, managed and inline policies, buckets, keys, queues, topics, functions and secrets) is
+generated from the seed into OUT (default: a directory in the system's temporary directory)
+unless it is already there, then analysed exactly as a collected organization would be.
+
+Examples:
+  remit demo
+  remit demo --out ./demo-org --seed 7")]
+    Demo {
+        /// Where to write (or find) the demo bundle.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The seed of the generated organization.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Generate synthetic environments to test and benchmark with.
     Generate {
@@ -335,6 +355,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
         ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
+        Command::Demo { out, seed } => demo::run(out, seed),
         Command::Generate { command: GenerateCommand::AwsOrg { size, seed, out, force, org_accounts, format } } => {
             generate_aws_org(size, seed, &out, force, org_accounts, format)
         }

@@ -157,35 +157,44 @@ pub(crate) fn who_can(env: &Path, action: &str, resource: &str, format: Format) 
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        Format::Table => {
-            if holders.is_empty() {
-                println!("No principal can perform {action} on {resource}.");
-                return Ok(0);
-            }
-            let mut t = table(&["principal", "kind", "decision", "via", "conditions"]);
-            for h in &holders {
-                let name = if h.principal.incomplete {
-                    format!("{} (incomplete)", h.principal.id)
-                } else {
-                    h.principal.id.clone()
-                };
-                t.add_row(vec![
-                    name,
-                    h.principal.kind.as_str().to_owned(),
-                    h.access.as_str().to_owned(),
-                    h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
-                    conditions_text(&h.access),
-                ]);
-            }
-            println!("{t}");
-            let conditional = holders.iter().filter(|h| matches!(h.access, Access::Conditional(_))).count();
-            println!(
-                "{} principal(s) can perform {action} on {resource} ({conditional} conditionally).",
-                holders.len()
-            );
-        }
+        Format::Table => print_holders(&holders, action, resource, usize::MAX),
     }
     Ok(0)
+}
+
+/// who-can as a table, at most `limit` rows (the demo's excerpt).
+pub(crate) fn who_can_limited(
+    analysis: &AwsAnalysis,
+    action: &str,
+    resource: &str,
+    limit: usize,
+) -> anyhow::Result<()> {
+    let holders = analysis.who_can(action, resource)?;
+    print_holders(&holders, action, resource, limit);
+    Ok(())
+}
+
+fn print_holders(holders: &[Holder], action: &str, resource: &str, limit: usize) {
+    if holders.is_empty() {
+        println!("No principal can perform {action} on {resource}.");
+        return;
+    }
+    let mut t = table(&["principal", "kind", "decision", "via", "conditions"]);
+    for h in holders.iter().take(limit) {
+        let name =
+            if h.principal.incomplete { format!("{} (incomplete)", h.principal.id) } else { h.principal.id.clone() };
+        t.add_row(vec![
+            name,
+            h.principal.kind.as_str().to_owned(),
+            h.access.as_str().to_owned(),
+            h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
+            conditions_text(&h.access),
+        ]);
+    }
+    println!("{t}");
+    let conditional = holders.iter().filter(|h| matches!(h.access, Access::Conditional(_))).count();
+    let shown = if holders.len() > limit { format!(" (the first {limit} shown)") } else { String::new() };
+    println!("{} principal(s) can perform {action} on {resource} ({conditional} conditionally){shown}.", holders.len());
 }
 
 pub(crate) fn explain(env: &Path, principal: &str, action: &str, resource: &str, format: Format) -> anyhow::Result<u8> {
@@ -242,21 +251,30 @@ pub(crate) fn can_become(env: &Path, role: Option<&str>, from: Option<&str>, for
             let out = json!({"query": what, "principals": holders.iter().map(holder_json).collect::<Vec<_>>()});
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        Format::Table => {
-            let mut t = table(&["principal", "decision", "path", "conditions"]);
-            for h in &holders {
-                t.add_row(vec![
-                    h.principal.id.clone(),
-                    h.access.as_str().to_owned(),
-                    h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
-                    conditions_text(&h.access),
-                ]);
-            }
-            println!("{t}");
-            println!("{} principal(s): {what}.", holders.len());
-        }
+        Format::Table => print_becomers(&holders, &what, usize::MAX),
     }
     Ok(0)
+}
+
+/// can-become as a table, at most `limit` rows (the demo's excerpt).
+pub(crate) fn can_become_limited(analysis: &AwsAnalysis, role: &str, limit: usize) -> anyhow::Result<()> {
+    let holders = analysis.can_become(role)?;
+    print_becomers(&holders, &format!("can become {role}"), limit);
+    Ok(())
+}
+
+fn print_becomers(holders: &[Holder], what: &str, limit: usize) {
+    let mut t = table(&["principal", "decision", "path", "conditions"]);
+    for h in holders.iter().take(limit) {
+        t.add_row(vec![
+            h.principal.id.clone(),
+            h.access.as_str().to_owned(),
+            h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join("\n→ "),
+            conditions_text(&h.access),
+        ]);
+    }
+    println!("{t}");
+    println!("{} principal(s): {what}.", holders.len());
 }
 
 pub(crate) fn exposure(env: &Path, format: Format) -> anyhow::Result<u8> {
@@ -277,22 +295,26 @@ pub(crate) fn exposure(env: &Path, format: Format) -> anyhow::Result<u8> {
             println!("{}", serde_json::to_string_pretty(&json!({"exposures": out}))?);
         }
         Format::Table => {
-            let mut t = table(&["resource", "outsider", "decision", "actions", "statement", "conditions"]);
-            for e in &exposures {
-                t.add_row(vec![
-                    e.resource.clone(),
-                    e.outsider.clone(),
-                    e.access.as_str().to_owned(),
-                    e.actions.join(", "),
-                    e.statement.clone(),
-                    conditions_text(&e.access),
-                ]);
-            }
-            println!("{t}");
+            print_exposures(&exposures);
             println!("{} resource grant(s) reach outside the environment.", exposures.len());
         }
     }
     Ok(0)
+}
+
+pub(crate) fn print_exposures(exposures: &[Exposure]) {
+    let mut t = table(&["resource", "outsider", "decision", "actions", "statement", "conditions"]);
+    for e in exposures {
+        t.add_row(vec![
+            e.resource.clone(),
+            e.outsider.clone(),
+            e.access.as_str().to_owned(),
+            e.actions.join(", "),
+            e.statement.clone(),
+            conditions_text(&e.access),
+        ]);
+    }
+    println!("{t}");
 }
 
 pub(crate) struct WhatCanArgs<'a> {

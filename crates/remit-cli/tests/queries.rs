@@ -195,3 +195,16 @@ fn a_malformed_policy_is_named_and_its_principal_marked_incomplete() {
     let out = remit(&["aws", "check", "--env", junk.0.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn the_demo_analyses_a_generated_organization() {
+    let dir = std::env::temp_dir().join(format!("remit-cli-demo-{}", std::process::id()));
+    let out = remit(&["demo", "--out", dir.to_str().expect("utf-8"), "--seed", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Generated a demo organization (seed 3): 12 accounts"), "{text}");
+    assert!(text.contains("remit exposure"), "{text}");
+    assert!(text.contains("principal(s) can perform s3:GetObject"), "{text}");
+    assert!(text.contains("Keep asking:"), "{text}");
+}

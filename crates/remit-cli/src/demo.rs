@@ -1,0 +1,85 @@
+//! `remit demo`: the whole AWS analysis on a generated organization, in one command, for a
+//! first look (and the README's first command). It writes the bundle where the user can keep
+//! asking questions about it, and prints the commands to do so.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use remit_model::{Access, PrincipalKind};
+
+use crate::queries;
+
+/// Generates (or reuses) the demo organization in `out` and analyses it.
+pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
+    let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("remit-demo-seed{seed}")));
+    if !out.join("bundle.json").is_file() {
+        let options = remit_gen::aws_org::Options {
+            seed,
+            size: remit_gen::aws_org::Size::Org,
+            // Twelve of the organization's accounts: every kind of account, in seconds.
+            org_accounts: Some(12),
+        };
+        std::fs::create_dir_all(&out).with_context(|| format!("cannot create `{}`", out.display()))?;
+        let summary = remit_gen::aws_org::generate_with(&options, &out)
+            .with_context(|| format!("cannot write the demo bundle into `{}`", out.display()))?;
+        println!(
+            "Generated a demo organization (seed {seed}): {} accounts, {} users, {} roles, {} policies, {} resources\n  in {}\n",
+            summary.accounts,
+            summary.users,
+            summary.roles,
+            summary.policies,
+            summary.resources,
+            out.display()
+        );
+    } else {
+        println!("Using the demo organization in {}\n", out.display());
+    }
+    let env = out.as_path();
+    let analysis = queries::load(env)?;
+
+    println!("== Who outside the organization, or anyone, can get in (remit exposure)");
+    let exposures = analysis.exposure();
+    let public: Vec<_> = exposures.iter().filter(|e| e.outsider == "*").collect();
+    println!(
+        "{} grants to outsiders, {} of them to anyone ({} outright); the first ones:",
+        exposures.len(),
+        public.len(),
+        public.iter().filter(|e| e.access == Access::Allowed).count()
+    );
+    queries::print_exposures(&exposures.iter().take(8).cloned().collect::<Vec<_>>());
+
+    // A bucket anyone may read: who else can?
+    let buckets = || public.iter().filter(|e| e.resource.starts_with("arn:aws:s3:::"));
+    if let Some(bucket) = buckets().find(|e| e.access == Access::Allowed).or_else(|| buckets().next()) {
+        let object = format!("{}/exports/latest.csv", bucket.resource);
+        println!("\n== Who can read {object} (remit who-can)");
+        queries::who_can_limited(&analysis, "s3:GetObject", &object, 12)?;
+    }
+
+    // The role that the most principals can become.
+    let roles: Vec<String> =
+        analysis.principals().filter(|p| p.kind == PrincipalKind::Role).map(|p| p.id.clone()).collect();
+    let mut best: Option<(usize, String)> = None;
+    for role in &roles {
+        let n = analysis.can_become(role).map(|h| h.len()).unwrap_or(0);
+        if best.as_ref().is_none_or(|(m, _)| n > *m) {
+            best = Some((n, role.clone()));
+        }
+    }
+    if let Some((n, role)) = best {
+        println!("\n== {n} principals can become {role} (remit can-become), the first ones:");
+        queries::can_become_limited(&analysis, &role, 12)?;
+    }
+
+    let example_user = analysis.principals().find(|p| p.kind == PrincipalKind::User).map(|p| p.id.clone());
+    println!("\nKeep asking:");
+    println!("  remit exposure --env {}", env.display());
+    println!("  remit who-can iam:PassRole '*' --env {}", env.display());
+    if let Some(user) = example_user {
+        println!("  remit what-can {user} --env {}", env.display());
+        println!("  remit explain {user} s3:PutObject arn:aws:s3:::some-bucket/x --env {}", env.display());
+    }
+    println!("  remit aws check --env {}", env.display());
+    println!("(add --format json to any of them)");
+    Ok(0)
+}
