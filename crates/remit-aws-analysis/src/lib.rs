@@ -485,7 +485,7 @@ impl AwsAnalysis {
             }
             for outsider in &self.outside_assumers[target] {
                 if outside_seen.insert(outsider.principal.id.clone()) {
-                    out.push(self.assuming(outsider, target, &target_holder));
+                    out.push(through(outsider, &target_holder));
                 }
             }
             for (assumer, edge) in &self.assumers[target] {
@@ -493,7 +493,7 @@ impl AwsAnalysis {
                 if !seen.insert(assumer) {
                     continue;
                 }
-                let holder = self.assuming(edge, target, &target_holder);
+                let holder = through(edge, &target_holder);
                 if self.entries[assumer].principal.kind == PrincipalKind::Role {
                     queue.push_back((assumer, holder.clone(), depth + 1));
                 }
@@ -540,15 +540,6 @@ impl AwsAnalysis {
             Some(&idx) if self.entries[idx].principal.kind == PrincipalKind::Role => Ok(idx),
             _ => Err(QueryError::UnknownRole(role.to_owned())),
         }
-    }
-
-    /// `assumer` (an edge into `role`) followed by `rest`: the path from `assumer` to what
-    /// `rest` holds through `role`.
-    fn assuming(&self, assumer: &Holder, role: usize, rest: &Holder) -> Holder {
-        let mut via = assumer.via.clone();
-        via.push(Step::Assume { target: self.entries[role].principal.id.clone() });
-        via.extend(rest.via.iter().cloned());
-        Holder { principal: assumer.principal.clone(), access: combine(&assumer.access, &rest.access), via }
     }
 
     /// Resources whose policies let principals outside the organization (or anyone) in, with
@@ -907,16 +898,9 @@ impl AwsAnalysis {
                     out.push((Some(idx), Holder { principal: entry.principal.clone(), access, via }));
                 }
                 None => {
-                    let kind = if grant.grantee.ends_with(".amazonaws.com") {
-                        PrincipalKind::CloudService
-                    } else if grant.grantee.contains(":user/") {
-                        PrincipalKind::User
-                    } else if grant.grantee.contains(":assumed-role/") {
-                        PrincipalKind::Session
-                    } else if grant.grantee.ends_with(":root") {
-                        PrincipalKind::ExternalAccount
-                    } else {
-                        PrincipalKind::Role
+                    let kind = match grant.grantee.ends_with(".amazonaws.com") {
+                        true => PrincipalKind::CloudService,
+                        false => kind_of_aws_principal(&grant.grantee),
                     };
                     if out.iter().any(|(_, h)| h.principal.id == grant.grantee) {
                         continue;
@@ -1019,14 +1003,10 @@ impl AwsAnalysis {
                                 if inside {
                                     continue;
                                 }
-                                if value.len() == 12 || value.ends_with(":root") {
-                                    out.push((format!("arn:aws:iam::{account}:root"), PrincipalKind::ExternalAccount));
-                                } else if value.contains(":assumed-role/") {
-                                    out.push((value.clone(), PrincipalKind::Session));
-                                } else if value.contains(":user/") {
-                                    out.push((value.clone(), PrincipalKind::User));
-                                } else {
-                                    out.push((value.clone(), PrincipalKind::Role));
+                                match kind_of_aws_principal(value) {
+                                    PrincipalKind::ExternalAccount => out
+                                        .push((format!("arn:aws:iam::{account}:root"), PrincipalKind::ExternalAccount)),
+                                    kind => out.push((value.clone(), kind)),
                                 }
                             }
                             PrincipalType::Service => out.push((value.clone(), PrincipalKind::CloudService)),
@@ -1201,6 +1181,19 @@ fn allow_all() -> remit_aws_policy::PrincipalPolicies {
     match policy {
         Ok(policy) => remit_aws_policy::PrincipalPolicies::new(&[policy], None, &[]),
         Err(_) => remit_aws_policy::PrincipalPolicies::default(),
+    }
+}
+
+/// The kind of an AWS principal named by account id or ARN outside the environment.
+fn kind_of_aws_principal(value: &str) -> PrincipalKind {
+    if value.len() == 12 || value.ends_with(":root") {
+        PrincipalKind::ExternalAccount
+    } else if value.contains(":assumed-role/") {
+        PrincipalKind::Session
+    } else if value.contains(":user/") {
+        PrincipalKind::User
+    } else {
+        PrincipalKind::Role
     }
 }
 
