@@ -22,6 +22,9 @@ use rayon::prelude::*;
 use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
 use serde_json::json;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn actions_for(service: &str) -> &'static [&'static str] {
     match service {
         "s3" => &["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy"],

@@ -2,7 +2,7 @@
 //! permissions boundary and SCP path compiled once, the request-context keys AWS would set for
 //! it, and where each of its policies comes from (for `via`).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType, Resource};
 use remit_aws_policy::{Caller, Context, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
@@ -20,7 +20,7 @@ pub(crate) struct PolicySource {
 /// A user or role, ready to be asked about.
 #[derive(Debug)]
 pub(crate) struct Entry {
-    pub(crate) principal: Principal,
+    pub(crate) principal: Arc<Principal>,
     pub(crate) caller: Caller,
     pub(crate) policies: PrincipalPolicies,
     /// Parallel to the identity policies compiled in `policies`.
@@ -34,8 +34,8 @@ pub(crate) struct Entry {
     /// The request-context keys AWS sets for this principal, prepared once: as an analysis
     /// context (other keys unknown, except the known absences of [`KNOWN_KEYS`]) and as a
     /// complete one (other keys absent).
-    pub(crate) partial_context: Context,
-    pub(crate) complete_context: Context,
+    pub(crate) partial_context: Arc<Context>,
+    pub(crate) complete_context: Arc<Context>,
     /// The resources its identity policies may allow `sts:AssumeRole` on (an index: the
     /// engine decides).
     pub(crate) assume_patterns: Vec<Glob>,
@@ -203,14 +203,14 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
             let Ok(caller) = Caller::parse(&user.arn) else { continue };
             out.push(Entry {
-                principal: Principal {
+                principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind: PrincipalKind::User,
                     id: user.arn.clone(),
                     name: user.name.clone(),
                     scope: Some(account.id.clone()),
                     incomplete,
-                },
+                }),
                 caller,
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
@@ -218,8 +218,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
-                partial_context: Context::partial(context.clone(), KNOWN_KEYS),
-                complete_context: Context::new(context),
+                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
+                complete_context: Arc::new(Context::new(context)),
             });
         }
         for role in &account.roles {
@@ -240,14 +240,14 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
             let Ok(caller) = Caller::parse(&role.arn) else { continue };
             out.push(Entry {
-                principal: Principal {
+                principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind: PrincipalKind::Role,
                     id: role.arn.clone(),
                     name: role.name.clone(),
                     scope: Some(account.id.clone()),
                     incomplete,
-                },
+                }),
                 caller,
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
@@ -255,8 +255,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
                 documents: policies,
-                partial_context: Context::partial(context.clone(), KNOWN_KEYS),
-                complete_context: Context::new(context),
+                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
+                complete_context: Arc::new(Context::new(context)),
             });
         }
     }

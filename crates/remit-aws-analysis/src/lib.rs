@@ -14,7 +14,10 @@ mod what_can;
 pub use crate::what_can::{Permission, WhatCanFilter};
 pub use remit_aws_catalog::AccessLevel;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    sync::Arc,
+};
 
 use remit_aws_import::AwsEnvironment;
 use remit_aws_policy::{
@@ -59,6 +62,8 @@ pub struct AwsAnalysis {
     guardrails: Guardrails,
     entries: Vec<Entry>,
     by_arn: HashMap<String, usize>,
+    /// Per entry, its place among the entries ordered by ARN (answers are sorted by it).
+    rank: Vec<u32>,
     resources: ResourceIndex,
     actions: ActionIndex,
     /// The trust graph: per role (by entry), the principals of the environment that can
@@ -72,9 +77,9 @@ pub struct AwsAnalysis {
     /// Per account, the principals whose identity policies may allow `sts:AssumeRole`.
     may_assume: HashMap<String, MayAssume>,
     /// Resource sides compiled once, by (resource, account) (what-can).
-    targets: std::sync::RwLock<HashMap<(String, String), std::sync::Arc<Target>>>,
+    targets: std::sync::RwLock<HashMap<(String, String), Arc<Target>>>,
     /// Action sets of `Action` elements, expanded once (what-can).
-    expansions: std::sync::RwLock<HashMap<String, std::sync::Arc<remit_aws_catalog::ActionSet>>>,
+    expansions: std::sync::RwLock<HashMap<String, Arc<remit_aws_catalog::ActionSet>>>,
     /// Identity policies that allow everything: an outside account's principals are decided
     /// under them (their own policies are not known), and the answer says so.
     allow_all: remit_aws_policy::PrincipalPolicies,
@@ -149,6 +154,12 @@ impl AwsAnalysis {
         let guardrails = Guardrails::new(&env);
         let entries = index::entries(&env, &guardrails);
         let by_arn = entries.iter().enumerate().map(|(i, e)| (e.principal.id.clone(), i)).collect();
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|a, b| entries[*a].principal.id.cmp(&entries[*b].principal.id));
+        let mut rank = vec![0u32; entries.len()];
+        for (place, idx) in order.into_iter().enumerate() {
+            rank[idx] = place as u32;
+        }
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
         let mut may_assume: HashMap<String, MayAssume> = HashMap::new();
@@ -168,6 +179,7 @@ impl AwsAnalysis {
             guardrails,
             entries,
             by_arn,
+            rank,
             resources,
             actions,
             assumers: Vec::new(),
@@ -226,7 +238,10 @@ impl AwsAnalysis {
                         let name =
                             user_name(&assignment.principal_id).unwrap_or_else(|| assignment.principal_id.clone());
                         let principal = identity(PrincipalKind::User, &assignment.principal_id, name);
-                        links.push((role, Holder { principal, access: Access::Allowed, via: vec![step] }));
+                        links.push((
+                            role,
+                            Holder { principal: Arc::new(principal), access: Access::Allowed, via: vec![step] },
+                        ));
                     }
                     "GROUP" => {
                         let group_name = center
@@ -236,12 +251,15 @@ impl AwsAnalysis {
                             .map(|(_, n)| n.clone())
                             .unwrap_or_else(|| assignment.principal_id.clone());
                         let principal = identity(PrincipalKind::Group, &assignment.principal_id, group_name.clone());
-                        links.push((role, Holder { principal, access: Access::Allowed, via: vec![step.clone()] }));
+                        links.push((
+                            role,
+                            Holder { principal: Arc::new(principal), access: Access::Allowed, via: vec![step.clone()] },
+                        ));
                         for (_, member) in center.memberships.iter().filter(|(g, _)| *g == assignment.principal_id) {
                             let name = user_name(member).unwrap_or_else(|| member.clone());
                             let principal = identity(PrincipalKind::User, member, name);
                             let via = vec![Step::Group { group: group_name.clone() }, step.clone()];
-                            links.push((role, Holder { principal, access: Access::Allowed, via }));
+                            links.push((role, Holder { principal: Arc::new(principal), access: Access::Allowed, via }));
                         }
                     }
                     _ => {}
@@ -268,7 +286,7 @@ impl AwsAnalysis {
 
     /// The users and roles, in environment order.
     pub fn principals(&self) -> impl Iterator<Item = &Principal> {
-        self.entries.iter().map(|e| &e.principal)
+        self.entries.iter().map(|e| &*e.principal)
     }
 
     /// Every principal that can perform `action` on `resource`, directly, through group
@@ -298,7 +316,7 @@ impl AwsAnalysis {
             .map_init(
                 // Each thread merges its own copy of the resource's context into requests (no
                 // reference count shared between cores).
-                || target.as_ref().map(|t| t.prepared.detached()),
+                || target.as_ref().map(|t| Arc::new(t.prepared.detached())),
                 |local, &idx| {
                     let entry = &self.entries[idx];
                     let target = match &target {
@@ -310,36 +328,44 @@ impl AwsAnalysis {
                     }
                     let prepared = local.as_ref().unwrap_or(&target.prepared);
                     let decision = self.decide_with(entry, action, resource, target, prepared);
-                    self.holder_with(entry, &decision, action, resource, target, prepared).map(|h| (idx, h))
+                    self.holder(entry, &decision, target).map(|h| (idx, h))
                 },
             )
             .flatten()
             .collect();
-        let mut seen: HashSet<usize> = decided.iter().map(|(idx, _)| *idx).collect();
-        let mut holders: Vec<Holder> = Vec::with_capacity(decided.len());
-        let mut queue: VecDeque<(usize, Holder, usize)> = VecDeque::new();
+        // Principals of the environment (by index, each once) and outsiders, kept apart so
+        // that the answer is ordered by precomputed rank rather than by comparing ARNs.
+        let mut seen = vec![false; self.entries.len()];
+        let mut inside: Vec<(usize, Holder)> = Vec::with_capacity(decided.len());
+        let mut outside: Vec<Holder> = Vec::new();
+        // Roles to follow back through their assumers: (role, its holder's place in `inside`).
+        let mut queue: VecDeque<(usize, usize, usize)> = VecDeque::new();
         for (idx, holder) in decided {
+            seen[idx] = true;
             if self.entries[idx].principal.kind == PrincipalKind::Role {
-                queue.push_back((idx, holder.clone(), 1));
+                queue.push_back((idx, inside.len(), 1));
             }
-            holders.push(holder);
+            inside.push((idx, holder));
         }
         if let Some(target) = &target {
-            holders.extend(self.outsiders(action, resource, target));
-            holders.extend(self.acl_holders(action, resource, target));
+            outside.extend(self.outsiders(action, resource, target));
+            outside.extend(self.acl_holders(action, resource, target));
             for (idx, holder) in self.kms_grant_holders(action, resource, target, &seen) {
-                if let Some(idx) = idx {
-                    seen.insert(idx);
+                match idx {
+                    Some(idx) => {
+                        seen[idx] = true;
+                        inside.push((idx, holder));
+                    }
+                    None => outside.push(holder),
                 }
-                holders.push(holder);
             }
         }
-        let mut outside_seen: HashSet<String> = holders.iter().map(|h| h.principal.id.clone()).collect();
+        let mut outside_seen: HashSet<String> = outside.iter().map(|h| h.principal.id.clone()).collect();
         // Role chains: whoever can assume a granted role can act through it.
-        while let Some((role_idx, role_holder, depth)) = queue.pop_front() {
+        while let Some((role_idx, at, depth)) = queue.pop_front() {
             for outsider in &self.outside_assumers[role_idx] {
                 if outside_seen.insert(outsider.principal.id.clone()) {
-                    holders.push(through(outsider, &role_holder));
+                    outside.push(through(outsider, &inside[at].1));
                 }
             }
             if depth >= MAX_CHAIN {
@@ -347,21 +373,35 @@ impl AwsAnalysis {
             }
             for (assumer, edge) in &self.assumers[role_idx] {
                 let assumer = *assumer as usize;
-                if !seen.insert(assumer) {
+                if std::mem::replace(&mut seen[assumer], true) {
                     continue;
                 }
-                let holder = through(edge, &role_holder);
+                let holder = through(edge, &inside[at].1);
                 if self.entries[assumer].principal.kind == PrincipalKind::Role {
-                    queue.push_back((assumer, holder.clone(), depth + 1));
+                    queue.push_back((assumer, inside.len(), depth + 1));
                 }
-                holders.push(holder);
+                inside.push((assumer, holder));
             }
         }
-        // One answer per principal (a resource policy and an ACL may both let anyone in): the
-        // outright grant before a conditional one.
-        holders.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
-        holders.dedup_by(|later, first| later.principal.id == first.principal.id);
-        holders.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
+        // Ordered by access, then ARN: principals of the environment by their rank among ARNs,
+        // outsiders (few) by ARN, merged. One answer per outsider (a resource policy and an
+        // ACL may both let anyone in): the outright grant before a conditional one.
+        inside.sort_unstable_by_key(|(idx, h)| (h.access.as_str(), self.rank[*idx]));
+        outside.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
+        outside.dedup_by(|later, first| later.principal.id == first.principal.id);
+        outside.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
+        let mut holders = Vec::with_capacity(inside.len() + outside.len());
+        let mut inside = inside.into_iter().map(|(_, h)| h).peekable();
+        let mut outside = outside.into_iter().peekable();
+        loop {
+            let take_inside = match (inside.peek(), outside.peek()) {
+                (Some(a), Some(b)) => (a.access.as_str(), &a.principal.id) <= (b.access.as_str(), &b.principal.id),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            holders.extend(if take_inside { inside.next() } else { outside.next() });
+        }
         Ok(holders)
     }
 
@@ -466,7 +506,7 @@ impl AwsAnalysis {
             Verdict::Conditional => "the decision depends on request context that is not known in advance".to_owned(),
             _ => concrete.reason.to_owned(),
         };
-        Ok(Explained { principal: entry.principal.clone(), verdict: decision.verdict, statements, reason })
+        Ok(Explained { principal: (*entry.principal).clone(), verdict: decision.verdict, statements, reason })
     }
 
     /// Who can become `role` (assume it), directly or through a chain of roles: principals
@@ -660,7 +700,7 @@ impl AwsAnalysis {
         action: &str,
         resource: &str,
         target: &Target,
-        prepared: &Context,
+        prepared: &Arc<Context>,
     ) -> PartialDecision {
         let request = self.request(entry, action, resource, target, prepared, true);
         decide_partial(&entry.policies, None, &target.policies, &request)
@@ -672,52 +712,29 @@ impl AwsAnalysis {
         action: &str,
         resource: &str,
         target: &Target,
-        prepared: &Context,
+        prepared: &Arc<Context>,
         partial: bool,
     ) -> Request {
-        let context = match partial {
-            true => entry.partial_context.merged(prepared),
-            false => entry.complete_context.merged(prepared),
+        let principal = match partial {
+            true => &entry.partial_context,
+            false => &entry.complete_context,
         };
+        let context = Context::layered(Arc::clone(principal), Arc::clone(prepared));
         Request::new(entry.caller.clone(), action, resource, Some(&target.account), context)
     }
 
-    fn holder(
-        &self,
-        entry: &Entry,
-        decision: &PartialDecision,
-        action: &str,
-        resource: &str,
-        target: &Target,
-    ) -> Option<Holder> {
-        self.holder_with(entry, decision, action, resource, target, &target.prepared)
-    }
-
-    fn holder_with(
-        &self,
-        entry: &Entry,
-        decision: &PartialDecision,
-        action: &str,
-        resource: &str,
-        target: &Target,
-        prepared: &Context,
-    ) -> Option<Holder> {
+    /// The holder `entry` is for a decision on `target`, with its path; `None` when denied.
+    fn holder(&self, entry: &Entry, decision: &PartialDecision, target: &Target) -> Option<Holder> {
         let access = access_of(decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))?;
-        // The path: which of its policies (or the resource's) grant.
-        let request = self.request(entry, action, resource, target, prepared, false);
-        let concrete = remit_aws_policy::explain(&entry.policies, None, &target.policies, &request);
+        // The path: which of its policies (or the resource's) grant: the statements that apply
+        // outright and those that may.
         let mut via = Vec::new();
         let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
         let mut resource_grants = Vec::new();
-        let allow_sources = concrete
-            .matched
-            .iter()
-            .map(|m| (m.layer, m.policy, m.statement, m.sid.clone(), m.effect))
-            .chain(decision.conditions.iter().map(|c| (c.layer, c.policy, c.statement, c.sid.clone(), c.effect)));
-        for (layer, policy, statement, sid, effect) in allow_sources {
-            if effect != Effect::Allow {
-                continue;
-            }
+        let allow_sources = decision.grants.iter().map(|g| (g.layer, g.policy, g.statement)).chain(
+            decision.conditions.iter().filter(|c| c.effect == Effect::Allow).map(|c| (c.layer, c.policy, c.statement)),
+        );
+        for (layer, policy, statement) in allow_sources {
             match layer {
                 Layer::Identity => {
                     if let Some(source) = entry.sources.get(policy) {
@@ -728,7 +745,12 @@ impl AwsAnalysis {
                     }
                 }
                 Layer::Resource => {
-                    let name = statement_name(statement, sid.as_deref());
+                    let sid = target
+                        .document
+                        .as_ref()
+                        .and_then(|d| d.statements.get(statement))
+                        .and_then(|st| st.sid.as_deref());
+                    let name = statement_name(statement, sid);
                     if !resource_grants.contains(&name) {
                         resource_grants.push(name);
                     }
@@ -778,14 +800,14 @@ impl AwsAnalysis {
             }
             let Some(access) = self.decide_outsider(&outsider, kind, action, resource, target) else { continue };
             out.push(Holder {
-                principal: Principal {
+                principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind,
                     id: outsider.clone(),
                     name: outsider.clone(),
                     scope: account_of_principal(&outsider).map(str::to_owned),
                     incomplete: false,
-                },
+                }),
                 access,
                 via: vec![Step::ResourcePolicy { source: "grants this principal".to_owned() }],
             });
@@ -830,14 +852,14 @@ impl AwsAnalysis {
             }
             let access = if conditions.is_empty() { Access::Allowed } else { Access::Conditional(conditions) };
             let holder = Holder {
-                principal: Principal {
+                principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind: PrincipalKind::Anyone,
                     id: "*".to_owned(),
                     name: "*".to_owned(),
                     scope: None,
                     incomplete: false,
-                },
+                }),
                 access,
                 via: vec![Step::ResourcePolicy {
                     source: format!("bucket ACL grants {} to {}", grant.permission, grant.grantee),
@@ -861,7 +883,7 @@ impl AwsAnalysis {
         action: &str,
         resource: &str,
         target: &Target,
-        seen: &HashSet<usize>,
+        seen: &[bool],
     ) -> Vec<(Option<usize>, Holder)> {
         let mut out: Vec<(Option<usize>, Holder)> = Vec::new();
         for grant in target.controls.kms_grants.iter().filter(|g| controls::grant_allows(g, action)) {
@@ -879,7 +901,7 @@ impl AwsAnalysis {
             let via = vec![Step::ResourcePolicy { source: format!("KMS grant {}", grant.grant_id) }];
             match self.by_arn.get(&grant.grantee).copied() {
                 Some(idx) => {
-                    if seen.contains(&idx) || out.iter().any(|(i, _)| *i == Some(idx)) {
+                    if seen[idx] || out.iter().any(|(i, _)| *i == Some(idx)) {
                         continue;
                     }
                     let entry = &self.entries[idx];
@@ -909,14 +931,14 @@ impl AwsAnalysis {
                     out.push((
                         None,
                         Holder {
-                            principal: Principal {
+                            principal: Arc::new(Principal {
                                 cloud: Cloud::Aws,
                                 kind,
                                 id: grant.grantee.clone(),
                                 name: grant.grantee.clone(),
                                 scope: account_of_principal(&grant.grantee).map(str::to_owned),
                                 incomplete: false,
-                            },
+                            }),
                             access,
                             via,
                         },
@@ -1043,7 +1065,7 @@ impl AwsAnalysis {
         for (candidate, _) in marks.iter().enumerate().filter(|(_, m)| **m) {
             let entry = &self.entries[candidate];
             let decision = self.decide(entry, "sts:AssumeRole", arn, &target);
-            if let Some(holder) = self.holder(entry, &decision, "sts:AssumeRole", arn, &target) {
+            if let Some(holder) = self.holder(entry, &decision, &target) {
                 inside.push((candidate as u32, holder));
             }
         }
@@ -1101,7 +1123,7 @@ impl AwsAnalysis {
                 context.push(("aws:ResourceOrgPaths".to_owned(), ContextValue::Multi(vec![path.as_str().into()])));
             }
         }
-        let prepared = Context::new(context);
+        let prepared = Arc::new(Context::new(context));
         Ok(Target { account, document, policies, controls, prepared })
     }
 
@@ -1131,7 +1153,7 @@ pub(crate) struct Target {
     /// Block Public Access, ACLs, KMS grants.
     controls: Controls,
     /// The request-context keys AWS sets for the resource, prepared once.
-    prepared: Context,
+    prepared: Arc<Context>,
 }
 
 fn check_action(action: &str) -> Result<(), QueryError> {

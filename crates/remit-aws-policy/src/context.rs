@@ -53,6 +53,10 @@ pub struct Context {
     /// `Some(known)`: an analysis context, where a key absent from `entries` is unknown unless
     /// `known` lists it (lower-case; an entry ending in `/` covers every key it prefixes).
     known: Option<Arc<[Box<str>]>>,
+    /// Contexts layered under and over this one (see [`Context::layered`]): looked up over,
+    /// own, under; shared, so that layering copies nothing.
+    under: Option<Arc<Context>>,
+    over: Option<Arc<Context>>,
 }
 
 impl Context {
@@ -82,7 +86,7 @@ impl Context {
                 ContextValue::Multi(_) => Parsed::default(),
             })
             .collect();
-        Context { entries: deduped.into_iter().map(Arc::new).collect(), parsed, known: None }
+        Context { entries: deduped.into_iter().map(Arc::new).collect(), parsed, known: None, under: None, over: None }
     }
 
     /// A context of single-valued string keys (handy in tests).
@@ -98,8 +102,48 @@ impl Context {
     /// Looks a key up with its parsed forms; `key` must already be lower-case and `hash` its
     /// `key_hash`.
     pub(crate) fn get_parsed(&self, hash: u64, key: &str) -> Option<(&ContextValue, &Parsed)> {
-        let idx = self.entries.binary_search_by(|e| e.0.cmp(&hash).then_with(|| (*e.1).cmp(key))).ok()?;
-        Some((&self.entries.get(idx)?.2, self.parsed.get(idx)?))
+        if let Some(found) = self.over.as_ref().and_then(|over| over.get_parsed(hash, key)) {
+            return Some(found);
+        }
+        if let Ok(idx) = self.entries.binary_search_by(|e| e.0.cmp(&hash).then_with(|| (*e.1).cmp(key))) {
+            return Some((&self.entries.get(idx)?.2, self.parsed.get(idx)?));
+        }
+        self.under.as_ref()?.get_parsed(hash, key)
+    }
+
+    /// `under`'s keys with `over`'s added (`over`'s value wins for a key both have), and
+    /// `under`'s known absences (else `over`'s): what [`Context::merged`] gives, without
+    /// copying either. An analysis prepares each principal's keys and each resource's keys
+    /// once, and layers them per request.
+    pub fn layered(under: Arc<Context>, over: Arc<Context>) -> Context {
+        Context { under: Some(under), over: Some(over), ..Context::default() }
+    }
+
+    /// The known absences in force: this context's, else those of the layers.
+    fn known(&self) -> Option<&Arc<[Box<str>]>> {
+        self.known
+            .as_ref()
+            .or_else(|| self.under.as_ref().and_then(|c| c.known()))
+            .or_else(|| self.over.as_ref().and_then(|c| c.known()))
+    }
+
+    /// The same keys in one layer.
+    fn flattened(&self) -> Context {
+        let own = Context {
+            entries: self.entries.clone(),
+            parsed: self.parsed.clone(),
+            known: self.known.clone(),
+            under: None,
+            over: None,
+        };
+        let own = match &self.under {
+            Some(under) => under.flattened().merged_flat(&own),
+            None => own,
+        };
+        match &self.over {
+            Some(over) => own.merged_flat(&over.flattened()),
+            None => own,
+        }
     }
 
     /// Looks a key up by any spelling.
@@ -121,6 +165,13 @@ impl Context {
     /// this context's known absences: an analysis prepares each principal's keys and each
     /// resource's keys once, and merges them per request without parsing anything again.
     pub fn merged(&self, other: &Context) -> Context {
+        if self.under.is_some() || self.over.is_some() || other.under.is_some() || other.over.is_some() {
+            return self.flattened().merged_flat(&other.flattened());
+        }
+        self.merged_flat(other)
+    }
+
+    fn merged_flat(&self, other: &Context) -> Context {
         let mut entries = Vec::with_capacity(self.entries.len() + other.entries.len());
         let mut parsed = Vec::with_capacity(entries.capacity());
         let (mut i, mut j) = (0, 0);
@@ -147,22 +198,27 @@ impl Context {
                 i += 1;
             }
         }
-        Context { entries, parsed, known: self.known.clone().or_else(|| other.known.clone()) }
+        Context { entries, parsed, known: self.known.clone().or_else(|| other.known.clone()), under: None, over: None }
     }
 
     /// A copy that shares nothing with this context: a thread that merges it into many
     /// requests then touches only its own reference counts.
     pub fn detached(&self) -> Context {
+        if self.under.is_some() || self.over.is_some() {
+            return self.flattened().detached();
+        }
         Context {
             entries: self.entries.iter().map(|e| Arc::new((**e).clone())).collect(),
             parsed: self.parsed.clone(),
             known: self.known.as_ref().map(|k| k.iter().cloned().collect()),
+            under: None,
+            over: None,
         }
     }
 
     /// True when `key` (lower-case) is absent and its presence is unknown.
     pub(crate) fn is_unknown(&self, hash: u64, key: &str) -> bool {
-        let Some(known) = &self.known else {
+        let Some(known) = self.known() else {
             return false;
         };
         if self.get(hash, key).is_some() {
@@ -173,16 +229,21 @@ impl Context {
 
     /// True for an analysis context (see [`Context::partial`]).
     pub fn is_partial(&self) -> bool {
-        self.known.is_some()
+        self.known().is_some()
     }
 
     /// The number of keys.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match (&self.under, &self.over) {
+            (None, None) => self.entries.len(),
+            _ => self.flattened().len(),
+        }
     }
 
     /// True when no key is set.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+            && self.under.as_ref().is_none_or(|c| c.is_empty())
+            && self.over.as_ref().is_none_or(|c| c.is_empty())
     }
 }

@@ -34,7 +34,7 @@ pub use crate::{
         ResourcePolicies, SessionPolicy, decide, explain,
     },
     parse::PolicyKind,
-    partial::{ConditionalStatement, PartialDecision, Verdict, decide_partial},
+    partial::{ConditionalStatement, GrantingStatement, PartialDecision, Verdict, decide_partial},
     pattern::Glob,
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},

@@ -91,6 +91,21 @@ pub struct PartialDecision {
     pub verdict: Verdict,
     /// For a conditional verdict, the statements that depend on unknown context.
     pub conditions: Vec<ConditionalStatement>,
+    /// For an allowed or conditional verdict, the identity- and resource-policy `Allow`
+    /// statements that apply outright: with `conditions`, every statement that grants (what
+    /// an analysis reports as the path), without evaluating the request a second time.
+    pub grants: Vec<GrantingStatement>,
+}
+
+/// An identity- or resource-policy `Allow` statement that applies outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantingStatement {
+    /// [`Layer::Identity`] or [`Layer::Resource`].
+    pub layer: Layer,
+    /// The policy's index in its list (0 for the resource policy).
+    pub policy: usize,
+    /// The statement's index.
+    pub statement: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -101,6 +116,7 @@ struct Scan {
 
 struct Collector {
     undecided: Vec<ConditionalStatement>,
+    grants: Vec<GrantingStatement>,
 }
 
 impl Collector {
@@ -122,6 +138,8 @@ impl Collector {
                 let truth = st.truth(action, resource, context, &mut unknown);
                 if truth.is_none() {
                     self.note(layer, level, policy_idx, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+                } else if truth == Some(true) && st.effect == Effect::Allow && layer == Layer::Identity {
+                    self.grants.push(GrantingStatement { layer, policy: policy_idx, statement: statement_idx });
                 }
                 match st.effect {
                     Effect::Allow => found.allow = or(found.allow, truth),
@@ -176,11 +194,11 @@ pub fn decide_partial(
     let resource = request.resource();
     let action = p.action_ref(request);
     let resource_action = r.action_ref(request);
-    let mut out = Collector { undecided: Vec::new() };
+    let mut out = Collector { undecided: Vec::new(), grants: Vec::new() };
 
     // sts:GetCallerIdentity needs no permission (see `eval`).
     if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
-        return PartialDecision { verdict: Verdict::Allowed, conditions: Vec::new() };
+        return PartialDecision { verdict: Verdict::Allowed, conditions: Vec::new(), grants: Vec::new() };
     }
 
     let identity_applies = caller.is_iam_identity();
@@ -236,6 +254,8 @@ pub fn decide_partial(
             let truth = st.truth(&resource_action, resource, context, &mut unknown);
             if truth.is_none() {
                 out.note(Layer::Resource, None, 0, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+            } else if truth == Some(true) && st.effect == Effect::Allow {
+                out.grants.push(GrantingStatement { layer: Layer::Resource, policy: 0, statement: statement_idx });
             }
             match (st.effect, named) {
                 (Effect::Deny, _) => found.deny = or(found.deny, truth),
@@ -291,5 +311,9 @@ pub fn decide_partial(
         Some(false) => Verdict::ImplicitlyDenied,
     };
     let conditions = if verdict == Verdict::Conditional { out.undecided } else { Vec::new() };
-    PartialDecision { verdict, conditions }
+    let grants = match verdict {
+        Verdict::Allowed | Verdict::Conditional => out.grants,
+        Verdict::ImplicitlyDenied | Verdict::ExplicitlyDenied => Vec::new(),
+    };
+    PartialDecision { verdict, conditions, grants }
 }

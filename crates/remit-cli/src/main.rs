@@ -18,6 +18,9 @@ mod queries;
 
 use crate::queries::Format;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit statuses, published in `--help`.
 const EXIT_OK: u8 = 0;
 const EXIT_SOME_FAILED: u8 = 1;

@@ -9,6 +9,8 @@
 //!
 //! **Architecture invariant:** no cloud-specific policy syntax here, no IO, no serialization.
 
+use std::sync::Arc;
+
 /// The cloud a principal or resource belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cloud {
@@ -190,8 +192,8 @@ impl Step {
 /// A principal that can perform an action on a resource, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
-    /// The principal.
-    pub principal: Principal,
+    /// The principal (shared: one answer may name thousands, each through several paths).
+    pub principal: Arc<Principal>,
     /// Allowed or conditional.
     pub access: Access,
     /// The path, from the principal to the grant.
