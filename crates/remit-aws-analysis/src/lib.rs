@@ -11,8 +11,9 @@ mod controls;
 mod index;
 mod what_can;
 
-pub use crate::what_can::{Permission, WhatCanFilter};
+pub use crate::what_can::{Grant, Permission, WhatCanFilter};
 pub use remit_aws_catalog::AccessLevel;
+pub use remit_aws_catalog::ActionId;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet, VecDeque},
@@ -78,6 +79,11 @@ pub struct AwsAnalysis {
     may_assume: HashMap<String, MayAssume>,
     /// Resource sides compiled once, by (resource, account) (what-can).
     targets: std::sync::RwLock<HashMap<(String, String), Arc<Target>>>,
+    /// Per principal named in an `Allow` statement of a resource policy (its ARN, an account
+    /// id, or `*`), those statements: (account, resource, statement) indexes (what-can).
+    named_in_resource_policies: std::sync::OnceLock<what_can::NamedStatements>,
+    /// Resource-policy shapes (see `Target::policy_shape`), interned.
+    policy_shapes: std::sync::RwLock<HashMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
     expansions: std::sync::RwLock<HashMap<String, Arc<remit_aws_catalog::ActionSet>>>,
     /// Identity policies that allow everything: an outside account's principals are decided
@@ -188,6 +194,8 @@ impl AwsAnalysis {
             may_assume,
             allow_all: allow_all(),
             expansions: std::sync::RwLock::default(),
+            named_in_resource_policies: std::sync::OnceLock::new(),
+            policy_shapes: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),
         };
         let trust: Vec<DirectAssumers> =
@@ -1124,7 +1132,15 @@ impl AwsAnalysis {
             }
         }
         let prepared = Arc::new(Context::new(context));
-        Ok(Target { account, document, policies, controls, prepared })
+        Ok(Target {
+            account,
+            document,
+            policies,
+            controls,
+            prepared,
+            action_sets: std::sync::OnceLock::new(),
+            policy_shape: std::sync::OnceLock::new(),
+        })
     }
 
     fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> String {
@@ -1154,6 +1170,13 @@ pub(crate) struct Target {
     controls: Controls,
     /// The request-context keys AWS sets for the resource, prepared once.
     prepared: Arc<Context>,
+    /// The actions of each statement of its resource policy and RCPs, expanded when first
+    /// needed (what-can).
+    action_sets: std::sync::OnceLock<Vec<Arc<remit_aws_catalog::ActionSet>>>,
+    /// Its resource policy without its `Resource`/`NotResource` elements, interned (0: no
+    /// policy): resources whose policies share a shape, and whose statements all name them
+    /// alike, are decided alike (what-can).
+    policy_shape: std::sync::OnceLock<u32>,
 }
 
 fn check_action(action: &str) -> Result<(), QueryError> {

@@ -11,14 +11,16 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::Arc,
+    sync::{Arc, OnceLock},
 };
 
+use remit_aws_import::AwsEnvironment;
+
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
-use remit_aws_policy::{Effect, Principals};
+use remit_aws_policy::{Context, Effect, EvaluationGroup, Principals, evaluation_group, resource_traits};
 use remit_model::Access;
 
-use crate::{AwsAnalysis, QueryError, access_of, index::Entry};
+use crate::{AwsAnalysis, QueryError, Target, access_of, index::Entry};
 
 /// What to ask about.
 #[derive(Debug, Clone, Default)]
@@ -44,13 +46,90 @@ pub struct Permission {
     pub resources: Vec<(String, Access)>,
 }
 
+/// Part of a principal's effective permissions: actions it can perform on each of some
+/// resources (or resource patterns), all with the same access (allowed, or conditional on the
+/// same conditions). Resources and actions decided alike share one grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The resource patterns as the granting statements write them (`*` for actions that take
+    /// no resource), sorted.
+    pub resources: Arc<[Arc<str>]>,
+    /// Allowed, or conditional and on what.
+    pub access: Access,
+    /// The actions as runs of consecutive ids `(first, count)`: a class is often most of a
+    /// service, or every action but a few, which this keeps in a few words.
+    runs: Vec<(u32, u32)>,
+}
+
+/// Resources a principal's what-can decides alike (see `effective_permissions`).
+struct ResourceGroup<'a> {
+    /// The first resource's side (the others' decide alike).
+    target: Arc<Target>,
+    /// The candidate action sets (the same for every resource of the group).
+    sets: Vec<&'a Arc<ActionSet>>,
+    resources: Vec<Arc<str>>,
+}
+
+/// `Allow` statements of resource policies by the principal they name (see
+/// `named_in_resource_policies`): (account, resource, statement) indexes.
+pub(crate) type NamedStatements = HashMap<String, Vec<(u32, u32, u32)>>;
+
+impl Grant {
+    fn new(resources: Arc<[Arc<str>]>, access: Access, actions: &[ActionId]) -> Grant {
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for id in actions {
+            match runs.last_mut() {
+                Some((first, count)) if *first + *count == id.0 => *count += 1,
+                _ => runs.push((id.0, 1)),
+            }
+        }
+        Grant { resources, access, runs }
+    }
+
+    /// The actions, in catalog order.
+    pub fn actions(&self) -> impl Iterator<Item = ActionId> + '_ {
+        self.runs.iter().flat_map(|(first, count)| (*first..*first + *count).map(ActionId))
+    }
+
+    /// The number of actions.
+    pub fn action_count(&self) -> usize {
+        self.runs.iter().map(|(_, count)| *count as usize).sum()
+    }
+}
+
 impl AwsAnalysis {
     /// Every action `principal` can perform, with the resources, summarised by the caller per
     /// service and access level.
     pub fn what_can(&self, principal: &str, filter: &WhatCanFilter) -> Result<Vec<Permission>, QueryError> {
+        let catalog = Catalog::aws();
+        let mut granted: BTreeMap<&str, Permission> = BTreeMap::new();
+        for grant in self.effective_permissions(principal, filter)? {
+            for action in grant.actions().filter_map(|id| catalog.action_info(id)) {
+                let permission = granted.entry(action.name()).or_insert_with(|| Permission {
+                    action: action.name().to_owned(),
+                    service: action.service_prefix().to_owned(),
+                    access_levels: action.access_levels().iter().collect(),
+                    resources: Vec::new(),
+                });
+                for resource in grant.resources.iter() {
+                    permission.resources.push((resource.to_string(), grant.access.clone()));
+                }
+            }
+        }
+        let mut permissions: Vec<Permission> = granted.into_values().collect();
+        for permission in &mut permissions {
+            permission.resources.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(permissions)
+    }
+
+    /// Every action `principal` can perform, decided, as action sets per resource: what
+    /// [`AwsAnalysis::what_can`] lists, in the compact form an index of every principal keeps.
+    pub fn effective_permissions(&self, principal: &str, filter: &WhatCanFilter) -> Result<Vec<Grant>, QueryError> {
         let idx = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let entry = &self.entries[idx];
         let catalog = Catalog::aws();
+        let unfiltered = filter.service.is_none() && filter.access_level.is_none();
         let mut wanted = match &filter.service {
             Some(service) => catalog.service_actions(service),
             None => catalog.all_actions().clone(),
@@ -59,20 +138,23 @@ impl AwsAnalysis {
             wanted = wanted.intersection(catalog.actions_with_level(level));
         }
         // (action set, resource patterns) candidates from the identity policies ...
-        let mut candidates: Vec<(ActionSet, Vec<String>)> = Vec::new();
+        let mut candidates: Vec<(Arc<ActionSet>, Vec<Arc<str>>)> = Vec::new();
+        // The expansion itself when nothing is filtered out (shared, not copied).
+        let narrowed = |set: Arc<ActionSet>| if unfiltered { set } else { Arc::new(set.intersection(&wanted)) };
+        let only: Option<Arc<str>> = filter.resource.as_deref().map(Arc::from);
         for doc in &entry.documents {
             for st in &doc.statements {
                 if st.effect != Effect::Allow {
                     continue;
                 }
-                let actions = self.expanded(&st.action.values, st.action.negated).intersection(&wanted);
+                let actions = narrowed(self.expanded(&st.action.values, st.action.negated));
                 if actions.is_empty() {
                     continue;
                 }
-                let resources = match (&filter.resource, &st.resource) {
-                    (Some(r), _) => vec![r.clone()],
-                    (None, Some(r)) if !r.negated => r.values.clone(),
-                    _ => vec!["*".to_owned()],
+                let resources = match (&only, &st.resource) {
+                    (Some(r), _) => vec![Arc::clone(r)],
+                    (None, Some(r)) if !r.negated => r.values.iter().map(|v| Arc::from(v.as_str())).collect(),
+                    _ => vec![Arc::from("*")],
                 };
                 candidates.push((actions, resources));
             }
@@ -85,105 +167,151 @@ impl AwsAnalysis {
         {
             let mut set = ActionSet::new();
             set.insert(id);
-            candidates.push((set, vec!["*".to_owned()]));
+            candidates.push((Arc::new(set), vec![Arc::from("*")]));
         }
         // ... and from resource policies that name it (directly, its account, or anyone).
-        for account in &self.env.accounts {
-            for resource in &account.resources {
-                let Some(policy) = &resource.policy else { continue };
-                if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&resource.arn)) {
-                    continue;
-                }
-                for st in &policy.statements {
-                    let names_it = st.effect == Effect::Allow
-                        && st.principal.as_ref().is_some_and(|p| !p.negated && names(&p.values, entry));
-                    if names_it {
-                        let actions = self.expanded(&st.action.values, st.action.negated).intersection(&wanted);
-                        let resources = match (&filter.resource, &st.resource) {
-                            (Some(r), _) => vec![r.clone()],
-                            (None, Some(r)) if !r.negated => r
-                                .values
-                                .iter()
-                                .map(|v| if v == "*" { resource.arn.clone() } else { v.clone() })
-                                .collect(),
-                            _ => vec![resource.arn.clone()],
-                        };
-                        candidates.push((actions, resources));
-                    }
-                }
+        let named = self.named_in_resource_policies.get_or_init(|| named_in_resource_policies(&self.env));
+        let account = entry.principal.scope.as_deref().unwrap_or_default();
+        let mut statements: Vec<(u32, u32, u32)> = ["*", entry.principal.id.as_str(), account]
+            .iter()
+            .filter_map(|key| named.get(*key))
+            .flatten()
+            .copied()
+            .collect();
+        statements.sort_unstable();
+        statements.dedup();
+        for (a, r, st) in statements {
+            let resource = &self.env.accounts[a as usize].resources[r as usize];
+            let Some(st) = resource.policy.as_ref().and_then(|p| p.statements.get(st as usize)) else { continue };
+            if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&resource.arn)) {
+                continue;
             }
+            let actions = narrowed(self.expanded(&st.action.values, st.action.negated));
+            let resources = match (&only, &st.resource) {
+                (Some(r), _) => vec![Arc::clone(r)],
+                (None, Some(r)) if !r.negated => r
+                    .values
+                    .iter()
+                    .map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() }))
+                    .collect(),
+                _ => vec![Arc::from(resource.arn.as_str())],
+            };
+            candidates.push((actions, resources));
         }
-        // One decision per class of actions on each resource: actions that every statement of
-        // every layer matches alike (and of one service: RCPs apply per service) are decided
-        // alike, so the engine is asked once per class, for a representative. Services whose
-        // actions the engine treats by name (sts, iam, kms) are decided action by action.
-        let mut by_resource: BTreeMap<&str, ActionSet> = BTreeMap::new();
+        // Per resource, its candidate action sets (by identity: equal lists, equal unions).
+        let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
         for (actions, resources) in &candidates {
             for resource in resources {
-                by_resource.entry(resource.as_str()).or_default().union_with(actions);
+                by_resource.entry(Arc::clone(resource)).or_default().push(actions);
             }
         }
-        let mut granted: BTreeMap<String, Permission> = BTreeMap::new();
-        for (resource, actions) in by_resource {
-            let Ok(target) = self.resource_side_or_principal_account(resource, entry) else { continue };
-            let sets = self.statement_action_sets(entry, &target);
-            let sets: Vec<&ActionSet> = sets.iter().map(|s| &**s).collect();
-            let mut classes: HashMap<(Vec<u64>, &str), Vec<ActionId>> = HashMap::new();
-            for action in catalog.actions_in(&actions) {
-                // Actions without resource types are requested on `*` only.
-                if action.is_wildcard_only() && resource != "*" {
-                    continue;
+        let own = self.own_action_sets(entry);
+        // Resources decided alike are decided once: same owner account, same resource-policy
+        // shape, same traits the engine reads of an ARN, every statement of every layer
+        // naming them alike, and the same candidate actions.
+        type Key = (bool, u32, String, u8, Vec<Option<bool>>, Vec<usize>);
+        let mut alike: HashMap<Key, usize> = HashMap::new();
+        let mut groups: Vec<ResourceGroup<'_>> = Vec::new();
+        for (resource, mut sets) in by_resource {
+            sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
+            sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
+            let Ok(target) = self.resource_side_or_principal_account(&resource, entry) else { continue };
+            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
+            let mut names = Vec::new();
+            entry.policies.resource_matches(&resource, &context, &mut names);
+            target.policies.resource_matches(&resource, &context, &mut names);
+            let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
+            let account = target.account.clone();
+            let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
+            let key = (&*resource == "*", shape, account, resource_traits(&resource), names, identities);
+            match alike.get(&key) {
+                Some(g) => groups[*g].resources.push(resource),
+                None => {
+                    alike.insert(key, groups.len());
+                    groups.push(ResourceGroup { target, sets, resources: vec![resource] });
                 }
-                // The class: which statements match the action (a bit per statement), and its
-                // service; or the action itself for services decided by name.
-                let mut signature = vec![0u64; sets.len().div_ceil(64)];
-                if matches!(action.service_prefix(), "sts" | "iam" | "kms") {
-                    signature.push(u64::from(action.id().0) | 1 << 63);
-                } else {
-                    for (i, set) in sets.iter().enumerate() {
-                        if set.contains(action.id()) {
-                            signature[i / 64] |= 1 << (i % 64);
-                        }
-                    }
-                }
-                classes.entry((signature, action.service_prefix())).or_default().push(action.id());
             }
-            for members in classes.values() {
+        }
+        // One decision per class of actions on each group of resources: actions that every
+        // statement of every layer matches alike, and that the engine treats alike otherwise
+        // (one `evaluation_group`: RCPs govern their service or not, KMS or not), are decided
+        // alike, so the engine is asked once per class, for a representative. Actions with
+        // rules of their own (sts, the refusals) are decided one by one.
+        let mut grants = Vec::new();
+        for ResourceGroup { target, sets, mut resources } in groups {
+            let mut actions = ActionSet::new();
+            for set in sets {
+                actions.union_with(set);
+            }
+            // Actions without resource types are requested on `*` only.
+            if &*resources[0] != "*" {
+                actions.difference_with(catalog.wildcard_only_actions());
+            }
+            if actions.is_empty() {
+                continue;
+            }
+            resources.sort();
+            let resources: Arc<[Arc<str>]> = resources.into();
+            let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
+            let sets: Vec<&ActionSet> = own.iter().chain(theirs).map(|s| &**s).collect();
+            for members in classes(catalog, &actions, &sets) {
                 let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
-                let request_resource = if first.is_wildcard_only() { "*" } else { resource };
-                let decision = self.decide(entry, first.name(), request_resource, &target);
+                let decision = self.decide(entry, first.name(), &resources[0], &target);
                 let Some(access) = access_of(&decision, |c| self.source_of(entry, &target, c.layer, c.level, c.policy))
                 else {
                     continue;
                 };
-                for action in members.iter().filter_map(|id| catalog.action_info(*id)) {
-                    let permission = granted.entry(action.name().to_owned()).or_insert_with(|| Permission {
-                        action: action.name().to_owned(),
-                        service: action.service_prefix().to_owned(),
-                        access_levels: action.access_levels().iter().collect(),
-                        resources: Vec::new(),
-                    });
-                    if !permission.resources.iter().any(|(r, _)| r == request_resource) {
-                        permission.resources.push((request_resource.to_owned(), access.clone()));
-                    }
-                }
+                grants.push(Grant::new(Arc::clone(&resources), access, &members));
             }
         }
-        Ok(granted.into_values().collect())
+        grants.sort_by(|a, b| a.resources.cmp(&b.resources));
+        Ok(grants)
     }
 
-    /// The action set of every statement of every layer that can apply to `entry` acting on
-    /// `target`, in a fixed order.
-    fn statement_action_sets(&self, entry: &Entry, target: &crate::Target) -> Vec<Arc<ActionSet>> {
+    /// The action sets of the statements of `entry`'s own layers (identity policies,
+    /// boundary, SCPs), in a fixed order.
+    fn own_action_sets(&self, entry: &Entry) -> Vec<Arc<ActionSet>> {
         let account = entry.principal.scope.as_deref().unwrap_or_default();
         let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
-        let rcps = self.guardrails.rcps.get(&target.account).into_iter().flatten().flatten();
         entry
             .documents
             .iter()
             .chain(entry.boundary_document.iter())
             .chain(scps)
-            .chain(target.document.iter())
+            .flat_map(|policy| &policy.statements)
+            .map(|st| self.expanded(&st.action.values, st.action.negated))
+            .collect()
+    }
+
+    /// The interned shape of a resource policy: its canonical JSON without the values of its
+    /// `Resource`/`NotResource` elements (0 for none).
+    fn policy_shape(&self, policy: Option<&remit_aws_policy::Policy>) -> u32 {
+        let Some(policy) = policy else { return 0 };
+        let mut json = policy.to_json();
+        if let Some(statements) = json.get_mut("Statement").and_then(|s| s.as_array_mut()) {
+            for st in statements {
+                for element in ["Resource", "NotResource"] {
+                    if let Some(value) = st.get_mut(element) {
+                        value.take();
+                    }
+                }
+            }
+        }
+        let text = json.to_string();
+        if let Some(id) = self.policy_shapes.read().ok().and_then(|shapes| shapes.get(&text).copied()) {
+            return id;
+        }
+        let Ok(mut shapes) = self.policy_shapes.write() else { return u32::MAX };
+        let next = shapes.len() as u32 + 1;
+        *shapes.entry(text).or_insert(next)
+    }
+
+    /// The action sets of the statements of a resource's policy and its RCPs.
+    fn target_action_sets(&self, target: &crate::Target) -> Vec<Arc<ActionSet>> {
+        let rcps = self.guardrails.rcps.get(&target.account).into_iter().flatten().flatten();
+        target
+            .document
+            .iter()
             .chain(rcps)
             .flat_map(|policy| &policy.statements)
             .map(|st| self.expanded(&st.action.values, st.action.negated))
@@ -203,10 +331,12 @@ impl AwsAnalysis {
             return set;
         }
         let set = Arc::new(expand(Catalog::aws(), patterns, negated));
-        if let Ok(mut cache) = self.expansions.write() {
-            cache.insert(key, Arc::clone(&set));
+        match self.expansions.write() {
+            // Another thread may have expanded it meanwhile: keep one copy, so that equal
+            // elements share one set (what-can groups resources by set identity).
+            Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(set)),
+            Err(_) => set,
         }
-        set
     }
 
     /// The resource side of `resource` (in the principal's account when the environment
@@ -244,19 +374,106 @@ fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
     if negated { catalog.all_actions().difference(&set) } else { set }
 }
 
-/// Whether a `Principal` element names the entry, its account, or everyone.
-fn names(principals: &Principals, entry: &Entry) -> bool {
-    match principals {
-        Principals::Everyone => true,
-        Principals::Typed(entries) => entries.iter().flat_map(|(_, values)| values).any(|v| {
-            v == "*"
-                || *v == entry.principal.id
-                || entry.principal.scope.as_deref().is_some_and(|a| {
-                    v == a
-                        || v.strip_prefix("arn:aws:iam::")
-                            .and_then(|rest| rest.strip_suffix(":root"))
-                            .is_some_and(|account| account == a)
-                })
-        }),
+/// The `Allow` statements of every resource policy by the principals they name: `*` for
+/// everyone, an account id for an account (written as the id or as its `:root` ARN), or a
+/// principal's ARN.
+fn named_in_resource_policies(env: &AwsEnvironment) -> NamedStatements {
+    let mut out = NamedStatements::new();
+    for (a, account) in env.accounts.iter().enumerate() {
+        for (r, resource) in account.resources.iter().enumerate() {
+            let Some(policy) = &resource.policy else { continue };
+            for (s, st) in policy.statements.iter().enumerate() {
+                let Some(principal) = st.principal.as_ref().filter(|p| st.effect == Effect::Allow && !p.negated) else {
+                    continue;
+                };
+                let at = (a as u32, r as u32, s as u32);
+                match &principal.values {
+                    Principals::Everyone => out.entry("*".to_owned()).or_default().push(at),
+                    Principals::Typed(typed) => {
+                        for value in typed.iter().flat_map(|(_, values)| values) {
+                            let key = value
+                                .strip_prefix("arn:aws:iam::")
+                                .and_then(|rest| rest.strip_suffix(":root"))
+                                .unwrap_or(value);
+                            out.entry(key.to_owned()).or_default().push(at);
+                        }
+                    }
+                }
+            }
+        }
     }
+    out
+}
+
+thread_local! {
+    /// Per thread, the class of each action while [`classes`] refines them (no allocation per
+    /// resource once warm).
+    static CLASS_OF: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Each catalog action's [`evaluation_group`], computed once.
+fn evaluation_groups(catalog: &Catalog) -> &'static [Option<EvaluationGroup>] {
+    static GROUPS: OnceLock<Vec<Option<EvaluationGroup>>> = OnceLock::new();
+    GROUPS.get_or_init(|| catalog.actions().map(|a| evaluation_group(a.name())).collect())
+}
+
+/// `actions` split into classes that every set of `sets` either contains entirely or not at
+/// all, within one [`evaluation_group`], and single actions for those with rules of their own:
+/// partition refinement over the members of each set, so the cost is the number of actions
+/// the sets share with `actions`, not the product of actions and sets.
+fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<Vec<ActionId>> {
+    CLASS_OF.with_borrow_mut(|class_of| {
+        let size = catalog.actions().len();
+        if class_of.len() < size {
+            class_of.resize(size, 0);
+        }
+        // Initial classes: by evaluation group, or one per action with rules of its own.
+        let groups = evaluation_groups(catalog);
+        let mut next: u32 = 0;
+        let mut group_class: Vec<(EvaluationGroup, u32)> = Vec::new();
+        for id in actions {
+            let class = match groups.get(id.index()).copied().flatten() {
+                None => None,
+                Some(group) => group_class.iter().find(|(g, _)| *g == group).map(|(_, c)| *c),
+            };
+            let class = class.unwrap_or_else(|| {
+                next += 1;
+                if let Some(group) = groups.get(id.index()).copied().flatten() {
+                    group_class.push((group, next - 1));
+                }
+                next - 1
+            });
+            class_of[id.index()] = class;
+        }
+        // Refinement: the members of each set leave their class for a new one (one new class
+        // per old class the set touches).
+        let mut split: Vec<u32> = vec![u32::MAX; next as usize];
+        let mut touched: Vec<u32> = Vec::new();
+        for set in sets {
+            for id in actions.iter_common(set) {
+                let old = class_of[id.index()] as usize;
+                if split[old] == u32::MAX {
+                    split[old] = next;
+                    split.push(u32::MAX);
+                    touched.push(old as u32);
+                    next += 1;
+                }
+                class_of[id.index()] = split[old];
+            }
+            for old in touched.drain(..) {
+                split[old as usize] = u32::MAX;
+            }
+        }
+        // Classes in order of their first action; `split` now maps a class to its place.
+        let mut out: Vec<Vec<ActionId>> = Vec::new();
+        for id in actions {
+            let class = class_of[id.index()] as usize;
+            if split[class] == u32::MAX {
+                split[class] = out.len() as u32;
+                out.push(Vec::new());
+            }
+            out[split[class] as usize].push(id);
+        }
+        out
+    })
 }

@@ -481,3 +481,69 @@ fn block_public_access_acls_and_kms_grants() {
     let encrypters = open.who_can("kms:Encrypt", &key_arn).expect("who-can");
     assert!(!encrypters.iter().any(|h| h.principal.id.ends_with("user/carol")));
 }
+
+/// what-can decides resources alike only when they are: two keys with the same key policy
+/// that the principal's own policy names differently, and two topics whose policies differ
+/// only in what they deny, each get their own answer.
+#[test]
+fn what_can_decides_alike_only_resources_that_are_alike() {
+    use remit_aws_analysis::WhatCanFilter;
+    let key_policy = r#"{"Version":"2012-10-17","Statement":{"Sid":"EnableIAM","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}}"#;
+    let key = |id: &str| Resource {
+        arn: format!("arn:aws:kms:us-east-1:{A}:key/{id}"),
+        service: "kms".into(),
+        policy: policy(PolicyKind::Resource, key_policy),
+        ..Resource::default()
+    };
+    let topic = |name: &str, denied: &str| Resource {
+        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
+        service: "sns".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}},
+                    {{"Effect":"Deny","Principal":"*","Action":"{denied}","Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
+            ),
+        ),
+        ..Resource::default()
+    };
+    let dana = User {
+        arn: format!("arn:aws:iam::{A}:user/dana"),
+        name: "dana".into(),
+        inline_policies: vec![inline(
+            "some-keys",
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/k1*"},
+                {"Effect":"Allow","Action":["sns:Publish","sns:Subscribe"],"Resource":"*"}]}"#,
+        )],
+        ..User::default()
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![dana],
+        resources: vec![key("k1"), key("k2"), topic("t1", "sns:Publish"), topic("t2", "sns:Subscribe")],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
+    let dana = format!("arn:aws:iam::{A}:user/dana");
+    let permissions = analysis.what_can(&dana, &WhatCanFilter::default()).expect("what-can");
+    let on = |resource: &str| -> Vec<&str> {
+        permissions
+            .iter()
+            .filter(|p| p.resources.iter().any(|(r, _)| r == resource))
+            .map(|p| p.action.as_str())
+            .collect()
+    };
+    assert_eq!(on(&format!("arn:aws:kms:us-east-1:{A}:key/k1")), ["kms:Decrypt"]);
+    assert!(on(&format!("arn:aws:kms:us-east-1:{A}:key/k2")).is_empty());
+    assert_eq!(on(&format!("arn:aws:sns:us-east-1:{A}:t1")), ["sns:Subscribe"]);
+    assert_eq!(on(&format!("arn:aws:sns:us-east-1:{A}:t2")), ["sns:Publish"]);
+    for permission in &permissions {
+        for (resource, access) in &permission.resources {
+            let verdict = analysis.explain(&dana, &permission.action, resource).expect("explain").verdict;
+            assert_eq!(verdict.as_str(), access.as_str(), "{} {resource}", permission.action);
+        }
+    }
+}

@@ -100,6 +100,22 @@ impl ActionSet {
         Iter { words: &self.words, index: 0, current: self.words.first().copied().unwrap_or(0) }
     }
 
+    /// The ids in both sets, in increasing order, without building the intersection.
+    pub fn iter_common<'s>(&'s self, other: &'s ActionSet) -> impl Iterator<Item = ActionId> + 's {
+        self.words.iter().zip(&other.words).enumerate().flat_map(|(index, (a, b))| {
+            let mut word = a & b;
+            std::iter::from_fn(move || {
+                if word == 0 {
+                    return None;
+                }
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                // Sets only hold ids that fitted in a u32.
+                u32::try_from(index * BITS + bit).ok().map(ActionId)
+            })
+        })
+    }
+
     /// The smallest id, if any.
     pub fn first(&self) -> Option<ActionId> {
         self.iter().next()
@@ -290,6 +306,9 @@ mod tests {
         assert_eq!(ids(&(&a - &b)), [1, 200]);
         assert_eq!(ids(&(&b - &a)), [3]);
         assert_eq!(a.intersection(&b), b.intersection(&a));
+        for (x, y) in [(&a, &b), (&b, &a), (&a, &a), (&b, &set(&[])), (&set(&[64, 199, 200, 700]), &a)] {
+            assert_eq!(x.iter_common(y).collect::<ActionSet>(), x.intersection(y));
+        }
         assert!(set(&[2]).is_subset(&a));
         assert!(!a.is_subset(&b));
         assert!(set(&[]).is_subset(&b));

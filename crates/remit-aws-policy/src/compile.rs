@@ -208,6 +208,20 @@ impl CompiledStatement {
         }
     }
 
+    /// `Resource`/`NotResource` over an analysis context: `None` when a pattern reads unknown
+    /// context (a policy variable).
+    pub(crate) fn resource_truth(&self, resource: &str, context: &Context) -> Option<bool> {
+        match &self.resources {
+            None => Some(true),
+            Some(_) if !self.resource_known(context) => None,
+            Some(_) => Some(self.resource_matches(resource, context)),
+        }
+    }
+
+    fn resource_known(&self, context: &Context) -> bool {
+        self.resources.as_ref().is_none_or(|(_, patterns)| !patterns.iter().any(|p| p.reads_unknown(context)))
+    }
+
     /// All condition entries must hold (AND across operators and keys).
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html>
     fn conditions_hold(&self, context: &Context) -> bool {

@@ -148,6 +148,15 @@ impl PrincipalPolicies {
         request.action_ref_with(&self.symbols)
     }
 
+    /// Whether each statement of the identity policies, the boundary and the SCPs (in that
+    /// order) names `resource` in its `Resource`/`NotResource` (`None`: it depends on unknown
+    /// context), appended to `out`. With [`ResourcePolicies::resource_matches`] and
+    /// [`resource_traits`], what an analysis compares to decide one resource for others.
+    pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
+    }
+
     pub(crate) fn identity(&self) -> &[CompiledPolicy] {
         &self.identity
     }
@@ -199,6 +208,13 @@ impl ResourcePolicies {
 
     pub(crate) fn resource(&self) -> Option<&CompiledPolicy> {
         self.resource.as_ref()
+    }
+
+    /// Whether each statement of the resource policy and the RCPs (in that order) names
+    /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
+    pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten());
+        out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
     pub(crate) fn rcps(&self) -> &[Vec<CompiledPolicy>] {
@@ -391,6 +407,49 @@ impl Facts {
             rcp_applies: RCP_SERVICES.binary_search(&service).is_ok(),
         }
     }
+}
+
+/// What the evaluation reads of a resource ARN besides matching it against `Resource`,
+/// `NotResource` and policy variables: its service and resource type where a resource-based
+/// policy must allow explicitly (roles, KMS keys), and the marks of AWS-owned resources the
+/// service refuses to change (AWS managed policies, `alias/aws/` aliases). Two resources with
+/// the same traits, owned by the same account, that every statement of every policy names
+/// alike, get the same decision for the same action and caller. Kept beside [`Facts::of`].
+pub fn resource_traits(resource: &str) -> u8 {
+    let mut parts = resource.splitn(6, ':');
+    let service = parts.nth(2).unwrap_or("");
+    let account = parts.nth(1).unwrap_or("");
+    let resource_part = parts.next().unwrap_or("");
+    u8::from(service == "iam" && resource_part.starts_with("role/"))
+        | u8::from(service == "kms" && resource_part.starts_with("key/")) << 1
+        | u8::from(account == "aws") << 2
+        | u8::from(resource_part.starts_with("alias/aws/")) << 3
+}
+
+/// Actions whose evaluation depends on the action only through their service's traits (see
+/// [`evaluation_group`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EvaluationGroup(u8);
+
+/// How the evaluation of `action` depends on the action itself, beyond which statements'
+/// `Action`/`NotAction` elements match it: `None` for the actions with rules of their own
+/// (every `sts` action: role assumption, session tagging, `GetCallerIdentity`; the
+/// AWS-managed-policy and reserved-alias refusals), else its group: whether RCPs govern its
+/// service, and whether it is a KMS action (a key policy must allow it). Two actions of one
+/// group that every statement of every policy matches alike get the same decision on the same
+/// resource and context: analyses decide one of them for all. Kept beside [`Facts::of`],
+/// which it must follow.
+pub fn evaluation_group(action: &str) -> Option<EvaluationGroup> {
+    let action = action.to_ascii_lowercase();
+    let service = action.split(':').next().unwrap_or_default();
+    let own_rules = match service {
+        "sts" => true,
+        "iam" => refused_by_service(&action, "arn:aws:iam::aws:policy/x").is_some(),
+        "kms" => refused_by_service(&action, "arn:aws:kms:us-east-1:111122223333:alias/aws/x").is_some(),
+        _ => false,
+    };
+    let rcp = RCP_SERVICES.binary_search(&service).is_ok();
+    (!own_rules).then_some(EvaluationGroup(u8::from(rcp) | u8::from(service == "kms") << 1))
 }
 
 /// The account segment of an ARN, when it is a 12-digit account id.

@@ -30,8 +30,8 @@ pub use crate::{
     context::{Context, ContextValue},
     error::PolicyError,
     eval::{
-        Decision, Explanation, Layer, MatchedStatement, Policies, PolicySet, PrincipalPolicies, Request,
-        ResourcePolicies, SessionPolicy, decide, explain,
+        Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet, PrincipalPolicies,
+        Request, ResourcePolicies, SessionPolicy, decide, evaluation_group, explain, resource_traits,
     },
     parse::PolicyKind,
     partial::{ConditionalStatement, GrantingStatement, PartialDecision, Verdict, decide_partial},
