@@ -54,8 +54,8 @@ pub struct Grant {
     /// The resource patterns as the granting statements write them (`*` for actions that take
     /// no resource), sorted.
     pub resources: Arc<[Arc<str>]>,
-    /// Allowed, or conditional and on what.
-    pub access: Access,
+    /// Allowed, or conditional and on what (shared by a principal's grants with the same).
+    pub access: Arc<Access>,
     /// The actions as runs of consecutive ids `(first, count)`: a class is often most of a
     /// service, or every action but a few, which this keeps in a few words.
     runs: Vec<(u32, u32)>,
@@ -74,8 +74,15 @@ struct ResourceGroup<'a> {
 /// `named_in_resource_policies`): (account, resource, statement) indexes.
 pub(crate) type NamedStatements = HashMap<String, Vec<(u32, u32, u32)>>;
 
+/// A resource-policy statement as what-can reads it, prepared once for every principal it
+/// names: its actions, and the resources it grants them on (`*` meaning the resource itself).
+pub(crate) struct ResourceStatement {
+    actions: Arc<ActionSet>,
+    resources: Vec<Arc<str>>,
+}
+
 impl Grant {
-    fn new(resources: Arc<[Arc<str>]>, access: Access, actions: &[ActionId]) -> Grant {
+    fn new(resources: Arc<[Arc<str>]>, access: Arc<Access>, actions: &[ActionId]) -> Grant {
         let mut runs: Vec<(u32, u32)> = Vec::new();
         for id in actions {
             match runs.last_mut() {
@@ -112,7 +119,7 @@ impl AwsAnalysis {
                     resources: Vec::new(),
                 });
                 for resource in grant.resources.iter() {
-                    permission.resources.push((resource.to_string(), grant.access.clone()));
+                    permission.resources.push((resource.to_string(), (*grant.access).clone()));
                 }
             }
         }
@@ -182,21 +189,15 @@ impl AwsAnalysis {
         statements.dedup();
         for (a, r, st) in statements {
             let resource = &self.env.accounts[a as usize].resources[r as usize];
-            let Some(st) = resource.policy.as_ref().and_then(|p| p.statements.get(st as usize)) else { continue };
             if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&resource.arn)) {
                 continue;
             }
-            let actions = narrowed(self.expanded(&st.action.values, st.action.negated));
-            let resources = match (&only, &st.resource) {
-                (Some(r), _) => vec![Arc::clone(r)],
-                (None, Some(r)) if !r.negated => r
-                    .values
-                    .iter()
-                    .map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() }))
-                    .collect(),
-                _ => vec![Arc::from(resource.arn.as_str())],
+            let Some(named) = self.resource_statement(a, r, st) else { continue };
+            let resources = match &only {
+                Some(r) => vec![Arc::clone(r)],
+                None => named.resources.clone(),
             };
-            candidates.push((actions, resources));
+            candidates.push((narrowed(Arc::clone(&named.actions)), resources));
         }
         // Per resource, its candidate action sets (by identity: equal lists, equal unions).
         let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
@@ -238,6 +239,9 @@ impl AwsAnalysis {
         // alike, so the engine is asked once per class, for a representative. Actions with
         // rules of their own (sts, the refusals) are decided one by one.
         let mut grants = Vec::new();
+        // The distinct accesses of this principal's grants (a handful: the same conditions
+        // of the same statements come back on many resources).
+        let mut accesses: Vec<Arc<Access>> = Vec::new();
         for ResourceGroup { target, sets, mut resources } in groups {
             let mut actions = ActionSet::new();
             for set in sets {
@@ -261,11 +265,41 @@ impl AwsAnalysis {
                 else {
                     continue;
                 };
+                let access = match accesses.iter().find(|a| ***a == access) {
+                    Some(same) => Arc::clone(same),
+                    None => {
+                        accesses.push(Arc::new(access));
+                        Arc::clone(&accesses[accesses.len() - 1])
+                    }
+                };
                 grants.push(Grant::new(Arc::clone(&resources), access, &members));
             }
         }
         grants.sort_by(|a, b| a.resources.cmp(&b.resources));
         Ok(grants)
+    }
+
+    /// The resource-policy statement at (account, resource, statement), prepared once.
+    fn resource_statement(&self, a: u32, r: u32, s: u32) -> Option<Arc<ResourceStatement>> {
+        if let Some(found) = self.resource_statements.read().ok().and_then(|m| m.get(&(a, r, s)).cloned()) {
+            return Some(found);
+        }
+        let resource = self.env.accounts.get(a as usize)?.resources.get(r as usize)?;
+        let st = resource.policy.as_ref()?.statements.get(s as usize)?;
+        let resources = match &st.resource {
+            Some(r) if !r.negated => r
+                .values
+                .iter()
+                .map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() }))
+                .collect(),
+            _ => vec![Arc::from(resource.arn.as_str())],
+        };
+        let prepared =
+            Arc::new(ResourceStatement { actions: self.expanded(&st.action.values, st.action.negated), resources });
+        match self.resource_statements.write() {
+            Ok(mut m) => Some(Arc::clone(m.entry((a, r, s)).or_insert(prepared))),
+            Err(_) => Some(prepared),
+        }
     }
 
     /// The action sets of the statements of `entry`'s own layers (identity policies,
@@ -449,16 +483,38 @@ fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<V
         // per old class the set touches).
         let mut split: Vec<u32> = vec![u32::MAX; next as usize];
         let mut touched: Vec<u32> = Vec::new();
+        // Only the words `actions` occupies matter (a resource's actions are mostly of one or
+        // two services: a few words of the catalog's 350).
+        let words = actions.as_words();
+        let lo = words.iter().position(|w| *w != 0).unwrap_or(0);
+        let hi = words.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
         for set in sets {
-            for id in actions.iter_common(set) {
-                let old = class_of[id.index()] as usize;
-                if split[old] == u32::MAX {
-                    split[old] = next;
-                    split.push(u32::MAX);
-                    touched.push(old as u32);
-                    next += 1;
+            let theirs = set.as_words();
+            let (mut all, mut none) = (true, true);
+            for i in lo..hi {
+                let (ours, in_set) = (words[i], theirs.get(i).copied().unwrap_or(0));
+                all &= ours & !in_set == 0;
+                none &= ours & in_set == 0;
+            }
+            // A set holding all of them, or none, splits nothing (most sets, for most
+            // resources: `*` statements, FullAWSAccess, other services' statements).
+            if all || none {
+                continue;
+            }
+            for i in lo..hi {
+                let mut common = words[i] & theirs.get(i).copied().unwrap_or(0);
+                while common != 0 {
+                    let index = i * 64 + common.trailing_zeros() as usize;
+                    common &= common - 1;
+                    let old = class_of[index] as usize;
+                    if split[old] == u32::MAX {
+                        split[old] = next;
+                        split.push(u32::MAX);
+                        touched.push(old as u32);
+                        next += 1;
+                    }
+                    class_of[index] = split[old];
                 }
-                class_of[id.index()] = split[old];
             }
             for old in touched.drain(..) {
                 split[old as usize] = u32::MAX;

@@ -100,6 +100,12 @@ impl ActionSet {
         Iter { words: &self.words, index: 0, current: self.words.first().copied().unwrap_or(0) }
     }
 
+    /// The set as bits: id `i` is bit `i % 64` of word `i / 64` (words past the end are 0).
+    /// For callers that scan only the words one set occupies.
+    pub fn as_words(&self) -> &[u64] {
+        &self.words
+    }
+
     /// The ids in both sets, in increasing order, without building the intersection.
     pub fn iter_common<'s>(&'s self, other: &'s ActionSet) -> impl Iterator<Item = ActionId> + 's {
         self.words.iter().zip(&other.words).enumerate().flat_map(|(index, (a, b))| {
