@@ -21,7 +21,7 @@ pub(crate) struct PolicySource {
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) principal: Arc<Principal>,
-    pub(crate) caller: Caller,
+    pub(crate) caller: Arc<Caller>,
     pub(crate) policies: PrincipalPolicies,
     /// Parallel to the identity policies compiled in `policies`.
     pub(crate) sources: Vec<PolicySource>,
@@ -211,7 +211,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                     scope: Some(account.id.clone()),
                     incomplete,
                 }),
-                caller,
+                caller: Arc::new(caller),
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: user.permissions_boundary.clone(),
@@ -248,7 +248,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                     scope: Some(account.id.clone()),
                     incomplete,
                 }),
-                caller,
+                caller: Arc::new(caller),
                 policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
                 sources,
                 boundary: role.permissions_boundary.clone(),

@@ -148,6 +148,27 @@ pub struct Exposure {
 
 const MAX_CHAIN: usize = 6;
 
+/// A question (an action on a resource) prepared once, to ask of many principals.
+struct Question<'t> {
+    request: Request,
+    target: &'t Target,
+}
+
+fn question<'t>(action: &str, resource: &str, target: &'t Target) -> Question<'t> {
+    let request = Request::new(Caller::Anonymous, action, resource, Some(&target.account), Context::default());
+    Question { request, target }
+}
+
+/// The question asked by `entry`: its caller, its keys of the request context over the
+/// resource's (as an analysis context with unknown keys, or as a complete one).
+fn asked(entry: &Entry, question: &Request, prepared: &Arc<Context>, partial: bool) -> Request {
+    let principal = match partial {
+        true => &entry.partial_context,
+        false => &entry.complete_context,
+    };
+    question.for_caller(Arc::clone(&entry.caller), Context::layered(Arc::clone(principal), Arc::clone(prepared)))
+}
+
 /// The stand-in for "some principal" of an account outside the environment.
 const OUTSIDE_ROLE: &str = "any-principal";
 /// The stand-in for "some AWS account" (no real account has this id).
@@ -327,7 +348,7 @@ impl AwsAnalysis {
             .map_init(
                 // Each thread merges its own copy of the resource's context into requests (no
                 // reference count shared between cores).
-                || target.as_ref().map(|t| Arc::new(t.prepared.detached())),
+                || target.as_ref().map(|t| (Arc::new(t.prepared.detached()), question(action, resource, t))),
                 |local, &idx| {
                     let entry = &self.entries[idx];
                     let target = match &target {
@@ -337,8 +358,10 @@ impl AwsAnalysis {
                     if target.controls.restricted && entry.principal.scope.as_deref() != Some(target.account.as_str()) {
                         return None;
                     }
-                    let prepared = local.as_ref().unwrap_or(&target.prepared);
-                    let decision = self.decide_with(entry, action, resource, target, prepared);
+                    let decision = match local {
+                        Some((prepared, question)) => self.decide_with(entry, question, prepared),
+                        None => self.decide(entry, action, resource, target),
+                    };
                     self.holder(entry, &decision, target).map(|h| (idx, h))
                 },
             )
@@ -486,7 +509,7 @@ impl AwsAnalysis {
         let decision = self.decide(entry, action, resource, &target);
         // The concrete explanation (unknown keys taken as absent) lists the statements that
         // apply outright; the partial decision adds those that depend on unknown context.
-        let request = self.request(entry, action, resource, &target, &target.prepared, false);
+        let request = asked(entry, &question(action, resource, &target).request, &target.prepared, false);
         let concrete = remit_aws_policy::explain(&entry.policies, None, &target.policies, &request);
         let mut statements: Vec<ExplainedStatement> = Vec::new();
         for m in &concrete.matched {
@@ -701,37 +724,18 @@ impl AwsAnalysis {
     }
 
     fn decide(&self, entry: &Entry, action: &str, resource: &str, target: &Target) -> PartialDecision {
-        self.decide_with(entry, action, resource, target, &target.prepared)
+        self.decide_with(entry, &question(action, resource, target), &target.prepared)
     }
 
-    /// [`AwsAnalysis::decide`] with the resource's context given (a thread's own copy).
-    fn decide_with(
-        &self,
-        entry: &Entry,
-        action: &str,
-        resource: &str,
-        target: &Target,
-        prepared: &Arc<Context>,
-    ) -> PartialDecision {
-        let request = self.request(entry, action, resource, target, prepared, true);
-        decide_partial(&entry.policies, None, &target.policies, &request)
-    }
-
-    fn request(
-        &self,
-        entry: &Entry,
-        action: &str,
-        resource: &str,
-        target: &Target,
-        prepared: &Arc<Context>,
-        partial: bool,
-    ) -> Request {
-        let principal = match partial {
-            true => &entry.partial_context,
-            false => &entry.complete_context,
-        };
-        let context = Context::layered(Arc::clone(principal), Arc::clone(prepared));
-        Request::new(entry.caller.clone(), action, resource, Some(&target.account), context)
+    /// [`AwsAnalysis::decide`] of a question prepared once, with the resource's context given
+    /// (a thread's own copy).
+    fn decide_with(&self, entry: &Entry, question: &Question<'_>, prepared: &Arc<Context>) -> PartialDecision {
+        decide_partial(
+            &entry.policies,
+            None,
+            &question.target.policies,
+            &asked(entry, &question.request, prepared, true),
+        )
     }
 
     /// The holder `entry` is for a decision on `target`, with its path; `None` when denied.

@@ -287,11 +287,9 @@ impl AwsAnalysis {
         let resource = self.env.accounts.get(a as usize)?.resources.get(r as usize)?;
         let st = resource.policy.as_ref()?.statements.get(s as usize)?;
         let resources = match &st.resource {
-            Some(r) if !r.negated => r
-                .values
-                .iter()
-                .map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() }))
-                .collect(),
+            Some(r) if !r.negated => {
+                r.values.iter().map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() })).collect()
+            }
             _ => vec![Arc::from(resource.arn.as_str())],
         };
         let prepared =

@@ -14,6 +14,8 @@
 //! [`PolicySet::decide`] allocates nothing; [`PolicySet::explain`] records the statements that
 //! matched and the layer that decided.
 
+use std::sync::Arc;
+
 use crate::{
     compile::{ActionRef, CompiledPolicy, CompiledStatement, Symbols},
     context::Context,
@@ -225,16 +227,19 @@ impl ResourcePolicies {
 /// One request: who, which action, on what, in which context.
 #[derive(Debug, Clone)]
 pub struct Request {
-    caller: Caller,
+    // Shared, so that an analysis asking the same question for many callers copies nothing
+    // (see `Request::for_caller`).
+    caller: Arc<Caller>,
     // INVARIANT: lower-case; `service_len` is the length of the part before the first `:`;
     // `action_hash` is its `key_hash`, `service_hash` the service's.
-    action: Box<str>,
+    action: Arc<str>,
     service_len: usize,
     action_hash: u64,
     service_hash: u64,
     facts: Facts,
-    resource: Box<str>,
-    resource_account: Option<Box<str>>,
+    resource: Arc<str>,
+    /// The resource's account as given, or as its ARN says; else the caller's.
+    resource_account: Option<Arc<str>>,
     context: Context,
 }
 
@@ -251,13 +256,10 @@ impl Request {
     ) -> Request {
         let action = action.to_ascii_lowercase();
         let service_len = action.find(':').unwrap_or(action.len());
-        let resource_account = resource_account
-            .map(Into::into)
-            .or_else(|| arn_account(resource).map(Into::into))
-            .or_else(|| caller.account().map(Into::into));
+        let resource_account = resource_account.map(Into::into).or_else(|| arn_account(resource).map(Into::into));
         let facts = Facts::of(&action, &action[..service_len], resource);
         Request {
-            caller,
+            caller: Arc::new(caller),
             action_hash: crate::context::key_hash(&action),
             service_hash: crate::context::key_hash(&action[..service_len]),
             action: action.into(),
@@ -265,6 +267,22 @@ impl Request {
             facts,
             resource: resource.into(),
             resource_account,
+            context,
+        }
+    }
+
+    /// The same action on the same resource, asked by `caller` in `context`: what an analysis
+    /// asks of every principal, without preparing the action and resource again.
+    pub fn for_caller(&self, caller: Arc<Caller>, context: Context) -> Request {
+        Request {
+            caller,
+            action: Arc::clone(&self.action),
+            service_len: self.service_len,
+            action_hash: self.action_hash,
+            service_hash: self.service_hash,
+            facts: self.facts,
+            resource: Arc::clone(&self.resource),
+            resource_account: self.resource_account.clone(),
             context,
         }
     }
@@ -313,6 +331,8 @@ impl Request {
     pub(crate) fn same_account(&self) -> bool {
         match (self.caller.account(), &self.resource_account) {
             (Some(a), Some(b)) => a == &**b,
+            // The resource is in the caller's account when nothing else says.
+            (Some(_), None) => true,
             _ => false,
         }
     }
@@ -604,7 +624,7 @@ fn evaluate<R: Recorder>(
         Some(s) => request.action_ref_with(&s.symbols),
         None => ActionRef { id: None, service_id: None, ..action },
     };
-    let caller = &request.caller;
+    let caller: &Caller = &request.caller;
     let context = &request.context;
     let resource = &*request.resource;
 
