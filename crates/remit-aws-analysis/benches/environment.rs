@@ -96,16 +96,6 @@ fn main() {
     let grants: usize = effective_index.iter().flatten().map(|g| g.action_count() * g.resources.len()).sum();
     let effective = started.elapsed();
 
-    if let Ok(spec) = std::env::var("REMIT_BENCH_REPEAT") {
-        let mut parts = spec.split('|');
-        let (a, r) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-        let t = Instant::now();
-        for _ in 0..100 {
-            let _ = analysis.who_can(a, r);
-        }
-        eprintln!("REPEAT {:?}", t.elapsed() / 100);
-        return;
-    }
     // Random who-can queries.
     let mut targets: Vec<(String, String)> = Vec::new();
     for account in &analysis.environment().accounts {

@@ -398,7 +398,8 @@ impl AwsAnalysis {
         // Role chains: whoever can assume a granted role can act through it.
         while let Some((role_idx, at, depth)) = queue.pop_front() {
             for outsider in &self.outside_assumers[role_idx] {
-                if outside_seen.insert(outsider.principal.id.clone()) {
+                if !outside_seen.contains(&outsider.principal.id) && outside_seen.insert(outsider.principal.id.clone())
+                {
                     outside.push(through(outsider, &inside[at].1));
                 }
             }
@@ -558,7 +559,8 @@ impl AwsAnalysis {
                 continue;
             }
             for outsider in &self.outside_assumers[target] {
-                if outside_seen.insert(outsider.principal.id.clone()) {
+                if !outside_seen.contains(&outsider.principal.id) && outside_seen.insert(outsider.principal.id.clone())
+                {
                     out.push(through(outsider, &target_holder));
                 }
             }

@@ -489,8 +489,8 @@ fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<V
         for set in sets {
             let theirs = set.as_words();
             let (mut all, mut none) = (true, true);
-            for i in lo..hi {
-                let (ours, in_set) = (words[i], theirs.get(i).copied().unwrap_or(0));
+            for (i, ours) in words.iter().enumerate().take(hi).skip(lo) {
+                let in_set = theirs.get(i).copied().unwrap_or(0);
                 all &= ours & !in_set == 0;
                 none &= ours & in_set == 0;
             }
@@ -499,8 +499,8 @@ fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<V
             if all || none {
                 continue;
             }
-            for i in lo..hi {
-                let mut common = words[i] & theirs.get(i).copied().unwrap_or(0);
+            for (i, ours) in words.iter().enumerate().take(hi).skip(lo) {
+                let mut common = ours & theirs.get(i).copied().unwrap_or(0);
                 while common != 0 {
                     let index = i * 64 + common.trailing_zeros() as usize;
                     common &= common - 1;

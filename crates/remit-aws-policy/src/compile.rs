@@ -135,6 +135,20 @@ pub(crate) struct CompiledStatement {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledPolicy {
     pub(crate) statements: Vec<CompiledStatement>,
+    /// Which actions any of its statements can match: a request for another action skips the
+    /// whole policy (most of a principal's policies are about other services).
+    reach: Reach,
+}
+
+/// The actions a policy's `Action`/`NotAction` elements can match.
+#[derive(Debug, Clone, Default)]
+struct Reach {
+    /// Some statement has `*` or `NotAction`: any action.
+    any: bool,
+    /// Literal actions, sorted.
+    exact: Vec<u32>,
+    /// Services of wildcard patterns, sorted.
+    services: Vec<u32>,
 }
 
 /// The request's action, prepared for matching.
@@ -172,8 +186,27 @@ impl CompiledPolicy {
                     })
                     .collect(),
             })
-            .collect();
-        CompiledPolicy { statements }
+            .collect::<Vec<CompiledStatement>>();
+        let mut reach = Reach::default();
+        for st in &statements {
+            reach.any |= st.actions_negated || st.actions.all;
+            reach.exact.extend(&st.actions.exact);
+            reach.services.extend(st.actions.globs.iter().map(|(service, _)| *service));
+        }
+        for list in [&mut reach.exact, &mut reach.services] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        CompiledPolicy { statements, reach }
+    }
+
+    /// False when no statement's `Action`/`NotAction` can match `action` (so that none
+    /// applies, whatever the resource and context).
+    pub(crate) fn may_match(&self, action: &ActionRef<'_>) -> bool {
+        let reach = &self.reach;
+        reach.any
+            || action.id.is_some_and(|id| reach.exact.binary_search(&id).is_ok())
+            || action.service_id.is_some_and(|s| reach.services.binary_search(&s).is_ok())
     }
 }
 

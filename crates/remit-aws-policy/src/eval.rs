@@ -922,6 +922,9 @@ fn scan<R: Recorder>(
 ) -> Found {
     let mut found = Found::default();
     for (policy_idx, policy) in policies.iter().enumerate() {
+        if !policy.may_match(action) {
+            continue;
+        }
         for (statement_idx, st) in policy.statements.iter().enumerate() {
             // Only a Deny can still change the outcome once an Allow is found.
             if !R::ON && found.allow && st.effect == Effect::Allow {
@@ -955,6 +958,9 @@ fn scan_resource_policy<R: Recorder>(
     rec: &mut R,
 ) -> ResourceFound {
     let mut found = ResourceFound { deny: false, allow: PrincipalMatch::None };
+    if !policy.may_match(action) {
+        return found;
+    }
     for (statement_idx, st) in policy.statements.iter().enumerate() {
         let principal = match &st.principal {
             None => PrincipalMatch::None,

@@ -133,6 +133,9 @@ impl Collector {
         let mut found = Scan { allow: Some(false), deny: Some(false) };
         let mut unknown = Vec::new();
         for (policy_idx, policy) in policies.iter().enumerate() {
+            if !policy.may_match(action) {
+                continue;
+            }
             for (statement_idx, st) in policy.statements.iter().enumerate() {
                 unknown.clear();
                 let truth = st.truth(action, resource, context, &mut unknown);
@@ -231,7 +234,7 @@ pub fn decide_partial(
             explicit = or(explicit, found.deny);
         }
     }
-    let rbp = r.resource().map(|policy| {
+    let rbp = r.resource().filter(|policy| policy.may_match(&resource_action)).map(|policy| {
         let mut found =
             ResourceScan { direct: Some(false), role: Some(false), account: Some(false), deny: Some(false) };
         let mut unknown = Vec::new();
