@@ -282,6 +282,39 @@ impl Run<'_> {
         self.record(scope, call, resource, describe(err));
     }
 
+    /// A listing's items, or `None` once its failure is recorded: the rest of the account is
+    /// still collected, and the bundle says what is missing.
+    fn listed<T, E>(&self, scope: Scope<'_>, call: &str, listing: Result<T, SdkError<E, HttpResponse>>) -> Option<T>
+    where
+        E: ProvideErrorMetadata + Error + 'static,
+    {
+        listing.map_err(|err| self.fail(scope, call, None, &err)).ok()
+    }
+
+    /// One read about a listed resource: its answer; `None` when the resource went away
+    /// between listing and reading (an error code of `gone`: nothing to record), or once
+    /// the failure is recorded.
+    fn read<T, E>(
+        &self,
+        scope: Scope<'_>,
+        call: &str,
+        resource: &str,
+        gone: &[&str],
+        answer: Result<T, SdkError<E, HttpResponse>>,
+    ) -> Option<T>
+    where
+        E: ProvideErrorMetadata + Error + 'static,
+    {
+        match answer {
+            Ok(out) => Some(out),
+            Err(err) if has_code(&err, gone) => None,
+            Err(err) => {
+                self.fail(scope, call, Some(resource), &err);
+                None
+            }
+        }
+    }
+
     fn note(&self, note: String) {
         if let Ok(mut notes) = self.notes.lock() {
             notes.push(note);
@@ -733,21 +766,9 @@ impl Run<'_> {
     /// client of its own region (S3 redirects requests sent to another).
     async fn buckets(&self, sdk: &SdkConfig, scope: Scope<'_>, dir: &str) -> Result<(), CollectError> {
         let s3 = self.s3_client(sdk, &self.home_region);
-        let buckets = match s3
-            .list_buckets()
-            .max_buckets(1000)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(buckets) => buckets,
-            Err(err) => {
-                self.fail(scope, "s3:ListAllMyBuckets", None, &err);
-                return Ok(());
-            }
-        };
+        let listing =
+            s3.list_buckets().max_buckets(1000).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+        let Some(buckets) = self.listed(scope, "s3:ListAllMyBuckets", listing) else { return Ok(()) };
         let mut clients: HashMap<String, aws_sdk_s3::Client> = HashMap::new();
         for bucket in &buckets {
             let Some(name) = bucket.name.as_deref() else { continue };
@@ -781,55 +802,47 @@ impl Run<'_> {
     ) -> Result<(), CollectError> {
         let bucket_dir = file_name(name);
         let path = |file: &'static str| ["accounts", dir, "s3", bucket_dir.as_str(), file];
-        match s3.get_bucket_policy().bucket(name).send().await {
-            Ok(out) => self.write(&path("policy.json"), &shapes::s3::bucket_policy(out.policy.as_deref()))?,
-            Err(err) if has_code(&err, &["NoSuchBucketPolicy"]) => {}
-            Err(err) => self.fail(scope, "s3:GetBucketPolicy", Some(name), &err),
+        // (An absent policy or Block Public Access configuration is an answer, not a failure.)
+        let answer = s3.get_bucket_policy().bucket(name).send().await;
+        if let Some(out) = self.read(scope, "s3:GetBucketPolicy", name, &["NoSuchBucketPolicy"], answer) {
+            self.write(&path("policy.json"), &shapes::s3::bucket_policy(out.policy.as_deref()))?;
         }
-        match s3.get_public_access_block().bucket(name).send().await {
-            Ok(out) => self.write(
-                &path("public-access-block.json"),
-                &shapes::s3::public_access_block(out.public_access_block_configuration.as_ref()),
-            )?,
-            Err(err) if has_code(&err, &["NoSuchPublicAccessBlockConfiguration"]) => {}
-            Err(err) => self.fail(scope, "s3:GetBucketPublicAccessBlock", Some(name), &err),
+        let answer = s3.get_public_access_block().bucket(name).send().await;
+        let absent = &["NoSuchPublicAccessBlockConfiguration"];
+        if let Some(out) = self.read(scope, "s3:GetBucketPublicAccessBlock", name, absent, answer) {
+            let settings = shapes::s3::public_access_block(out.public_access_block_configuration.as_ref());
+            self.write(&path("public-access-block.json"), &settings)?;
         }
-        match s3.get_bucket_acl().bucket(name).send().await {
-            Ok(out) => self.write(&path("acl.json"), &shapes::s3::bucket_acl(&out))?,
-            Err(err) => self.fail(scope, "s3:GetBucketAcl", Some(name), &err),
+        let answer = s3.get_bucket_acl().bucket(name).send().await;
+        if let Some(out) = self.read(scope, "s3:GetBucketAcl", name, &[], answer) {
+            self.write(&path("acl.json"), &shapes::s3::bucket_acl(&out))?;
         }
         Ok(())
     }
 
     async fn keys(&self, sdk: &SdkConfig, scope: Scope<'_>, dir: &str) -> Result<(), CollectError> {
+        const GONE: &[&str] = &["NotFoundException"];
         let region = scope.region.unwrap_or_default();
         let kms = self.kms_client(sdk);
-        let keys =
-            match kms.list_keys().limit(1000).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await {
-                Ok(keys) => keys,
-                Err(err) => {
-                    self.fail(scope, "kms:ListKeys", None, &err);
-                    return Ok(());
-                }
-            };
+        let listing = kms.list_keys().limit(1000).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+        let Some(keys) = self.listed(scope, "kms:ListKeys", listing) else { return Ok(()) };
         for key in &keys {
             let Some(key_id) = key.key_id.as_deref() else { continue };
             let key_dir = file_name(key_id);
             let path = |file: &'static str| ["accounts", dir, region, "kms", key_dir.as_str(), file];
             match kms.describe_key().key_id(key_id).send().await {
                 Ok(out) => self.write(&path("describe.json"), &shapes::kms::describe_key(out.key_metadata.as_ref()))?,
-                Err(err) if has_code(&err, &["NotFoundException"]) => continue,
+                // A key deleted since the listing: nothing else to read about it.
+                Err(err) if has_code(&err, GONE) => continue,
+                // Unreadable: its policy and grants may still be.
                 Err(err) => self.fail(scope, "kms:DescribeKey", Some(key_id), &err),
             }
-            match kms.get_key_policy().key_id(key_id).policy_name("default").send().await {
-                Ok(out) => self.write(
-                    &path("policy.json"),
-                    &shapes::kms::key_policy(out.policy.as_deref(), out.policy_name.as_deref()),
-                )?,
-                Err(err) if has_code(&err, &["NotFoundException"]) => {}
-                Err(err) => self.fail(scope, "kms:GetKeyPolicy", Some(key_id), &err),
+            let answer = kms.get_key_policy().key_id(key_id).policy_name("default").send().await;
+            if let Some(out) = self.read(scope, "kms:GetKeyPolicy", key_id, GONE, answer) {
+                let policy = shapes::kms::key_policy(out.policy.as_deref(), out.policy_name.as_deref());
+                self.write(&path("policy.json"), &policy)?;
             }
-            match kms
+            let answer = kms
                 .list_grants()
                 .key_id(key_id)
                 .limit(100)
@@ -837,13 +850,9 @@ impl Run<'_> {
                 .items()
                 .send()
                 .collect::<Result<Vec<_>, _>>()
-                .await
-            {
-                Ok(grants) => {
-                    self.write(&path("grants.json"), &shapes::list_of("Grants", &grants, shapes::kms::grant))?
-                }
-                Err(err) if has_code(&err, &["NotFoundException"]) => {}
-                Err(err) => self.fail(scope, "kms:ListGrants", Some(key_id), &err),
+                .await;
+            if let Some(grants) = self.read(scope, "kms:ListGrants", key_id, GONE, answer) {
+                self.write(&path("grants.json"), &shapes::list_of("Grants", &grants, shapes::kms::grant))?;
             }
         }
         Ok(())
@@ -854,45 +863,29 @@ impl Run<'_> {
         let region = scope.region.unwrap_or_default();
         let sqs = self.sqs_client(sdk);
         // Without `MaxResults` SQS returns at most 1,000 queues and no token.
-        let urls = match sqs
-            .list_queues()
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(urls) => urls,
-            Err(err) => {
-                self.fail(scope, "sqs:ListQueues", None, &err);
-                return Ok(());
-            }
-        };
+        let listing =
+            sqs.list_queues().max_results(1000).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+        let Some(urls) = self.listed(scope, "sqs:ListQueues", listing) else { return Ok(()) };
         for url in &urls {
             let name = url.rsplit('/').next().unwrap_or(url);
-            match sqs
+            let answer = sqs
                 .get_queue_attributes()
                 .queue_url(url)
                 .attribute_names(QueueAttributeName::Policy)
                 .attribute_names(QueueAttributeName::QueueArn)
                 .send()
-                .await
-            {
-                Ok(out) => {
-                    let attributes = out.attributes.unwrap_or_default();
-                    let pairs = [QueueAttributeName::Policy, QueueAttributeName::QueueArn]
-                        .into_iter()
-                        .filter_map(|key| attributes.get(&key).map(|value| (key.as_str().to_owned(), value.clone())))
-                        .collect();
-                    self.write(
-                        &["accounts", dir, region, "sqs", &format!("{}.json", file_name(name))],
-                        &shapes::attributes(pairs),
-                    )?;
-                }
-                Err(err) if has_code(&err, &["AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"]) => {}
-                Err(err) => self.fail(scope, "sqs:GetQueueAttributes", Some(url), &err),
-            }
+                .await;
+            let gone = &["AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"];
+            let Some(out) = self.read(scope, "sqs:GetQueueAttributes", url, gone, answer) else { continue };
+            let attributes = out.attributes.unwrap_or_default();
+            let pairs = [QueueAttributeName::Policy, QueueAttributeName::QueueArn]
+                .into_iter()
+                .filter_map(|key| attributes.get(&key).map(|value| (key.as_str().to_owned(), value.clone())))
+                .collect();
+            self.write(
+                &["accounts", dir, region, "sqs", &format!("{}.json", file_name(name))],
+                &shapes::attributes(pairs),
+            )?;
         }
         Ok(())
     }
@@ -900,28 +893,19 @@ impl Run<'_> {
     async fn topics(&self, sdk: &SdkConfig, scope: Scope<'_>, dir: &str) -> Result<(), CollectError> {
         let region = scope.region.unwrap_or_default();
         let sns = self.sns_client(sdk);
-        let topics = match sns.list_topics().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await {
-            Ok(topics) => topics,
-            Err(err) => {
-                self.fail(scope, "sns:ListTopics", None, &err);
-                return Ok(());
-            }
-        };
+        let listing = sns.list_topics().into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
+        let Some(topics) = self.listed(scope, "sns:ListTopics", listing) else { return Ok(()) };
         for topic in &topics {
             let Some(arn) = topic.topic_arn.as_deref() else { continue };
             let name = arn.rsplit(':').next().unwrap_or(arn);
-            match sns.get_topic_attributes().topic_arn(arn).send().await {
-                Ok(out) => {
-                    let mut pairs: Vec<(String, String)> = out.attributes.unwrap_or_default().into_iter().collect();
-                    pairs.sort();
-                    self.write(
-                        &["accounts", dir, region, "sns", &format!("{}.json", file_name(name))],
-                        &shapes::attributes(pairs),
-                    )?;
-                }
-                Err(err) if has_code(&err, &["NotFound"]) => {}
-                Err(err) => self.fail(scope, "sns:GetTopicAttributes", Some(arn), &err),
-            }
+            let answer = sns.get_topic_attributes().topic_arn(arn).send().await;
+            let Some(out) = self.read(scope, "sns:GetTopicAttributes", arn, &["NotFound"], answer) else { continue };
+            let mut pairs: Vec<(String, String)> = out.attributes.unwrap_or_default().into_iter().collect();
+            pairs.sort();
+            self.write(
+                &["accounts", dir, region, "sns", &format!("{}.json", file_name(name))],
+                &shapes::attributes(pairs),
+            )?;
         }
         Ok(())
     }
@@ -929,31 +913,20 @@ impl Run<'_> {
     async fn functions(&self, sdk: &SdkConfig, scope: Scope<'_>, dir: &str) -> Result<(), CollectError> {
         let region = scope.region.unwrap_or_default();
         let lambda = self.lambda_client(sdk);
+        let listing =
+            lambda.list_functions().max_items(50).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
         // The configurations listed carry environment variables: only the names are kept.
-        let names: Vec<String> = match lambda
-            .list_functions()
-            .max_items(50)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(functions) => functions.into_iter().filter_map(|f| f.function_name).collect(),
-            Err(err) => {
-                self.fail(scope, "lambda:ListFunctions", None, &err);
-                return Ok(());
-            }
-        };
+        let Some(functions) = self.listed(scope, "lambda:ListFunctions", listing) else { return Ok(()) };
+        let names: Vec<String> = functions.into_iter().filter_map(|f| f.function_name).collect();
         for name in &names {
-            match lambda.get_policy().function_name(name).send().await {
-                Ok(out) => self.write(
-                    &["accounts", dir, region, "lambda", &format!("{}.json", file_name(name))],
-                    &shapes::lambda_policy(out.policy.as_deref(), out.revision_id.as_deref()),
-                )?,
-                Err(err) if has_code(&err, &["ResourceNotFoundException"]) => {}
-                Err(err) => self.fail(scope, "lambda:GetPolicy", Some(name), &err),
-            }
+            let answer = lambda.get_policy().function_name(name).send().await;
+            let Some(out) = self.read(scope, "lambda:GetPolicy", name, &["ResourceNotFoundException"], answer) else {
+                continue;
+            };
+            self.write(
+                &["accounts", dir, region, "lambda", &format!("{}.json", file_name(name))],
+                &shapes::lambda_policy(out.policy.as_deref(), out.revision_id.as_deref()),
+            )?;
         }
         Ok(())
     }
@@ -961,31 +934,24 @@ impl Run<'_> {
     async fn secrets(&self, sdk: &SdkConfig, scope: Scope<'_>, dir: &str) -> Result<(), CollectError> {
         let region = scope.region.unwrap_or_default();
         let secretsmanager = self.secretsmanager_client(sdk);
-        let secrets = match secretsmanager
+        let listing = secretsmanager
             .list_secrets()
             .max_results(100)
             .into_paginator()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map(|pages| pages.into_iter().flat_map(|p| p.secret_list.unwrap_or_default()).collect::<Vec<_>>())
-        {
-            Ok(secrets) => secrets,
-            Err(err) => {
-                self.fail(scope, "secretsmanager:ListSecrets", None, &err);
-                return Ok(());
-            }
-        };
+            .map(|pages| pages.into_iter().flat_map(|p| p.secret_list.unwrap_or_default()).collect::<Vec<_>>());
+        let Some(secrets) = self.listed(scope, "secretsmanager:ListSecrets", listing) else { return Ok(()) };
         for secret in &secrets {
             let (Some(arn), Some(name)) = (secret.arn.as_deref(), secret.name.as_deref()) else { continue };
-            match secretsmanager.get_resource_policy().secret_id(arn).send().await {
-                Ok(out) => self.write(
-                    &["accounts", dir, region, "secretsmanager", &format!("{}.json", file_name(name))],
-                    &shapes::secret_policy(out.arn.as_deref(), out.name.as_deref(), out.resource_policy.as_deref()),
-                )?,
-                Err(err) if has_code(&err, &["ResourceNotFoundException"]) => {}
-                Err(err) => self.fail(scope, "secretsmanager:GetResourcePolicy", Some(name), &err),
-            }
+            let answer = secretsmanager.get_resource_policy().secret_id(arn).send().await;
+            let gone = &["ResourceNotFoundException"];
+            let Some(out) = self.read(scope, "secretsmanager:GetResourcePolicy", name, gone, answer) else { continue };
+            self.write(
+                &["accounts", dir, region, "secretsmanager", &format!("{}.json", file_name(name))],
+                &shapes::secret_policy(out.arn.as_deref(), out.name.as_deref(), out.resource_policy.as_deref()),
+            )?;
         }
         Ok(())
     }
