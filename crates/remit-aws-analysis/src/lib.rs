@@ -1102,22 +1102,24 @@ impl AwsAnalysis {
         if resource != "*" && !resource.starts_with("arn:") {
             return Err(QueryError::BadResource(resource.to_owned()));
         }
-        let found = self.resources.find(&self.env, resource);
-        let account = match &found {
-            Some((account, _)) => account.id.clone(),
-            None => {
-                let from_arn = resource.split(':').nth(4).filter(|a| a.len() == 12).map(str::to_owned);
-                // An environment of one account (a single export): a resource it does not list
-                // (a bucket, whose ARN names no account) is taken to be that account's, with no
-                // resource policy known.
-                let only = match &self.env.accounts[..] {
-                    [only] => Some(only.id.clone()),
-                    _ => None,
-                };
-                from_arn.or(only).ok_or_else(|| QueryError::UnknownResourceAccount(resource.to_owned()))?
-            }
-        };
+        let account =
+            self.owner_account(resource).ok_or_else(|| QueryError::UnknownResourceAccount(resource.to_owned()))?;
         self.resource_side_in(resource, &account)
+    }
+
+    /// The account that owns `resource`: the one that holds it, else the one its ARN names,
+    /// else, in an environment of one account (a single export), that account (a bucket it
+    /// does not list, whose ARN names no account, is taken to be its, with no policy known).
+    fn owner_account(&self, resource: &str) -> Option<String> {
+        if let Some((account, _)) = self.resources.find(&self.env, resource) {
+            return Some(account.id.clone());
+        }
+        let from_arn = resource.split(':').nth(4).filter(|a| a.len() == 12).map(str::to_owned);
+        let only = match &self.env.accounts[..] {
+            [only] => Some(only.id.clone()),
+            _ => None,
+        };
+        from_arn.or(only)
     }
 
     /// The resource side of `resource`, owned by `account`.

@@ -378,18 +378,17 @@ impl AwsAnalysis {
         resource: &str,
         entry: &Entry,
     ) -> Result<Arc<crate::Target>, QueryError> {
-        let account = entry.principal.scope.as_deref().unwrap_or_default();
-        let key = (resource.to_owned(), account.to_owned());
+        // Keyed by the owning account, so that every principal shares the resource's side;
+        // by the principal's own account only when the environment cannot tell.
+        let account = match self.owner_account(resource) {
+            Some(owner) => owner,
+            None => entry.principal.scope.clone().unwrap_or_default(),
+        };
+        let key = (resource.to_owned(), account);
         if let Some(target) = self.targets.read().ok().and_then(|cache| cache.get(&key).cloned()) {
             return Ok(target);
         }
-        let target = match self.resource_side(resource) {
-            Ok(target) => target,
-            Err(QueryError::UnknownResourceAccount(_)) | Err(QueryError::BadResource(_)) => {
-                self.resource_side_in(resource, account)?
-            }
-            Err(e) => return Err(e),
-        };
+        let target = self.resource_side_in(resource, &key.1)?;
         let target = Arc::new(target);
         if let Ok(mut cache) = self.targets.write() {
             cache.insert(key, Arc::clone(&target));
