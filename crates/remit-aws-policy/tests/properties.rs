@@ -138,4 +138,47 @@ proptest! {
         let at_once = Context::partial(a.into_iter().chain(b), KNOWN);
         prop_assert_eq!(merged, at_once);
     }
+
+    /// Layering a principal's prepared context under a resource's reads the same keys, the
+    /// same values and the same unknowns as building one context from both, and merging a
+    /// layered context flattens it to that context.
+    #[test]
+    fn layered_contexts_read_as_contexts_built_at_once(a in context_pairs(), b in context_pairs()) {
+        use std::sync::Arc;
+        use remit_aws_policy::Context;
+        const KNOWN: &[&str] = &["aws:principalarn", "aws:principaltag/"];
+        let layered = Context::layered(Arc::new(Context::partial(a.clone(), KNOWN)), Arc::new(Context::new(b.clone())));
+        let at_once = Context::partial(a.into_iter().chain(b), KNOWN);
+        for key in ["aws:PrincipalArn", "aws:ResourceAccount", "aws:SourceIp", "aws:PrincipalTag/team", "s3:prefix", "aws:CurrentTime", "aws:username"] {
+            prop_assert_eq!(layered.lookup(key), at_once.lookup(key), "{}", key);
+        }
+        prop_assert_eq!(layered.is_partial(), at_once.is_partial());
+        prop_assert_eq!(layered.len(), at_once.len());
+        prop_assert_eq!(layered.merged(&Context::default()), at_once);
+    }
+
+    /// Decisions over a layered context equal decisions over the context built at once, for
+    /// conditions on keys set by either layer, by both, or by neither (unknown or known absent).
+    #[test]
+    fn decisions_over_layered_contexts_equal_decisions_over_merged(a in context_pairs(), b in context_pairs()) {
+        use std::sync::Arc;
+        use remit_aws_policy::{Caller, Context, PolicyKind, PrincipalPolicies, Request, ResourcePolicies, decide_partial};
+        const KNOWN: &[&str] = &["aws:principalarn", "aws:principaltag/"];
+        let mut statements = Vec::new();
+        for (i, key) in ["aws:PrincipalArn", "aws:ResourceAccount", "aws:SourceIp", "aws:PrincipalTag/team", "s3:prefix", "aws:username"].iter().enumerate() {
+            statements.push(format!(r#"{{"Sid":"S{i}","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{"{key}":"x"}}}}}}"#));
+            statements.push(format!(r#"{{"Sid":"N{i}","Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{{"Null":{{"{key}":"true"}},"StringLike":{{"aws:CurrentTime":"2026*"}}}}}}"#));
+        }
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+        let identity = Policy::parse(&text, PolicyKind::Identity).expect("test policy parses");
+        let principal = PrincipalPolicies::new(std::slice::from_ref(&identity), None, &[]);
+        let resource = ResourcePolicies::new(None, &[]);
+        let caller = Caller::parse("arn:aws:iam::111122223333:user/alice").expect("caller");
+        let ask = |context: Context| {
+            let request = Request::new(caller.clone(), "s3:GetObject", "arn:aws:s3:::b/k", Some("111122223333"), context);
+            decide_partial(&principal, None, &resource, &request)
+        };
+        let layered = Context::layered(Arc::new(Context::partial(a.clone(), KNOWN)), Arc::new(Context::new(b.clone())));
+        prop_assert_eq!(ask(layered), ask(Context::partial(a.into_iter().chain(b), KNOWN)));
+    }
 }
