@@ -80,10 +80,8 @@ pub struct AwsAnalysis {
     /// Resource sides compiled once, by (resource, account) (what-can).
     targets: std::sync::RwLock<HashMap<(String, String), Arc<Target>>>,
     /// Per principal named in an `Allow` statement of a resource policy (its ARN, an account
-    /// id, or `*`), those statements: (account, resource, statement) indexes (what-can).
+    /// id, or `*`), those statements, prepared (what-can).
     named_in_resource_policies: std::sync::OnceLock<what_can::NamedStatements>,
-    /// Those statements prepared for what-can, by (account, resource, statement).
-    resource_statements: std::sync::RwLock<HashMap<(u32, u32, u32), Arc<what_can::ResourceStatement>>>,
     /// Resource-policy shapes (see `Target::policy_shape`), interned.
     policy_shapes: std::sync::RwLock<HashMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
@@ -218,7 +216,6 @@ impl AwsAnalysis {
             allow_all: allow_all(),
             expansions: std::sync::RwLock::default(),
             named_in_resource_policies: std::sync::OnceLock::new(),
-            resource_statements: std::sync::RwLock::default(),
             policy_shapes: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),
         };

@@ -14,8 +14,6 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use remit_aws_import::AwsEnvironment;
-
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{Context, Effect, EvaluationGroup, Principals, evaluation_group, resource_traits};
 use remit_model::Access;
@@ -71,12 +69,14 @@ struct ResourceGroup<'a> {
 }
 
 /// `Allow` statements of resource policies by the principal they name (see
-/// `named_in_resource_policies`): (account, resource, statement) indexes.
-pub(crate) type NamedStatements = HashMap<String, Vec<(u32, u32, u32)>>;
+/// `named_in_resource_policies`).
+pub(crate) type NamedStatements = HashMap<String, Vec<Arc<ResourceStatement>>>;
 
 /// A resource-policy statement as what-can reads it, prepared once for every principal it
-/// names: its actions, and the resources it grants them on (`*` meaning the resource itself).
+/// names: the resource whose policy it is, its actions, and the resources it grants them on
+/// (`*` meaning the resource itself).
 pub(crate) struct ResourceStatement {
+    owner: String,
     actions: Arc<ActionSet>,
     resources: Vec<Arc<str>>,
 }
@@ -177,22 +177,17 @@ impl AwsAnalysis {
             candidates.push((Arc::new(set), vec![Arc::from("*")]));
         }
         // ... and from resource policies that name it (directly, its account, or anyone).
-        let named = self.named_in_resource_policies.get_or_init(|| named_in_resource_policies(&self.env));
+        let named = self.named_in_resource_policies.get_or_init(|| self.named_in_resource_policies());
         let account = entry.principal.scope.as_deref().unwrap_or_default();
-        let mut statements: Vec<(u32, u32, u32)> = ["*", entry.principal.id.as_str(), account]
-            .iter()
-            .filter_map(|key| named.get(*key))
-            .flatten()
-            .copied()
-            .collect();
-        statements.sort_unstable();
-        statements.dedup();
-        for (a, r, st) in statements {
-            let resource = &self.env.accounts[a as usize].resources[r as usize];
-            if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&resource.arn)) {
+        let mut statements: Vec<&Arc<ResourceStatement>> =
+            ["*", entry.principal.id.as_str(), account].iter().filter_map(|key| named.get(*key)).flatten().collect();
+        // A statement naming it in several ways counts once.
+        statements.sort_by_key(|st| Arc::as_ptr(st));
+        statements.dedup_by_key(|st| Arc::as_ptr(*st));
+        for named in statements {
+            if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&named.owner)) {
                 continue;
             }
-            let Some(named) = self.resource_statement(a, r, st) else { continue };
             let resources = match &only {
                 Some(r) => vec![Arc::clone(r)],
                 None => named.resources.clone(),
@@ -279,25 +274,45 @@ impl AwsAnalysis {
         Ok(grants)
     }
 
-    /// The resource-policy statement at (account, resource, statement), prepared once.
-    fn resource_statement(&self, a: u32, r: u32, s: u32) -> Option<Arc<ResourceStatement>> {
-        if let Some(found) = self.resource_statements.read().ok().and_then(|m| m.get(&(a, r, s)).cloned()) {
-            return Some(found);
-        }
-        let resource = self.env.accounts.get(a as usize)?.resources.get(r as usize)?;
-        let st = resource.policy.as_ref()?.statements.get(s as usize)?;
-        let resources = match &st.resource {
-            Some(r) if !r.negated => {
-                r.values.iter().map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() })).collect()
+    /// The `Allow` statements of every resource policy by the principals they name: `*` for
+    /// everyone, an account id for an account (written as the id or as its `:root` ARN), or a
+    /// principal's ARN; each prepared once.
+    fn named_in_resource_policies(&self) -> NamedStatements {
+        let mut out = NamedStatements::new();
+        for resource in self.env.accounts.iter().flat_map(|a| &a.resources) {
+            let Some(policy) = &resource.policy else { continue };
+            for st in &policy.statements {
+                let Some(principal) = st.principal.as_ref().filter(|p| st.effect == Effect::Allow && !p.negated) else {
+                    continue;
+                };
+                let resources = match &st.resource {
+                    Some(r) if !r.negated => r
+                        .values
+                        .iter()
+                        .map(|v| Arc::from(if v == "*" { resource.arn.as_str() } else { v.as_str() }))
+                        .collect(),
+                    _ => vec![Arc::from(resource.arn.as_str())],
+                };
+                let prepared = Arc::new(ResourceStatement {
+                    owner: resource.arn.clone(),
+                    actions: self.expanded(&st.action.values, st.action.negated),
+                    resources,
+                });
+                match &principal.values {
+                    Principals::Everyone => out.entry("*".to_owned()).or_default().push(prepared),
+                    Principals::Typed(typed) => {
+                        for value in typed.iter().flat_map(|(_, values)| values) {
+                            let key = value
+                                .strip_prefix("arn:aws:iam::")
+                                .and_then(|rest| rest.strip_suffix(":root"))
+                                .unwrap_or(value);
+                            out.entry(key.to_owned()).or_default().push(Arc::clone(&prepared));
+                        }
+                    }
+                }
             }
-            _ => vec![Arc::from(resource.arn.as_str())],
-        };
-        let prepared =
-            Arc::new(ResourceStatement { actions: self.expanded(&st.action.values, st.action.negated), resources });
-        match self.resource_statements.write() {
-            Ok(mut m) => Some(Arc::clone(m.entry((a, r, s)).or_insert(prepared))),
-            Err(_) => Some(prepared),
         }
+        out
     }
 
     /// The action sets of the statements of `entry`'s own layers (identity policies,
@@ -403,37 +418,6 @@ fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
         set = set.union(&catalog.expand(p));
     }
     if negated { catalog.all_actions().difference(&set) } else { set }
-}
-
-/// The `Allow` statements of every resource policy by the principals they name: `*` for
-/// everyone, an account id for an account (written as the id or as its `:root` ARN), or a
-/// principal's ARN.
-fn named_in_resource_policies(env: &AwsEnvironment) -> NamedStatements {
-    let mut out = NamedStatements::new();
-    for (a, account) in env.accounts.iter().enumerate() {
-        for (r, resource) in account.resources.iter().enumerate() {
-            let Some(policy) = &resource.policy else { continue };
-            for (s, st) in policy.statements.iter().enumerate() {
-                let Some(principal) = st.principal.as_ref().filter(|p| st.effect == Effect::Allow && !p.negated) else {
-                    continue;
-                };
-                let at = (a as u32, r as u32, s as u32);
-                match &principal.values {
-                    Principals::Everyone => out.entry("*".to_owned()).or_default().push(at),
-                    Principals::Typed(typed) => {
-                        for value in typed.iter().flat_map(|(_, values)| values) {
-                            let key = value
-                                .strip_prefix("arn:aws:iam::")
-                                .and_then(|rest| rest.strip_suffix(":root"))
-                                .unwrap_or(value);
-                            out.entry(key.to_owned()).or_default().push(at);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 thread_local! {

@@ -87,16 +87,7 @@ impl Reader<'_> {
         let mut sink = Sink::new(rel.join("policy.json"), self.issues);
         sink.subject = Some(arn.clone());
         let mark = sink.mark();
-        match json::read_json(&bundle.join(rel).join("policy.json"), &mut sink) {
-            FileRead::Absent => {}
-            FileRead::Bad => resource.policy_collected = true,
-            FileRead::Json(value) => {
-                resource.policy_collected = true;
-                if let Some(root) = Obj::new(&value, "", &mut sink) {
-                    resource.policy = policy_member(&root, "Policy", true, &mut sink);
-                }
-            }
-        }
+        read_policy_answer(&bundle.join(rel).join("policy.json"), &mut resource, &mut sink);
         incomplete |= sink.since(mark);
 
         // get-public-access-block: {"PublicAccessBlockConfiguration": {...}}
@@ -208,16 +199,7 @@ impl Reader<'_> {
             let point = &mut points[idx];
             sink.subject = Some(point.arn.clone());
             let mark = sink.mark();
-            match json::read_json(&bundle.join(&rel), &mut sink) {
-                FileRead::Absent => {}
-                FileRead::Bad => point.policy_collected = true,
-                FileRead::Json(value) => {
-                    point.policy_collected = true;
-                    if let Some(root) = Obj::new(&value, "", &mut sink) {
-                        point.policy = policy_member(&root, "Policy", true, &mut sink);
-                    }
-                }
-            }
+            read_policy_answer(&bundle.join(&rel), point, &mut sink);
             point.incomplete |= sink.since(mark);
         }
         self.resources.extend(points);
@@ -281,16 +263,7 @@ impl Reader<'_> {
         let mut sink = Sink::new(rel.join("policy.json"), self.issues);
         sink.subject = Some(arn.clone());
         let mark = sink.mark();
-        match json::read_json(&bundle.join(rel).join("policy.json"), &mut sink) {
-            FileRead::Absent => {}
-            FileRead::Bad => resource.policy_collected = true,
-            FileRead::Json(value) => {
-                resource.policy_collected = true;
-                if let Some(root) = Obj::new(&value, "", &mut sink) {
-                    resource.policy = policy_member(&root, "Policy", true, &mut sink);
-                }
-            }
-        }
+        read_policy_answer(&bundle.join(rel).join("policy.json"), &mut resource, &mut sink);
         incomplete |= sink.since(mark);
 
         // list-grants: {"Grants": [...], "Truncated": false}
@@ -441,6 +414,22 @@ fn read_output(service_dir: &str, root: &Obj<'_, '_>, name: &str, resource: &mut
             resource.policy = policy_member(root, "policy", false, sink);
         }
         _ => {}
+    }
+}
+
+/// Reads a `{"Policy": "<json>"}` answer (get-bucket-policy, get-key-policy,
+/// get-access-point-policy) into `resource`: its policy is collected once the file is there,
+/// even when the file is malformed (the issue says so, and the resource is incomplete).
+fn read_policy_answer(file: &Path, resource: &mut Resource, sink: &mut Sink<'_>) {
+    match json::read_json(file, sink) {
+        FileRead::Absent => {}
+        FileRead::Bad => resource.policy_collected = true,
+        FileRead::Json(value) => {
+            resource.policy_collected = true;
+            if let Some(root) = Obj::new(&value, "", sink) {
+                resource.policy = policy_member(&root, "Policy", true, sink);
+            }
+        }
     }
 }
 

@@ -54,13 +54,8 @@ not known in advance (source IP, MFA, time ...): the conditions are listed.")]
         action: String,
         /// The resource's ARN (`*` for actions that take no resource).
         resource: String,
-        /// The environment: a bundle directory (docs/environment-bundle.md) or one
-        /// `aws iam get-account-authorization-details` file.
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        input: Input,
     },
     /// Everything PRINCIPAL can do: its effective permissions per service and access level,
     /// expandable to actions and resources.
@@ -84,12 +79,8 @@ Examples:
         /// List every action with its resources, not only the summary.
         #[arg(long)]
         expand: bool,
-        /// The environment (see `who-can --help`).
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        input: Input,
     },
     /// Why PRINCIPAL can or cannot perform ACTION on RESOURCE: every statement of every layer.
     #[command(after_help = "\
@@ -102,12 +93,8 @@ Examples:
         action: String,
         /// The resource's ARN.
         resource: String,
-        /// The environment (see `who-can --help`).
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        input: Input,
     },
     /// Who can assume ROLE, directly or through a chain of roles; or, with --from, which roles
     /// PRINCIPAL can become.
@@ -122,22 +109,14 @@ Examples:
         /// List the roles this principal can become instead.
         #[arg(long)]
         from: Option<String>,
-        /// The environment (see `who-can --help`).
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        input: Input,
     },
     /// Resources (and role trust policies) that let principals outside the environment, or
     /// anyone, in, with the granting statement.
     Exposure {
-        /// The environment (see `who-can --help`).
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        input: Input,
     },
     /// Collect a cloud environment into a bundle that every query reads.
     Collect {
@@ -318,13 +297,21 @@ Examples:
 
 Exit status: 0 no issue; 1 some issues (the environment still loads); 2 it cannot be loaded.")]
     Check {
-        /// The environment bundle, or one `get-account-authorization-details` file.
-        #[arg(long)]
-        env: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = queries::Format::Table)]
-        format: queries::Format,
+        #[command(flatten)]
+        input: Input,
     },
+}
+
+/// What every query reads, and how it answers.
+#[derive(Debug, clap::Args)]
+struct Input {
+    /// The environment: a bundle directory (docs/environment-bundle.md) or one
+    /// `aws iam get-account-authorization-details` file.
+    #[arg(long)]
+    env: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 fn main() -> ExitCode {
@@ -344,25 +331,25 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::WhoCan { action, resource, env, format } => queries::who_can(&env, &action, &resource, format),
-        Command::Explain { principal, action, resource, env, format } => {
-            queries::explain(&env, &principal, &action, &resource, format)
+        Command::WhoCan { action, resource, input } => queries::who_can(&input.env, &action, &resource, input.format),
+        Command::Explain { principal, action, resource, input } => {
+            queries::explain(&input.env, &principal, &action, &resource, input.format)
         }
-        Command::CanBecome { role, from, env, format } => {
-            queries::can_become(&env, role.as_deref(), from.as_deref(), format)
+        Command::CanBecome { role, from, input } => {
+            queries::can_become(&input.env, role.as_deref(), from.as_deref(), input.format)
         }
-        Command::Exposure { env, format } => queries::exposure(&env, format),
-        Command::WhatCan { principal, service, resource, access_level, expand, env, format } => queries::what_can(
-            &env,
+        Command::Exposure { input } => queries::exposure(&input.env, input.format),
+        Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
+            &input.env,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },
-            format,
+            input.format,
         ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
         Command::Demo { out, seed } => demo::run(out, seed),
         Command::Generate { command: GenerateCommand::AwsOrg { size, seed, out, force, org_accounts, format } } => {
             generate_aws_org(size, seed, &out, force, org_accounts, format)
         }
-        Command::Aws { command: AwsCommand::Check { env, format } } => queries::check(&env, format),
+        Command::Aws { command: AwsCommand::Check { input } } => queries::check(&input.env, input.format),
         Command::Collect {
             command:
                 CollectCommand::Aws { out, profile, role, region, regions, accounts, overwrite, endpoint_url, print_policy },

@@ -37,7 +37,8 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
     let company = world.company;
     let mut out = Vec::new();
     let mut taken = std::collections::HashSet::new();
-    let app_at = |n: usize| apps[n % apps.len().max(1)];
+    // The application of the n-th resource of a kind (`shared` in an account without any).
+    let app_at = |n: usize| apps.get(n % apps.len().max(1)).copied().unwrap_or("shared");
     let unique = |name: String, taken: &mut std::collections::HashSet<String>| -> String {
         let mut candidate = name.clone();
         let mut n = 2;
@@ -88,7 +89,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
     }
     let mut n = 0;
     while out.iter().filter(|r| r.kind == ResourceKind::Bucket).count() < profile.buckets {
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let purpose = *rng.pick(BUCKET_PURPOSES);
         let name = match rng.range(0, 2) {
             0 => format!("{company}-{app}-{purpose}-{account}"),
@@ -109,7 +110,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
     // Keys: the customer-managed ones, then the AWS-managed keys services created.
     for n in 0..profile.keys {
         let id = rng.uuid();
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let arn = format!("arn:aws:kms:{region}:{account}:key/{id}");
         let description = match rng.range(0, 3) {
             0 => format!("{app} data encryption key"),
@@ -145,7 +146,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
     }
 
     for n in 0..profile.queues {
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let component = *rng.pick(COMPONENTS);
         let mut name = format!("{app}-{component}");
         if rng.chance(0.15) {
@@ -160,7 +161,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
         out.push(base(ResourceKind::Queue, name, region, arn, extra));
     }
     for n in 0..profile.topics {
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let suffix = *rng.pick(&["events", "alerts", "notifications", "updates", "alarms"]);
         let name = unique(format!("{app}-{suffix}"), &mut taken);
         let arn = format!("arn:aws:sns:{region}:{account}:{name}");
@@ -172,7 +173,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
         out.push(base(ResourceKind::Topic, name, region, arn, extra));
     }
     for n in 0..profile.functions {
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let component = *rng.pick(COMPONENTS);
         let name = unique(format!("{app}-{component}"), &mut taken);
         let arn = format!("arn:aws:lambda:{region}:{account}:function:{name}");
@@ -181,7 +182,7 @@ pub(super) fn skeleton(rng: &mut Rng, world: &World, spec: &AccountSpec, apps: &
         out.push(base(ResourceKind::Function, name, region, arn, extra));
     }
     for n in 0..profile.secrets {
-        let app = if apps.is_empty() { "shared" } else { app_at(n) };
+        let app = app_at(n);
         let name = match rng.range(0, 4) {
             0 => format!("{env}/{app}/db-credentials"),
             1 => format!("{env}/{app}/api-key"),
