@@ -12,15 +12,17 @@ use remit_model::{Cloud, Principal, PrincipalKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PolicySource {
     /// The group it is inherited from, for users.
-    pub(crate) group: Option<String>,
+    pub(crate) group: Option<Arc<str>>,
     /// `inline NAME` or the managed policy's ARN.
-    pub(crate) label: String,
+    pub(crate) label: Arc<str>,
 }
 
 /// A user or role, ready to be asked about.
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) principal: Arc<Principal>,
+    /// The principal's ARN, shared by the paths that go through it.
+    pub(crate) arn: Arc<str>,
     pub(crate) caller: Arc<Caller>,
     pub(crate) policies: PrincipalPolicies,
     /// Parallel to the identity policies compiled in `policies`.
@@ -203,6 +205,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
             let Ok(caller) = Caller::parse(&user.arn) else { continue };
             out.push(Entry {
+                arn: user.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind: PrincipalKind::User,
@@ -240,6 +243,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
             let Ok(caller) = Caller::parse(&role.arn) else { continue };
             out.push(Entry {
+                arn: role.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
                     kind: PrincipalKind::Role,
@@ -277,7 +281,10 @@ fn collect(
         match &p.document {
             Some(doc) => {
                 policies.push(doc.clone());
-                sources.push(PolicySource { group: group.cloned(), label: format!("inline {}", p.name) });
+                sources.push(PolicySource {
+                    group: group.map(|g| g.as_str().into()),
+                    label: format!("inline {}", p.name).into(),
+                });
             }
             None => *incomplete = true,
         }
@@ -286,7 +293,7 @@ fn collect(
         match managed.get(arn.as_str()).and_then(|m| m.document.as_ref()) {
             Some(doc) => {
                 policies.push(doc.clone());
-                sources.push(PolicySource { group: group.cloned(), label: arn.clone() });
+                sources.push(PolicySource { group: group.map(|g| g.as_str().into()), label: arn.as_str().into() });
             }
             // A managed policy the export does not carry (an AWS-managed policy exported
             // without `--filter AWSManagedPolicy`): the principal's answers may be incomplete.

@@ -261,7 +261,8 @@ impl AwsAnalysis {
                     && e.principal.name.starts_with(&prefix)
             });
             for (role, _) in roles {
-                let step = Step::Direct { sources: vec![format!("IAM Identity Center permission set {}", set.name)] };
+                let step =
+                    Step::Direct { sources: vec![format!("IAM Identity Center permission set {}", set.name).into()] };
                 match assignment.principal_type.as_str() {
                     "USER" => {
                         let name =
@@ -287,7 +288,7 @@ impl AwsAnalysis {
                         for (_, member) in center.memberships.iter().filter(|(g, _)| *g == assignment.principal_id) {
                             let name = user_name(member).unwrap_or_else(|| member.clone());
                             let principal = identity(PrincipalKind::User, member, name);
-                            let via = vec![Step::Group { group: group_name.clone() }, step.clone()];
+                            let via = vec![Step::Group { group: group_name.as_str().into() }, step.clone()];
                             links.push((role, Holder { principal: Arc::new(principal), access: Access::Allowed, via }));
                         }
                     }
@@ -397,7 +398,7 @@ impl AwsAnalysis {
             for outsider in &self.outside_assumers[role_idx] {
                 if !outside_seen.contains(&outsider.principal.id) && outside_seen.insert(outsider.principal.id.clone())
                 {
-                    outside.push(through(outsider, &inside[at].1));
+                    outside.push(through(outsider, &inside[at].1, &self.entries[role_idx].arn));
                 }
             }
             if depth >= MAX_CHAIN {
@@ -408,7 +409,7 @@ impl AwsAnalysis {
                 if std::mem::replace(&mut seen[assumer], true) {
                     continue;
                 }
-                let holder = through(edge, &inside[at].1);
+                let holder = through(edge, &inside[at].1, &self.entries[role_idx].arn);
                 if self.entries[assumer].principal.kind == PrincipalKind::Role {
                     queue.push_back((assumer, inside.len(), depth + 1));
                 }
@@ -519,7 +520,7 @@ impl AwsAnalysis {
             }
             statements.push(ExplainedStatement {
                 layer: m.layer.as_str(),
-                source: self.source_of(entry, &target, m.layer, m.level, m.policy),
+                source: self.source_of(entry, &target, m.layer, m.level, m.policy).to_string(),
                 statement: statement_name(m.statement, m.sid.as_deref()),
                 effect: m.effect.as_str(),
                 conditions: Vec::new(),
@@ -528,7 +529,7 @@ impl AwsAnalysis {
         for c in &decision.conditions {
             statements.push(ExplainedStatement {
                 layer: c.layer.as_str(),
-                source: self.source_of(entry, &target, c.layer, c.level, c.policy),
+                source: self.source_of(entry, &target, c.layer, c.level, c.policy).to_string(),
                 statement: statement_name(c.statement, c.sid.as_deref()),
                 effect: c.effect.as_str(),
                 conditions: c.conditions.clone(),
@@ -558,7 +559,7 @@ impl AwsAnalysis {
             for outsider in &self.outside_assumers[target] {
                 if !outside_seen.contains(&outsider.principal.id) && outside_seen.insert(outsider.principal.id.clone())
                 {
-                    out.push(through(outsider, &target_holder));
+                    out.push(through(outsider, &target_holder, &self.entries[target].arn));
                 }
             }
             for (assumer, edge) in &self.assumers[target] {
@@ -566,7 +567,7 @@ impl AwsAnalysis {
                 if !seen.insert(assumer) {
                     continue;
                 }
-                let holder = through(edge, &target_holder);
+                let holder = through(edge, &target_holder, &self.entries[target].arn);
                 if self.entries[assumer].principal.kind == PrincipalKind::Role {
                     queue.push_back((assumer, holder.clone(), depth + 1));
                 }
@@ -599,7 +600,7 @@ impl AwsAnalysis {
                 if via.is_empty() {
                     via.extend(edge.via.iter().cloned());
                 }
-                via.push(Step::Assume { target: self.entries[role].principal.id.clone() });
+                via.push(Step::Assume { target: Arc::clone(&self.entries[role].arn) });
                 let access = combine(&access, &edge.access);
                 queue.push_back((role, via.clone(), access.clone(), depth + 1));
                 out.push(Holder { principal: self.entries[role].principal.clone(), access, via });
@@ -641,9 +642,8 @@ impl AwsAnalysis {
                     let access = match controls::to_all_users(grant) {
                         true => Access::Allowed,
                         false => Access::Conditional(vec![Condition {
-                            source: "bucket ACL".to_owned(),
-                            expression: "AuthenticatedUsers: any authenticated AWS principal, of any account"
-                                .to_owned(),
+                            source: "bucket ACL".into(),
+                            expression: "AuthenticatedUsers: any authenticated AWS principal, of any account".into(),
                             on_deny: false,
                         }]),
                     };
@@ -743,7 +743,7 @@ impl AwsAnalysis {
         // The path: which of its policies (or the resource's) grant: the statements that apply
         // outright and those that may.
         let mut via = Vec::new();
-        let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+        let mut groups: BTreeMap<Option<Arc<str>>, Vec<Arc<str>>> = BTreeMap::new();
         let mut resource_grants = Vec::new();
         let allow_sources = decision.grants.iter().map(|g| (g.layer, g.policy, g.statement)).chain(
             decision.conditions.iter().filter(|c| c.effect == Effect::Allow).map(|c| (c.layer, c.policy, c.statement)),
@@ -782,7 +782,7 @@ impl AwsAnalysis {
             }
         }
         for source in resource_grants {
-            via.push(Step::ResourcePolicy { source });
+            via.push(Step::ResourcePolicy { source: source.into() });
         }
         Some(Holder { principal: entry.principal.clone(), access, via })
     }
@@ -823,7 +823,7 @@ impl AwsAnalysis {
                     incomplete: false,
                 }),
                 access,
-                via: vec![Step::ResourcePolicy { source: "grants this principal".to_owned() }],
+                via: vec![Step::ResourcePolicy { source: "grants this principal".into() }],
             });
         }
         out
@@ -852,15 +852,15 @@ impl AwsAnalysis {
                 Verdict::ExplicitlyDenied => continue,
                 // Only the deny conditions matter: the ACL grants.
                 _ => access_of(&decision, |c| {
-                    format!("resource policy {}", statement_name(c.statement, c.sid.as_deref()))
+                    format!("resource policy {}", statement_name(c.statement, c.sid.as_deref())).into()
                 })
                 .map(|a| a.conditions().iter().filter(|c| c.on_deny).cloned().collect())
                 .unwrap_or_default(),
             };
             if !controls::to_all_users(grant) {
                 conditions.push(Condition {
-                    source: "bucket ACL".to_owned(),
-                    expression: "AuthenticatedUsers: any authenticated AWS principal, of any account".to_owned(),
+                    source: "bucket ACL".into(),
+                    expression: "AuthenticatedUsers: any authenticated AWS principal, of any account".into(),
                     on_deny: false,
                 });
             }
@@ -876,7 +876,7 @@ impl AwsAnalysis {
                 }),
                 access,
                 via: vec![Step::ResourcePolicy {
-                    source: format!("bucket ACL grants {} to {}", grant.permission, grant.grantee),
+                    source: format!("bucket ACL grants {} to {}", grant.permission, grant.grantee).into(),
                 }],
             };
             // One answer for anyone: the outright grant if there is one.
@@ -907,12 +907,12 @@ impl AwsAnalysis {
                 .map(|(k, v)| (k, v, "EncryptionContextSubset"))
                 .chain(grant.encryption_context_equals.iter().map(|(k, v)| (k, v, "EncryptionContextEquals")))
                 .map(|(k, v, kind)| Condition {
-                    source: format!("KMS grant {}", grant.grant_id),
-                    expression: format!("{kind}: {k} = {v}"),
+                    source: format!("KMS grant {}", grant.grant_id).into(),
+                    expression: format!("{kind}: {k} = {v}").into(),
                     on_deny: false,
                 })
                 .collect();
-            let via = vec![Step::ResourcePolicy { source: format!("KMS grant {}", grant.grant_id) }];
+            let via = vec![Step::ResourcePolicy { source: format!("KMS grant {}", grant.grant_id).into() }];
             match self.by_arn.get(&grant.grantee).copied() {
                 Some(idx) => {
                     if seen[idx] || out.iter().any(|(i, _)| *i == Some(idx)) {
@@ -976,7 +976,7 @@ impl AwsAnalysis {
         target: &Target,
     ) -> Option<Access> {
         let resource_grant = |c: &remit_aws_policy::ConditionalStatement| {
-            format!("resource policy {}", statement_name(c.statement, c.sid.as_deref()))
+            format!("resource policy {}", statement_name(c.statement, c.sid.as_deref())).into()
         };
         let ask = |caller: Caller, policies: &remit_aws_policy::PrincipalPolicies| {
             let request =
@@ -986,8 +986,8 @@ impl AwsAnalysis {
         let own_account = |access: Access, account: &str| {
             let mut conditions = access.conditions().to_vec();
             conditions.push(Condition {
-                source: format!("account {account}"),
-                expression: "the account's own identity-based policies must allow it".to_owned(),
+                source: format!("account {account}").into(),
+                expression: "the account's own identity-based policies must allow it".into(),
                 on_deny: false,
             });
             Access::Conditional(conditions)
@@ -1009,8 +1009,8 @@ impl AwsAnalysis {
                     ask(caller, &self.allow_all).map(|a| {
                         let mut conditions = a.conditions().to_vec();
                         conditions.push(Condition {
-                            source: "any AWS account".to_owned(),
-                            expression: "an authenticated principal whose own account's policies allow it".to_owned(),
+                            source: "any AWS account".into(),
+                            expression: "an authenticated principal whose own account's policies allow it".into(),
                             on_deny: false,
                         });
                         Access::Conditional(conditions)
@@ -1151,20 +1151,20 @@ impl AwsAnalysis {
         })
     }
 
-    fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> String {
+    fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> Arc<str> {
         match layer {
             Layer::Identity => match entry.sources.get(policy) {
                 Some(s) => match &s.group {
-                    Some(g) => format!("{} (group {g})", s.label),
-                    None => s.label.clone(),
+                    Some(g) => format!("{} (group {g})", s.label).into(),
+                    None => Arc::clone(&s.label),
                 },
-                None => format!("identity policy {policy}"),
+                None => format!("identity policy {policy}").into(),
             },
-            Layer::PermissionsBoundary => format!("boundary {}", entry.boundary.as_deref().unwrap_or("?")),
-            Layer::Session => "session policy".to_owned(),
-            Layer::Scp => format!("SCP {} at level {}", policy, level.unwrap_or(0)),
-            Layer::Rcp => format!("RCP {} at level {}", policy, level.unwrap_or(0)),
-            Layer::Resource => format!("resource policy of account {}", target.account),
+            Layer::PermissionsBoundary => format!("boundary {}", entry.boundary.as_deref().unwrap_or("?")).into(),
+            Layer::Session => "session policy".into(),
+            Layer::Scp => format!("SCP {} at level {}", policy, level.unwrap_or(0)).into(),
+            Layer::Rcp => format!("RCP {} at level {}", policy, level.unwrap_or(0)).into(),
+            Layer::Resource => format!("resource policy of account {}", target.account).into(),
         }
     }
 }
@@ -1203,7 +1203,7 @@ fn statement_name(idx: usize, sid: Option<&str>) -> String {
 
 fn access_of(
     decision: &PartialDecision,
-    source: impl Fn(&remit_aws_policy::ConditionalStatement) -> String,
+    source: impl Fn(&remit_aws_policy::ConditionalStatement) -> Arc<str>,
 ) -> Option<Access> {
     match decision.verdict {
         Verdict::Allowed => Some(Access::Allowed),
@@ -1212,11 +1212,11 @@ fn access_of(
                 .conditions
                 .iter()
                 .flat_map(|c| {
-                    let where_ = source(c);
+                    let where_: Arc<str> = source(c);
                     let on_deny = c.effect == Effect::Deny;
                     c.conditions.iter().map(move |e| Condition {
-                        source: where_.clone(),
-                        expression: e.clone(),
+                        source: Arc::clone(&where_),
+                        expression: e.as_str().into(),
                         on_deny,
                     })
                 })
@@ -1251,9 +1251,11 @@ fn kind_of_aws_principal(value: &str) -> PrincipalKind {
 }
 
 /// `assumer` (who can assume a role) acting through `role_holder` (what the role holds).
-fn through(assumer: &Holder, role_holder: &Holder) -> Holder {
-    let mut via = assumer.via.clone();
-    via.push(Step::Assume { target: role_holder.principal.id.clone() });
+/// `assumer`'s access through the role `role_arn` held by `role_holder`.
+fn through(assumer: &Holder, role_holder: &Holder, role_arn: &Arc<str>) -> Holder {
+    let mut via = Vec::with_capacity(assumer.via.len() + 1 + role_holder.via.len());
+    via.extend(assumer.via.iter().cloned());
+    via.push(Step::Assume { target: Arc::clone(role_arn) });
     via.extend(role_holder.via.iter().cloned());
     Holder { principal: assumer.principal.clone(), access: combine(&assumer.access, &role_holder.access), via }
 }

@@ -547,3 +547,187 @@ fn what_can_decides_alike_only_resources_that_are_alike() {
         }
     }
 }
+
+/// who-can tells apart principals that differ only in what a policy reads of them: a
+/// principal tag or the user name read by the resource policy (also as a policy variable), a
+/// boundary that reads the user name, an SCP that reads the principal's ARN (and spares the
+/// service-linked role), a principal named by ARN, `NotPrincipal` and the boundaries it never
+/// excepts. Each answer is the one `explain` gives for every principal, with the same access.
+#[test]
+fn who_can_tells_apart_principals_that_policies_read_differently() {
+    use remit_aws_import::ManagedPolicy;
+    use remit_aws_policy::Verdict;
+    let queue = format!("arn:aws:sqs:us-east-1:{A}:jobs");
+    let user = |name: &str, tags: &[(&str, &str)], boundary: Option<&str>| User {
+        arn: format!("arn:aws:iam::{A}:user/{name}"),
+        name: name.into(),
+        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        permissions_boundary: boundary.map(str::to_owned),
+        ..User::default()
+    };
+    let role = |path: &str, name: &str, tags: &[(&str, &str)]| Role {
+        arn: format!("arn:aws:iam::{A}:role/{path}{name}"),
+        name: name.into(),
+        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        ..Role::default()
+    };
+    let boundary_arn = format!("arn:aws:iam::{A}:policy/only-bea");
+    // A boundary that reads the user name: of two users with it, one may not delete.
+    let boundary = ManagedPolicy {
+        arn: boundary_arn.clone(),
+        name: "only-bea".into(),
+        document: policy(
+            PolicyKind::PermissionsBoundary,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+                {"Effect":"Deny","Action":"sqs:DeleteMessage","Resource":"*","Condition":{"StringEquals":{"aws:username":"ben"}}}]}"#,
+        ),
+        ..ManagedPolicy::default()
+    };
+    let queue_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Sid":"BlueTeam","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"{queue}","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"blue"}}}}}},
+            {{"Sid":"Named","Effect":"Allow","Principal":{{"AWS":["arn:aws:iam::{A}:user/named","arn:aws:iam::{A}:role/reader"]}},"Action":"sqs:ReceiveMessage","Resource":"{queue}"}},
+            {{"Sid":"Account","Effect":"Allow","Principal":{{"AWS":"{A}"}},"Action":"sqs:GetQueueAttributes","Resource":"{queue}"}},
+            {{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":["sqs:DeleteMessage","sqs:PurgeQueue","sqs:ChangeMessageVisibility","sqs:TagQueue"],"Resource":"{queue}"}},
+            {{"Sid":"OnlyPlainPurges","Effect":"Deny","NotPrincipal":{{"AWS":["arn:aws:iam::{A}:user/plain","arn:aws:iam::{A}:user/bea","arn:aws:iam::{A}:root"]}},"Action":"sqs:PurgeQueue","Resource":"{queue}"}},
+            {{"Sid":"Owners","Effect":"Allow","Principal":"*","Action":"sqs:ListQueueTags","Resource":"{queue}","Condition":{{"StringEquals":{{"aws:PrincipalTag/owner":"${{aws:username}}"}}}}}}]}}"#
+    );
+    let account = Account {
+        id: A.into(),
+        users: vec![
+            user("plain", &[], None),
+            user("plain2", &[], None),
+            user("tagged", &[("team", "blue"), ("owner", "tagged")], None),
+            user("tagged2", &[("team", "blue"), ("owner", "someone")], None),
+            user("named", &[], None),
+            user("bea", &[], Some(&boundary_arn)),
+            user("ben", &[], Some(&boundary_arn)),
+        ],
+        roles: vec![
+            role("", "worker", &[]),
+            role("", "worker2", &[("team", "blue")]),
+            role("", "admin-1", &[]),
+            role("", "reader", &[]),
+            role("aws-service-role/sqs.amazonaws.com/", "AWSServiceRoleForSQS", &[]),
+        ],
+        managed_policies: vec![boundary],
+        resources: vec![Resource {
+            arn: queue.clone(),
+            service: "sqs".into(),
+            policy: policy(PolicyKind::Resource, &queue_policy),
+            ..Resource::default()
+        }],
+        iam_collected: true,
+        ..Account::default()
+    };
+    // SCPs (which spare service-linked roles): no one changes visibility, only admins (by the
+    // principal's ARN) tag.
+    let organization = Organization {
+        id: "o-example".into(),
+        management_account: "999999999999".into(),
+        nodes: vec![
+            OrgNode {
+                id: "r-root".into(),
+                kind: OrgNodeKind::Root,
+                name: "Root".into(),
+                parent: None,
+                attached_policies: vec!["p-full".into(), "p-admins".into(), "p-visibility".into()],
+                arn: None,
+                status: None,
+            },
+            OrgNode {
+                id: A.into(),
+                kind: OrgNodeKind::Account,
+                name: "dev".into(),
+                parent: Some("r-root".into()),
+                attached_policies: vec!["p-full".into()],
+                arn: None,
+                status: None,
+            },
+        ],
+        policies: vec![
+            OrgPolicy {
+                id: "p-full".into(),
+                arn: String::new(),
+                name: "FullAWSAccess".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: true,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                ),
+            },
+            OrgPolicy {
+                id: "p-admins".into(),
+                arn: String::new(),
+                name: "AdminsOnly".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: false,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:TagQueue","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin-*"}}}}"#,
+                ),
+            },
+            OrgPolicy {
+                id: "p-visibility".into(),
+                arn: String::new(),
+                name: "NoVisibility".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: false,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:ChangeMessageVisibility","Resource":"*"}}"#,
+                ),
+            },
+        ],
+        ..Organization::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment {
+        organization: Some(organization),
+        accounts: vec![account],
+        ..AwsEnvironment::default()
+    });
+    let names = |action: &str| -> Vec<String> {
+        let holders = analysis.who_can(action, &queue).expect("who-can");
+        for principal in analysis.principals() {
+            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
+            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
+            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+            assert_eq!(held, explained, "{action} {}", principal.id);
+        }
+        // The principals of the account (not the outsiders the policy lets in), by name.
+        let mut names: Vec<String> = holders
+            .iter()
+            .filter(|h| h.principal.id.starts_with(&format!("arn:aws:iam::{A}:")))
+            .map(|h| h.principal.id.rsplit('/').next().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("sqs:SendMessage"), ["tagged", "tagged2", "worker2"]);
+    assert_eq!(names("sqs:ReceiveMessage"), ["named", "reader"]);
+    assert!(names("sqs:GetQueueAttributes").is_empty());
+    assert_eq!(
+        names("sqs:DeleteMessage"),
+        [
+            "AWSServiceRoleForSQS",
+            "admin-1",
+            "bea",
+            "named",
+            "plain",
+            "plain2",
+            "reader",
+            "tagged",
+            "tagged2",
+            "worker",
+            "worker2"
+        ]
+    );
+    assert_eq!(names("sqs:PurgeQueue"), ["plain"]);
+    assert_eq!(names("sqs:ListQueueTags"), ["tagged"]);
+    assert_eq!(names("sqs:ChangeMessageVisibility"), ["AWSServiceRoleForSQS"]);
+    assert_eq!(names("sqs:TagQueue"), ["AWSServiceRoleForSQS", "admin-1"]);
+}

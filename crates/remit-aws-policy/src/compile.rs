@@ -13,7 +13,7 @@ use crate::{
     context::{Context, key_hash},
     pattern::{Case, Pattern, Syntax},
     policy::{Effect, Policy},
-    principal::{NamedPrincipal, compile_principals},
+    principal::{Caller, NamedPrincipal, PrincipalMatch, best_match, compile_principals, not_principal_excepts},
 };
 
 /// Interned lower-case action names (`s3:getobject`), shared by every policy of one set, so
@@ -229,6 +229,26 @@ impl CompiledStatement {
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html>
     fn action_matches(&self, action: &ActionRef<'_>, context: &Context) -> bool {
         self.actions.matches(action, context) != self.actions_negated
+    }
+
+    /// How the statement's `Principal`/`NotPrincipal` names `caller` (resource-based policies;
+    /// the one reading of both for `eval` and `partial`).
+    pub(crate) fn names(&self, caller: &Caller, caller_has_boundary: bool) -> PrincipalMatch {
+        match &self.principal {
+            None => PrincipalMatch::None,
+            Some((false, principals)) => best_match(principals, caller),
+            Some((true, principals)) => {
+                // "The NotPrincipal element with a Deny effect will always deny any IAM
+                // principal that has a permissions boundary policy attached, regardless of the
+                // values specified in the NotPrincipal element."
+                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+                if (caller_has_boundary && caller.is_iam_identity()) || !not_principal_excepts(principals, caller) {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::None
+                }
+            }
+        }
     }
 
     /// `Resource`/`NotResource`. A statement without either applies to the resource its policy

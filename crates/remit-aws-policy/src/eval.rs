@@ -20,7 +20,7 @@ use crate::{
     compile::{ActionRef, CompiledPolicy, CompiledStatement, Symbols},
     context::Context,
     policy::{Effect, Policy},
-    principal::{Caller, PrincipalMatch, best_match, not_principal_excepts},
+    principal::{Caller, PrincipalMatch},
 };
 
 /// The outcome of one request.
@@ -962,21 +962,7 @@ fn scan_resource_policy<R: Recorder>(
         return found;
     }
     for (statement_idx, st) in policy.statements.iter().enumerate() {
-        let principal = match &st.principal {
-            None => PrincipalMatch::None,
-            Some((false, principals)) => best_match(principals, caller),
-            Some((true, principals)) => {
-                // "The NotPrincipal element with a Deny effect will always deny any IAM
-                // principal that has a permissions boundary policy attached, regardless of the
-                // values specified in the NotPrincipal element."
-                // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
-                if (caller_has_boundary && caller.is_iam_identity()) || !not_principal_excepts(principals, caller) {
-                    PrincipalMatch::Direct
-                } else {
-                    PrincipalMatch::None
-                }
-            }
-        };
+        let principal = st.names(caller, caller_has_boundary);
         if principal == PrincipalMatch::None {
             continue;
         }

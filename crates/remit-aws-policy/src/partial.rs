@@ -14,7 +14,7 @@ use crate::{
     context::Context,
     eval::{Layer, PrincipalPolicies, Request, ResourcePolicies, SessionPolicy},
     policy::Effect,
-    principal::{Caller, PrincipalMatch, best_match, not_principal_excepts},
+    principal::{Caller, PrincipalMatch},
 };
 
 /// Three-valued truth: `None` is "depends on unknown context".
@@ -239,17 +239,7 @@ pub fn decide_partial(
             ResourceScan { direct: Some(false), role: Some(false), account: Some(false), deny: Some(false) };
         let mut unknown = Vec::new();
         for (statement_idx, st) in policy.statements.iter().enumerate() {
-            let named = match &st.principal {
-                None => PrincipalMatch::None,
-                Some((false, principals)) => best_match(principals, caller),
-                Some((true, principals)) => {
-                    if (p.has_boundary() && caller.is_iam_identity()) || !not_principal_excepts(principals, caller) {
-                        PrincipalMatch::Direct
-                    } else {
-                        PrincipalMatch::None
-                    }
-                }
-            };
+            let named = st.names(caller, p.has_boundary());
             if named == PrincipalMatch::None {
                 continue;
             }

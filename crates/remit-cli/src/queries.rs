@@ -101,10 +101,12 @@ fn console_is_terminal() -> bool {
 /// A path step as JSON.
 fn step_json(step: &Step) -> Value {
     match step {
-        Step::Direct { sources } => json!({"type": "policies", "sources": sources}),
-        Step::Group { group } => json!({"type": "group", "group": group}),
-        Step::Assume { target } => json!({"type": "assume", "role": target}),
-        Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": source}),
+        Step::Direct { sources } => {
+            json!({"type": "policies", "sources": sources.iter().map(|s| &**s).collect::<Vec<&str>>()})
+        }
+        Step::Group { group } => json!({"type": "group", "group": &**group}),
+        Step::Assume { target } => json!({"type": "assume", "role": &**target}),
+        Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": &**source}),
     }
 }
 
@@ -117,7 +119,7 @@ fn holder_json(h: &Holder) -> Value {
         "via": h.via.iter().map(step_json).collect::<Vec<_>>(),
         "path": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join(" → "),
         "conditions": h.access.conditions().iter().map(|c| json!({
-            "source": c.source, "condition": c.expression, "onDeny": c.on_deny,
+            "source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny,
         })).collect::<Vec<_>>(),
         "incomplete": h.principal.incomplete,
     })
@@ -288,7 +290,7 @@ pub(crate) fn exposure(env: &Path, format: Format) -> anyhow::Result<u8> {
                     json!({
                         "resource": e.resource, "outsider": e.outsider, "decision": e.access.as_str(),
                         "actions": e.actions, "statement": e.statement,
-                        "conditions": e.access.conditions().iter().map(|c| c.expression.clone()).collect::<Vec<_>>(),
+                        "conditions": e.access.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -365,7 +367,7 @@ pub(crate) fn what_can(env: &Path, args: WhatCanArgs<'_>, format: Format) -> any
                     "accessLevels": p.access_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
                     "resources": p.resources.iter().map(|(r, a)| json!({
                         "resource": r, "decision": a.as_str(),
-                        "conditions": a.conditions().iter().map(|c| c.expression.clone()).collect::<Vec<_>>(),
+                        "conditions": a.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });

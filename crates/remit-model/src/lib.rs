@@ -140,39 +140,43 @@ impl Access {
 }
 
 /// A condition a grant depends on, with where it is written.
+///
+/// Its texts are shared (`Arc<str>`): one answer may repeat the same condition for thousands
+/// of principals, and copying it copies no text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     /// The policy and statement that carry it, in the cloud's own terms.
-    pub source: String,
+    pub source: Arc<str>,
     /// The condition as written.
-    pub expression: String,
+    pub expression: Arc<str>,
     /// True when the condition restricts a deny (the grant holds unless it is met), false when
     /// it restricts the grant itself.
     pub on_deny: bool,
 }
 
-/// One step of the path by which a principal gets access.
+/// One step of the path by which a principal gets access (its texts shared, as a
+/// [`Condition`]'s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Its own policies (identity-based policies, role assignments, bindings).
     Direct {
         /// The policies that grant, in the cloud's terms.
-        sources: Vec<String>,
+        sources: Vec<Arc<str>>,
     },
     /// Membership of a group.
     Group {
         /// The group.
-        group: String,
+        group: Arc<str>,
     },
     /// Assuming or impersonating another principal (a role, a service account).
     Assume {
         /// The principal assumed.
-        target: String,
+        target: Arc<str>,
     },
     /// A grant in the resource's own policy.
     ResourcePolicy {
         /// The statement that grants.
-        source: String,
+        source: Arc<str>,
     },
 }
 
