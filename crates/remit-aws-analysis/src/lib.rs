@@ -34,6 +34,10 @@ use crate::{
     index::{ActionIndex, Entry, Guardrails, ResourceIndex},
 };
 
+/// A hash map keyed by data of the environment, hashed fast (maps that what-can consults for
+/// every principal and resource).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A query that cannot be answered as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -79,6 +83,9 @@ pub struct AwsAnalysis {
     may_assume: HashMap<String, MayAssume>,
     /// Resource sides compiled once, by (resource, account) (what-can).
     targets: std::sync::RwLock<HashMap<(String, String), Arc<Target>>>,
+    /// The same for resources whose owner the environment tells, by resource alone: what-can
+    /// looks them up for every principal without working out the owner again.
+    owned_targets: std::sync::RwLock<FastMap<Arc<str>, Arc<Target>>>,
     /// Per principal named in an `Allow` statement of a resource policy (its ARN, an account
     /// id, or `*`), those statements, prepared (what-can).
     named_in_resource_policies: std::sync::OnceLock<what_can::NamedStatements>,
@@ -218,6 +225,7 @@ impl AwsAnalysis {
             named_in_resource_policies: std::sync::OnceLock::new(),
             policy_shapes: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),
+            owned_targets: std::sync::RwLock::default(),
         };
         let trust: Vec<DirectAssumers> =
             (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect();
@@ -353,7 +361,7 @@ impl AwsAnalysis {
                         Some(t) => t,
                         None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
                     };
-                    if target.controls.restricted && entry.principal.scope.as_deref() != Some(target.account.as_str()) {
+                    if target.controls.restricted && entry.principal.scope.as_deref() != Some(&*target.account) {
                         return None;
                     }
                     let decision = match local {
@@ -1141,7 +1149,7 @@ impl AwsAnalysis {
         }
         let prepared = Arc::new(Context::new(context));
         Ok(Target {
-            account,
+            account: account.into(),
             document,
             policies,
             controls,
@@ -1171,7 +1179,7 @@ impl AwsAnalysis {
 
 /// The resource side of a query, compiled once.
 pub(crate) struct Target {
-    account: String,
+    account: Arc<str>,
     document: Option<Policy>,
     policies: ResourcePolicies,
     /// Block Public Access, ACLs, KMS grants.

@@ -18,7 +18,7 @@ use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{Context, Effect, EvaluationGroup, Principals, evaluation_group, resource_traits};
 use remit_model::Access;
 
-use crate::{AwsAnalysis, QueryError, Target, access_of, index::Entry};
+use crate::{AwsAnalysis, FastMap, QueryError, Target, access_of, index::Entry};
 
 /// What to ask about.
 #[derive(Debug, Clone, Default)]
@@ -176,23 +176,52 @@ impl AwsAnalysis {
             set.insert(id);
             candidates.push((Arc::new(set), vec![Arc::from("*")]));
         }
+        // The actions its identity policies may allow (what a grant to its account needs).
+        let mut identity_allows = ActionSet::new();
+        for (actions, _) in &candidates {
+            identity_allows.union_with(actions);
+        }
         // ... and from resource policies that name it (directly, its account, or anyone).
         let named = self.named_in_resource_policies.get_or_init(|| self.named_in_resource_policies());
         let account = entry.principal.scope.as_deref().unwrap_or_default();
-        let mut statements: Vec<&Arc<ResourceStatement>> =
-            ["*", entry.principal.id.as_str(), account].iter().filter_map(|key| named.get(*key)).flatten().collect();
-        // A statement naming it in several ways counts once.
-        statements.sort_by_key(|st| Arc::as_ptr(st));
-        statements.dedup_by_key(|st| Arc::as_ptr(*st));
-        for named in statements {
+        let mut statements: Vec<(&Arc<ResourceStatement>, bool)> = ["*", entry.principal.id.as_str()]
+            .iter()
+            .filter_map(|key| named.get(*key))
+            .flatten()
+            .map(|st| (st, true))
+            .chain(named.get(account).into_iter().flatten().map(|st| (st, false)))
+            .collect();
+        // A statement naming it in several ways counts once, as the strongest.
+        statements.sort_by_key(|(st, direct)| (Arc::as_ptr(st), !direct));
+        statements.dedup_by_key(|(st, _)| Arc::as_ptr(*st));
+        // Equal sets stay one set (resources are grouped by the identity of their sets).
+        let mut delegated: HashMap<*const ActionSet, Arc<ActionSet>> = HashMap::new();
+        for (named, direct) in statements {
             if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&named.owner)) {
                 continue;
             }
+            // A grant to its account delegates to its identity policies: "the account's
+            // identity-based policies must allow" the action, so only the actions they may
+            // allow are candidates. Other actions need another grant, itself a candidate.
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+            // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+            let actions = match direct {
+                true => narrowed(Arc::clone(&named.actions)),
+                false => {
+                    let actions = delegated
+                        .entry(Arc::as_ptr(&named.actions))
+                        .or_insert_with(|| Arc::new(named.actions.intersection(&identity_allows)));
+                    if actions.is_empty() {
+                        continue;
+                    }
+                    Arc::clone(actions)
+                }
+            };
             let resources = match &only {
                 Some(r) => vec![Arc::clone(r)],
                 None => named.resources.clone(),
             };
-            candidates.push((narrowed(Arc::clone(&named.actions)), resources));
+            candidates.push((actions, resources));
         }
         // Per resource, its candidate action sets (by identity: equal lists, equal unions).
         let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
@@ -205,8 +234,8 @@ impl AwsAnalysis {
         // Resources decided alike are decided once: same owner account, same resource-policy
         // shape, same traits the engine reads of an ARN, every statement of every layer
         // naming them alike, and the same candidate actions.
-        type Key = (bool, u32, String, u8, Vec<Option<bool>>, Vec<usize>);
-        let mut alike: HashMap<Key, usize> = HashMap::new();
+        type Key = (bool, u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
+        let mut alike: FastMap<Key, usize> = FastMap::default();
         let mut groups: Vec<ResourceGroup<'_>> = Vec::new();
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
@@ -355,7 +384,7 @@ impl AwsAnalysis {
 
     /// The action sets of the statements of a resource's policy and its RCPs.
     fn target_action_sets(&self, target: &crate::Target) -> Vec<Arc<ActionSet>> {
-        let rcps = self.guardrails.rcps.get(&target.account).into_iter().flatten().flatten();
+        let rcps = self.guardrails.rcps.get(&*target.account).into_iter().flatten().flatten();
         target
             .document
             .iter()
@@ -395,10 +424,20 @@ impl AwsAnalysis {
     ) -> Result<Arc<crate::Target>, QueryError> {
         // Keyed by the owning account, so that every principal shares the resource's side;
         // by the principal's own account only when the environment cannot tell.
-        let account = match self.owner_account(resource) {
-            Some(owner) => owner,
-            None => entry.principal.scope.clone().unwrap_or_default(),
+        if let Some(target) = self.owned_targets.read().ok().and_then(|cache| cache.get(resource).cloned()) {
+            return Ok(target);
+        }
+        let (account, owned) = match self.owner_account(resource) {
+            Some(owner) => (owner, true),
+            None => (entry.principal.scope.clone().unwrap_or_default(), false),
         };
+        if owned {
+            let target = Arc::new(self.resource_side_in(resource, &account)?);
+            if let Ok(mut cache) = self.owned_targets.write() {
+                return Ok(Arc::clone(cache.entry(Arc::from(resource)).or_insert(target)));
+            }
+            return Ok(target);
+        }
         let key = (resource.to_owned(), account);
         if let Some(target) = self.targets.read().ok().and_then(|cache| cache.get(&key).cloned()) {
             return Ok(target);

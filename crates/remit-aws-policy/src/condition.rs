@@ -240,7 +240,9 @@ impl Condition {
     /// Tests an analysis context: `None` when the outcome depends on a key whose value is
     /// unknown.
     pub(crate) fn truth(&self, context: &Context) -> Option<bool> {
-        if context.is_unknown(self.key_hash, &self.key) {
+        // One lookup: only an absent key can be unknown.
+        let entry = context.get_parsed(self.key_hash, &self.key);
+        if entry.is_none() && context.absence_unknown(&self.key) {
             return None;
         }
         let reads_unknown = match &self.values {
@@ -251,12 +253,16 @@ impl Condition {
         if reads_unknown {
             return None;
         }
-        Some(self.matches(context))
+        Some(self.matches_entry(entry, context))
     }
 
     /// Tests the request context.
     pub(crate) fn matches(&self, context: &Context) -> bool {
-        let entry = context.get_parsed(self.key_hash, &self.key);
+        self.matches_entry(context.get_parsed(self.key_hash, &self.key), context)
+    }
+
+    /// Tests the key's entry in `context` (`None`: absent).
+    fn matches_entry(&self, entry: Option<(&ContextValue, &Parsed)>, context: &Context) -> bool {
         let value = entry.map(|(v, _)| v);
         let op = self.operator;
         if let Values::Null(expected) = &self.values {
