@@ -41,6 +41,9 @@ pub(crate) struct Entry {
     /// The resources its identity policies may allow `sts:AssumeRole` on (an index: the
     /// engine decides).
     pub(crate) assume_patterns: Vec<Glob>,
+    /// The request-context keys its permissions boundary and SCPs read (lower-case, each
+    /// once; see `remit_aws_policy::caller_traits`).
+    pub(crate) guardrail_keys: Vec<Box<str>>,
 }
 
 /// Request-context keys whose absence the analysis knows (it sets them when they apply).
@@ -220,6 +223,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary: user.permissions_boundary.clone(),
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
+                guardrail_keys: Vec::new(),
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
@@ -258,11 +262,21 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary: role.permissions_boundary.clone(),
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
+                guardrail_keys: Vec::new(),
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
             });
         }
+    }
+    for entry in &mut out {
+        let mut keys: Vec<Box<str>> = Vec::new();
+        entry.policies.visit_guardrail_keys(&mut |key| {
+            if !keys.iter().any(|k| &**k == key) {
+                keys.push(key.into());
+            }
+        });
+        entry.guardrail_keys = keys;
     }
     out
 }

@@ -23,7 +23,7 @@ use std::{
 use remit_aws_import::AwsEnvironment;
 use remit_aws_policy::{
     Caller, Context, ContextValue, Effect, Layer, PartialDecision, Policy, PrincipalType, Principals, Request,
-    ResourcePolicies, Verdict, decide_partial,
+    ResourcePolicies, Verdict, caller_traits, decide_partial,
 };
 use remit_model::{Access, Cloud, Condition, Holder, Principal, PrincipalKind, Step};
 
@@ -69,6 +69,10 @@ pub struct AwsAnalysis {
     by_arn: HashMap<String, usize>,
     /// Per entry, its place among the entries ordered by ARN (answers are sorted by it).
     rank: Vec<u32>,
+    /// Per entry, its class of callers that the engine reads alike apart from their
+    /// identity policies, context and naming (`remit_aws_policy::caller_traits`, and the same
+    /// permissions boundary): what-can shares what everyone may do among a class.
+    caller_class: Vec<u32>,
     resources: ResourceIndex,
     actions: ActionIndex,
     /// The trust graph: per role (by entry), the principals of the environment that can
@@ -89,6 +93,12 @@ pub struct AwsAnalysis {
     /// Per principal named in an `Allow` statement of a resource policy (its ARN, an account
     /// id, or `*`), those statements, prepared (what-can).
     named_in_resource_policies: std::sync::OnceLock<what_can::NamedStatements>,
+    /// The resources that resource policies grant to everyone, grouped as what-can decides
+    /// them (see `what_can::Everyone`).
+    everyone: std::sync::OnceLock<what_can::Everyone>,
+    /// What a class of principals may do on each group of `everyone`, decided once for the
+    /// class (see `what_can::SharedKey`).
+    shared_grants: std::sync::RwLock<FastMap<what_can::SharedKey, Arc<[Grant]>>>,
     /// Resource-policy shapes (see `Target::policy_shape`), interned.
     policy_shapes: std::sync::RwLock<HashMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
@@ -194,6 +204,15 @@ impl AwsAnalysis {
         for (place, idx) in order.into_iter().enumerate() {
             rank[idx] = place as u32;
         }
+        let mut classes: HashMap<(remit_aws_policy::CallerTraits, Option<&str>), u32> = HashMap::new();
+        let caller_class = entries
+            .iter()
+            .map(|e| {
+                let next = classes.len() as u32;
+                *classes.entry((caller_traits(&e.caller), e.boundary.as_deref())).or_insert(next)
+            })
+            .collect();
+        drop(classes);
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
         let mut may_assume: HashMap<String, MayAssume> = HashMap::new();
@@ -214,6 +233,7 @@ impl AwsAnalysis {
             entries,
             by_arn,
             rank,
+            caller_class,
             resources,
             actions,
             assumers: Vec::new(),
@@ -223,6 +243,8 @@ impl AwsAnalysis {
             allow_all: allow_all(),
             expansions: std::sync::RwLock::default(),
             named_in_resource_policies: std::sync::OnceLock::new(),
+            everyone: std::sync::OnceLock::new(),
+            shared_grants: std::sync::RwLock::default(),
             policy_shapes: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),
             owned_targets: std::sync::RwLock::default(),

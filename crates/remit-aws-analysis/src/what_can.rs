@@ -15,7 +15,9 @@ use std::{
 };
 
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
-use remit_aws_policy::{Context, Effect, EvaluationGroup, Principals, evaluation_group, resource_traits};
+use remit_aws_policy::{
+    Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group, resource_traits,
+};
 use remit_model::Access;
 
 use crate::{AwsAnalysis, FastMap, QueryError, Target, access_of, index::Entry};
@@ -68,6 +70,46 @@ struct ResourceGroup<'a> {
     resources: Vec<Arc<str>>,
 }
 
+/// The resources that resource policies grant to everyone (`Principal: "*"`), grouped once
+/// for every principal as what-can decides them (same owner, policy shape, ARN traits, resource
+/// statements naming them alike, the same candidate sets). What a principal may do on such a
+/// group depends on its own policies only when they name one of the group's actions; when
+/// they do not, it depends only on what the engine reads of the caller
+/// (`remit_aws_policy::caller_traits`), so it is decided once per class of callers.
+pub(crate) struct Everyone {
+    groups: Vec<EveryoneGroup>,
+    /// Statements' actions and resources that are not grouped (an owner the environment
+    /// cannot tell, a resource pattern with policy variables): decided per principal.
+    ungrouped: Vec<(Arc<ActionSet>, Vec<Arc<str>>)>,
+}
+
+struct EveryoneGroup {
+    /// The first resource's side (the others' decide alike).
+    target: Arc<Target>,
+    /// The words of the catalog's action bitmap that `actions` occupies.
+    words: std::ops::Range<usize>,
+    sets: Vec<Arc<ActionSet>>,
+    /// The union of `sets`, less the actions that take no resource.
+    actions: ActionSet,
+    /// Sorted.
+    resources: Vec<Arc<str>>,
+    /// The request-context keys its resource policy and RCPs read.
+    keys: Vec<Box<str>>,
+}
+
+impl EveryoneGroup {
+    /// True when `actions` holds one of the group's actions.
+    fn meets(&self, actions: &ActionSet) -> bool {
+        let (ours, theirs) = (self.actions.as_words(), actions.as_words());
+        self.words.clone().any(|i| ours[i] & theirs.get(i).copied().unwrap_or(0) != 0)
+    }
+}
+
+/// What a class of principals shares on a group of [`Everyone`]: the group, the class
+/// (`AwsAnalysis::caller_class`), how the resource policy names the principal, and the values
+/// its context holds for the keys the resource policy, RCPs, boundary and SCPs read.
+pub(crate) type SharedKey = (u32, u32, Vec<PrincipalMatch>, Vec<Option<ContextValue>>);
+
 /// `Allow` statements of resource policies by the principal they name (see
 /// `named_in_resource_policies`).
 pub(crate) type NamedStatements = HashMap<String, Vec<Arc<ResourceStatement>>>;
@@ -77,6 +119,8 @@ pub(crate) type NamedStatements = HashMap<String, Vec<Arc<ResourceStatement>>>;
 /// (`*` meaning the resource itself).
 pub(crate) struct ResourceStatement {
     owner: String,
+    /// The account that holds the resource.
+    account: Arc<str>,
     actions: Arc<ActionSet>,
     resources: Vec<Arc<str>>,
 }
@@ -149,12 +193,21 @@ impl AwsAnalysis {
         // The expansion itself when nothing is filtered out (shared, not copied).
         let narrowed = |set: Arc<ActionSet>| if unfiltered { set } else { Arc::new(set.intersection(&wanted)) };
         let only: Option<Arc<str>> = filter.resource.as_deref().map(Arc::from);
+        // What everyone may do is shared among principals alike (see `Everyone`) when the
+        // question is about every action on every resource.
+        let shareable = unfiltered && only.is_none();
+        // Every action a statement of its identity policies names, Allow or Deny.
+        let mut own_any = ActionSet::new();
         for doc in &entry.documents {
             for st in &doc.statements {
+                let expanded = self.expanded(&st.action.values, st.action.negated);
+                if shareable {
+                    own_any.union_with(&expanded);
+                }
                 if st.effect != Effect::Allow {
                     continue;
                 }
-                let actions = narrowed(self.expanded(&st.action.values, st.action.negated));
+                let actions = narrowed(expanded);
                 if actions.is_empty() {
                     continue;
                 }
@@ -184,8 +237,10 @@ impl AwsAnalysis {
         // ... and from resource policies that name it (directly, its account, or anyone).
         let named = self.named_in_resource_policies.get_or_init(|| self.named_in_resource_policies());
         let account = entry.principal.scope.as_deref().unwrap_or_default();
-        let mut statements: Vec<(&Arc<ResourceStatement>, bool)> = ["*", entry.principal.id.as_str()]
+        let everyone_key: &[&str] = if shareable { &[] } else { &["*"] };
+        let mut statements: Vec<(&Arc<ResourceStatement>, bool)> = everyone_key
             .iter()
+            .chain(&[entry.principal.id.as_str()])
             .filter_map(|key| named.get(*key))
             .flatten()
             .map(|st| (st, true))
@@ -203,9 +258,12 @@ impl AwsAnalysis {
             // A grant to its account delegates to its identity policies: "the account's
             // identity-based policies must allow" the action, so only the actions they may
             // allow are candidates. Other actions need another grant, itself a candidate.
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-basics-id-rdp
             // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
             // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
-            let actions = match direct {
+            // So does a grant to anyone, or to it by name, on a resource of another account:
+            // "the identity-based policy and the resource-based policy both must allow".
+            let actions = match direct && *named.account == *account {
                 true => narrowed(Arc::clone(&named.actions)),
                 false => {
                     let actions = delegated
@@ -221,7 +279,40 @@ impl AwsAnalysis {
                 Some(r) => vec![Arc::clone(r)],
                 None => named.resources.clone(),
             };
+            if shareable {
+                own_any.union_with(&actions);
+            }
             candidates.push((actions, resources));
+        }
+        // What everyone may do: shared with the principals of its class, unless its own
+        // policies (or resource policies naming it) concern the same actions.
+        let mut shared: Vec<Arc<[Grant]>> = Vec::new();
+        if shareable {
+            let everyone = self.everyone.get_or_init(|| self.everyone());
+            for (at, group) in everyone.groups.iter().enumerate() {
+                if *group.target.account != *account {
+                    // Another account's: only what its identity policies may allow.
+                    if group.meets(&identity_allows) {
+                        for set in &group.sets {
+                            let narrowed = delegated
+                                .entry(Arc::as_ptr(set))
+                                .or_insert_with(|| Arc::new(set.intersection(&identity_allows)));
+                            if !narrowed.is_empty() {
+                                candidates.push((Arc::clone(narrowed), group.resources.clone()));
+                            }
+                        }
+                    }
+                } else if group.meets(&own_any) {
+                    for set in &group.sets {
+                        candidates.push((Arc::clone(set), group.resources.clone()));
+                    }
+                } else {
+                    shared.push(self.shared_grants(at, group, idx, entry));
+                }
+            }
+            for (set, resources) in &everyone.ungrouped {
+                candidates.push((Arc::clone(set), resources.clone()));
+            }
         }
         // Per resource, its candidate action sets (by identity: equal lists, equal unions).
         let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
@@ -275,32 +366,161 @@ impl AwsAnalysis {
             if &*resources[0] != "*" {
                 actions.difference_with(catalog.wildcard_only_actions());
             }
-            if actions.is_empty() {
-                continue;
-            }
             resources.sort();
-            let resources: Arc<[Arc<str>]> = resources.into();
-            let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
-            let sets: Vec<&ActionSet> = own.iter().chain(theirs).map(|s| &**s).collect();
-            for members in classes(catalog, &actions, &sets) {
-                let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
-                let decision = self.decide(entry, first.name(), &resources[0], &target);
-                let Some(access) = access_of(&decision, |c| self.source_of(entry, &target, c.layer, c.level, c.policy))
-                else {
-                    continue;
-                };
-                let access = match accesses.iter().find(|a| ***a == access) {
-                    Some(same) => Arc::clone(same),
-                    None => {
-                        accesses.push(Arc::new(access));
-                        Arc::clone(&accesses[accesses.len() - 1])
-                    }
-                };
-                grants.push(Grant::new(Arc::clone(&resources), access, &members));
-            }
+            self.decide_group(entry, &target, &actions, resources.into(), &own, &mut accesses, &mut grants);
         }
+        grants.extend(shared.iter().flat_map(|g| g.iter().cloned()));
         grants.sort_by(|a, b| a.resources.cmp(&b.resources));
         Ok(grants)
+    }
+
+    /// Decides `actions` on `resources` (which every statement names alike: see
+    /// `effective_permissions`) for `entry`, once per class of alike actions, and adds the
+    /// grants.
+    #[allow(clippy::too_many_arguments, reason = "the group, and the principal's accumulators")]
+    fn decide_group(
+        &self,
+        entry: &Entry,
+        target: &Target,
+        actions: &ActionSet,
+        resources: Arc<[Arc<str>]>,
+        own: &[Arc<ActionSet>],
+        accesses: &mut Vec<Arc<Access>>,
+        grants: &mut Vec<Grant>,
+    ) {
+        if actions.is_empty() {
+            return;
+        }
+        let catalog = Catalog::aws();
+        let theirs = target.action_sets.get_or_init(|| self.target_action_sets(target));
+        let sets: Vec<&ActionSet> = own.iter().chain(theirs).map(|s| &**s).collect();
+        for members in classes(catalog, actions, &sets) {
+            let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
+            let decision = self.decide(entry, first.name(), &resources[0], target);
+            let Some(access) = access_of(&decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))
+            else {
+                continue;
+            };
+            let access = match accesses.iter().find(|a| ***a == access) {
+                Some(same) => Arc::clone(same),
+                None => {
+                    accesses.push(Arc::new(access));
+                    Arc::clone(&accesses[accesses.len() - 1])
+                }
+            };
+            grants.push(Grant::new(Arc::clone(&resources), access, &members));
+        }
+    }
+
+    /// What `entry` may do on a group of [`Everyone`] when none of its own policies concerns
+    /// the group's actions: decided for the first principal of its class named alike and with
+    /// the same values of the keys read, and shared with the others (see
+    /// `remit_aws_policy::caller_traits`).
+    fn shared_grants(&self, at: usize, group: &EveryoneGroup, idx: usize, entry: &Entry) -> Arc<[Grant]> {
+        let mut naming = Vec::new();
+        group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
+        let values = group
+            .keys
+            .iter()
+            .chain(&entry.guardrail_keys)
+            .map(|key| entry.partial_context.lookup(key).cloned())
+            .collect();
+        let key: SharedKey = (at as u32, self.caller_class[idx], naming, values);
+        if let Some(found) = self.shared_grants.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return found;
+        }
+        // The group's resources as this principal's boundary and SCPs (and its own
+        // statements, which concern other actions) name them.
+        let own = self.own_action_sets(entry);
+        let mut parts: FastMap<Vec<Option<bool>>, Vec<Arc<str>>> = FastMap::default();
+        for resource in &group.resources {
+            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
+            let mut names = Vec::new();
+            entry.policies.resource_matches(resource, &context, &mut names);
+            parts.entry(names).or_default().push(Arc::clone(resource));
+        }
+        let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
+        parts.sort();
+        let (mut accesses, mut grants) = (Vec::new(), Vec::new());
+        for resources in parts {
+            // Decided on its first resource, under that resource's own policy.
+            let Ok(target) = self.owned_target(&resources[0], &group.target.account) else { continue };
+            self.decide_group(entry, &target, &group.actions, resources.into(), &own, &mut accesses, &mut grants);
+        }
+        let grants: Arc<[Grant]> = grants.into();
+        match self.shared_grants.write() {
+            Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(grants)),
+            Err(_) => grants,
+        }
+    }
+
+    /// The resources resource policies grant to everyone, grouped (see [`Everyone`]).
+    fn everyone(&self) -> Everyone {
+        let catalog = Catalog::aws();
+        let named = self.named_in_resource_policies.get_or_init(|| self.named_in_resource_policies());
+        let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
+        for st in named.get("*").into_iter().flatten() {
+            for resource in &st.resources {
+                by_resource.entry(Arc::clone(resource)).or_default().push(&st.actions);
+            }
+        }
+        // Nothing known of the principal: a statement naming a resource through a policy
+        // variable reads as undecided, and its resources are left to each principal.
+        let nobody = Arc::new(Context::partial(Vec::new(), &[]));
+        let mut out = Everyone { groups: Vec::new(), ungrouped: Vec::new() };
+        type Key = (u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
+        let mut alike: FastMap<Key, usize> = FastMap::default();
+        for (resource, mut sets) in by_resource {
+            sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
+            sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
+            let target = match self.owner_account(&resource) {
+                Some(owner) => self.owned_target(&resource, &owner).ok(),
+                None => None,
+            };
+            let mut names = Vec::new();
+            if let Some(target) = &target {
+                let context = Context::layered(Arc::clone(&nobody), Arc::clone(&target.prepared));
+                target.policies.resource_matches(&resource, &context, &mut names);
+            }
+            let Some(target) = target.filter(|_| !names.contains(&None)) else {
+                for set in sets {
+                    out.ungrouped.push((Arc::clone(set), vec![Arc::clone(&resource)]));
+                }
+                continue;
+            };
+            let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
+            let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
+            let key = (shape, Arc::clone(&target.account), resource_traits(&resource), names, identities);
+            match alike.get(&key) {
+                Some(g) => out.groups[*g].resources.push(resource),
+                None => {
+                    alike.insert(key, out.groups.len());
+                    let mut actions = ActionSet::new();
+                    for set in &sets {
+                        actions.union_with(set);
+                    }
+                    actions.difference_with(catalog.wildcard_only_actions());
+                    let occupied = actions.as_words();
+                    let words = occupied.iter().position(|w| *w != 0).unwrap_or(0)
+                        ..occupied.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
+                    let mut keys: Vec<Box<str>> = Vec::new();
+                    target.policies.visit_keys(&mut |key| {
+                        if !keys.iter().any(|k| &**k == key) {
+                            keys.push(key.into());
+                        }
+                    });
+                    out.groups.push(EveryoneGroup {
+                        target,
+                        words,
+                        sets: sets.into_iter().cloned().collect(),
+                        actions,
+                        resources: vec![resource],
+                        keys,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The `Allow` statements of every resource policy by the principals they name: `*` for
@@ -308,7 +528,8 @@ impl AwsAnalysis {
     /// principal's ARN; each prepared once.
     fn named_in_resource_policies(&self) -> NamedStatements {
         let mut out = NamedStatements::new();
-        for resource in self.env.accounts.iter().flat_map(|a| &a.resources) {
+        for (account, resource) in self.env.accounts.iter().flat_map(|a| a.resources.iter().map(move |r| (a, r))) {
+            let account: Arc<str> = account.id.as_str().into();
             let Some(policy) = &resource.policy else { continue };
             for st in &policy.statements {
                 let Some(principal) = st.principal.as_ref().filter(|p| st.effect == Effect::Allow && !p.negated) else {
@@ -324,6 +545,7 @@ impl AwsAnalysis {
                 };
                 let prepared = Arc::new(ResourceStatement {
                     owner: resource.arn.clone(),
+                    account: Arc::clone(&account),
                     actions: self.expanded(&st.action.values, st.action.negated),
                     resources,
                 });
@@ -415,6 +637,19 @@ impl AwsAnalysis {
         }
     }
 
+    /// The resource side of `resource`, owned by `account` as the environment tells, compiled
+    /// once for every what-can.
+    fn owned_target(&self, resource: &str, account: &str) -> Result<Arc<crate::Target>, QueryError> {
+        if let Some(target) = self.owned_targets.read().ok().and_then(|cache| cache.get(resource).cloned()) {
+            return Ok(target);
+        }
+        let target = Arc::new(self.resource_side_in(resource, account)?);
+        match self.owned_targets.write() {
+            Ok(mut cache) => Ok(Arc::clone(cache.entry(Arc::from(resource)).or_insert(target))),
+            Err(_) => Ok(target),
+        }
+    }
+
     /// The resource side of `resource` (in the principal's account when the environment
     /// cannot tell), compiled once per resource and account for every what-can.
     fn resource_side_or_principal_account(
@@ -432,11 +667,7 @@ impl AwsAnalysis {
             None => (entry.principal.scope.clone().unwrap_or_default(), false),
         };
         if owned {
-            let target = Arc::new(self.resource_side_in(resource, &account)?);
-            if let Ok(mut cache) = self.owned_targets.write() {
-                return Ok(Arc::clone(cache.entry(Arc::from(resource)).or_insert(target)));
-            }
-            return Ok(target);
+            return self.owned_target(resource, &account);
         }
         let key = (resource.to_owned(), account);
         if let Some(target) = self.targets.read().ok().and_then(|cache| cache.get(&key).cloned()) {

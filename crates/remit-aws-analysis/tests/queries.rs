@@ -731,3 +731,229 @@ fn who_can_tells_apart_principals_that_policies_read_differently() {
     assert_eq!(names("sqs:ChangeMessageVisibility"), ["AWSServiceRoleForSQS"]);
     assert_eq!(names("sqs:TagQueue"), ["AWSServiceRoleForSQS", "admin-1"]);
 }
+
+/// What resource policies grant everyone is decided once per class of principals alike and
+/// shared (what-can): principals whose tags an SCP reads, whom a topic policy names, whose
+/// boundary names one topic and not another, whose own policy denies, users and roles, each
+/// get their own answer, and every answer is the one `explain` gives.
+#[test]
+fn what_everyone_may_do_is_shared_only_among_principals_alike() {
+    use remit_aws_analysis::WhatCanFilter;
+    use remit_aws_import::ManagedPolicy;
+    use remit_aws_policy::Verdict;
+    let topic = |name: &str| Resource {
+        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
+        service: "sns".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe","sns:GetTopicAttributes"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}},
+                    {{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:user/named"}},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
+            ),
+        ),
+        ..Resource::default()
+    };
+    let boundary_arn = format!("arn:aws:iam::{A}:policy/not-t2");
+    let boundary = ManagedPolicy {
+        arn: boundary_arn.clone(),
+        name: "not-t2".into(),
+        document: policy(
+            PolicyKind::PermissionsBoundary,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},
+                {{"Effect":"Deny","Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:t2"}}]}}"#
+            ),
+        ),
+        ..ManagedPolicy::default()
+    };
+    let user = |name: &str, tags: &[(&str, &str)], boundary: Option<&str>| User {
+        arn: format!("arn:aws:iam::{A}:user/{name}"),
+        name: name.into(),
+        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        permissions_boundary: boundary.map(str::to_owned),
+        ..User::default()
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![
+            user("plain", &[], None),
+            user("blue", &[("team", "blue")], None),
+            user("bounded", &[], Some(&boundary_arn)),
+            user("named", &[], None),
+            User {
+                inline_policies: vec![inline(
+                    "no-publishing",
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sns:Publish","Resource":"*"}}"#,
+                )],
+                ..user("denied", &[], None)
+            },
+        ],
+        roles: vec![Role { arn: format!("arn:aws:iam::{A}:role/worker"), name: "worker".into(), ..Role::default() }],
+        managed_policies: vec![boundary],
+        resources: vec![topic("t1"), topic("t2"), topic("t3")],
+        iam_collected: true,
+        ..Account::default()
+    };
+    // An SCP that reads a principal tag: only the blue team subscribes.
+    let organization = Organization {
+        id: "o-example".into(),
+        management_account: "999999999999".into(),
+        nodes: vec![
+            OrgNode {
+                id: "r-root".into(),
+                kind: OrgNodeKind::Root,
+                name: "Root".into(),
+                parent: None,
+                attached_policies: vec!["p-full".into(), "p-blue".into()],
+                arn: None,
+                status: None,
+            },
+            OrgNode {
+                id: A.into(),
+                kind: OrgNodeKind::Account,
+                name: "dev".into(),
+                parent: Some("r-root".into()),
+                attached_policies: vec!["p-full".into()],
+                arn: None,
+                status: None,
+            },
+        ],
+        policies: vec![
+            OrgPolicy {
+                id: "p-full".into(),
+                arn: String::new(),
+                name: "FullAWSAccess".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: true,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                ),
+            },
+            OrgPolicy {
+                id: "p-blue".into(),
+                arn: String::new(),
+                name: "BlueSubscribes".into(),
+                policy_type: OrgPolicyType::ServiceControl,
+                aws_managed: false,
+                incomplete: false,
+                document: policy(
+                    PolicyKind::ServiceControl,
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sns:Subscribe","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"blue"}}}}"#,
+                ),
+            },
+        ],
+        ..Organization::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment {
+        organization: Some(organization),
+        accounts: vec![account],
+        ..AwsEnvironment::default()
+    });
+    let catalog = remit_aws_catalog::Catalog::aws();
+    let topics: Vec<String> = ["t1", "t2", "t3"].iter().map(|t| format!("arn:aws:sns:us-east-1:{A}:{t}")).collect();
+    let reported = |name: &str| -> Vec<String> {
+        let principal =
+            analysis.principals().find(|p| p.id.ends_with(&format!("/{name}"))).expect("principal").id.clone();
+        let permissions = analysis.what_can(&principal, &WhatCanFilter::default()).expect("what-can");
+        let mut held = Vec::new();
+        for topic in &topics {
+            for action in catalog.actions_in(&catalog.service_actions("sns")).filter(|a| !a.is_wildcard_only()) {
+                let verdict = analysis.explain(&principal, action.name(), topic).expect("explain").verdict;
+                let access = permissions
+                    .iter()
+                    .find(|p| p.action == action.name())
+                    .and_then(|p| p.resources.iter().find(|(r, _)| r == topic))
+                    .map(|(_, a)| a.as_str());
+                let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+                assert_eq!(access, explained, "{principal} {} {topic}", action.name());
+                if access.is_some() {
+                    held.push(format!("{}@{}", action.name(), topic.rsplit(':').next().unwrap_or_default()));
+                }
+            }
+        }
+        held.sort();
+        held
+    };
+    let all = |actions: &[&str], topics: &[&str]| -> Vec<String> {
+        let mut out: Vec<String> =
+            actions.iter().flat_map(|a| topics.iter().map(move |t| format!("sns:{a}@{t}"))).collect();
+        out.sort();
+        out
+    };
+    assert_eq!(reported("plain"), all(&["GetTopicAttributes", "Publish"], &["t1", "t2", "t3"]));
+    assert_eq!(reported("worker"), all(&["GetTopicAttributes", "Publish"], &["t1", "t2", "t3"]));
+    assert_eq!(reported("blue"), all(&["GetTopicAttributes", "Publish", "Subscribe"], &["t1", "t2", "t3"]));
+    assert_eq!(reported("named"), all(&["GetTopicAttributes"], &["t1", "t2", "t3"]));
+    assert_eq!(reported("denied"), all(&["GetTopicAttributes"], &["t1", "t2", "t3"]));
+    let mut bounded = all(&["GetTopicAttributes"], &["t1", "t2", "t3"]);
+    bounded.extend(all(&["Publish"], &["t1", "t3"]));
+    bounded.sort();
+    assert_eq!(reported("bounded"), bounded);
+}
+
+/// A resource policy of another account that grants to anyone, or to a principal by name,
+/// grants only what the principal's own policies also allow ("the identity-based policy and
+/// the resource-based policy both must allow"): what-can lists the other account's resources
+/// with exactly those actions, each as `explain` decides it.
+#[test]
+fn what_can_lists_what_another_accounts_resource_policies_grant() {
+    use remit_aws_analysis::WhatCanFilter;
+    use remit_aws_policy::Verdict;
+    const B: &str = "444455556666";
+    let topic = Resource {
+        arn: format!("arn:aws:sns:us-east-1:{B}:shared"),
+        service: "sns".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{B}:shared"}}}}"#
+            ),
+        ),
+        ..Resource::default()
+    };
+    let queue = Resource {
+        arn: format!("arn:aws:sqs:us-east-1:{B}:jobs"),
+        service: "sqs".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:user/caller"}},"Action":["sqs:SendMessage","sqs:PurgeQueue"],"Resource":"arn:aws:sqs:us-east-1:{B}:jobs"}}}}"#
+            ),
+        ),
+        ..Resource::default()
+    };
+    let caller = User {
+        arn: format!("arn:aws:iam::{A}:user/caller"),
+        name: "caller".into(),
+        inline_policies: vec![inline(
+            "publish-and-send",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["sns:Publish","sqs:SendMessage"],"Resource":"*"}}"#,
+        )],
+        ..User::default()
+    };
+    let mine = Account { id: A.into(), users: vec![caller], iam_collected: true, ..Account::default() };
+    let theirs = Account { id: B.into(), resources: vec![topic, queue], iam_collected: true, ..Account::default() };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![mine, theirs], ..AwsEnvironment::default() });
+    let caller = format!("arn:aws:iam::{A}:user/caller");
+    let permissions = analysis.what_can(&caller, &WhatCanFilter::default()).expect("what-can");
+    let on = |resource: &str| -> Vec<&str> {
+        permissions
+            .iter()
+            .filter(|p| p.resources.iter().any(|(r, _)| r == resource))
+            .map(|p| p.action.as_str())
+            .collect()
+    };
+    let topic = format!("arn:aws:sns:us-east-1:{B}:shared");
+    let queue = format!("arn:aws:sqs:us-east-1:{B}:jobs");
+    assert_eq!(on(&topic), ["sns:Publish"]);
+    assert_eq!(on(&queue), ["sqs:SendMessage"]);
+    for (resource, action) in
+        [(&topic, "sns:Publish"), (&topic, "sns:Subscribe"), (&queue, "sqs:SendMessage"), (&queue, "sqs:PurgeQueue")]
+    {
+        let verdict = analysis.explain(&caller, action, resource).expect("explain").verdict;
+        assert_eq!(verdict == Verdict::Allowed, on(resource).contains(&action), "{action} {resource}");
+    }
+}

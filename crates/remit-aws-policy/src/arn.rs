@@ -51,6 +51,14 @@ impl ArnPattern {
         ArnPattern::Segments { prefix: prefix.into(), rest: segments.into_iter().skip(n_exact).collect(), n_segments }
     }
 
+    /// Calls `visit` with the key of each variable of the pattern (the plain-text prefix has
+    /// none).
+    pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
+        if let ArnPattern::Segments { rest, .. } = self {
+            rest.iter().for_each(|p| p.visit_keys(visit));
+        }
+    }
+
     /// True when a variable of the pattern reads a key whose value is unknown.
     pub(crate) fn reads_unknown(&self, context: &Context) -> bool {
         match self {

@@ -251,6 +251,15 @@ impl CompiledStatement {
         }
     }
 
+    /// Calls `visit` with every request-context key the statement reads: its conditions' keys
+    /// and the variables of its conditions and resources (`Action` and `Principal` read none).
+    pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
+        self.conditions.iter().for_each(|c| c.visit_keys(visit));
+        if let Some((_, patterns)) = &self.resources {
+            patterns.iter().for_each(|p| p.visit_keys(visit));
+        }
+    }
+
     /// `Resource`/`NotResource`. A statement without either applies to the resource its policy
     /// is attached to.
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html>

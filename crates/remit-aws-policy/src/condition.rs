@@ -237,6 +237,17 @@ impl Condition {
         &self.source
     }
 
+    /// Calls `visit` with every context key the entry reads: its own key and the keys of the
+    /// variables in its values.
+    pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
+        visit(&self.key);
+        match &self.values {
+            Values::Strings(patterns) => patterns.iter().for_each(|p| p.visit_keys(visit)),
+            Values::Arns(patterns) => patterns.iter().for_each(|p| p.visit_keys(visit)),
+            _ => {}
+        }
+    }
+
     /// Tests an analysis context: `None` when the outcome depends on a key whose value is
     /// unknown.
     pub(crate) fn truth(&self, context: &Context) -> Option<bool> {

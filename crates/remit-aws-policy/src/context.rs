@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 /// The value of one context key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ContextValue {
     /// A single-valued key (strings, and booleans and numbers as their text).
     Single(Box<str>),

@@ -159,6 +159,13 @@ impl PrincipalPolicies {
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
+    /// Calls `visit` with every request-context key (lower-case) that a statement of the
+    /// permissions boundary or of the SCPs reads (see [`caller_traits`]).
+    pub fn visit_guardrail_keys(&self, visit: &mut dyn FnMut(&str)) {
+        let policies = self.boundary.iter().chain(self.scps.iter().flatten());
+        policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
+    }
+
     pub(crate) fn identity(&self) -> &[CompiledPolicy] {
         &self.identity
     }
@@ -217,6 +224,21 @@ impl ResourcePolicies {
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
         let policies = self.resource.iter().chain(self.rcps.iter().flatten());
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
+    }
+
+    /// Calls `visit` with every request-context key (lower-case) that a statement of the
+    /// resource policy or of the RCPs reads (see [`caller_traits`]).
+    pub fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten());
+        policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
+    }
+
+    /// How each statement of the resource policy names `caller` (its `Principal` or
+    /// `NotPrincipal`, the latter depending on whether the caller has a permissions boundary),
+    /// appended to `out` (see [`caller_traits`]).
+    pub fn names(&self, caller: &Caller, caller_has_boundary: bool, out: &mut Vec<PrincipalMatch>) {
+        let statements = self.resource.iter().flat_map(|p| &p.statements);
+        out.extend(statements.map(|st| st.names(caller, caller_has_boundary)));
     }
 
     pub(crate) fn rcps(&self) -> &[Vec<CompiledPolicy>] {
@@ -444,6 +466,41 @@ pub fn resource_traits(resource: &str) -> u8 {
         | u8::from(service == "kms" && resource_part.starts_with("key/")) << 1
         | u8::from(account == "aws") << 2
         | u8::from(resource_part.starts_with("alias/aws/")) << 3
+}
+
+/// What the evaluation reads of a caller besides its request-context keys and how the
+/// `Principal` elements of a resource-based policy name it (see [`caller_traits`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallerTraits {
+    kind: u8,
+    account: Option<Box<str>>,
+    service_linked: bool,
+}
+
+/// The traits of `caller` that [`decide_partial`](crate::decide_partial) reads: its kind (who
+/// has identity policies and sessions, the root user's and anonymous callers' rules), its
+/// account (same-account or cross-account), and whether it is a service-linked role (SCPs
+/// spare those). Two callers with the same traits get the same decision on the same request
+/// when, besides, no statement of their identity policies matches the request's action (a
+/// statement for another action neither grants, nor denies, nor leaves anything undecided),
+/// their permissions boundary and SCPs are the same, neither has a session policy, every
+/// statement of the resource's policy names them alike (see [`ResourcePolicies::names`]), and
+/// their contexts hold the same values for every key the boundary, the SCPs, the resource
+/// policy and the RCPs read (see [`PrincipalPolicies::visit_guardrail_keys`] and
+/// [`ResourcePolicies::visit_keys`]): an analysis decides one of them for all. Kept beside the
+/// rules that read the caller (`decide_partial`, `Request::same_account`).
+pub fn caller_traits(caller: &Caller) -> CallerTraits {
+    let kind = match caller {
+        Caller::User { .. } => 0,
+        Caller::Role { .. } => 1,
+        Caller::RoleSession { .. } => 2,
+        Caller::FederatedUser { .. } => 3,
+        Caller::Root { .. } => 4,
+        Caller::Service { .. } => 5,
+        Caller::Federated { .. } => 6,
+        Caller::Anonymous => 7,
+    };
+    CallerTraits { kind, account: caller.account().map(Box::from), service_linked: caller.is_service_linked_role() }
 }
 
 /// Actions whose evaluation depends on the action only through their service's traits (see

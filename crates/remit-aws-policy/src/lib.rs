@@ -30,8 +30,9 @@ pub use crate::{
     context::{Context, ContextValue},
     error::PolicyError,
     eval::{
-        Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet, PrincipalPolicies,
-        Request, ResourcePolicies, SessionPolicy, decide, evaluation_group, explain, resource_traits,
+        CallerTraits, Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet,
+        PrincipalPolicies, Request, ResourcePolicies, SessionPolicy, caller_traits, decide, evaluation_group, explain,
+        resource_traits,
     },
     parse::PolicyKind,
     partial::{ConditionalStatement, GrantingStatement, PartialDecision, Verdict, decide_partial},

@@ -126,6 +126,15 @@ impl Pattern {
         Pattern { pieces, shape }
     }
 
+    /// Calls `visit` with the (lower-case) key of each variable of the pattern.
+    pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
+        for piece in &self.pieces {
+            if let Piece::Variable { key, .. } = piece {
+                visit(key);
+            }
+        }
+    }
+
     /// True when a variable of the pattern reads a key whose value is unknown.
     pub(crate) fn reads_unknown(&self, context: &Context) -> bool {
         self.pieces.iter().any(|p| match p {

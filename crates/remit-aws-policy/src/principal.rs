@@ -180,7 +180,7 @@ pub(crate) fn is_account_id(text: &str) -> bool {
 }
 
 /// How strongly a `Principal` element names the caller. Ordered: a stronger match wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PrincipalMatch {
     /// The caller is not named.
     None,
