@@ -4,6 +4,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use rayon::prelude::*;
+
 use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType, Resource};
 use remit_aws_policy::{Caller, Context, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
 use remit_model::{Cloud, Principal, PrincipalKind};
@@ -171,7 +173,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             }
             context
         };
-        for user in &account.users {
+        // Each principal's policies compiled on every core.
+        out.par_extend(account.users.par_iter().filter_map(|user| {
             let mut policies = Vec::new();
             let mut sources = Vec::new();
             let mut incomplete = user.incomplete || guardrails_incomplete;
@@ -206,8 +209,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("User".into())));
             context.push(("aws:username".to_owned(), ContextValue::Single(user.name.as_str().into())));
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
-            let Ok(caller) = Caller::parse(&user.arn) else { continue };
-            out.push(Entry {
+            let caller = Caller::parse(&user.arn).ok()?;
+            Some(entry(Entry {
                 arn: user.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
@@ -227,9 +230,9 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
-            });
-        }
-        for role in &account.roles {
+            }))
+        }));
+        out.par_extend(account.roles.par_iter().filter_map(|role| {
             let mut policies = Vec::new();
             let mut sources = Vec::new();
             let mut incomplete = role.incomplete || guardrails_incomplete;
@@ -245,8 +248,8 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             let boundary = boundary_policy(role.permissions_boundary.as_deref(), &managed, &mut incomplete);
             let mut context = base_context(&role.arn, &role.tags);
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
-            let Ok(caller) = Caller::parse(&role.arn) else { continue };
-            out.push(Entry {
+            let caller = Caller::parse(&role.arn).ok()?;
+            Some(entry(Entry {
                 arn: role.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
@@ -266,19 +269,22 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
-            });
-        }
-    }
-    for entry in &mut out {
-        let mut keys: Vec<Box<str>> = Vec::new();
-        entry.policies.visit_guardrail_keys(&mut |key| {
-            if !keys.iter().any(|k| &**k == key) {
-                keys.push(key.into());
-            }
-        });
-        entry.guardrail_keys = keys;
+            }))
+        }));
     }
     out
+}
+
+/// `entry` with what is derived from its compiled policies.
+fn entry(mut entry: Entry) -> Entry {
+    let mut keys: Vec<Box<str>> = Vec::new();
+    entry.policies.visit_guardrail_keys(&mut |key| {
+        if !keys.iter().any(|k| &**k == key) {
+            keys.push(key.into());
+        }
+    });
+    entry.guardrail_keys = keys;
+    entry
 }
 
 #[allow(clippy::too_many_arguments, reason = "accumulates into the caller's three outputs")]
