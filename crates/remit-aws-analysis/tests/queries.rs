@@ -89,67 +89,92 @@ fn environment(with_scp: bool) -> AwsEnvironment {
         iam_collected: true,
         ..Account::default()
     };
-    let organization = with_scp.then(|| Organization {
+    // An SCP on the OU between the root and the account: no s3:GetObject.
+    let organization = with_scp.then(|| {
+        organization_with_scps(&[(
+            "NoS3Get",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}}"#,
+        )])
+    });
+    AwsEnvironment { organization, accounts: vec![account], ..AwsEnvironment::default() }
+}
+
+/// The actions what-can lists on `resource` itself (not through a pattern).
+fn actions_on<'p>(permissions: &'p [remit_aws_analysis::Permission], resource: &str) -> Vec<&'p str> {
+    permissions.iter().filter(|p| p.resources.iter().any(|(r, _)| r == resource)).map(|p| p.action.as_str()).collect()
+}
+
+/// A resource with its policy; the service is the ARN's.
+fn resource(arn: String, json: &str) -> Resource {
+    let service = arn.split(':').nth(2).unwrap_or_default().to_owned();
+    Resource { arn, service, policy: policy(PolicyKind::Resource, json), ..Resource::default() }
+}
+
+/// A user of account `A` with tags and a permissions boundary.
+fn user(name: &str, tags: &[(&str, &str)], boundary: Option<&str>) -> User {
+    User {
+        arn: format!("arn:aws:iam::{A}:user/{name}"),
+        name: name.into(),
+        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        permissions_boundary: boundary.map(str::to_owned),
+        ..User::default()
+    }
+}
+
+/// A customer-managed policy of account `A`.
+fn managed_policy(name: &str, kind: PolicyKind, json: &str) -> remit_aws_import::ManagedPolicy {
+    remit_aws_import::ManagedPolicy {
+        arn: format!("arn:aws:iam::{A}:policy/{name}"),
+        name: name.into(),
+        document: policy(kind, json),
+        ..remit_aws_import::ManagedPolicy::default()
+    }
+}
+
+/// An organization of account `A` in an OU under the root, FullAWSAccess at every level, and
+/// the given SCPs (name, document) on the OU.
+fn organization_with_scps(scps: &[(&str, &str)]) -> Organization {
+    let full =
+        ("FullAWSAccess", r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let policies: Vec<OrgPolicy> = std::iter::once(&full)
+        .chain(scps)
+        .enumerate()
+        .map(|(idx, (name, document))| OrgPolicy {
+            id: format!("p-{idx}"),
+            arn: String::new(),
+            name: (*name).to_owned(),
+            policy_type: OrgPolicyType::ServiceControl,
+            aws_managed: idx == 0,
+            incomplete: false,
+            document: policy(PolicyKind::ServiceControl, document),
+        })
+        .collect();
+    let node = |id: &str, kind: OrgNodeKind, parent: Option<&str>, attached: Vec<String>| OrgNode {
+        id: id.into(),
+        kind,
+        name: id.into(),
+        parent: parent.map(str::to_owned),
+        attached_policies: attached,
+        arn: None,
+        status: None,
+    };
+    let full_only = || vec!["p-0".to_owned()];
+    Organization {
         id: "o-example".into(),
         management_account: "999999999999".into(),
         nodes: vec![
-            OrgNode {
-                id: "r-root".into(),
-                kind: OrgNodeKind::Root,
-                name: "Root".into(),
-                parent: None,
-                attached_policies: vec!["p-full".into()],
-                arn: None,
-                status: None,
-            },
-            OrgNode {
-                id: "ou-dev".into(),
-                kind: OrgNodeKind::OrganizationalUnit,
-                name: "Dev".into(),
-                parent: Some("r-root".into()),
-                attached_policies: vec!["p-full".into(), "p-nos3".into()],
-                arn: None,
-                status: None,
-            },
-            OrgNode {
-                id: A.into(),
-                kind: OrgNodeKind::Account,
-                name: "dev".into(),
-                parent: Some("ou-dev".into()),
-                attached_policies: vec!["p-full".into()],
-                arn: None,
-                status: None,
-            },
+            node("r-root", OrgNodeKind::Root, None, full_only()),
+            node(
+                "ou-dev",
+                OrgNodeKind::OrganizationalUnit,
+                Some("r-root"),
+                policies.iter().map(|p| p.id.clone()).collect(),
+            ),
+            node(A, OrgNodeKind::Account, Some("ou-dev"), full_only()),
         ],
-        policies: vec![
-            OrgPolicy {
-                id: "p-full".into(),
-                arn: String::new(),
-                name: "FullAWSAccess".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: true,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-                ),
-            },
-            OrgPolicy {
-                id: "p-nos3".into(),
-                arn: String::new(),
-                name: "NoS3Get".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: false,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}}"#,
-                ),
-            },
-        ],
+        policies,
         ..Organization::default()
-    });
-    AwsEnvironment { organization, accounts: vec![account], ..AwsEnvironment::default() }
+    }
 }
 
 #[test]
@@ -529,13 +554,7 @@ fn what_can_decides_alike_only_resources_that_are_alike() {
     let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
     let dana = format!("arn:aws:iam::{A}:user/dana");
     let permissions = analysis.what_can(&dana, &WhatCanFilter::default()).expect("what-can");
-    let on = |resource: &str| -> Vec<&str> {
-        permissions
-            .iter()
-            .filter(|p| p.resources.iter().any(|(r, _)| r == resource))
-            .map(|p| p.action.as_str())
-            .collect()
-    };
+    let on = |resource: &str| actions_on(&permissions, resource);
     assert_eq!(on(&format!("arn:aws:kms:us-east-1:{A}:key/k1")), ["kms:Decrypt"]);
     assert!(on(&format!("arn:aws:kms:us-east-1:{A}:key/k2")).is_empty());
     assert_eq!(on(&format!("arn:aws:sns:us-east-1:{A}:t1")), ["sns:Subscribe"]);
@@ -555,34 +574,22 @@ fn what_can_decides_alike_only_resources_that_are_alike() {
 /// excepts. Each answer is the one `explain` gives for every principal, with the same access.
 #[test]
 fn who_can_tells_apart_principals_that_policies_read_differently() {
-    use remit_aws_import::ManagedPolicy;
     use remit_aws_policy::Verdict;
     let queue = format!("arn:aws:sqs:us-east-1:{A}:jobs");
-    let user = |name: &str, tags: &[(&str, &str)], boundary: Option<&str>| User {
-        arn: format!("arn:aws:iam::{A}:user/{name}"),
-        name: name.into(),
-        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        permissions_boundary: boundary.map(str::to_owned),
-        ..User::default()
-    };
     let role = |path: &str, name: &str, tags: &[(&str, &str)]| Role {
         arn: format!("arn:aws:iam::{A}:role/{path}{name}"),
         name: name.into(),
         tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         ..Role::default()
     };
-    let boundary_arn = format!("arn:aws:iam::{A}:policy/only-bea");
     // A boundary that reads the user name: of two users with it, one may not delete.
-    let boundary = ManagedPolicy {
-        arn: boundary_arn.clone(),
-        name: "only-bea".into(),
-        document: policy(
-            PolicyKind::PermissionsBoundary,
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
-                {"Effect":"Deny","Action":"sqs:DeleteMessage","Resource":"*","Condition":{"StringEquals":{"aws:username":"ben"}}}]}"#,
-        ),
-        ..ManagedPolicy::default()
-    };
+    let boundary = managed_policy(
+        "only-bea",
+        PolicyKind::PermissionsBoundary,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"sqs:DeleteMessage","Resource":"*","Condition":{"StringEquals":{"aws:username":"ben"}}}]}"#,
+    );
+    let boundary_arn = boundary.arn.clone();
     let queue_policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[
             {{"Sid":"BlueTeam","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"{queue}","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"blue"}}}}}},
@@ -622,69 +629,16 @@ fn who_can_tells_apart_principals_that_policies_read_differently() {
     };
     // SCPs (which spare service-linked roles): no one changes visibility, only admins (by the
     // principal's ARN) tag.
-    let organization = Organization {
-        id: "o-example".into(),
-        management_account: "999999999999".into(),
-        nodes: vec![
-            OrgNode {
-                id: "r-root".into(),
-                kind: OrgNodeKind::Root,
-                name: "Root".into(),
-                parent: None,
-                attached_policies: vec!["p-full".into(), "p-admins".into(), "p-visibility".into()],
-                arn: None,
-                status: None,
-            },
-            OrgNode {
-                id: A.into(),
-                kind: OrgNodeKind::Account,
-                name: "dev".into(),
-                parent: Some("r-root".into()),
-                attached_policies: vec!["p-full".into()],
-                arn: None,
-                status: None,
-            },
-        ],
-        policies: vec![
-            OrgPolicy {
-                id: "p-full".into(),
-                arn: String::new(),
-                name: "FullAWSAccess".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: true,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-                ),
-            },
-            OrgPolicy {
-                id: "p-admins".into(),
-                arn: String::new(),
-                name: "AdminsOnly".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: false,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:TagQueue","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin-*"}}}}"#,
-                ),
-            },
-            OrgPolicy {
-                id: "p-visibility".into(),
-                arn: String::new(),
-                name: "NoVisibility".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: false,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:ChangeMessageVisibility","Resource":"*"}}"#,
-                ),
-            },
-        ],
-        ..Organization::default()
-    };
+    let organization = organization_with_scps(&[
+        (
+            "AdminsOnly",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:TagQueue","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin-*"}}}}"#,
+        ),
+        (
+            "NoVisibility",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sqs:ChangeMessageVisibility","Resource":"*"}}"#,
+        ),
+    ]);
     let analysis = AwsAnalysis::new(AwsEnvironment {
         organization: Some(organization),
         accounts: vec![account],
@@ -739,41 +693,26 @@ fn who_can_tells_apart_principals_that_policies_read_differently() {
 #[test]
 fn what_everyone_may_do_is_shared_only_among_principals_alike() {
     use remit_aws_analysis::WhatCanFilter;
-    use remit_aws_import::ManagedPolicy;
     use remit_aws_policy::Verdict;
-    let topic = |name: &str| Resource {
-        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
-        service: "sns".into(),
-        policy: policy(
-            PolicyKind::Resource,
+    let topic = |name: &str| {
+        resource(
+            format!("arn:aws:sns:us-east-1:{A}:{name}"),
             &format!(
                 r#"{{"Version":"2012-10-17","Statement":[
                     {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe","sns:GetTopicAttributes"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}},
                     {{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:user/named"}},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
             ),
+        )
+    };
+    let boundary = managed_policy(
+        "not-t2",
+        PolicyKind::PermissionsBoundary,
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},
+            {{"Effect":"Deny","Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:t2"}}]}}"#
         ),
-        ..Resource::default()
-    };
-    let boundary_arn = format!("arn:aws:iam::{A}:policy/not-t2");
-    let boundary = ManagedPolicy {
-        arn: boundary_arn.clone(),
-        name: "not-t2".into(),
-        document: policy(
-            PolicyKind::PermissionsBoundary,
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},
-                {{"Effect":"Deny","Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:t2"}}]}}"#
-            ),
-        ),
-        ..ManagedPolicy::default()
-    };
-    let user = |name: &str, tags: &[(&str, &str)], boundary: Option<&str>| User {
-        arn: format!("arn:aws:iam::{A}:user/{name}"),
-        name: name.into(),
-        tags: tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        permissions_boundary: boundary.map(str::to_owned),
-        ..User::default()
-    };
+    );
+    let boundary_arn = boundary.arn.clone();
     let account = Account {
         id: A.into(),
         users: vec![
@@ -796,57 +735,10 @@ fn what_everyone_may_do_is_shared_only_among_principals_alike() {
         ..Account::default()
     };
     // An SCP that reads a principal tag: only the blue team subscribes.
-    let organization = Organization {
-        id: "o-example".into(),
-        management_account: "999999999999".into(),
-        nodes: vec![
-            OrgNode {
-                id: "r-root".into(),
-                kind: OrgNodeKind::Root,
-                name: "Root".into(),
-                parent: None,
-                attached_policies: vec!["p-full".into(), "p-blue".into()],
-                arn: None,
-                status: None,
-            },
-            OrgNode {
-                id: A.into(),
-                kind: OrgNodeKind::Account,
-                name: "dev".into(),
-                parent: Some("r-root".into()),
-                attached_policies: vec!["p-full".into()],
-                arn: None,
-                status: None,
-            },
-        ],
-        policies: vec![
-            OrgPolicy {
-                id: "p-full".into(),
-                arn: String::new(),
-                name: "FullAWSAccess".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: true,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-                ),
-            },
-            OrgPolicy {
-                id: "p-blue".into(),
-                arn: String::new(),
-                name: "BlueSubscribes".into(),
-                policy_type: OrgPolicyType::ServiceControl,
-                aws_managed: false,
-                incomplete: false,
-                document: policy(
-                    PolicyKind::ServiceControl,
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sns:Subscribe","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"blue"}}}}"#,
-                ),
-            },
-        ],
-        ..Organization::default()
-    };
+    let organization = organization_with_scps(&[(
+        "BlueSubscribes",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"sns:Subscribe","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"blue"}}}}"#,
+    )]);
     let analysis = AwsAnalysis::new(AwsEnvironment {
         organization: Some(organization),
         accounts: vec![account],
@@ -903,28 +795,18 @@ fn what_can_lists_what_another_accounts_resource_policies_grant() {
     use remit_aws_analysis::WhatCanFilter;
     use remit_aws_policy::Verdict;
     const B: &str = "444455556666";
-    let topic = Resource {
-        arn: format!("arn:aws:sns:us-east-1:{B}:shared"),
-        service: "sns".into(),
-        policy: policy(
-            PolicyKind::Resource,
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{B}:shared"}}}}"#
-            ),
+    let topic = resource(
+        format!("arn:aws:sns:us-east-1:{B}:shared"),
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{B}:shared"}}}}"#
         ),
-        ..Resource::default()
-    };
-    let queue = Resource {
-        arn: format!("arn:aws:sqs:us-east-1:{B}:jobs"),
-        service: "sqs".into(),
-        policy: policy(
-            PolicyKind::Resource,
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:user/caller"}},"Action":["sqs:SendMessage","sqs:PurgeQueue"],"Resource":"arn:aws:sqs:us-east-1:{B}:jobs"}}}}"#
-            ),
+    );
+    let queue = resource(
+        format!("arn:aws:sqs:us-east-1:{B}:jobs"),
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:user/caller"}},"Action":["sqs:SendMessage","sqs:PurgeQueue"],"Resource":"arn:aws:sqs:us-east-1:{B}:jobs"}}}}"#
         ),
-        ..Resource::default()
-    };
+    );
     let caller = User {
         arn: format!("arn:aws:iam::{A}:user/caller"),
         name: "caller".into(),
@@ -939,13 +821,7 @@ fn what_can_lists_what_another_accounts_resource_policies_grant() {
     let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![mine, theirs], ..AwsEnvironment::default() });
     let caller = format!("arn:aws:iam::{A}:user/caller");
     let permissions = analysis.what_can(&caller, &WhatCanFilter::default()).expect("what-can");
-    let on = |resource: &str| -> Vec<&str> {
-        permissions
-            .iter()
-            .filter(|p| p.resources.iter().any(|(r, _)| r == resource))
-            .map(|p| p.action.as_str())
-            .collect()
-    };
+    let on = |resource: &str| actions_on(&permissions, resource);
     let topic = format!("arn:aws:sns:us-east-1:{B}:shared");
     let queue = format!("arn:aws:sqs:us-east-1:{B}:jobs");
     assert_eq!(on(&topic), ["sns:Publish"]);
