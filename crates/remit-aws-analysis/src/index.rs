@@ -43,9 +43,6 @@ pub(crate) struct Entry {
     /// The resources its identity policies may allow `sts:AssumeRole` on (an index: the
     /// engine decides).
     pub(crate) assume_patterns: Vec<Glob>,
-    /// The request-context keys its permissions boundary and SCPs read (lower-case, each
-    /// once; see `remit_aws_policy::caller_traits`).
-    pub(crate) guardrail_keys: Vec<Box<str>>,
 }
 
 /// Request-context keys whose absence the analysis knows (it sets them when they apply).
@@ -210,7 +207,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:username".to_owned(), ContextValue::Single(user.name.as_str().into())));
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
             let caller = Caller::parse(&user.arn).ok()?;
-            Some(entry(Entry {
+            Some(Entry {
                 arn: user.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
@@ -226,11 +223,10 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary: user.permissions_boundary.clone(),
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
-                guardrail_keys: Vec::new(),
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
-            }))
+            })
         }));
         out.par_extend(account.roles.par_iter().filter_map(|role| {
             let mut policies = Vec::new();
@@ -249,7 +245,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             let mut context = base_context(&role.arn, &role.tags);
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
             let caller = Caller::parse(&role.arn).ok()?;
-            Some(entry(Entry {
+            Some(Entry {
                 arn: role.arn.as_str().into(),
                 principal: Arc::new(Principal {
                     cloud: Cloud::Aws,
@@ -265,26 +261,13 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary: role.permissions_boundary.clone(),
                 boundary_document: boundary,
                 assume_patterns: assume_patterns(&policies),
-                guardrail_keys: Vec::new(),
                 documents: policies,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
-            }))
+            })
         }));
     }
     out
-}
-
-/// `entry` with what is derived from its compiled policies.
-fn entry(mut entry: Entry) -> Entry {
-    let mut keys: Vec<Box<str>> = Vec::new();
-    entry.policies.visit_guardrail_keys(&mut |key| {
-        if !keys.iter().any(|k| &**k == key) {
-            keys.push(key.into());
-        }
-    });
-    entry.guardrail_keys = keys;
-    entry
 }
 
 #[allow(clippy::too_many_arguments, reason = "accumulates into the caller's three outputs")]

@@ -73,6 +73,9 @@ pub struct AwsAnalysis {
     /// identity policies, context and naming (`remit_aws_policy::caller_traits`, and the same
     /// permissions boundary): what-can shares what everyone may do among a class.
     caller_class: Vec<u32>,
+    /// Per class, the request-context keys its permissions boundary and SCPs read (the same
+    /// for every principal of the class), listed when what-can first needs them.
+    class_keys: Vec<std::sync::OnceLock<Vec<Box<str>>>>,
     resources: ResourceIndex,
     actions: ActionIndex,
     /// The trust graph: per role (by entry), the principals of the environment that can
@@ -212,6 +215,7 @@ impl AwsAnalysis {
                 *classes.entry((caller_traits(&e.caller), e.boundary.as_deref())).or_insert(next)
             })
             .collect();
+        let class_keys = (0..classes.len()).map(|_| std::sync::OnceLock::new()).collect();
         drop(classes);
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
@@ -234,6 +238,7 @@ impl AwsAnalysis {
             by_arn,
             rank,
             caller_class,
+            class_keys,
             resources,
             actions,
             assumers: Vec::new(),
@@ -1324,4 +1329,15 @@ fn outsider_caller(outsider: &str) -> Caller {
         return Caller::Anonymous;
     }
     Caller::parse(outsider).unwrap_or(Caller::Anonymous)
+}
+
+/// The keys `visit` reports, each once (what a policy set's `visit_keys` lists).
+pub(crate) fn keys_read(visit: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<Box<str>> {
+    let mut keys: Vec<Box<str>> = Vec::new();
+    visit(&mut |key| {
+        if !keys.iter().any(|k| &**k == key) {
+            keys.push(key.into());
+        }
+    });
+    keys
 }

@@ -20,7 +20,7 @@ use remit_aws_policy::{
 };
 use remit_model::Access;
 
-use crate::{AwsAnalysis, FastMap, QueryError, Target, access_of, index::Entry};
+use crate::{AwsAnalysis, FastMap, QueryError, Target, access_of, index::Entry, keys_read};
 
 /// What to ask about.
 #[derive(Debug, Clone, Default)]
@@ -419,13 +419,12 @@ impl AwsAnalysis {
     fn shared_grants(&self, at: usize, group: &EveryoneGroup, idx: usize, entry: &Entry) -> Arc<[Grant]> {
         let mut naming = Vec::new();
         group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
-        let values = group
-            .keys
-            .iter()
-            .chain(&entry.guardrail_keys)
-            .map(|key| entry.partial_context.lookup(key).cloned())
-            .collect();
-        let key: SharedKey = (at as u32, self.caller_class[idx], naming, values);
+        let class = self.caller_class[idx];
+        let guardrail_keys = self.class_keys[class as usize]
+            .get_or_init(|| keys_read(|visit| entry.policies.visit_guardrail_keys(visit)));
+        let values =
+            group.keys.iter().chain(guardrail_keys).map(|key| entry.partial_context.lookup(key).cloned()).collect();
+        let key: SharedKey = (at as u32, class, naming, values);
         if let Some(found) = self.shared_grants.read().ok().and_then(|cache| cache.get(&key).cloned()) {
             return found;
         }
@@ -503,12 +502,7 @@ impl AwsAnalysis {
                     let occupied = actions.as_words();
                     let words = occupied.iter().position(|w| *w != 0).unwrap_or(0)
                         ..occupied.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
-                    let mut keys: Vec<Box<str>> = Vec::new();
-                    target.policies.visit_keys(&mut |key| {
-                        if !keys.iter().any(|k| &**k == key) {
-                            keys.push(key.into());
-                        }
-                    });
+                    let keys = keys_read(|visit| target.policies.visit_keys(visit));
                     out.groups.push(EveryoneGroup {
                         target,
                         words,

@@ -3,43 +3,18 @@
 //! `explain`: it decides one representative per class of alike actions and per group of alike
 //! resources, and these tests check that the shortcut changes no answer.
 
-use std::{
-    collections::BTreeSet,
-    fs,
-    path::PathBuf,
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use std::collections::BTreeSet;
 
 use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
 use remit_aws_catalog::Catalog;
 use remit_aws_policy::{Glob, Verdict};
 use remit_gen::aws_org::{Options, Size, generate_with};
 
-/// A directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("remit-analysis-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The smallest generated organization: 11 accounts in OUs, SCPs and RCPs, Identity Center.
 fn organization() -> AwsAnalysis {
-    let dir = TempDir::new();
-    generate_with(&Options { seed: 7, size: Size::Org, org_accounts: Some(11) }, &dir.0).expect("generate");
-    let env = remit_aws_import::load(&dir.0).expect("load the generated bundle");
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    generate_with(&Options { seed: 7, size: Size::Org, org_accounts: Some(11) }, dir.path()).expect("generate");
+    let env = remit_aws_import::load(dir.path()).expect("load the generated bundle");
     assert!(env.issues.is_empty(), "{:?}", env.issues);
     AwsAnalysis::new(env)
 }
