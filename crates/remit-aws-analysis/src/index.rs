@@ -6,8 +6,10 @@ use std::{collections::HashMap, sync::Arc};
 
 use rayon::prelude::*;
 
-use remit_aws_import::{Account, AwsEnvironment, ManagedPolicy, OrgNodeKind, OrgPolicyType, Resource};
-use remit_aws_policy::{Caller, Context, ContextValue, Effect, Glob, Policy, PrincipalPolicies, Version};
+use remit_aws_import::{Account, AwsEnvironment, OrgNodeKind, OrgPolicyType, Resource};
+use remit_aws_policy::{
+    Caller, Context, ContextValue, Effect, Glob, Policy, PolicyId, PolicyLibrary, PrincipalPolicies, Version,
+};
 use remit_model::{Cloud, Principal, PrincipalKind};
 
 /// Where one identity policy of a principal comes from.
@@ -32,9 +34,9 @@ pub(crate) struct Entry {
     /// The permissions boundary's ARN.
     pub(crate) boundary: Option<String>,
     /// The permissions boundary as written.
-    pub(crate) boundary_document: Option<Policy>,
+    pub(crate) boundary_document: Option<Arc<Policy>>,
     /// The identity policies as written (what-can reads their actions and resources).
-    pub(crate) documents: Vec<Policy>,
+    pub(crate) documents: Vec<Arc<Policy>>,
     /// The request-context keys AWS sets for this principal, prepared once: as an analysis
     /// context (other keys unknown, except the known absences of [`KNOWN_KEYS`]) and as a
     /// complete one (other keys absent).
@@ -145,13 +147,58 @@ impl Guardrails {
     }
 }
 
-/// Builds the entries of every user and role.
-pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entry> {
-    let mut out = Vec::new();
+/// The policies of one account in the analysis's [`PolicyLibrary`].
+struct AccountPolicies<'a> {
+    /// Managed policies with a document, by ARN.
+    managed: HashMap<&'a str, PolicyId>,
+    /// The SCP levels that apply to its principals.
+    scps: Vec<Vec<PolicyId>>,
+    /// Inline policies with a document, parallel to each user's, group's and role's list.
+    users: Vec<Vec<Option<PolicyId>>>,
+    groups: Vec<Vec<Option<PolicyId>>>,
+    roles: Vec<Vec<Option<PolicyId>>>,
+}
+
+/// Compiles every distinct policy document of the environment once (one compiled copy of a
+/// managed policy for all the principals it is attached to, one of an inline policy pasted
+/// into many roles).
+fn library<'a>(env: &'a AwsEnvironment, guardrails: &Guardrails) -> (PolicyLibrary, Vec<AccountPolicies<'a>>) {
+    let mut library = PolicyLibrary::new();
+    let mut accounts = Vec::with_capacity(env.accounts.len());
     for account in &env.accounts {
-        let managed: HashMap<&str, &ManagedPolicy> =
-            account.managed_policies.iter().map(|p| (p.arn.as_str(), p)).collect();
-        let scps = guardrails.scps.get(&account.id).cloned().unwrap_or_default();
+        let managed = account
+            .managed_policies
+            .iter()
+            .filter_map(|p| p.document.as_ref().map(|doc| (p.arn.as_str(), library.add(doc))))
+            .collect();
+        let scps = guardrails
+            .scps
+            .get(&account.id)
+            .into_iter()
+            .flatten()
+            .map(|level| level.iter().map(|doc| library.add(doc)).collect())
+            .collect();
+        let mut inline = |list: &[remit_aws_import::InlinePolicy]| -> Vec<Option<PolicyId>> {
+            list.iter().map(|p| p.document.as_ref().map(|doc| library.add(doc))).collect()
+        };
+        let users = account.users.iter().map(|u| inline(&u.inline_policies)).collect();
+        let groups = account.groups.iter().map(|g| inline(&g.inline_policies)).collect();
+        let roles = account.roles.iter().map(|r| inline(&r.inline_policies)).collect();
+        accounts.push(AccountPolicies { managed, scps, users, groups, roles });
+    }
+    (library, accounts)
+}
+
+/// Builds the entries of every user and role (sharing the compiled policies of one library).
+pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entry> {
+    let (mut library, compiled) = library(env, guardrails);
+    // A boundary the export does not carry allows nothing (and the principal is incomplete).
+    let unreadable_boundary =
+        Policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#, remit_aws_policy::PolicyKind::PermissionsBoundary)
+            .ok()
+            .map(|p| library.add(&p));
+    let mut out = Vec::new();
+    for (account, ids) in env.accounts.iter().zip(&compiled) {
         let guardrails_incomplete = guardrails.incomplete.contains(&account.id);
         let base_context = |arn: &str, tags: &[(String, String)]| {
             let mut context = vec![
@@ -170,28 +217,67 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             }
             context
         };
-        // Each principal's policies compiled on every core.
-        out.par_extend(account.users.par_iter().filter_map(|user| {
+        let boundary_of = |arn: Option<&str>, incomplete: &mut bool| -> Option<PolicyId> {
+            let arn = arn?;
+            match ids.managed.get(arn) {
+                Some(id) => Some(*id),
+                None => {
+                    // An unreadable boundary must not widen access: it allows nothing.
+                    *incomplete = true;
+                    unreadable_boundary
+                }
+            }
+        };
+        let entry = |principal: Principal,
+                     arn: &str,
+                     boundary_arn: Option<&String>,
+                     policies: Vec<PolicyId>,
+                     sources: Vec<PolicySource>,
+                     boundary: Option<PolicyId>,
+                     context: Vec<(String, ContextValue)>|
+         -> Option<Entry> {
+            let caller = Caller::parse(arn).ok()?;
+            let compiled = library.principal(&policies, boundary, &ids.scps)?;
+            let documents: Vec<Arc<Policy>> = policies.iter().filter_map(|id| library.document(*id).cloned()).collect();
+            Some(Entry {
+                arn: arn.into(),
+                principal: Arc::new(principal),
+                caller: Arc::new(caller),
+                policies: compiled,
+                sources,
+                boundary: boundary_arn.cloned(),
+                boundary_document: boundary.and_then(|id| library.document(id).cloned()),
+                assume_patterns: assume_patterns(&documents),
+                documents,
+                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
+                complete_context: Arc::new(Context::new(context)),
+            })
+        };
+        // Each principal's entry made on every core.
+        out.par_extend(account.users.par_iter().zip(&ids.users).filter_map(|(user, inline)| {
             let mut policies = Vec::new();
             let mut sources = Vec::new();
             let mut incomplete = user.incomplete || guardrails_incomplete;
             collect(
+                inline,
                 &user.inline_policies,
                 &user.attached_policies,
-                &managed,
+                &ids.managed,
                 None,
                 &mut policies,
                 &mut sources,
                 &mut incomplete,
             );
             for group_name in &user.groups {
-                match account.groups.iter().find(|g| &g.name == group_name) {
-                    Some(group) => {
+                match account.groups.iter().position(|g| &g.name == group_name) {
+                    Some(g) => {
+                        let group = &account.groups[g];
                         incomplete |= group.incomplete;
                         collect(
+                            &ids.groups[g],
                             &group.inline_policies,
                             &group.attached_policies,
-                            &managed,
+                            &ids.managed,
                             Some(group_name),
                             &mut policies,
                             &mut sources,
@@ -201,70 +287,47 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                     None => incomplete = true,
                 }
             }
-            let boundary = boundary_policy(user.permissions_boundary.as_deref(), &managed, &mut incomplete);
+            let boundary = boundary_of(user.permissions_boundary.as_deref(), &mut incomplete);
             let mut context = base_context(&user.arn, &user.tags);
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("User".into())));
             context.push(("aws:username".to_owned(), ContextValue::Single(user.name.as_str().into())));
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
-            let caller = Caller::parse(&user.arn).ok()?;
-            Some(Entry {
-                arn: user.arn.as_str().into(),
-                principal: Arc::new(Principal {
-                    cloud: Cloud::Aws,
-                    kind: PrincipalKind::User,
-                    id: user.arn.clone(),
-                    name: user.name.clone(),
-                    scope: Some(account.id.clone()),
-                    incomplete,
-                }),
-                caller: Arc::new(caller),
-                policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
-                sources,
-                boundary: user.permissions_boundary.clone(),
-                boundary_document: boundary,
-                assume_patterns: assume_patterns(&policies),
-                documents: policies,
-                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
-                complete_context: Arc::new(Context::new(context)),
-            })
+            let principal = Principal {
+                cloud: Cloud::Aws,
+                kind: PrincipalKind::User,
+                id: user.arn.clone(),
+                name: user.name.clone(),
+                scope: Some(account.id.clone()),
+                incomplete,
+            };
+            entry(principal, &user.arn, user.permissions_boundary.as_ref(), policies, sources, boundary, context)
         }));
-        out.par_extend(account.roles.par_iter().filter_map(|role| {
+        out.par_extend(account.roles.par_iter().zip(&ids.roles).filter_map(|(role, inline)| {
             let mut policies = Vec::new();
             let mut sources = Vec::new();
             let mut incomplete = role.incomplete || guardrails_incomplete;
             collect(
+                inline,
                 &role.inline_policies,
                 &role.attached_policies,
-                &managed,
+                &ids.managed,
                 None,
                 &mut policies,
                 &mut sources,
                 &mut incomplete,
             );
-            let boundary = boundary_policy(role.permissions_boundary.as_deref(), &managed, &mut incomplete);
+            let boundary = boundary_of(role.permissions_boundary.as_deref(), &mut incomplete);
             let mut context = base_context(&role.arn, &role.tags);
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
-            let caller = Caller::parse(&role.arn).ok()?;
-            Some(Entry {
-                arn: role.arn.as_str().into(),
-                principal: Arc::new(Principal {
-                    cloud: Cloud::Aws,
-                    kind: PrincipalKind::Role,
-                    id: role.arn.clone(),
-                    name: role.name.clone(),
-                    scope: Some(account.id.clone()),
-                    incomplete,
-                }),
-                caller: Arc::new(caller),
-                policies: PrincipalPolicies::new(&policies, boundary.as_ref(), &scps),
-                sources,
-                boundary: role.permissions_boundary.clone(),
-                boundary_document: boundary,
-                assume_patterns: assume_patterns(&policies),
-                documents: policies,
-                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
-                complete_context: Arc::new(Context::new(context)),
-            })
+            let principal = Principal {
+                cloud: Cloud::Aws,
+                kind: PrincipalKind::Role,
+                id: role.arn.clone(),
+                name: role.name.clone(),
+                scope: Some(account.id.clone()),
+                incomplete,
+            };
+            entry(principal, &role.arn, role.permissions_boundary.as_ref(), policies, sources, boundary, context)
         }));
     }
     out
@@ -272,18 +335,19 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
 
 #[allow(clippy::too_many_arguments, reason = "accumulates into the caller's three outputs")]
 fn collect(
+    inline_ids: &[Option<PolicyId>],
     inline: &[remit_aws_import::InlinePolicy],
     attached: &[String],
-    managed: &HashMap<&str, &ManagedPolicy>,
+    managed: &HashMap<&str, PolicyId>,
     group: Option<&String>,
-    policies: &mut Vec<Policy>,
+    policies: &mut Vec<PolicyId>,
     sources: &mut Vec<PolicySource>,
     incomplete: &mut bool,
 ) {
-    for p in inline {
-        match &p.document {
-            Some(doc) => {
-                policies.push(doc.clone());
+    for (p, id) in inline.iter().zip(inline_ids) {
+        match id {
+            Some(id) => {
+                policies.push(*id);
                 sources.push(PolicySource {
                     group: group.map(|g| g.as_str().into()),
                     label: format!("inline {}", p.name).into(),
@@ -293,9 +357,9 @@ fn collect(
         }
     }
     for arn in attached {
-        match managed.get(arn.as_str()).and_then(|m| m.document.as_ref()) {
-            Some(doc) => {
-                policies.push(doc.clone());
+        match managed.get(arn.as_str()) {
+            Some(id) => {
+                policies.push(*id);
                 sources.push(PolicySource { group: group.map(|g| g.as_str().into()), label: arn.as_str().into() });
             }
             // A managed policy the export does not carry (an AWS-managed policy exported
@@ -305,29 +369,8 @@ fn collect(
     }
 }
 
-fn boundary_policy(
-    arn: Option<&str>,
-    managed: &HashMap<&str, &ManagedPolicy>,
-    incomplete: &mut bool,
-) -> Option<Policy> {
-    let arn = arn?;
-    match managed.get(arn).and_then(|m| m.document.as_ref()) {
-        Some(doc) => Some(doc.clone()),
-        None => {
-            // An unreadable boundary must not widen access: treat it as allowing nothing and
-            // mark the principal incomplete.
-            *incomplete = true;
-            Policy::parse(
-                r#"{"Version":"2012-10-17","Statement":[]}"#,
-                remit_aws_policy::PolicyKind::PermissionsBoundary,
-            )
-            .ok()
-        }
-    }
-}
-
 /// The resources `Allow` statements of identity policies may grant `sts:AssumeRole` on.
-fn assume_patterns(policies: &[Policy]) -> Vec<Glob> {
+fn assume_patterns(policies: &[Arc<Policy>]) -> Vec<Glob> {
     let mut out = Vec::new();
     for policy in policies {
         let variables = policy.version == Version::V2012_10_17;

@@ -569,6 +569,7 @@ impl AwsAnalysis {
             .documents
             .iter()
             .chain(entry.boundary_document.iter())
+            .map(|p| &**p)
             .chain(scps)
             .flat_map(|policy| &policy.statements)
             .map(|st| self.expanded(&st.action.values, st.action.negated))

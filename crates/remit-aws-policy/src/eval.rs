@@ -109,17 +109,18 @@ pub struct PolicySet {
 /// The caller's identity policies, permissions boundary and SCPs, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalPolicies {
-    symbols: Symbols,
-    identity: Vec<CompiledPolicy>,
-    boundary: Option<CompiledPolicy>,
-    scps: Vec<Vec<CompiledPolicy>>,
+    // Shared with the other principals of a [`crate::PolicyLibrary`].
+    pub(crate) symbols: Arc<Symbols>,
+    pub(crate) identity: Vec<Arc<CompiledPolicy>>,
+    pub(crate) boundary: Option<Arc<CompiledPolicy>>,
+    pub(crate) scps: Vec<Vec<Arc<CompiledPolicy>>>,
 }
 
 /// A session policy, compiled.
 #[derive(Debug, Clone)]
 pub struct SessionPolicy {
     symbols: Symbols,
-    policy: CompiledPolicy,
+    policy: Arc<CompiledPolicy>,
 }
 
 /// The resource's policy and RCPs, compiled.
@@ -127,18 +128,18 @@ pub struct SessionPolicy {
 pub struct ResourcePolicies {
     symbols: Symbols,
     resource: Option<CompiledPolicy>,
-    rcps: Vec<Vec<CompiledPolicy>>,
+    rcps: Vec<Vec<Arc<CompiledPolicy>>>,
 }
 
 impl PrincipalPolicies {
     /// Compiles a caller's identity policies, permissions boundary and SCP levels.
     pub fn new(identity: &[Policy], boundary: Option<&Policy>, scps: &[Vec<Policy>]) -> PrincipalPolicies {
         let mut symbols = Symbols::default();
-        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
+        let mut compile = |p: &Policy| Arc::new(CompiledPolicy::new(p, &mut symbols));
         let identity = identity.iter().map(&mut compile).collect();
         let boundary = boundary.map(&mut compile);
         let scps = scps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
-        PrincipalPolicies { symbols, identity, boundary, scps }
+        PrincipalPolicies { symbols: Arc::new(symbols), identity, boundary, scps }
     }
 
     /// True when a permissions boundary is set.
@@ -166,15 +167,15 @@ impl PrincipalPolicies {
         policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
     }
 
-    pub(crate) fn identity(&self) -> &[CompiledPolicy] {
+    pub(crate) fn identity(&self) -> &[Arc<CompiledPolicy>] {
         &self.identity
     }
 
-    pub(crate) fn boundary(&self) -> Option<&CompiledPolicy> {
+    pub(crate) fn boundary(&self) -> Option<&Arc<CompiledPolicy>> {
         self.boundary.as_ref()
     }
 
-    pub(crate) fn scps(&self) -> &[Vec<CompiledPolicy>] {
+    pub(crate) fn scps(&self) -> &[Vec<Arc<CompiledPolicy>>] {
         &self.scps
     }
 }
@@ -183,7 +184,7 @@ impl SessionPolicy {
     /// Compiles a session policy.
     pub fn new(policy: &Policy) -> SessionPolicy {
         let mut symbols = Symbols::default();
-        let policy = CompiledPolicy::new(policy, &mut symbols);
+        let policy = Arc::new(CompiledPolicy::new(policy, &mut symbols));
         SessionPolicy { symbols, policy }
     }
 
@@ -191,7 +192,7 @@ impl SessionPolicy {
         request.action_ref_with(&self.symbols)
     }
 
-    pub(crate) fn policy(&self) -> &CompiledPolicy {
+    pub(crate) fn policy(&self) -> &Arc<CompiledPolicy> {
         &self.policy
     }
 }
@@ -200,9 +201,11 @@ impl ResourcePolicies {
     /// Compiles a resource's policy and RCP levels.
     pub fn new(resource: Option<&Policy>, rcps: &[Vec<Policy>]) -> ResourcePolicies {
         let mut symbols = Symbols::default();
-        let mut compile = |p: &Policy| CompiledPolicy::new(p, &mut symbols);
-        let resource = resource.map(&mut compile);
-        let rcps = rcps.iter().map(|level| level.iter().map(&mut compile).collect()).collect();
+        let resource = resource.map(|p| CompiledPolicy::new(p, &mut symbols));
+        let rcps = rcps
+            .iter()
+            .map(|level| level.iter().map(|p| Arc::new(CompiledPolicy::new(p, &mut symbols))).collect())
+            .collect();
         ResourcePolicies { symbols, resource, rcps }
     }
 
@@ -222,14 +225,14 @@ impl ResourcePolicies {
     /// Whether each statement of the resource policy and the RCPs (in that order) names
     /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten());
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten().map(|p| &**p));
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// resource policy or of the RCPs reads (see [`caller_traits`]).
     pub fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten());
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten().map(|p| &**p));
         policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
     }
 
@@ -241,7 +244,7 @@ impl ResourcePolicies {
         out.extend(statements.map(|st| st.names(caller, caller_has_boundary)));
     }
 
-    pub(crate) fn rcps(&self) -> &[Vec<CompiledPolicy>] {
+    pub(crate) fn rcps(&self) -> &[Vec<Arc<CompiledPolicy>>] {
         &self.rcps
     }
 }
@@ -735,7 +738,7 @@ fn evaluate<R: Recorder>(
     // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
     // They apply only to the services that support them.
     // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
-    let rcps: &[Vec<CompiledPolicy>] = if facts.rcp_applies { &r.rcps } else { &[] };
+    let rcps: &[Vec<Arc<CompiledPolicy>>] = if facts.rcp_applies { &r.rcps } else { &[] };
     let mut rcp_deny = None;
     for (level, policies) in rcps.iter().enumerate() {
         let found = scan(policies, Layer::Rcp, Some(level), &resource_action, resource, context, rec);
@@ -969,7 +972,7 @@ fn refused_by_service(action: &str, resource: &str) -> Option<&'static str> {
 /// Scans identity-type policies (identity, boundary, session, SCP, RCP) for matching Allow and
 /// Deny statements.
 fn scan<R: Recorder>(
-    policies: &[CompiledPolicy],
+    policies: &[Arc<CompiledPolicy>],
     layer: Layer,
     level: Option<usize>,
     action: &ActionRef<'_>,

@@ -20,6 +20,7 @@ mod condition;
 mod context;
 mod error;
 mod eval;
+mod library;
 mod parse;
 mod partial;
 mod pattern;
@@ -34,6 +35,7 @@ pub use crate::{
         PrincipalPolicies, Request, ResourcePolicies, SessionPolicy, caller_traits, decide, evaluation_group, explain,
         resource_traits,
     },
+    library::{PolicyId, PolicyLibrary},
     parse::PolicyKind,
     partial::{ConditionalStatement, GrantingStatement, PartialDecision, Verdict, decide_partial},
     pattern::Glob,

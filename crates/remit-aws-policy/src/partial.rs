@@ -9,6 +9,8 @@
 //! context it decides exactly as [`crate::decide`] (a test checks this on every case of the
 //! corpus and of the differential generator).
 
+use std::sync::Arc;
+
 use crate::{
     compile::{ActionRef, CompiledPolicy},
     context::Context,
@@ -123,7 +125,7 @@ impl Collector {
     #[allow(clippy::too_many_arguments, reason = "one call site per layer, each naming its coordinates")]
     fn scan(
         &mut self,
-        policies: &[CompiledPolicy],
+        policies: &[Arc<CompiledPolicy>],
         layer: Layer,
         level: Option<usize>,
         action: &ActionRef<'_>,

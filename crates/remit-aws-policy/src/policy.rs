@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 /// Policy variables are substituted only under `2012-10-17`; under `2008-10-17`, or with no
 /// `Version`, `${aws:username}` is literal text.
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html>
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
     /// `"Version": "2012-10-17"`.
     V2012_10_17,
@@ -30,7 +30,7 @@ impl Version {
 }
 
 /// A policy document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Policy {
     /// The language version.
     pub version: Version,
@@ -41,7 +41,7 @@ pub struct Policy {
 }
 
 /// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
     /// `"Effect": "Allow"`.
     Allow,
@@ -60,7 +60,7 @@ impl Effect {
 }
 
 /// One statement of a policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Statement {
     /// The optional statement id.
     pub sid: Option<String>,
@@ -80,7 +80,7 @@ pub struct Statement {
 
 /// An element that has a `Not` form: `Action`/`NotAction`, `Resource`/`NotResource`,
 /// `Principal`/`NotPrincipal`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Negatable<T> {
     /// True for the `Not...` form.
     pub negated: bool,
@@ -89,7 +89,7 @@ pub struct Negatable<T> {
 }
 
 /// The value of a `Principal` or `NotPrincipal` element.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Principals {
     /// `"Principal": "*"`: everyone, including anonymous callers.
     Everyone,
@@ -98,7 +98,7 @@ pub enum Principals {
 }
 
 /// The key of a typed principal entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrincipalType {
     /// `"AWS"`: accounts, users, roles, sessions, federated users.
     Aws,
@@ -134,7 +134,7 @@ impl PrincipalType {
 }
 
 /// One `"Operator": {"key": values}` pair of a condition block.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConditionEntry {
     /// The operator, as written (for example `ForAnyValue:StringLikeIfExists`).
     pub operator: String,

@@ -182,3 +182,60 @@ proptest! {
         prop_assert_eq!(ask(layered), ask(Context::partial(a.into_iter().chain(b), KNOWN)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Principals built from one shared [`remit_aws_policy::PolicyLibrary`] (policies compiled
+    /// once, one symbol table for all, some documents shared) decide every request exactly as
+    /// principals whose policies are compiled on their own.
+    #[test]
+    fn principals_of_a_policy_library_decide_as_principals_compiled_alone(
+        pool in prop::collection::vec(policy(false), 2..6),
+        picks in prop::collection::vec((prop::collection::vec(0usize..6, 1..4), prop::option::of(0usize..6), prop::collection::vec(0usize..6, 0..3)), 1..4),
+        actions in prop::collection::vec(prop_oneof![
+            Just("s3:GetObject"), Just("iam:PassRole"), Just("ec2:RunInstances"), Just("kms:Decrypt"), Just("sts:AssumeRole"), Just("lambda:InvokeFunction")
+        ], 1..4),
+        resources in prop::collection::vec(prop_oneof![
+            Just("arn:aws:s3:::b/k"), Just("arn:aws:iam::111122223333:role/r"), Just("*"), Just("arn:aws:ec2:us-east-1:111122223333:instance/i-1")
+        ], 1..3),
+    ) {
+        use remit_aws_policy::{Caller, Context, PolicyLibrary, PrincipalPolicies, Request, ResourcePolicies, decide, decide_partial};
+        let mut library = PolicyLibrary::new();
+        let ids: Vec<_> = pool.iter().map(|p| library.add(p)).collect();
+        // A policy added again is the same policy.
+        prop_assert_eq!(library.add(&pool[0]), ids[0]);
+        let resource = ResourcePolicies::new(None, &[]);
+        let caller = Caller::parse("arn:aws:iam::111122223333:user/alice").expect("caller");
+        for (identity, boundary, scps) in &picks {
+            let pick = |i: &usize| i % pool.len();
+            let identity: Vec<usize> = identity.iter().map(pick).collect();
+            let boundary = boundary.as_ref().map(pick);
+            let scps: Vec<usize> = scps.iter().map(pick).collect();
+            let shared = library
+                .principal(
+                    &identity.iter().map(|i| ids[*i]).collect::<Vec<_>>(),
+                    boundary.map(|i| ids[i]),
+                    &scps.iter().map(|i| vec![ids[*i]]).collect::<Vec<_>>(),
+                )
+                .expect("ids of this library");
+            let alone = PrincipalPolicies::new(
+                &identity.iter().map(|i| pool[*i].clone()).collect::<Vec<_>>(),
+                boundary.map(|i| &pool[i]),
+                &scps.iter().map(|i| vec![pool[*i].clone()]).collect::<Vec<_>>(),
+            );
+            for action in &actions {
+                for r in &resources {
+                    let context = || Context::partial(vec![("aws:SourceIp".to_owned(), remit_aws_policy::ContextValue::Single("10.0.0.1".into()))], &[]);
+                    let request = Request::new(caller.clone(), action, r, Some("111122223333"), context());
+                    prop_assert_eq!(decide_partial(&shared, None, &resource, &request), decide_partial(&alone, None, &resource, &request));
+                    let complete = Request::new(caller.clone(), action, r, Some("111122223333"), Context::default());
+                    prop_assert_eq!(decide(&shared, None, &resource, &complete), decide(&alone, None, &resource, &complete));
+                }
+            }
+        }
+        // Ids of another library are refused, not misread.
+        let other = PolicyLibrary::new();
+        prop_assert!(other.principal(&[ids[0]], None, &[]).is_none());
+    }
+}
