@@ -19,6 +19,18 @@ pub(crate) struct PolicySource {
     pub(crate) group: Option<Arc<str>>,
     /// `inline NAME` or the managed policy's ARN.
     pub(crate) label: Arc<str>,
+    /// The label, and the group for a group's policy: `LABEL (group GROUP)`.
+    pub(crate) display: Arc<str>,
+}
+
+impl PolicySource {
+    fn new(group: Option<&String>, label: Arc<str>) -> PolicySource {
+        let display = match group {
+            Some(g) => format!("{label} (group {g})").into(),
+            None => Arc::clone(&label),
+        };
+        PolicySource { group: group.map(|g| g.as_str().into()), label, display }
+    }
 }
 
 /// A user or role, ready to be asked about.
@@ -348,10 +360,7 @@ fn collect(
         match id {
             Some(id) => {
                 policies.push(*id);
-                sources.push(PolicySource {
-                    group: group.map(|g| g.as_str().into()),
-                    label: format!("inline {}", p.name).into(),
-                });
+                sources.push(PolicySource::new(group, format!("inline {}", p.name).into()));
             }
             None => *incomplete = true,
         }
@@ -360,7 +369,7 @@ fn collect(
         match managed.get(arn.as_str()) {
             Some(id) => {
                 policies.push(*id);
-                sources.push(PolicySource { group: group.map(|g| g.as_str().into()), label: arn.as_str().into() });
+                sources.push(PolicySource::new(group, arn.as_str().into()));
             }
             // A managed policy the export does not carry (an AWS-managed policy exported
             // without `--filter AWSManagedPolicy`): the principal's answers may be incomplete.

@@ -16,7 +16,7 @@ pub use remit_aws_catalog::AccessLevel;
 pub use remit_aws_catalog::ActionId;
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     sync::Arc,
 };
 
@@ -110,6 +110,9 @@ pub struct AwsAnalysis {
     /// under them (their own policies are not known), and the answer says so.
     allow_all: remit_aws_policy::PrincipalPolicies,
 }
+
+/// The policies of a principal that grant, from one of its groups (or its own).
+type SourcesOf<'e> = (Option<&'e Arc<str>>, Vec<Arc<str>>);
 
 /// Who can assume one role directly: principals of the environment (by index), and outsiders.
 type DirectAssumers = (Vec<(u32, Holder)>, Vec<Holder>);
@@ -454,7 +457,7 @@ impl AwsAnalysis {
         // Ordered by access, then ARN: principals of the environment by their rank among ARNs,
         // outsiders (few) by ARN, merged. One answer per outsider (a resource policy and an
         // ACL may both let anyone in): the outright grant before a conditional one.
-        inside.sort_unstable_by_key(|(idx, h)| (h.access.as_str(), self.rank[*idx]));
+        inside.par_sort_unstable_by_key(|(idx, h)| (h.access.as_str(), self.rank[*idx]));
         outside.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
         outside.dedup_by(|later, first| later.principal.id == first.principal.id);
         outside.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
@@ -567,7 +570,7 @@ impl AwsAnalysis {
                 source: self.source_of(entry, &target, c.layer, c.level, c.policy).to_string(),
                 statement: statement_name(c.statement, c.sid.as_deref()),
                 effect: c.effect.as_str(),
-                conditions: c.conditions.clone(),
+                conditions: c.conditions.iter().map(|e| e.to_string()).collect(),
             });
         }
         let reason = match decision.verdict {
@@ -776,10 +779,9 @@ impl AwsAnalysis {
     fn holder(&self, entry: &Entry, decision: &PartialDecision, target: &Target) -> Option<Holder> {
         let access = access_of(decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))?;
         // The path: which of its policies (or the resource's) grant: the statements that apply
-        // outright and those that may.
-        let mut via = Vec::new();
-        let mut groups: BTreeMap<Option<Arc<str>>, Vec<Arc<str>>> = BTreeMap::new();
-        let mut resource_grants = Vec::new();
+        // outright and those that may. Sources by group (none first), in the order met.
+        let mut groups: Vec<SourcesOf<'_>> = Vec::new();
+        let mut resource_grants: Vec<usize> = Vec::new();
         let allow_sources = decision.grants.iter().map(|g| (g.layer, g.policy, g.statement)).chain(
             decision.conditions.iter().filter(|c| c.effect == Effect::Allow).map(|c| (c.layer, c.policy, c.statement)),
         );
@@ -787,37 +789,37 @@ impl AwsAnalysis {
             match layer {
                 Layer::Identity => {
                     if let Some(source) = entry.sources.get(policy) {
-                        let list = groups.entry(source.group.clone()).or_default();
+                        let group = source.group.as_ref();
+                        let at = match groups.iter().position(|(g, _)| *g == group) {
+                            Some(at) => at,
+                            None => {
+                                groups.push((group, Vec::new()));
+                                groups.len() - 1
+                            }
+                        };
+                        let list = &mut groups[at].1;
                         if !list.contains(&source.label) {
-                            list.push(source.label.clone());
+                            list.push(Arc::clone(&source.label));
                         }
                     }
                 }
-                Layer::Resource => {
-                    let sid = target
-                        .document
-                        .as_ref()
-                        .and_then(|d| d.statements.get(statement))
-                        .and_then(|st| st.sid.as_deref());
-                    let name = statement_name(statement, sid);
-                    if !resource_grants.contains(&name) {
-                        resource_grants.push(name);
-                    }
-                }
+                Layer::Resource if !resource_grants.contains(&statement) => resource_grants.push(statement),
                 _ => {}
             }
         }
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut via = Vec::with_capacity(groups.len() * 2 + resource_grants.len());
         for (group, sources) in groups {
             match group {
                 Some(group) => {
-                    via.push(Step::Group { group });
+                    via.push(Step::Group { group: Arc::clone(group) });
                     via.push(Step::Direct { sources });
                 }
-                None => via.insert(0, Step::Direct { sources }),
+                None => via.push(Step::Direct { sources }),
             }
         }
-        for source in resource_grants {
-            via.push(Step::ResourcePolicy { source: source.into() });
+        for statement in resource_grants {
+            via.push(Step::ResourcePolicy { source: target.statement_name(statement) });
         }
         Some(Holder { principal: entry.principal.clone(), access, via })
     }
@@ -1183,16 +1185,14 @@ impl AwsAnalysis {
             prepared,
             action_sets: std::sync::OnceLock::new(),
             policy_shape: std::sync::OnceLock::new(),
+            statement_names: std::sync::OnceLock::new(),
         })
     }
 
     fn source_of(&self, entry: &Entry, target: &Target, layer: Layer, level: Option<usize>, policy: usize) -> Arc<str> {
         match layer {
             Layer::Identity => match entry.sources.get(policy) {
-                Some(s) => match &s.group {
-                    Some(g) => format!("{} (group {g})", s.label).into(),
-                    None => Arc::clone(&s.label),
-                },
+                Some(s) => Arc::clone(&s.display),
                 None => format!("identity policy {policy}").into(),
             },
             Layer::PermissionsBoundary => format!("boundary {}", entry.boundary.as_deref().unwrap_or("?")).into(),
@@ -1220,6 +1220,22 @@ pub(crate) struct Target {
     /// policy): resources whose policies share a shape, and whose statements all name them
     /// alike, are decided alike (what-can).
     policy_shape: std::sync::OnceLock<u32>,
+    /// How answers name each statement of its resource policy (`#2 (Sid)`), made once.
+    statement_names: std::sync::OnceLock<Vec<Arc<str>>>,
+}
+
+impl Target {
+    /// How answers name statement `idx` of the resource policy.
+    fn statement_name(&self, idx: usize) -> Arc<str> {
+        let names = self.statement_names.get_or_init(|| {
+            let statements = self.document.iter().flat_map(|d| d.statements.iter());
+            statements.enumerate().map(|(i, st)| statement_name(i, st.sid.as_deref()).into()).collect()
+        });
+        match names.get(idx) {
+            Some(name) => Arc::clone(name),
+            None => statement_name(idx, None).into(),
+        }
+    }
 }
 
 fn check_action(action: &str) -> Result<(), QueryError> {
@@ -1251,7 +1267,7 @@ fn access_of(
                     let on_deny = c.effect == Effect::Deny;
                     c.conditions.iter().map(move |e| Condition {
                         source: Arc::clone(&where_),
-                        expression: e.as_str().into(),
+                        expression: Arc::clone(e),
                         on_deny,
                     })
                 })

@@ -394,9 +394,16 @@ impl AwsAnalysis {
         let catalog = Catalog::aws();
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(target));
         let sets: Vec<&ActionSet> = own.iter().chain(theirs).map(|s| &**s).collect();
+        // The resource prepared once for every class.
+        let mut base: Option<crate::Question<'_>> = None;
         for members in classes(catalog, actions, &sets) {
             let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
-            let decision = self.decide(entry, first.name(), &resources[0], target);
+            let question = match &base {
+                Some(base) => crate::Question { request: base.request.for_action(first.name()), target },
+                None => crate::question(first.name(), &resources[0], target),
+            };
+            let decision = self.decide_with(entry, &question, &target.prepared);
+            base.get_or_insert(question);
             let Some(access) = access_of(&decision, |c| self.source_of(entry, target, c.layer, c.level, c.policy))
             else {
                 continue;

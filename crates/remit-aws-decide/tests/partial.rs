@@ -2,7 +2,7 @@
 //! every case of the corpus and of the differential generator; with a partial context a
 //! condition on an unknown key makes the answer conditional, and names the condition.
 
-use std::{fs, path::Path};
+use std::{fs, path::Path, sync::Arc};
 
 use remit_aws_decide::Case;
 use remit_aws_policy::{
@@ -64,7 +64,7 @@ fn an_unknown_key_makes_the_answer_conditional() {
     assert_eq!(decision.verdict, Verdict::Conditional);
     assert_eq!(decision.conditions.len(), 1);
     assert_eq!(decision.conditions[0].sid.as_deref(), Some("FromOffice"));
-    assert_eq!(decision.conditions[0].conditions, ["IpAddress: aws:SourceIp 10.0.0.0/8"]);
+    assert_eq!(decision.conditions[0].conditions, [Arc::from("IpAddress: aws:SourceIp 10.0.0.0/8")]);
 
     // A known tag that the deny targets: denied whatever the IP.
     let context = Context::partial([("aws:PrincipalTag/team".to_owned(), ContextValue::Single("web".into()))], &known);

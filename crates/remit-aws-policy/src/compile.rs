@@ -120,7 +120,7 @@ impl Actions {
 /// A compiled statement.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledStatement {
-    pub(crate) sid: Option<Box<str>>,
+    pub(crate) sid: Option<std::sync::Arc<str>>,
     pub(crate) effect: Effect,
     /// `(negated, principals)` for resource-based policies.
     pub(crate) principal: Option<(bool, Vec<NamedPrincipal>)>,
@@ -297,7 +297,7 @@ impl CompiledStatement {
         action: &ActionRef<'_>,
         resource: &str,
         context: &Context,
-        unknown: &mut Vec<&'s str>,
+        unknown: &mut Vec<&'s std::sync::Arc<str>>,
     ) -> Option<bool> {
         if !self.action_matches(action, context) {
             return Some(false);

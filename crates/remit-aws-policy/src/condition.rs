@@ -175,8 +175,8 @@ pub(crate) struct Condition {
     key: Box<str>,
     key_hash: u64,
     values: Values,
-    /// The entry as written, for explanations.
-    source: Box<str>,
+    /// The entry as written, for explanations (shared by every answer that shows it).
+    source: std::sync::Arc<str>,
 }
 
 impl Condition {
@@ -233,7 +233,7 @@ impl Condition {
     }
 
     /// The entry as written (`StringEquals: aws:sourceip 10.0.0.0/8`).
-    pub(crate) fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &std::sync::Arc<str> {
         &self.source
     }
 
@@ -253,7 +253,7 @@ impl Condition {
     pub(crate) fn truth(&self, context: &Context) -> Option<bool> {
         // One lookup: only an absent key can be unknown.
         let entry = context.get_parsed(self.key_hash, &self.key);
-        if entry.is_none() && context.absence_unknown(&self.key) {
+        if entry.is_none() && context.absence_unknown(self.key_hash, &self.key) {
             return None;
         }
         let reads_unknown = match &self.values {

@@ -55,11 +55,38 @@ pub struct Context {
     /// `None`: the context is complete, an absent key is absent (what a real request is).
     /// `Some(known)`: an analysis context, where a key absent from `entries` is unknown unless
     /// `known` lists it (lower-case; an entry ending in `/` covers every key it prefixes).
-    known: Option<Arc<[Box<str>]>>,
+    known: Option<Arc<Known>>,
     /// Contexts layered under and over this one (see [`Context::layered`]): looked up over,
     /// own, under; shared, so that layering copies nothing.
     under: Option<Arc<Context>>,
     over: Option<Arc<Context>>,
+}
+
+/// The keys whose absence an analysis context knows: exact keys found by hash (every
+/// condition on a key absent from the context asks), and prefixes ending in `/`.
+#[derive(Debug, Clone, PartialEq)]
+struct Known {
+    // INVARIANT: sorted, each `(key_hash(key), key)` with `key` lower-case.
+    exact: Vec<(u64, Box<str>)>,
+    prefixes: Vec<Box<str>>,
+}
+
+impl Known {
+    fn new(keys: &[&str]) -> Known {
+        let (prefixes, exact): (Vec<String>, Vec<String>) =
+            keys.iter().map(|k| k.to_ascii_lowercase()).partition(|k| k.ends_with('/'));
+        let mut exact: Vec<(u64, Box<str>)> = exact.into_iter().map(|k| (key_hash(&k), k.into_boxed_str())).collect();
+        exact.sort();
+        exact.dedup();
+        Known { exact, prefixes: prefixes.into_iter().map(String::into_boxed_str).collect() }
+    }
+
+    /// Whether the absence of `key` (lower-case, `hash` its `key_hash`) is known.
+    fn covers(&self, hash: u64, key: &str) -> bool {
+        let first = self.exact.partition_point(|(h, _)| *h < hash);
+        self.exact[first..].iter().take_while(|(h, _)| *h == hash).any(|(_, k)| **k == *key)
+            || self.prefixes.iter().any(|p| key.starts_with(&**p))
+    }
 }
 
 impl Context {
@@ -137,7 +164,7 @@ impl Context {
     }
 
     /// The known absences in force: this context's, else those of the layers.
-    fn known(&self) -> Option<&Arc<[Box<str>]>> {
+    fn known(&self) -> Option<&Arc<Known>> {
         self.known
             .as_ref()
             .or_else(|| self.under.as_ref().and_then(|c| c.known()))
@@ -175,7 +202,7 @@ impl Context {
     /// any other key is unknown, and conditions on it make a decision conditional.
     pub fn partial(pairs: impl IntoIterator<Item = (String, ContextValue)>, known_absent: &[&str]) -> Context {
         let mut context = Context::new(pairs);
-        context.known = Some(known_absent.iter().map(|k| k.to_ascii_lowercase().into_boxed_str()).collect());
+        context.known = Some(Arc::new(Known::new(known_absent)));
         context
     }
 
@@ -237,7 +264,7 @@ impl Context {
             entries: self.entries.iter().map(|e| Arc::new((**e).clone())).collect(),
             hashes: self.hashes.clone(),
             parsed: self.parsed.clone(),
-            known: self.known.as_ref().map(|k| k.iter().cloned().collect()),
+            known: self.known.as_ref().map(|k| Arc::new(Known::clone(k))),
             under: None,
             over: None,
         }
@@ -245,16 +272,13 @@ impl Context {
 
     /// True when `key` (lower-case) is absent and its presence is unknown.
     pub(crate) fn is_unknown(&self, hash: u64, key: &str) -> bool {
-        self.known().is_some() && self.get(hash, key).is_none() && self.absence_unknown(key)
+        self.known().is_some() && self.get(hash, key).is_none() && self.absence_unknown(hash, key)
     }
 
     /// For a key (lower-case) known to be absent from this context's entries: true when its
     /// absence is not known (an analysis context that does not list it).
-    pub(crate) fn absence_unknown(&self, key: &str) -> bool {
-        let Some(known) = self.known() else {
-            return false;
-        };
-        !known.iter().any(|k| **k == *key || (k.ends_with('/') && key.starts_with(&**k)))
+    pub(crate) fn absence_unknown(&self, hash: u64, key: &str) -> bool {
+        self.known().is_some_and(|known| !known.covers(hash, key))
     }
 
     /// True for an analysis context (see [`Context::partial`]).
@@ -275,5 +299,24 @@ impl Context {
         self.entries.is_empty()
             && self.under.as_ref().is_none_or(|c| c.is_empty())
             && self.over.as_ref().is_none_or(|c| c.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_absences_cover_their_keys_and_prefixes_only() {
+        let context = Context::partial(Vec::new(), &["aws:PrincipalArn", "aws:principaltag/", "aws:username"]);
+        let unknown = |key: &str| context.absence_unknown(key_hash(key), key);
+        assert!(!unknown("aws:principalarn"));
+        assert!(!unknown("aws:username"));
+        assert!(!unknown("aws:principaltag/team"));
+        assert!(unknown("aws:principaltag"));
+        assert!(unknown("aws:sourceip"));
+        assert!(unknown("aws:usernam"));
+        // A complete context knows every absence.
+        assert!(!Context::default().absence_unknown(key_hash("aws:sourceip"), "aws:sourceip"));
     }
 }

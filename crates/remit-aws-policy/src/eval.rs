@@ -312,6 +312,24 @@ impl Request {
         }
     }
 
+    /// The same caller, resource and context, asking `action`: what an analysis asks for each
+    /// class of actions on one resource, without preparing the resource again.
+    pub fn for_action(&self, action: &str) -> Request {
+        let action = action.to_ascii_lowercase();
+        let service_len = action.find(':').unwrap_or(action.len());
+        Request {
+            caller: Arc::clone(&self.caller),
+            action_hash: crate::context::key_hash(&action),
+            service_hash: crate::context::key_hash(&action[..service_len]),
+            facts: Facts::of(&action, &action[..service_len], &self.resource),
+            action: action.into(),
+            service_len,
+            resource: Arc::clone(&self.resource),
+            resource_account: self.resource_account.clone(),
+            context: self.context.clone(),
+        }
+    }
+
     /// The caller.
     pub fn caller(&self) -> &Caller {
         &self.caller

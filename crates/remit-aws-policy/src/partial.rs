@@ -79,11 +79,12 @@ pub struct ConditionalStatement {
     /// The statement's index.
     pub statement: usize,
     /// Its `Sid`.
-    pub sid: Option<String>,
+    pub sid: Option<Arc<str>>,
     /// Its effect: an `Allow` that may grant, or a `Deny` that may deny.
     pub effect: Effect,
-    /// The conditions that could not be decided, as written.
-    pub conditions: Vec<String>,
+    /// The conditions that could not be decided, as written (shared with the compiled
+    /// policy).
+    pub conditions: Vec<Arc<str>>,
 }
 
 /// A decision over a partly known context.
@@ -142,7 +143,7 @@ impl Collector {
                 unknown.clear();
                 let truth = st.truth(action, resource, context, &mut unknown);
                 if truth.is_none() {
-                    self.note(layer, level, policy_idx, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+                    self.note(layer, level, policy_idx, statement_idx, st.sid.as_ref(), st.effect, &unknown);
                 } else if truth == Some(true) && st.effect == Effect::Allow && layer == Layer::Identity {
                     self.grants.push(GrantingStatement { layer, policy: policy_idx, statement: statement_idx });
                 }
@@ -162,18 +163,18 @@ impl Collector {
         level: Option<usize>,
         policy: usize,
         statement: usize,
-        sid: Option<&str>,
+        sid: Option<&Arc<str>>,
         effect: Effect,
-        conditions: &[&str],
+        conditions: &[&Arc<str>],
     ) {
         self.undecided.push(ConditionalStatement {
             layer,
             level,
             policy,
             statement,
-            sid: sid.map(str::to_owned),
+            sid: sid.cloned(),
             effect,
-            conditions: conditions.iter().map(|c| (*c).to_owned()).collect(),
+            conditions: conditions.iter().map(|c| Arc::clone(c)).collect(),
         });
     }
 }
@@ -248,7 +249,7 @@ pub fn decide_partial(
             unknown.clear();
             let truth = st.truth(&resource_action, resource, context, &mut unknown);
             if truth.is_none() {
-                out.note(Layer::Resource, None, 0, statement_idx, st.sid.as_deref(), st.effect, &unknown);
+                out.note(Layer::Resource, None, 0, statement_idx, st.sid.as_ref(), st.effect, &unknown);
             } else if truth == Some(true) && st.effect == Effect::Allow {
                 out.grants.push(GrantingStatement { layer: Layer::Resource, policy: 0, statement: statement_idx });
             }
