@@ -506,9 +506,7 @@ impl AwsAnalysis {
                         actions.union_with(set);
                     }
                     actions.difference_with(catalog.wildcard_only_actions());
-                    let occupied = actions.as_words();
-                    let words = occupied.iter().position(|w| *w != 0).unwrap_or(0)
-                        ..occupied.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
+                    let words = actions.occupied();
                     let keys = keys_read(|visit| target.policies.visit_keys(visit));
                     out.groups.push(EveryoneGroup {
                         target,
@@ -739,8 +737,7 @@ fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<V
         // Only the words `actions` occupies matter (a resource's actions are mostly of one or
         // two services: a few words of the catalog's 350).
         let words = actions.as_words();
-        let lo = words.iter().position(|w| *w != 0).unwrap_or(0);
-        let hi = words.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
+        let std::ops::Range { start: lo, end: hi } = actions.occupied();
         for set in sets {
             let theirs = set.as_words();
             let (mut all, mut none) = (true, true);

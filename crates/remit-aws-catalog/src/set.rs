@@ -13,9 +13,16 @@ const BITS: usize = u64::BITS as usize;
 /// It grows as needed, so sets from [`Catalog::expand`](crate::Catalog::expand), from
 /// [`ActionSet::new`] or collected from ids combine freely; two sets are equal when they hold
 /// the same ids. Ids only mean something within the catalog (and data version) that made them.
-#[derive(Clone, Default)]
+///
+/// A set knows the words it occupies: a principal's statements are mostly about one or two
+/// services, a few words of the catalog's 350, and set algebra on them (an analysis does it
+/// for every statement of every principal) passes over those words only.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ActionSet {
+    // INVARIANT: no trailing zero word (empty for the empty set); every word below `lo` is zero
+    // and `words[lo]` is not (`lo` is 0 for the empty set). Equal sets have equal fields.
     words: Vec<u64>,
+    lo: usize,
 }
 
 impl ActionSet {
@@ -26,7 +33,7 @@ impl ActionSet {
 
     /// An empty set with room for ids below `n` without reallocating.
     pub(crate) fn with_universe(n: usize) -> ActionSet {
-        ActionSet { words: Vec::with_capacity(n.div_ceil(BITS)) }
+        ActionSet { words: Vec::with_capacity(n.div_ceil(BITS)), lo: 0 }
     }
 
     fn grow(&mut self, words: usize) {
@@ -35,13 +42,39 @@ impl ActionSet {
         }
     }
 
+    /// Restores the invariant after words were cleared; every word below `zero_below` is zero.
+    fn normalize(&mut self, zero_below: usize) {
+        while self.words.last() == Some(&0) {
+            self.words.pop();
+        }
+        if self.words.is_empty() {
+            self.lo = 0;
+            return;
+        }
+        // The last word is not zero: the scan stops there at the latest.
+        let mut lo = zero_below.min(self.words.len() - 1);
+        while self.words[lo] == 0 {
+            lo += 1;
+        }
+        self.lo = lo;
+    }
+
+    /// Notes that word `w` is now occupied.
+    fn occupy(&mut self, w: usize, was_empty: bool) {
+        if was_empty || w < self.lo {
+            self.lo = w;
+        }
+    }
+
     /// Adds `id`; returns whether it was absent.
     pub fn insert(&mut self, id: ActionId) -> bool {
         let i = id.index();
+        let was_empty = self.is_empty();
         self.grow(i / BITS + 1);
         let (word, bit) = (&mut self.words[i / BITS], 1u64 << (i % BITS));
         let absent = *word & bit == 0;
         *word |= bit;
+        self.occupy(i / BITS, was_empty);
         absent
     }
 
@@ -50,6 +83,7 @@ impl ActionSet {
         if start >= end {
             return;
         }
+        let was_empty = self.is_empty();
         self.grow(end.div_ceil(BITS));
         let (first, last) = (start / BITS, (end - 1) / BITS);
         for w in first..=last {
@@ -58,12 +92,13 @@ impl ActionSet {
             let mask = if hi - lo == BITS { u64::MAX } else { ((1u64 << (hi - lo)) - 1) << lo };
             self.words[w] |= mask;
         }
+        self.occupy(first, was_empty);
     }
 
     /// Removes `id`; returns whether it was present.
     pub fn remove(&mut self, id: ActionId) -> bool {
         let i = id.index();
-        match self.words.get_mut(i / BITS) {
+        let present = match self.words.get_mut(i / BITS) {
             Some(word) => {
                 let bit = 1u64 << (i % BITS);
                 let present = *word & bit != 0;
@@ -71,7 +106,11 @@ impl ActionSet {
                 present
             }
             None => false,
+        };
+        if present {
+            self.normalize(self.lo);
         }
+        present
     }
 
     /// Whether `id` is in the set.
@@ -82,33 +121,42 @@ impl ActionSet {
 
     /// How many actions.
     pub fn len(&self) -> usize {
-        self.words.iter().map(|w| w.count_ones() as usize).sum()
+        self.words[self.lo..].iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|w| *w == 0)
+        self.words.is_empty()
     }
 
     /// Removes every action.
     pub fn clear(&mut self) {
         self.words.clear();
+        self.lo = 0;
     }
 
     /// The ids in increasing order (that is, by lower-case `service:action`).
     pub fn iter(&self) -> Iter<'_> {
-        Iter { words: &self.words, index: 0, current: self.words.first().copied().unwrap_or(0) }
+        Iter { words: &self.words, index: self.lo, current: self.words.get(self.lo).copied().unwrap_or(0) }
     }
 
     /// The set as bits: id `i` is bit `i % 64` of word `i / 64` (words past the end are 0).
-    /// For callers that scan only the words one set occupies.
+    /// For callers that scan only the words one set occupies (see [`ActionSet::occupied`]).
     pub fn as_words(&self) -> &[u64] {
         &self.words
     }
 
+    /// The words of [`ActionSet::as_words`] that may be non-zero (empty for the empty set).
+    pub fn occupied(&self) -> std::ops::Range<usize> {
+        self.lo..self.words.len()
+    }
+
     /// The ids in both sets, in increasing order, without building the intersection.
     pub fn iter_common<'s>(&'s self, other: &'s ActionSet) -> impl Iterator<Item = ActionId> + 's {
-        self.words.iter().zip(&other.words).enumerate().flat_map(|(index, (a, b))| {
+        let end = self.words.len().min(other.words.len());
+        let start = self.lo.max(other.lo).min(end);
+        self.words[start..end].iter().zip(&other.words[start..end]).enumerate().flat_map(move |(at, (a, b))| {
+            let index = start + at;
             let mut word = a & b;
             std::iter::from_fn(move || {
                 if word == 0 {
@@ -129,25 +177,46 @@ impl ActionSet {
 
     /// Adds every action of `other`.
     pub fn union_with(&mut self, other: &ActionSet) {
+        if other.is_empty() {
+            return;
+        }
+        let was_empty = self.is_empty();
         self.grow(other.words.len());
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
+        for (a, b) in self.words[other.lo..].iter_mut().zip(&other.words[other.lo..]) {
             *a |= b;
         }
+        self.occupy(other.lo, was_empty);
     }
 
     /// Keeps only the actions also in `other`.
     pub fn intersect_with(&mut self, other: &ActionSet) {
-        self.words.truncate(other.words.len());
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
+        let end = self.words.len().min(other.words.len());
+        let start = self.lo.max(other.lo);
+        if start >= end {
+            self.clear();
+            return;
+        }
+        self.words.truncate(end);
+        for w in &mut self.words[self.lo..start] {
+            *w = 0;
+        }
+        for (a, b) in self.words[start..].iter_mut().zip(&other.words[start..end]) {
             *a &= b;
         }
+        self.normalize(start);
     }
 
     /// Removes the actions of `other`.
     pub fn difference_with(&mut self, other: &ActionSet) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
+        let start = self.lo.max(other.lo);
+        let end = self.words.len().min(other.words.len());
+        if start >= end {
+            return;
+        }
+        for (a, b) in self.words[start..end].iter_mut().zip(&other.words[start..end]) {
             *a &= !b;
         }
+        self.normalize(self.lo);
     }
 
     /// The actions in either set.
@@ -176,24 +245,15 @@ impl ActionSet {
 
     /// Whether every action of `self` is in `other`.
     pub fn is_subset(&self, other: &ActionSet) -> bool {
-        self.words.iter().enumerate().all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
+        self.words.iter().enumerate().skip(self.lo).all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
     }
 
     /// Whether the sets share no action.
     pub fn is_disjoint(&self, other: &ActionSet) -> bool {
-        self.words.iter().zip(&other.words).all(|(a, b)| a & b == 0)
+        let start = self.lo.max(other.lo);
+        self.words.iter().zip(&other.words).skip(start).all(|(a, b)| a & b == 0)
     }
 }
-
-impl PartialEq for ActionSet {
-    fn eq(&self, other: &ActionSet) -> bool {
-        let (short, long) = if self.words.len() <= other.words.len() { (self, other) } else { (other, self) };
-        short.words.iter().zip(&long.words).all(|(a, b)| a == b)
-            && long.words[short.words.len()..].iter().all(|w| *w == 0)
-    }
-}
-
-impl Eq for ActionSet {}
 
 impl fmt::Debug for ActionSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -334,6 +394,59 @@ mod tests {
             let mut s = ActionSet::new();
             s.insert_range(start, end);
             assert_eq!(ids(&s), (start as u32..end as u32).collect::<Vec<_>>(), "{start}..{end}");
+        }
+    }
+
+    /// The invariant every operation keeps: no trailing zero word, nothing below `lo`.
+    fn well_formed(s: &ActionSet) -> bool {
+        s.words.last() != Some(&0)
+            && s.words[..s.lo.min(s.words.len())].iter().all(|w| *w == 0)
+            && (s.words.is_empty() && s.lo == 0 || s.words.get(s.lo).is_some_and(|w| *w != 0))
+    }
+
+    proptest::proptest! {
+        /// Set algebra agrees with a `BTreeSet` of ids, for sets spread over the catalog or
+        /// packed into a few words, and every result keeps the invariant (so that equal sets
+        /// compare equal field by field).
+        #[test]
+        fn algebra_agrees_with_a_reference_set(
+            a in proptest::collection::btree_set(0u32..1500, 0..40),
+            b in proptest::collection::btree_set(0u32..1500, 0..40),
+            removed in proptest::collection::vec(0u32..1500, 0..10),
+        ) {
+            use std::collections::BTreeSet;
+            let build = |ids: &BTreeSet<u32>| ids.iter().map(|i| ActionId(*i)).collect::<ActionSet>();
+            let listed = |s: &ActionSet| s.iter().map(|id| id.0).collect::<BTreeSet<u32>>();
+            let (x, y) = (build(&a), build(&b));
+            proptest::prop_assert!(well_formed(&x) && well_formed(&y));
+            let results = [
+                (x.union(&y), a.union(&b).copied().collect::<BTreeSet<u32>>()),
+                (x.intersection(&y), a.intersection(&b).copied().collect()),
+                (x.difference(&y), a.difference(&b).copied().collect()),
+                (y.difference(&x), b.difference(&a).copied().collect()),
+            ];
+            for (got, want) in &results {
+                proptest::prop_assert!(well_formed(got));
+                proptest::prop_assert_eq!(&listed(got), want);
+                proptest::prop_assert_eq!(got.len(), want.len());
+                proptest::prop_assert_eq!(got.is_empty(), want.is_empty());
+                proptest::prop_assert_eq!(got, &build(want));
+                proptest::prop_assert_eq!(got.occupied().is_empty(), want.is_empty());
+            }
+            proptest::prop_assert_eq!(x.iter_common(&y).map(|id| id.0).collect::<BTreeSet<u32>>(), a.intersection(&b).copied().collect::<BTreeSet<u32>>());
+            proptest::prop_assert_eq!(x.is_subset(&y), a.is_subset(&b));
+            proptest::prop_assert_eq!(x.is_disjoint(&y), a.is_disjoint(&b));
+            let (mut z, mut reference) = (x.clone(), a.clone());
+            for id in removed {
+                proptest::prop_assert_eq!(z.remove(ActionId(id)), reference.remove(&id));
+                proptest::prop_assert!(well_formed(&z));
+            }
+            proptest::prop_assert_eq!(listed(&z), reference);
+            let mut ranged = ActionSet::new();
+            ranged.insert_range(70, 200);
+            ranged.union_with(&x);
+            proptest::prop_assert!(well_formed(&ranged));
+            proptest::prop_assert_eq!(listed(&ranged), (70..200).chain(a.iter().copied()).collect::<BTreeSet<u32>>());
         }
     }
 }
