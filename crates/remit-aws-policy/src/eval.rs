@@ -937,6 +937,9 @@ fn is_assume_role(action: &str) -> bool {
 /// KMS key policies are the resource-based policies that must allow explicitly, even in the
 /// same account.
 fn requires_resource_policy_allow(action: &str, action_service: &str, resource: &str) -> bool {
+    if !matches!(action_service, "sts" | "kms") {
+        return false;
+    }
     let mut parts = resource.splitn(6, ':');
     let service = parts.nth(2).unwrap_or("");
     let resource_part = parts.nth(2).unwrap_or("");
