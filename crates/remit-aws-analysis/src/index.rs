@@ -76,6 +76,14 @@ pub(crate) const KNOWN_KEYS: &[&str] = &[
     "aws:resourceorgpaths",
 ];
 
+/// The request-context keys (lower-case) whose values differ from one principal to another:
+/// those of its prepared context (see `entries`: its ARN, account, organization, tags, type,
+/// user name and id). Who-can decides a statement reading none of them once for every
+/// candidate (`remit_aws_policy::SharedOutcomes`).
+pub(crate) fn principal_key(key: &str) -> bool {
+    key.starts_with("aws:principal") || key == "aws:username" || key == "aws:userid"
+}
+
 /// SCP and RCP levels per account, from the organization root down to the account.
 #[derive(Debug, Default)]
 pub(crate) struct Guardrails {

@@ -23,7 +23,7 @@ use std::{
 use remit_aws_import::AwsEnvironment;
 use remit_aws_policy::{
     Caller, Context, ContextValue, Effect, Layer, PartialDecision, Policy, PrincipalType, Principals, Request,
-    ResourcePolicies, Verdict, caller_traits, decide_partial,
+    ResourcePolicies, SharedOutcomes, Verdict, caller_traits, decide_partial, decide_partial_shared,
 };
 use remit_model::{Access, Cloud, Condition, Holder, Principal, PrincipalKind, Step};
 
@@ -37,6 +37,26 @@ use crate::{
 /// A hash map keyed by data of the environment, hashed fast (maps that what-can consults for
 /// every principal and resource).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Principals by id, hashed fast.
+type PrincipalSet = HashSet<ById, foldhash::fast::RandomState>;
+
+/// A principal compared and hashed by its id.
+struct ById(Arc<Principal>);
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ById {}
+
+impl std::hash::Hash for ById {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state);
+    }
+}
 
 /// A query that cannot be answered as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -383,8 +403,14 @@ impl AwsAnalysis {
             .par_iter()
             .map_init(
                 // Each thread merges its own copy of the resource's context into requests (no
-                // reference count shared between cores).
-                || target.as_ref().map(|t| (Arc::new(t.prepared.detached()), question(action, resource, t))),
+                // reference count shared between cores), and keeps the outcomes of statements
+                // that read none of a principal's own keys (the same for every candidate).
+                || {
+                    target.as_ref().map(|t| {
+                        let shared = SharedOutcomes::new(index::principal_key);
+                        (Arc::new(t.prepared.detached()), question(action, resource, t), shared)
+                    })
+                },
                 |local, &idx| {
                     let entry = &self.entries[idx];
                     let target = match &target {
@@ -395,7 +421,13 @@ impl AwsAnalysis {
                         return None;
                     }
                     let decision = match local {
-                        Some((prepared, question)) => self.decide_with(entry, question, prepared),
+                        Some((prepared, question, shared)) => decide_partial_shared(
+                            &entry.policies,
+                            None,
+                            &question.target.policies,
+                            &asked(entry, &question.request, prepared, true),
+                            shared,
+                        ),
                         None => self.decide(entry, action, resource, target),
                     };
                     self.holder(entry, &decision, target).map(|h| (idx, h))
@@ -430,12 +462,12 @@ impl AwsAnalysis {
                 }
             }
         }
-        let mut outside_seen: HashSet<String> = outside.iter().map(|h| h.principal.id.clone()).collect();
+        // Outsiders already in the answer, by id (a role trusted by a service is one of thousands).
+        let mut outside_seen: PrincipalSet = outside.iter().map(|h| ById(Arc::clone(&h.principal))).collect();
         // Role chains: whoever can assume a granted role can act through it.
         while let Some((role_idx, at, depth)) = queue.pop_front() {
             for outsider in &self.outside_assumers[role_idx] {
-                if !outside_seen.contains(&outsider.principal.id) && outside_seen.insert(outsider.principal.id.clone())
-                {
+                if outside_seen.insert(ById(Arc::clone(&outsider.principal))) {
                     outside.push(through(outsider, &inside[at].1, &self.entries[role_idx].arn));
                 }
             }

@@ -291,13 +291,14 @@ impl CompiledStatement {
     }
 
     /// Like [`CompiledStatement::applies`] over an analysis context: `None` when it depends on
-    /// unknown context; the unknown conditions are pushed to `unknown`.
-    pub(crate) fn truth<'s>(
-        &'s self,
+    /// unknown context; the indices of the unknown conditions are pushed to `unknown` (see
+    /// [`CompiledStatement::condition_source`]).
+    pub(crate) fn truth(
+        &self,
         action: &ActionRef<'_>,
         resource: &str,
         context: &Context,
-        unknown: &mut Vec<&'s std::sync::Arc<str>>,
+        unknown: &mut Vec<usize>,
     ) -> Option<bool> {
         if !self.action_matches(action, context) {
             return Some(false);
@@ -311,7 +312,7 @@ impl CompiledStatement {
             }
         }
         let mark = unknown.len();
-        for condition in &self.conditions {
+        for (idx, condition) in self.conditions.iter().enumerate() {
             match condition.truth(context) {
                 Some(false) => {
                     unknown.truncate(mark);
@@ -319,12 +320,22 @@ impl CompiledStatement {
                 }
                 Some(true) => {}
                 None => {
-                    unknown.push(condition.source());
+                    unknown.push(idx);
                     result = None;
                 }
             }
         }
         result
+    }
+
+    /// Condition `idx` as written (for [`CompiledStatement::truth`]'s unknown conditions).
+    pub(crate) fn condition_source(&self, idx: usize) -> Option<&std::sync::Arc<str>> {
+        self.conditions.get(idx).map(Condition::source)
+    }
+
+    /// True when it has conditions (its outcome reads the request context beyond `Resource`).
+    pub(crate) fn has_conditions(&self) -> bool {
+        !self.conditions.is_empty()
     }
 
     /// Whether the statement applies to the action, resource and context (the principal is

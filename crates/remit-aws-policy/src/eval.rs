@@ -330,6 +330,11 @@ impl Request {
         }
     }
 
+    /// The lower-cased action and the resource, as shared by [`Request::for_caller`].
+    pub(crate) fn question(&self) -> (&Arc<str>, &Arc<str>) {
+        (&self.action, &self.resource)
+    }
+
     /// The caller.
     pub fn caller(&self) -> &Caller {
         &self.caller

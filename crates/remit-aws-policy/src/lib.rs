@@ -37,7 +37,10 @@ pub use crate::{
     },
     library::{PolicyId, PolicyLibrary},
     parse::PolicyKind,
-    partial::{ConditionalStatement, GrantingStatement, PartialDecision, Verdict, decide_partial},
+    partial::{
+        ConditionalStatement, GrantingStatement, PartialDecision, SharedOutcomes, Verdict, decide_partial,
+        decide_partial_shared,
+    },
     pattern::Glob,
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},

@@ -9,10 +9,14 @@
 //! context it decides exactly as [`crate::decide`] (a test checks this on every case of the
 //! corpus and of the differential generator).
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+    sync::Arc,
+};
 
 use crate::{
-    compile::{ActionRef, CompiledPolicy},
+    compile::{ActionRef, CompiledPolicy, CompiledStatement},
     context::Context,
     eval::{Layer, PrincipalPolicies, Request, ResourcePolicies, SessionPolicy},
     policy::Effect,
@@ -117,12 +121,105 @@ struct Scan {
     deny: Truth,
 }
 
-struct Collector {
+struct Collector<'m> {
     undecided: Vec<ConditionalStatement>,
     grants: Vec<GrantingStatement>,
+    shared: Option<&'m mut SharedOutcomes>,
 }
 
-impl Collector {
+/// Outcomes of statements that read only context shared by the callers of one question.
+///
+/// An analysis asks one question (an action on a resource) of thousands of callers. A
+/// statement with conditions that read none of a caller's own keys (a bucket policy's
+/// `aws:SecureTransport` deny, an identity policy's `aws:SourceIp` allow) has the same outcome
+/// for every caller, so it is evaluated once; statements that read a caller's key (its tags,
+/// its ARN, `${aws:username}`) are evaluated for each.
+///
+/// The contract: every request decided with one `SharedOutcomes` asks the same action on the
+/// same resource (checked: another question starts afresh), and the requests' contexts differ
+/// only in the keys that `caller_key` claims (lower-case names).
+#[derive(Debug)]
+pub struct SharedOutcomes {
+    caller_key: fn(&str) -> bool,
+    question: Option<(Arc<str>, Arc<str>)>,
+    /// By statement address: the outcome and its unknown conditions, or `None` when the
+    /// statement reads a caller's key.
+    outcomes: HashMap<usize, Option<Outcome>, BuildHasherDefault<AddressHasher>>,
+}
+
+/// A statement's outcome, and the indices of the conditions it depends on when undecided.
+type Outcome = (Truth, Vec<usize>);
+
+/// Hashes statement addresses (aligned, so their low bits carry nothing on their own).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^ (h >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = n as u64;
+    }
+}
+
+impl SharedOutcomes {
+    /// Outcomes shared by callers whose contexts differ only in the keys `caller_key` claims.
+    pub fn new(caller_key: fn(&str) -> bool) -> SharedOutcomes {
+        SharedOutcomes { caller_key, question: None, outcomes: HashMap::default() }
+    }
+
+    /// Forgets the outcomes kept for another question.
+    fn ask(&mut self, request: &Request) {
+        let (action, resource) = request.question();
+        let same = self.question.as_ref().is_some_and(|(a, r)| {
+            (Arc::ptr_eq(a, action) || **a == **action) && (Arc::ptr_eq(r, resource) || **r == **resource)
+        });
+        if !same {
+            self.outcomes.clear();
+            self.question = Some((Arc::clone(action), Arc::clone(resource)));
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// [`CompiledStatement::truth`], kept in `shared` for a statement with conditions that read
+    /// none of the caller's keys.
+    fn truth(
+        &mut self,
+        st: &CompiledStatement,
+        action: &ActionRef<'_>,
+        resource: &str,
+        context: &Context,
+        unknown: &mut Vec<usize>,
+    ) -> Truth {
+        let Some(shared) = self.shared.as_deref_mut().filter(|_| st.has_conditions()) else {
+            return st.truth(action, resource, context, unknown);
+        };
+        let address = std::ptr::from_ref(st) as usize;
+        if let Some(kept) = shared.outcomes.get(&address) {
+            if let Some((truth, conditions)) = kept {
+                unknown.extend_from_slice(conditions);
+                return *truth;
+            }
+            return st.truth(action, resource, context, unknown);
+        }
+        let mut reads_caller = false;
+        let caller_key = shared.caller_key;
+        st.visit_keys(&mut |key| reads_caller |= caller_key(key));
+        let mark = unknown.len();
+        let truth = st.truth(action, resource, context, unknown);
+        let kept = (!reads_caller).then(|| (truth, unknown[mark..].to_vec()));
+        shared.outcomes.insert(address, kept);
+        truth
+    }
+
     #[allow(clippy::too_many_arguments, reason = "one call site per layer, each naming its coordinates")]
     fn scan(
         &mut self,
@@ -141,9 +238,9 @@ impl Collector {
             }
             for (statement_idx, st) in policy.statements.iter().enumerate() {
                 unknown.clear();
-                let truth = st.truth(action, resource, context, &mut unknown);
+                let truth = self.truth(st, action, resource, context, &mut unknown);
                 if truth.is_none() {
-                    self.note(layer, level, policy_idx, statement_idx, st.sid.as_ref(), st.effect, &unknown);
+                    self.note(layer, level, policy_idx, statement_idx, st, &unknown);
                 } else if truth == Some(true) && st.effect == Effect::Allow && layer == Layer::Identity {
                     self.grants.push(GrantingStatement { layer, policy: policy_idx, statement: statement_idx });
                 }
@@ -163,18 +260,17 @@ impl Collector {
         level: Option<usize>,
         policy: usize,
         statement: usize,
-        sid: Option<&Arc<str>>,
-        effect: Effect,
-        conditions: &[&Arc<str>],
+        st: &CompiledStatement,
+        conditions: &[usize],
     ) {
         self.undecided.push(ConditionalStatement {
             layer,
             level,
             policy,
             statement,
-            sid: sid.cloned(),
-            effect,
-            conditions: conditions.iter().map(|c| Arc::clone(c)).collect(),
+            sid: st.sid.clone(),
+            effect: st.effect,
+            conditions: conditions.iter().filter_map(|i| st.condition_source(*i)).cloned().collect(),
         });
     }
 }
@@ -194,13 +290,36 @@ pub fn decide_partial(
     r: &ResourcePolicies,
     request: &Request,
 ) -> PartialDecision {
+    decide(p, s, r, request, None)
+}
+
+/// [`decide_partial`] of one of many callers asked the same question, keeping the outcomes
+/// of the statements that do not depend on the caller (see [`SharedOutcomes`]).
+pub fn decide_partial_shared(
+    p: &PrincipalPolicies,
+    s: Option<&SessionPolicy>,
+    r: &ResourcePolicies,
+    request: &Request,
+    shared: &mut SharedOutcomes,
+) -> PartialDecision {
+    shared.ask(request);
+    decide(p, s, r, request, Some(shared))
+}
+
+fn decide(
+    p: &PrincipalPolicies,
+    s: Option<&SessionPolicy>,
+    r: &ResourcePolicies,
+    request: &Request,
+    shared: Option<&mut SharedOutcomes>,
+) -> PartialDecision {
     let facts = request.facts();
     let caller = request.caller();
     let context = request.context();
     let resource = request.resource();
     let action = p.action_ref(request);
     let resource_action = r.action_ref(request);
-    let mut out = Collector { undecided: Vec::new(), grants: Vec::new() };
+    let mut out = Collector { undecided: Vec::new(), grants: Vec::new(), shared };
 
     // sts:GetCallerIdentity needs no permission (see `eval`).
     if facts.get_caller_identity && !matches!(caller, Caller::Anonymous) {
@@ -247,9 +366,9 @@ pub fn decide_partial(
                 continue;
             }
             unknown.clear();
-            let truth = st.truth(&resource_action, resource, context, &mut unknown);
+            let truth = out.truth(st, &resource_action, resource, context, &mut unknown);
             if truth.is_none() {
-                out.note(Layer::Resource, None, 0, statement_idx, st.sid.as_ref(), st.effect, &unknown);
+                out.note(Layer::Resource, None, 0, statement_idx, st, &unknown);
             } else if truth == Some(true) && st.effect == Effect::Allow {
                 out.grants.push(GrantingStatement { layer: Layer::Resource, policy: 0, statement: statement_idx });
             }

@@ -239,3 +239,104 @@ proptest! {
         prop_assert!(other.principal(&[ids[0]], None, &[]).is_none());
     }
 }
+
+/// Conditions on a caller's own keys and on keys every caller shares (or nobody knows).
+fn shared_or_own_condition() -> impl Strategy<Value = ConditionEntry> {
+    let key = prop::sample::select(vec![
+        "aws:PrincipalTag/team",
+        "aws:username",
+        "aws:PrincipalArn",
+        "aws:SourceIp",
+        "aws:SecureTransport",
+        "aws:ResourceAccount",
+        "s3:prefix",
+    ]);
+    let operator =
+        prop::sample::select(vec!["StringEquals", "StringNotEquals", "StringLike", "Bool", "IpAddress", "Null"]);
+    let value = prop::sample::select(vec![
+        "web",
+        "data",
+        "alice",
+        "true",
+        "false",
+        "10.0.0.0/8",
+        "111122223333",
+        "${aws:username}",
+    ]);
+    (operator, key, value).prop_map(|(operator, key, value)| ConditionEntry {
+        operator: operator.to_owned(),
+        key: key.to_owned(),
+        values: vec![value.to_owned()],
+    })
+}
+
+fn conditional_statement(with_principal: bool) -> impl Strategy<Value = Statement> {
+    (
+        any::<bool>(),
+        prop::sample::select(vec!["s3:GetObject", "s3:*", "*"]),
+        prop::collection::vec(shared_or_own_condition(), 0..3),
+    )
+        .prop_map(move |(allow, action, mut conditions)| {
+            let mut seen = std::collections::HashSet::new();
+            conditions.retain(|c| seen.insert((c.operator.clone(), c.key.clone())));
+            Statement {
+                sid: None,
+                effect: if allow { Effect::Allow } else { Effect::Deny },
+                principal: with_principal.then_some(Negatable { negated: false, values: Principals::Everyone }),
+                action: Negatable { negated: false, values: vec![action.to_owned()] },
+                resource: Some(Negatable { negated: false, values: vec!["*".to_owned()] }),
+                conditions,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Deciding one question for many callers while keeping the outcomes of statements that
+    /// read none of the callers' own keys gives each caller the decision it gets alone, and a
+    /// new question starts afresh.
+    #[test]
+    fn shared_outcomes_decide_as_each_caller_alone(
+        identity in prop::collection::vec(prop::collection::vec(conditional_statement(false), 1..4), 1..3),
+        resource_policy in prop::collection::vec(conditional_statement(true), 0..3),
+        callers in prop::collection::vec((prop::sample::select(vec!["web", "data"]), prop::sample::select(vec!["alice", "bob"])), 1..5),
+        shared_ip in prop::option::of(prop::sample::select(vec!["10.1.2.3", "192.168.0.1"])),
+    ) {
+        use std::sync::Arc;
+        use remit_aws_policy::{Caller, Context, ContextValue, PolicyLibrary, Request, ResourcePolicies, SharedOutcomes, decide_partial, decide_partial_shared};
+        let version = Version::V2012_10_17;
+        let mut library = PolicyLibrary::new();
+        let ids: Vec<_> = identity.iter().map(|statements| library.add(&Policy { version, id: None, statements: statements.clone() })).collect();
+        let principal = library.principal(&ids, None, &[]).expect("ids of this library");
+        let resource_doc = (!resource_policy.is_empty()).then(|| Policy { version, id: None, statements: resource_policy.clone() });
+        let resource = ResourcePolicies::new(resource_doc.as_ref(), &[]);
+        let caller_key = |key: &str| key.starts_with("aws:principal") || key == "aws:username";
+        let mut shared = SharedOutcomes::new(caller_key);
+        let mut resource_keys = vec![("aws:ResourceAccount".to_owned(), ContextValue::Single("111122223333".into()))];
+        if let Some(ip) = shared_ip {
+            resource_keys.push(("aws:SourceIp".to_owned(), ContextValue::Single(ip.into())));
+        }
+        let resource_context = Arc::new(Context::new(resource_keys));
+        for (action, object) in [("s3:GetObject", "arn:aws:s3:::b/k"), ("s3:PutObject", "arn:aws:s3:::b/other")] {
+            let template = Request::new(Caller::Anonymous, action, object, Some("111122223333"), Context::default());
+            for (team, name) in &callers {
+                let arn = format!("arn:aws:iam::111122223333:user/{name}");
+                let own = Context::partial(
+                    vec![
+                        ("aws:PrincipalArn".to_owned(), ContextValue::Single(arn.as_str().into())),
+                        ("aws:PrincipalTag/team".to_owned(), ContextValue::Single((*team).into())),
+                        ("aws:username".to_owned(), ContextValue::Single((*name).into())),
+                    ],
+                    &["aws:principaltag/", "aws:principalarn", "aws:username", "aws:resourceaccount"],
+                );
+                let caller = Arc::new(Caller::parse(&arn).expect("caller"));
+                let request = template.for_caller(caller, Context::layered(Arc::new(own), Arc::clone(&resource_context)));
+                prop_assert_eq!(
+                    decide_partial_shared(&principal, None, &resource, &request, &mut shared),
+                    decide_partial(&principal, None, &resource, &request)
+                );
+            }
+        }
+    }
+}
