@@ -61,6 +61,11 @@ pub struct Grant {
     runs: Vec<(u32, u32)>,
 }
 
+/// What decides a resource for a principal beside the actions: `*` or not, the resource
+/// policy's shape, the owner account, the ARN's traits, how every statement names it, and the
+/// identities of its candidate action sets.
+type ResourceKey = (bool, u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
+
 /// Resources a principal's what-can decides alike (see `effective_permissions`).
 struct ResourceGroup<'a> {
     /// The first resource's side (the others' decide alike).
@@ -284,9 +289,16 @@ impl AwsAnalysis {
             }
             candidates.push((actions, resources));
         }
+        // The action sets of its own statements (identity, boundary, SCPs), and whether each
+        // names every resource alike (`Resource: "*"`).
+        let own = self.own_action_sets(entry);
+        let universal = self.own_universal(entry);
         // What everyone may do: shared with the principals of its class, unless its own
         // policies (or resource policies naming it) concern the same actions.
         let mut shared: Vec<Arc<[Grant]>> = Vec::new();
+        // Groups its own policies concern: their resources are told apart by its statements
+        // about the group's actions only (see below).
+        let mut whole: Vec<(&EveryoneGroup, Vec<bool>)> = Vec::new();
         if shareable {
             let everyone = self.everyone.get_or_init(|| self.everyone());
             for (at, group) in everyone.groups.iter().enumerate() {
@@ -303,9 +315,11 @@ impl AwsAnalysis {
                         }
                     }
                 } else if group.meets(&own_any) {
-                    for set in &group.sets {
-                        candidates.push((Arc::clone(set), group.resources.clone()));
-                    }
+                    // Its own statements about the group's actions that may name some of its
+                    // resources and not others.
+                    let varying: Vec<bool> =
+                        own.iter().zip(&universal).map(|(set, all)| !all && group.meets(set)).collect();
+                    whole.push((group, varying));
                 } else {
                     shared.push(self.shared_grants(at, group, idx, entry));
                 }
@@ -321,25 +335,53 @@ impl AwsAnalysis {
                 by_resource.entry(Arc::clone(resource)).or_default().push(actions);
             }
         }
-        let own = self.own_action_sets(entry);
         // Resources decided alike are decided once: same owner account, same resource-policy
         // shape, same traits the engine reads of an ARN, every statement of every layer
         // naming them alike, and the same candidate actions.
-        type Key = (bool, u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
-        let mut alike: FastMap<Key, usize> = FastMap::default();
+        let mut alike: FastMap<ResourceKey, usize> = FastMap::default();
         let mut groups: Vec<ResourceGroup<'_>> = Vec::new();
+        // An everyone group's resources that no other candidate names are alike for the
+        // resource's side and have the same candidate actions: only its own statements about
+        // those actions that name some resources and not others tell them apart (a statement
+        // about other actions takes no part in deciding these). The resources each of those
+        // statements names alike are decided alike, as the first of them is keyed; the others
+        // gain the group's sets, and are keyed one by one below.
+        for (group, varying) in whole {
+            let reads = varying.contains(&true);
+            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
+            let mut parts: FastMap<Vec<Option<bool>>, Vec<Arc<str>>> = FastMap::default();
+            for resource in &group.resources {
+                match by_resource.get_mut(resource) {
+                    Some(sets) => sets.extend(group.sets.iter()),
+                    None => {
+                        let mut names = Vec::new();
+                        if reads {
+                            entry.policies.resource_matches_of(resource, &context, &varying, &mut names);
+                        }
+                        parts.entry(names).or_default().push(Arc::clone(resource));
+                    }
+                }
+            }
+            let mut sets: Vec<&Arc<ActionSet>> = group.sets.iter().collect();
+            sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
+            sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
+            let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
+            parts.sort();
+            for members in parts {
+                let Some((key, target)) = self.resource_key(entry, &members[0], &sets) else { continue };
+                match alike.get(&key) {
+                    Some(g) => groups[*g].resources.extend(members),
+                    None => {
+                        alike.insert(key, groups.len());
+                        groups.push(ResourceGroup { target, sets: sets.clone(), resources: members });
+                    }
+                }
+            }
+        }
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let Ok(target) = self.resource_side_or_principal_account(&resource, entry) else { continue };
-            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
-            let mut names = Vec::new();
-            entry.policies.resource_matches(&resource, &context, &mut names);
-            target.policies.resource_matches(&resource, &context, &mut names);
-            let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
-            let account = target.account.clone();
-            let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-            let key = (&*resource == "*", shape, account, resource_traits(&resource), names, identities);
+            let Some((key, target)) = self.resource_key(entry, &resource, &sets) else { continue };
             match alike.get(&key) {
                 Some(g) => groups[*g].resources.push(resource),
                 None => {
@@ -578,6 +620,42 @@ impl AwsAnalysis {
             .chain(scps)
             .flat_map(|policy| &policy.statements)
             .map(|st| self.expanded(&st.action.values, st.action.negated))
+            .collect()
+    }
+
+    /// What decides `resource` for `entry` with candidate `sets` (sorted by identity), beside
+    /// the actions: resources with equal keys are decided alike (see `effective_permissions`).
+    fn resource_key(
+        &self,
+        entry: &Entry,
+        resource: &Arc<str>,
+        sets: &[&Arc<ActionSet>],
+    ) -> Option<(ResourceKey, Arc<Target>)> {
+        let target = self.resource_side_or_principal_account(resource, entry).ok()?;
+        let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
+        let mut names = Vec::new();
+        entry.policies.resource_matches(resource, &context, &mut names);
+        target.policies.resource_matches(resource, &context, &mut names);
+        let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
+        let account = target.account.clone();
+        let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
+        Some(((&**resource == "*", shape, account, resource_traits(resource), names, identities), target))
+    }
+
+    /// Per statement of `entry`'s own layers (in the order of `own_action_sets`), whether it
+    /// names every resource alike: no `Resource` element, or one listing `*` (a `NotResource`
+    /// listing `*` names none, which is alike too).
+    fn own_universal(&self, entry: &Entry) -> Vec<bool> {
+        let account = entry.principal.scope.as_deref().unwrap_or_default();
+        let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
+        entry
+            .documents
+            .iter()
+            .chain(entry.boundary_document.iter())
+            .map(|p| &**p)
+            .chain(scps)
+            .flat_map(|policy| &policy.statements)
+            .map(|st| st.resource.as_ref().is_none_or(|r| r.values.iter().any(|v| v == "*")))
             .collect()
     }
 

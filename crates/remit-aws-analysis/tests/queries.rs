@@ -567,6 +567,69 @@ fn what_can_decides_alike_only_resources_that_are_alike() {
     }
 }
 
+/// What resource policies grant everyone, on resources its own statements name differently:
+/// a deny of one topic, an allow of every topic, and a statement about other actions naming
+/// one topic (which takes no part). Each topic's answer is the one `explain` gives.
+#[test]
+fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
+    use remit_aws_analysis::WhatCanFilter;
+    let topic = |name: &str| Resource {
+        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
+        service: "sns".into(),
+        policy: policy(
+            PolicyKind::Resource,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
+            ),
+        ),
+        ..Resource::default()
+    };
+    let erin = User {
+        arn: format!("arn:aws:iam::{A}:user/erin"),
+        name: "erin".into(),
+        inline_policies: vec![inline(
+            "topics",
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                    {{"Effect":"Deny","Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:t1"}},
+                    {{"Effect":"Allow","Action":"sns:*","Resource":"*"}},
+                    {{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"arn:aws:sns:us-east-1:{A}:t2"}}]}}"#
+            ),
+        )],
+        ..User::default()
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![erin],
+        resources: vec![topic("t1"), topic("t2"), topic("t3"), topic("t4")],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
+    let erin = format!("arn:aws:iam::{A}:user/erin");
+    let permissions = analysis.what_can(&erin, &WhatCanFilter::default()).expect("what-can");
+    let publishes =
+        |name: &str| actions_on(&permissions, &format!("arn:aws:sns:us-east-1:{A}:{name}")).contains(&"sns:Publish");
+    assert!(!publishes("t1"));
+    for name in ["t2", "t3", "t4"] {
+        assert!(publishes(name), "{name}");
+    }
+    for name in ["t1", "t2", "t3", "t4"] {
+        let resource = format!("arn:aws:sns:us-east-1:{A}:{name}");
+        // (Other actions are reported on `*`, which stands for every topic.)
+        for action in ["sns:Publish", "sns:Subscribe"] {
+            let verdict = analysis.explain(&erin, action, &resource).expect("explain").verdict;
+            let listed = actions_on(&permissions, &resource).contains(&action);
+            assert_eq!(
+                listed,
+                verdict.as_str() != "implicitlyDenied" && verdict.as_str() != "explicitlyDenied",
+                "{action} {resource}"
+            );
+        }
+    }
+}
+
 /// who-can tells apart principals that differ only in what a policy reads of them: a
 /// principal tag or the user name read by the resource policy (also as a policy variable), a
 /// boundary that reads the user name, an SCP that reads the principal's ARN (and spares the

@@ -160,6 +160,15 @@ impl PrincipalPolicies {
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
+    /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks (in the
+    /// same order), appended to `out`: an analysis comparing resources for some actions reads
+    /// only the statements about those actions.
+    pub fn resource_matches_of(&self, resource: &str, context: &Context, which: &[bool], out: &mut Vec<Option<bool>>) {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        out.extend(statements.filter(|(_, read)| **read).map(|(st, _)| st.resource_truth(resource, context)));
+    }
+
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// permissions boundary or of the SCPs reads (see [`caller_traits`]).
     pub fn visit_guardrail_keys(&self, visit: &mut dyn FnMut(&str)) {
