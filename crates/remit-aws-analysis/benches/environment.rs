@@ -44,6 +44,17 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time of this process so far (user and system, every thread), in milliseconds: what
+/// a phase costs whatever else the machine runs (10 ms resolution: Linux counts in USER_HZ,
+/// 100 per second).
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -85,6 +96,7 @@ fn main() {
     // Every principal's effective permissions, decided and kept (the index a full scan builds:
     // per principal, the actions allowed on each resource and how).
     let started = Instant::now();
+    let cpu_before = cpu_ms();
     let ids: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
     // `REMIT_BENCH_PRINCIPALS=N` measures the first N only (to profile the rest).
     let limit = std::env::var("REMIT_BENCH_PRINCIPALS").ok().and_then(|v| v.parse().ok()).unwrap_or(ids.len());
@@ -95,6 +107,7 @@ fn main() {
     // Grants counted as (action, resource) pairs, as what-can lists them.
     let grants: usize = effective_index.iter().flatten().map(|g| g.action_count() * g.resources.len()).sum();
     let effective = started.elapsed();
+    let effective_cpu = cpu_before.zip(cpu_ms()).map(|(before, after)| after - before);
 
     // Random who-can queries.
     let mut targets: Vec<(String, String)> = Vec::new();
@@ -160,6 +173,7 @@ fn main() {
         "importMs": ms(import),
         "indexMs": ms(index),
         "effectivePermissionsMs": ms(effective),
+        "effectivePermissionsCpuMs": effective_cpu,
         "effectiveGrants": grants,
         "effectiveGrantSets": effective_index.iter().map(Vec::len).sum::<usize>(),
         "effectiveConditions": effective_index.iter().flatten().map(|g| g.access.conditions().len()).sum::<usize>(),

@@ -57,8 +57,9 @@ pub struct Grant {
     /// Allowed, or conditional and on what (shared by a principal's grants with the same).
     pub access: Arc<Access>,
     /// The actions as runs of consecutive ids `(first, count)`: a class is often most of a
-    /// service, or every action but a few, which this keeps in a few words.
-    runs: Vec<(u32, u32)>,
+    /// service, or every action but a few, which this keeps in a few words (shared by the
+    /// principals a grant is shared with).
+    runs: Arc<[(u32, u32)]>,
 }
 
 /// What decides a resource for a principal beside the actions: `*` or not, the resource
@@ -139,7 +140,7 @@ impl Grant {
                 _ => runs.push((id.0, 1)),
             }
         }
-        Grant { resources, access, runs }
+        Grant { resources, access, runs: runs.into() }
     }
 
     /// The actions, in catalog order.

@@ -315,13 +315,28 @@ fn set_operations_on_real_sets() {
 }
 
 /// The reference matcher: IAM wildcards by plain recursion over characters.
+/// The reference matcher, by the definition of the wildcards. A `*` that failed at a text
+/// position is remembered there: without it, a pattern of many `*` (which the random strategy
+/// draws) takes time exponential in them.
 fn naive_match(pattern: &[char], text: &[char]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some(('*', rest)) => (0..=text.len()).any(|i| naive_match(rest, &text[i..])),
-        Some(('?', rest)) => !text.is_empty() && naive_match(rest, &text[1..]),
-        Some((c, rest)) => text.first().is_some_and(|t| t.eq_ignore_ascii_case(c)) && naive_match(rest, &text[1..]),
+    fn from(pattern: &[char], text: &[char], i: usize, j: usize, failed: &mut Vec<(usize, usize)>) -> bool {
+        match pattern.get(i) {
+            None => j == text.len(),
+            Some('*') => {
+                if failed.contains(&(i, j)) {
+                    return false;
+                }
+                let found = (j..=text.len()).any(|k| from(pattern, text, i + 1, k, failed));
+                if !found {
+                    failed.push((i, j));
+                }
+                found
+            }
+            Some('?') => j < text.len() && from(pattern, text, i + 1, j + 1, failed),
+            Some(c) => j < text.len() && text[j].eq_ignore_ascii_case(c) && from(pattern, text, i + 1, j + 1, failed),
+        }
     }
+    from(pattern, text, 0, 0, &mut Vec::new())
 }
 
 /// Patterns made from real names: pieces cut out and replaced by wildcards, case shuffled.

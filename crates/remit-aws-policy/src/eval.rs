@@ -476,11 +476,13 @@ const RCP_SERVICES: &[&str] = &[
 
 impl Facts {
     fn of(action: &str, service: &str, resource: &str) -> Facts {
+        // Every rule below but the RCPs' is about an sts, iam or kms action.
+        let special = matches!(service, "sts" | "iam" | "kms");
         Facts {
-            get_caller_identity: action == "sts:getcalleridentity",
-            assume_role: is_assume_role(action),
-            explicit_allow_resource: requires_resource_policy_allow(action, service, resource),
-            refused: refused_by_service(action, resource),
+            get_caller_identity: special && action == "sts:getcalleridentity",
+            assume_role: special && is_assume_role(action),
+            explicit_allow_resource: special && requires_resource_policy_allow(action, service, resource),
+            refused: if special { refused_by_service(action, resource) } else { None },
             rcp_applies: RCP_SERVICES.binary_search(&service).is_ok(),
         }
     }
