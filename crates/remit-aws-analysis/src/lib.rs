@@ -38,26 +38,6 @@ use crate::{
 /// every principal and resource).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Principals by id, hashed fast.
-type PrincipalSet = HashSet<ById, foldhash::fast::RandomState>;
-
-/// A principal compared and hashed by its id.
-struct ById(Arc<Principal>);
-
-impl PartialEq for ById {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.id == other.0.id
-    }
-}
-
-impl Eq for ById {}
-
-impl std::hash::Hash for ById {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.id.hash(state);
-    }
-}
-
 /// A query that cannot be answered as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -104,6 +84,12 @@ pub struct AwsAnalysis {
     /// Per role, the principals outside the environment (other accounts, services, identity
     /// providers, anyone) its trust policy lets assume it.
     outside_assumers: Vec<Vec<Holder>>,
+    /// Parallel to `outside_assumers`: each outsider's number among the distinct outsiders
+    /// (a service trusted by thousands of roles is one), so that who-can tells which it has
+    /// already listed without comparing their ids.
+    outsider_numbers: Vec<Vec<u32>>,
+    /// The distinct outsiders of `outside_assumers`, numbered by id.
+    outsiders_by_id: HashMap<String, u32>,
     /// The reverse of `assumers`: per principal, the roles it can assume directly.
     assumable: Vec<Vec<u32>>,
     /// Per account, the principals whose identity policies may allow `sts:AssumeRole`.
@@ -266,6 +252,8 @@ impl AwsAnalysis {
             actions,
             assumers: Vec::new(),
             outside_assumers: Vec::new(),
+            outsider_numbers: Vec::new(),
+            outsiders_by_id: HashMap::new(),
             assumable: Vec::new(),
             may_assume,
             allow_all: allow_all(),
@@ -288,6 +276,21 @@ impl AwsAnalysis {
         (analysis.assumers, analysis.outside_assumers) = trust.into_iter().unzip();
         analysis.assumable = assumable;
         analysis.link_identity_center();
+        let mut by_id: HashMap<String, u32> = HashMap::new();
+        analysis.outsider_numbers = analysis
+            .outside_assumers
+            .iter()
+            .map(|holders| {
+                holders
+                    .iter()
+                    .map(|h| {
+                        let next = by_id.len() as u32;
+                        *by_id.entry(h.principal.id.clone()).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        analysis.outsiders_by_id = by_id;
         analysis
     }
 
@@ -462,12 +465,18 @@ impl AwsAnalysis {
                 }
             }
         }
-        // Outsiders already in the answer, by id (a role trusted by a service is one of thousands).
-        let mut outside_seen: PrincipalSet = outside.iter().map(|h| ById(Arc::clone(&h.principal))).collect();
+        // Outsiders of role chains already in the answer, by number (a role trusted by a
+        // service is one of thousands).
+        let mut outside_seen = vec![false; self.outsiders_by_id.len()];
+        for holder in &outside {
+            if let Some(&number) = self.outsiders_by_id.get(&holder.principal.id) {
+                outside_seen[number as usize] = true;
+            }
+        }
         // Role chains: whoever can assume a granted role can act through it.
         while let Some((role_idx, at, depth)) = queue.pop_front() {
-            for outsider in &self.outside_assumers[role_idx] {
-                if outside_seen.insert(ById(Arc::clone(&outsider.principal))) {
+            for (outsider, number) in self.outside_assumers[role_idx].iter().zip(&self.outsider_numbers[role_idx]) {
+                if !std::mem::replace(&mut outside_seen[*number as usize], true) {
                     outside.push(through(outsider, &inside[at].1, &self.entries[role_idx].arn));
                 }
             }
@@ -1218,6 +1227,7 @@ impl AwsAnalysis {
             action_sets: std::sync::OnceLock::new(),
             policy_shape: std::sync::OnceLock::new(),
             statement_names: std::sync::OnceLock::new(),
+            policy_source: std::sync::OnceLock::new(),
         })
     }
 
@@ -1231,7 +1241,9 @@ impl AwsAnalysis {
             Layer::Session => "session policy".into(),
             Layer::Scp => format!("SCP {} at level {}", policy, level.unwrap_or(0)).into(),
             Layer::Rcp => format!("RCP {} at level {}", policy, level.unwrap_or(0)).into(),
-            Layer::Resource => format!("resource policy of account {}", target.account).into(),
+            Layer::Resource => Arc::clone(
+                target.policy_source.get_or_init(|| format!("resource policy of account {}", target.account).into()),
+            ),
         }
     }
 }
@@ -1254,6 +1266,8 @@ pub(crate) struct Target {
     policy_shape: std::sync::OnceLock<u32>,
     /// How answers name each statement of its resource policy (`#2 (Sid)`), made once.
     statement_names: std::sync::OnceLock<Vec<Arc<str>>>,
+    /// How answers name its resource policy, made once.
+    policy_source: std::sync::OnceLock<Arc<str>>,
 }
 
 impl Target {

@@ -343,7 +343,8 @@ fn decide(
 
     let mut explicit: Truth = Some(false);
     let mut scp_ok: Truth = Some(true);
-    if caller.is_restricted_by_scps() {
+    // (Whether the caller is spared is read only when there are SCPs.)
+    if !p.scps().is_empty() && caller.is_restricted_by_scps() {
         for (level, policies) in p.scps().iter().enumerate() {
             let found = out.scan(policies, Layer::Scp, Some(level), &action, resource, context);
             explicit = or(explicit, found.deny);
