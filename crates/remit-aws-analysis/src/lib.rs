@@ -498,7 +498,7 @@ impl AwsAnalysis {
         // Ordered by access, then ARN: principals of the environment by their rank among ARNs,
         // outsiders (few) by ARN, merged. One answer per outsider (a resource policy and an
         // ACL may both let anyone in): the outright grant before a conditional one.
-        inside.par_sort_unstable_by_key(|(idx, h)| (h.access.as_str(), self.rank[*idx]));
+        inside.par_sort_unstable_by_key(|(idx, h)| (access_order(&h.access), self.rank[*idx]));
         outside.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
         outside.dedup_by(|later, first| later.principal.id == first.principal.id);
         outside.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
@@ -507,7 +507,9 @@ impl AwsAnalysis {
         let mut outside = outside.into_iter().peekable();
         loop {
             let take_inside = match (inside.peek(), outside.peek()) {
-                (Some(a), Some(b)) => (a.access.as_str(), &a.principal.id) <= (b.access.as_str(), &b.principal.id),
+                (Some(a), Some(b)) => {
+                    (access_order(&a.access), &a.principal.id) <= (access_order(&b.access), &b.principal.id)
+                }
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
@@ -1281,6 +1283,14 @@ impl Target {
             Some(name) => Arc::clone(name),
             None => statement_name(idx, None).into(),
         }
+    }
+}
+
+/// Answers list allowed holders before conditional ones (the order of `Access::as_str`).
+fn access_order(access: &Access) -> u8 {
+    match access {
+        Access::Allowed => 0,
+        Access::Conditional(_) => 1,
     }
 }
 

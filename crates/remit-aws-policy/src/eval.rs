@@ -127,7 +127,7 @@ pub struct SessionPolicy {
 #[derive(Debug, Clone, Default)]
 pub struct ResourcePolicies {
     symbols: Symbols,
-    resource: Option<CompiledPolicy>,
+    resource: Option<Arc<CompiledPolicy>>,
     rcps: Vec<Vec<Arc<CompiledPolicy>>>,
 }
 
@@ -149,6 +149,16 @@ impl PrincipalPolicies {
 
     pub(crate) fn action_ref<'r>(&self, request: &'r Request) -> ActionRef<'r> {
         request.action_ref_with(&self.symbols)
+    }
+
+    /// The address of its symbol table (shared by the principals of one library).
+    pub(crate) fn symbols_address(&self) -> usize {
+        Arc::as_ptr(&self.symbols) as usize
+    }
+
+    /// Its symbol table.
+    pub(crate) fn symbols(&self) -> Arc<Symbols> {
+        Arc::clone(&self.symbols)
     }
 
     /// Whether each statement of the identity policies, the boundary and the SCPs (in that
@@ -210,7 +220,7 @@ impl ResourcePolicies {
     /// Compiles a resource's policy and RCP levels.
     pub fn new(resource: Option<&Policy>, rcps: &[Vec<Policy>]) -> ResourcePolicies {
         let mut symbols = Symbols::default();
-        let resource = resource.map(|p| CompiledPolicy::new(p, &mut symbols));
+        let resource = resource.map(|p| Arc::new(CompiledPolicy::new(p, &mut symbols)));
         let rcps = rcps
             .iter()
             .map(|level| level.iter().map(|p| Arc::new(CompiledPolicy::new(p, &mut symbols))).collect())
@@ -227,21 +237,21 @@ impl ResourcePolicies {
         request.action_ref_with(&self.symbols)
     }
 
-    pub(crate) fn resource(&self) -> Option<&CompiledPolicy> {
+    pub(crate) fn resource(&self) -> Option<&Arc<CompiledPolicy>> {
         self.resource.as_ref()
     }
 
     /// Whether each statement of the resource policy and the RCPs (in that order) names
     /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten().map(|p| &**p));
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// resource policy or of the RCPs reads (see [`caller_traits`]).
     pub fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten().map(|p| &**p));
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
         policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
     }
 
@@ -370,11 +380,15 @@ impl Request {
 
     pub(crate) fn action_ref_with(&self, symbols: &Symbols) -> ActionRef<'_> {
         ActionRef {
-            lower: &self.action,
-            name: self.name(),
             id: symbols.lookup(self.action_hash, &self.action),
             service_id: symbols.lookup(self.service_hash, self.service()),
+            ..self.action_ref_unresolved()
         }
+    }
+
+    /// The action without ids (to be given the ids a symbol table holds for it).
+    pub(crate) fn action_ref_unresolved(&self) -> ActionRef<'_> {
+        ActionRef { lower: &self.action, name: self.name(), id: None, service_id: None }
     }
 
     fn service(&self) -> &str {

@@ -145,6 +145,13 @@ pub struct SharedOutcomes {
     /// By statement address: the outcome and its unknown conditions, or `None` when the
     /// statement reads a caller's key.
     outcomes: HashMap<usize, Option<Outcome>, BuildHasherDefault<AddressHasher>>,
+    /// The action's ids in the symbol table of the callers' policies (callers of one library
+    /// share it), by the table's address.
+    action_ids: Option<(usize, Option<u32>, Option<u32>)>,
+    /// The policies (and symbol table) whose addresses key the above, kept alive so that no
+    /// other can take their addresses while they are kept.
+    kept: HashMap<usize, Arc<CompiledPolicy>, BuildHasherDefault<AddressHasher>>,
+    kept_symbols: Option<Arc<crate::compile::Symbols>>,
 }
 
 /// A statement's outcome, and the indices of the conditions it depends on when undecided.
@@ -172,7 +179,30 @@ impl Hasher for AddressHasher {
 impl SharedOutcomes {
     /// Outcomes shared by callers whose contexts differ only in the keys `caller_key` claims.
     pub fn new(caller_key: fn(&str) -> bool) -> SharedOutcomes {
-        SharedOutcomes { caller_key, question: None, outcomes: HashMap::default() }
+        SharedOutcomes {
+            caller_key,
+            question: None,
+            outcomes: HashMap::default(),
+            action_ids: None,
+            kept: HashMap::default(),
+            kept_symbols: None,
+        }
+    }
+
+    /// The request's action as `p`'s policies read it, looked up once per symbol table.
+    fn action_ref<'r>(&mut self, p: &PrincipalPolicies, request: &'r Request) -> ActionRef<'r> {
+        let table = p.symbols_address();
+        match self.action_ids {
+            Some((at, id, service_id)) if at == table => {
+                ActionRef { id, service_id, ..request.action_ref_unresolved() }
+            }
+            _ => {
+                let action = p.action_ref(request);
+                self.action_ids = Some((table, action.id, action.service_id));
+                self.kept_symbols = Some(p.symbols());
+                action
+            }
+        }
     }
 
     /// Forgets the outcomes kept for another question.
@@ -183,6 +213,9 @@ impl SharedOutcomes {
         });
         if !same {
             self.outcomes.clear();
+            self.action_ids = None;
+            self.kept.clear();
+            self.kept_symbols = None;
             self.question = Some((Arc::clone(action), Arc::clone(resource)));
         }
     }
@@ -193,6 +226,7 @@ impl Collector<'_> {
     /// none of the caller's keys.
     fn truth(
         &mut self,
+        owner: &Arc<CompiledPolicy>,
         st: &CompiledStatement,
         action: &ActionRef<'_>,
         resource: &str,
@@ -217,6 +251,7 @@ impl Collector<'_> {
         let truth = st.truth(action, resource, context, unknown);
         let kept = (!reads_caller).then(|| (truth, unknown[mark..].to_vec()));
         shared.outcomes.insert(address, kept);
+        shared.kept.entry(Arc::as_ptr(owner) as usize).or_insert_with(|| Arc::clone(owner));
         truth
     }
 
@@ -238,7 +273,7 @@ impl Collector<'_> {
             }
             for (statement_idx, st) in policy.statements.iter().enumerate() {
                 unknown.clear();
-                let truth = self.truth(st, action, resource, context, &mut unknown);
+                let truth = self.truth(policy, st, action, resource, context, &mut unknown);
                 if truth.is_none() {
                     self.note(layer, level, policy_idx, statement_idx, st, &unknown);
                 } else if truth == Some(true) && st.effect == Effect::Allow && layer == Layer::Identity {
@@ -317,7 +352,11 @@ fn decide(
     let caller = request.caller();
     let context = request.context();
     let resource = request.resource();
-    let action = p.action_ref(request);
+    let mut shared = shared;
+    let action = match shared.as_deref_mut() {
+        Some(shared) => shared.action_ref(p, request),
+        None => p.action_ref(request),
+    };
     let resource_action = r.action_ref(request);
     let mut out = Collector { undecided: Vec::new(), grants: Vec::new(), shared };
 
@@ -367,7 +406,7 @@ fn decide(
                 continue;
             }
             unknown.clear();
-            let truth = out.truth(st, &resource_action, resource, context, &mut unknown);
+            let truth = out.truth(policy, st, &resource_action, resource, context, &mut unknown);
             if truth.is_none() {
                 out.note(Layer::Resource, None, 0, statement_idx, st, &unknown);
             } else if truth == Some(true) && st.effect == Effect::Allow {
