@@ -135,6 +135,9 @@ pub(crate) struct CompiledStatement {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledPolicy {
     pub(crate) statements: Vec<CompiledStatement>,
+    /// No statement reads the request context (no conditions, no policy variables in
+    /// `Resource`): its outcome depends on the action and resource only.
+    pub(crate) context_free: bool,
     /// Which actions any of its statements can match: a request for another action skips the
     /// whole policy (most of a principal's policies are about other services).
     reach: Reach,
@@ -197,7 +200,12 @@ impl CompiledPolicy {
             list.sort_unstable();
             list.dedup();
         }
-        CompiledPolicy { statements, reach }
+        let context_free = statements.iter().all(|st| {
+            let mut reads = false;
+            st.visit_keys(&mut |_| reads = true);
+            !reads
+        });
+        CompiledPolicy { statements, context_free, reach }
     }
 
     /// False when no statement's `Action`/`NotAction` can match `action` (so that none

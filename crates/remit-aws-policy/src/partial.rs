@@ -148,6 +148,9 @@ pub struct SharedOutcomes {
     /// The action's ids in the symbol table of the callers' policies (callers of one library
     /// share it), by the table's address.
     action_ids: Option<(usize, Option<u32>, Option<u32>)>,
+    /// Per policy that reads no context (by address): whether an `Allow` and whether a `Deny`
+    /// applies, and the `Allow` statements that do.
+    policies: HashMap<usize, Option<PolicyOutcome>, BuildHasherDefault<AddressHasher>>,
     /// The policies (and symbol table) whose addresses key the above, kept alive so that no
     /// other can take their addresses while they are kept.
     kept: HashMap<usize, Arc<CompiledPolicy>, BuildHasherDefault<AddressHasher>>,
@@ -156,6 +159,10 @@ pub struct SharedOutcomes {
 
 /// A statement's outcome, and the indices of the conditions it depends on when undecided.
 type Outcome = (Truth, Vec<usize>);
+
+/// A policy's outcome when it reads no context: an `Allow` applies, a `Deny` applies, and the
+/// `Allow` statements that apply.
+type PolicyOutcome = (bool, bool, Vec<usize>);
 
 /// Hashes statement addresses (aligned, so their low bits carry nothing on their own).
 #[derive(Default)]
@@ -183,6 +190,7 @@ impl SharedOutcomes {
             caller_key,
             question: None,
             outcomes: HashMap::default(),
+            policies: HashMap::default(),
             action_ids: None,
             kept: HashMap::default(),
             kept_symbols: None,
@@ -205,6 +213,38 @@ impl SharedOutcomes {
         }
     }
 
+    /// The outcome of a policy that reads no context, scanned when first met.
+    fn policy_outcome(
+        &mut self,
+        policy: &Arc<CompiledPolicy>,
+        action: &ActionRef<'_>,
+        resource: &str,
+        context: &Context,
+    ) -> Option<&PolicyOutcome> {
+        let address = Arc::as_ptr(policy) as usize;
+        if !self.policies.contains_key(&address) {
+            let mut outcome: PolicyOutcome = (false, false, Vec::new());
+            let mut unknown = Vec::new();
+            let mut decided = true;
+            for (idx, st) in policy.statements.iter().enumerate() {
+                // Reading no context, a statement applies or not; were it ever undecided, the
+                // policy is scanned for each caller instead.
+                match (st.truth(action, resource, context, &mut unknown), st.effect) {
+                    (Some(true), Effect::Allow) => {
+                        outcome.0 = true;
+                        outcome.2.push(idx);
+                    }
+                    (Some(true), Effect::Deny) => outcome.1 = true,
+                    (Some(false), _) => {}
+                    (None, _) => decided = false,
+                }
+            }
+            self.kept.entry(address).or_insert_with(|| Arc::clone(policy));
+            self.policies.insert(address, decided.then_some(outcome));
+        }
+        self.policies.get(&address).and_then(Option::as_ref)
+    }
+
     /// Forgets the outcomes kept for another question.
     fn ask(&mut self, request: &Request) {
         let (action, resource) = request.question();
@@ -213,6 +253,7 @@ impl SharedOutcomes {
         });
         if !same {
             self.outcomes.clear();
+            self.policies.clear();
             self.action_ids = None;
             self.kept.clear();
             self.kept_symbols = None;
@@ -269,6 +310,21 @@ impl Collector<'_> {
         let mut unknown = Vec::new();
         for (policy_idx, policy) in policies.iter().enumerate() {
             if !policy.may_match(action) {
+                continue;
+            }
+            // A policy that reads no context is scanned once per question.
+            let kept = match self.shared.as_deref_mut() {
+                Some(shared) if policy.context_free => shared.policy_outcome(policy, action, resource, context),
+                _ => None,
+            };
+            if let Some((allow, deny, granting)) = kept {
+                found.allow = or(found.allow, Some(*allow));
+                found.deny = or(found.deny, Some(*deny));
+                if layer == Layer::Identity {
+                    let grants =
+                        granting.iter().map(|&statement| GrantingStatement { layer, policy: policy_idx, statement });
+                    self.grants.extend(grants);
+                }
                 continue;
             }
             for (statement_idx, st) in policy.statements.iter().enumerate() {
