@@ -237,6 +237,14 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             }
             context
         };
+        let principal = |kind: PrincipalKind, arn: &str, name: &str, incomplete: bool| Principal {
+            cloud: Cloud::Aws,
+            kind,
+            id: arn.to_owned(),
+            name: name.to_owned(),
+            scope: Some(account.id.clone()),
+            incomplete,
+        };
         let boundary_of = |arn: Option<&str>, incomplete: &mut bool| -> Option<PolicyId> {
             let arn = arn?;
             match ids.managed.get(arn) {
@@ -312,14 +320,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("User".into())));
             context.push(("aws:username".to_owned(), ContextValue::Single(user.name.as_str().into())));
             context.push(("aws:userid".to_owned(), ContextValue::Single(user.id.as_str().into())));
-            let principal = Principal {
-                cloud: Cloud::Aws,
-                kind: PrincipalKind::User,
-                id: user.arn.clone(),
-                name: user.name.clone(),
-                scope: Some(account.id.clone()),
-                incomplete,
-            };
+            let principal = principal(PrincipalKind::User, &user.arn, &user.name, incomplete);
             entry(principal, &user.arn, user.permissions_boundary.as_ref(), policies, sources, boundary, context)
         }));
         out.par_extend(account.roles.par_iter().zip(&ids.roles).filter_map(|(role, inline)| {
@@ -339,14 +340,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             let boundary = boundary_of(role.permissions_boundary.as_deref(), &mut incomplete);
             let mut context = base_context(&role.arn, &role.tags);
             context.push(("aws:PrincipalType".to_owned(), ContextValue::Single("AssumedRole".into())));
-            let principal = Principal {
-                cloud: Cloud::Aws,
-                kind: PrincipalKind::Role,
-                id: role.arn.clone(),
-                name: role.name.clone(),
-                scope: Some(account.id.clone()),
-                incomplete,
-            };
+            let principal = principal(PrincipalKind::Role, &role.arn, &role.name, incomplete);
             entry(principal, &role.arn, role.permissions_boundary.as_ref(), policies, sources, boundary, context)
         }));
     }
@@ -406,52 +400,75 @@ fn assume_patterns(policies: &[Arc<Policy>]) -> Vec<Glob> {
     out
 }
 
-/// Which principals' identity policies may allow an action: an index from each `Action`
-/// pattern of an `Allow` statement to the principals that hold it, so that a query decides
-/// only for principals that could be allowed (the engine still decides each of them).
+/// Which principals' identity policies may allow an action on a resource: an index from each
+/// `Action` pattern of an `Allow` statement to the principals that hold it, with the resources
+/// the statement names, so that a query decides only for principals that could be allowed
+/// (the engine still decides each of them).
 #[derive(Debug, Default)]
 pub(crate) struct ActionIndex {
-    patterns: Vec<(Glob, Vec<u32>)>,
-    /// Principals with a `NotAction` allow: any action may be allowed.
-    always: Vec<u32>,
+    /// Per action pattern, the principals holding it and in which statement (`filters`).
+    patterns: Vec<(Glob, Vec<(u32, u32)>)>,
+    /// Principals with a `NotAction` allow (any action may be allowed), and the statement.
+    always: Vec<(u32, u32)>,
+    /// Per distinct statement, the resources it may name: `None` for any (`*`, `NotResource`).
+    filters: Vec<Option<Vec<Glob>>>,
 }
 
 impl ActionIndex {
     pub(crate) fn new(entries: &[Entry]) -> ActionIndex {
-        let mut by_text: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_text: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
         let mut always = Vec::new();
+        let mut filters: Vec<Option<Vec<Glob>>> = Vec::new();
+        // Statements by document (documents are shared among principals) and position.
+        let mut interned: HashMap<(*const Policy, usize), u32> = HashMap::new();
         for (idx, entry) in entries.iter().enumerate() {
             let idx = idx as u32;
-            for st in entry.documents.iter().flat_map(|d| &d.statements).filter(|st| st.effect == Effect::Allow) {
-                if st.action.negated {
-                    if always.last() != Some(&idx) {
-                        always.push(idx);
+            for document in &entry.documents {
+                let variables = document.version == Version::V2012_10_17;
+                for (at, st) in document.statements.iter().enumerate().filter(|(_, st)| st.effect == Effect::Allow) {
+                    let filter = *interned.entry((Arc::as_ptr(document), at)).or_insert_with(|| {
+                        filters.push(match &st.resource {
+                            Some(r) if !r.negated && !r.values.iter().any(|v| v == "*") => {
+                                Some(r.values.iter().map(|v| Glob::resource(v, variables)).collect())
+                            }
+                            _ => None,
+                        });
+                        (filters.len() - 1) as u32
+                    });
+                    if st.action.negated {
+                        always.push((idx, filter));
+                        continue;
                     }
-                    continue;
-                }
-                for action in &st.action.values {
-                    let list = by_text.entry(action.to_ascii_lowercase()).or_default();
-                    if list.last() != Some(&idx) {
-                        list.push(idx);
+                    for action in &st.action.values {
+                        by_text.entry(action.to_ascii_lowercase()).or_default().push((idx, filter));
                     }
                 }
             }
         }
-        let mut patterns: Vec<(Glob, Vec<u32>)> =
+        let mut patterns: Vec<(Glob, Vec<(u32, u32)>)> =
             by_text.into_iter().map(|(text, list)| (Glob::action(&text), list)).collect();
         patterns.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
-        ActionIndex { patterns, always }
+        ActionIndex { patterns, always, filters }
     }
 
-    /// Marks in `marks` every principal whose identity policies may allow `action`.
-    pub(crate) fn mark(&self, action: &str, marks: &mut [bool]) {
-        for &idx in &self.always {
-            marks[idx as usize] = true;
+    /// Marks in `marks` every principal whose identity policies may allow `action` (on
+    /// `resource`, when given: an ARN).
+    pub(crate) fn mark(&self, action: &str, resource: Option<&str>, marks: &mut [bool]) {
+        let names = |filter: u32| match (resource, &self.filters[filter as usize]) {
+            (Some(resource), Some(globs)) => globs.iter().any(|g| g.may_match(resource)),
+            _ => true,
+        };
+        for &(idx, filter) in &self.always {
+            if !marks[idx as usize] && names(filter) {
+                marks[idx as usize] = true;
+            }
         }
         for (glob, list) in &self.patterns {
             if glob.may_match(action) {
-                for &idx in list {
-                    marks[idx as usize] = true;
+                for &(idx, filter) in list {
+                    if !marks[idx as usize] && names(filter) {
+                        marks[idx as usize] = true;
+                    }
                 }
             }
         }

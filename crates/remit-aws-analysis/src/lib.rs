@@ -397,7 +397,7 @@ impl AwsAnalysis {
                 .collect(),
         };
         let mut marks = vec![false; self.entries.len()];
-        self.actions.mark(action, &mut marks);
+        self.actions.mark(action, target.as_ref().map(|_| resource), &mut marks);
         if let Some(target) = &target {
             self.mark_named(target, &mut marks, None);
         }

@@ -611,17 +611,16 @@ impl AwsAnalysis {
     /// The action sets of the statements of `entry`'s own layers (identity policies,
     /// boundary, SCPs), in a fixed order.
     fn own_action_sets(&self, entry: &Entry) -> Vec<Arc<ActionSet>> {
+        self.own_statements(entry).map(|st| self.expanded(&st.action.values, st.action.negated)).collect()
+    }
+
+    /// The statements of `entry`'s own layers, in the order of its compiled policies
+    /// (identity policies, boundary, SCPs).
+    fn own_statements<'e>(&'e self, entry: &'e Entry) -> impl Iterator<Item = &'e remit_aws_policy::Statement> {
         let account = entry.principal.scope.as_deref().unwrap_or_default();
         let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
-        entry
-            .documents
-            .iter()
-            .chain(entry.boundary_document.iter())
-            .map(|p| &**p)
-            .chain(scps)
-            .flat_map(|policy| &policy.statements)
-            .map(|st| self.expanded(&st.action.values, st.action.negated))
-            .collect()
+        let own = entry.documents.iter().chain(entry.boundary_document.iter()).map(|p| &**p);
+        own.chain(scps).flat_map(|policy| &policy.statements)
     }
 
     /// What decides `resource` for `entry` with candidate `sets` (sorted by identity), beside
@@ -647,15 +646,7 @@ impl AwsAnalysis {
     /// names every resource alike: no `Resource` element, or one listing `*` (a `NotResource`
     /// listing `*` names none, which is alike too).
     fn own_universal(&self, entry: &Entry) -> Vec<bool> {
-        let account = entry.principal.scope.as_deref().unwrap_or_default();
-        let scps = self.guardrails.scps.get(account).into_iter().flatten().flatten();
-        entry
-            .documents
-            .iter()
-            .chain(entry.boundary_document.iter())
-            .map(|p| &**p)
-            .chain(scps)
-            .flat_map(|policy| &policy.statements)
+        self.own_statements(entry)
             .map(|st| st.resource.as_ref().is_none_or(|r| r.values.iter().any(|v| v == "*")))
             .collect()
     }
