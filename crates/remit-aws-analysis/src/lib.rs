@@ -22,7 +22,7 @@ use std::{
 
 use remit_aws_import::AwsEnvironment;
 use remit_aws_policy::{
-    Caller, Context, ContextValue, Effect, Layer, PartialDecision, Policy, PrincipalType, Principals, Request,
+    Caller, Context, ContextValue, Effect, Glob, Layer, PartialDecision, Policy, PrincipalType, Principals, Request,
     ResourcePolicies, SharedOutcomes, Verdict, caller_traits, decide_partial, decide_partial_shared,
 };
 use remit_model::{Access, Cloud, Condition, Holder, Principal, PrincipalKind, Step};
@@ -399,7 +399,7 @@ impl AwsAnalysis {
         let mut marks = vec![false; self.entries.len()];
         self.actions.mark(action, target.as_ref().map(|_| resource), &mut marks);
         if let Some(target) = &target {
-            self.mark_named(target, &mut marks, None);
+            self.mark_named(target, action, resource, &mut marks, None);
         }
         let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
         let decided: Vec<(usize, Holder)> = candidates
@@ -522,9 +522,21 @@ impl AwsAnalysis {
     /// Marks the principals of the environment that the target's resource policy names in an
     /// `Allow` statement: every one for `*` (or a wildcard). With `assume` (a role's ARN), also
     /// the principals of a named account whose identity policies may allow assuming it.
-    fn mark_named(&self, target: &Target, marks: &mut [bool], assume: Option<&str>) {
+    fn mark_named(&self, target: &Target, action: &str, resource: &str, marks: &mut [bool], assume: Option<&str>) {
         let Some(policy) = &target.document else { return };
-        for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
+        let variables = policy.version == remit_aws_policy::Version::V2012_10_17;
+        // Only statements that may apply to this action on this resource can grant it.
+        let may_apply = |st: &remit_aws_policy::Statement| {
+            let names_action = st.action.values.iter().any(|a| Glob::action(a).may_match(action));
+            let names_resource = match &st.resource {
+                Some(r) if !r.negated => {
+                    r.values.iter().any(|v| v == "*" || Glob::resource(v, variables).may_match(resource))
+                }
+                _ => true,
+            };
+            (names_action || st.action.negated) && names_resource
+        };
+        for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow && may_apply(st)) {
             let Some(principal) = &st.principal else { continue };
             if principal.negated {
                 marks.iter_mut().for_each(|m| *m = true);
@@ -1153,7 +1165,7 @@ impl AwsAnalysis {
         let arn = role.principal.id.as_str();
         let Ok(target) = self.resource_side(arn) else { return (Vec::new(), Vec::new()) };
         let mut marks = vec![false; self.entries.len()];
-        self.mark_named(&target, &mut marks, Some(arn));
+        self.mark_named(&target, "sts:AssumeRole", arn, &mut marks, Some(arn));
         marks[idx] = false;
         let mut inside = Vec::new();
         for (candidate, _) in marks.iter().enumerate().filter(|(_, m)| **m) {
