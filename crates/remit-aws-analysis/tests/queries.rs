@@ -586,8 +586,6 @@ fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
         ..Resource::default()
     };
     let erin = User {
-        arn: format!("arn:aws:iam::{A}:user/erin"),
-        name: "erin".into(),
         inline_policies: vec![inline(
             "topics",
             &format!(
@@ -597,7 +595,7 @@ fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
                     {{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"arn:aws:sns:us-east-1:{A}:t2"}}]}}"#
             ),
         )],
-        ..User::default()
+        ..user("erin", &[], None)
     };
     let account = Account {
         id: A.into(),
