@@ -111,6 +111,17 @@ fn resource(arn: String, json: &str) -> Resource {
 }
 
 /// A user of account `A` with tags and a permissions boundary.
+/// A topic whose policy lets anyone perform `actions` (a JSON array), then `more` statements
+/// (each after a comma, `TOPIC` standing for the topic's ARN).
+fn open_topic(name: &str, actions: &str, more: &str) -> Resource {
+    let arn = format!("arn:aws:sns:us-east-1:{A}:{name}");
+    let more = more.replace("TOPIC", &arn);
+    let json = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":{actions},"Resource":"{arn}"}}{more}]}}"#
+    );
+    resource(arn, &json)
+}
+
 fn user(name: &str, tags: &[(&str, &str)], boundary: Option<&str>) -> User {
     User {
         arn: format!("arn:aws:iam::{A}:user/{name}"),
@@ -514,24 +525,10 @@ fn block_public_access_acls_and_kms_grants() {
 fn what_can_decides_alike_only_resources_that_are_alike() {
     use remit_aws_analysis::WhatCanFilter;
     let key_policy = r#"{"Version":"2012-10-17","Statement":{"Sid":"EnableIAM","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}}"#;
-    let key = |id: &str| Resource {
-        arn: format!("arn:aws:kms:us-east-1:{A}:key/{id}"),
-        service: "kms".into(),
-        policy: policy(PolicyKind::Resource, key_policy),
-        ..Resource::default()
-    };
-    let topic = |name: &str, denied: &str| Resource {
-        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
-        service: "sns".into(),
-        policy: policy(
-            PolicyKind::Resource,
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":[
-                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}},
-                    {{"Effect":"Deny","Principal":"*","Action":"{denied}","Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
-            ),
-        ),
-        ..Resource::default()
+    let key = |id: &str| resource(format!("arn:aws:kms:us-east-1:{A}:key/{id}"), key_policy);
+    let topic = |name: &str, denied: &str| {
+        let deny = format!(r#",{{"Effect":"Deny","Principal":"*","Action":"{denied}","Resource":"TOPIC"}}"#);
+        open_topic(name, r#"["sns:Publish","sns:Subscribe"]"#, &deny)
     };
     let dana = User {
         arn: format!("arn:aws:iam::{A}:user/dana"),
@@ -573,18 +570,7 @@ fn what_can_decides_alike_only_resources_that_are_alike() {
 #[test]
 fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
     use remit_aws_analysis::WhatCanFilter;
-    let topic = |name: &str| Resource {
-        arn: format!("arn:aws:sns:us-east-1:{A}:{name}"),
-        service: "sns".into(),
-        policy: policy(
-            PolicyKind::Resource,
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":[
-                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
-            ),
-        ),
-        ..Resource::default()
-    };
+    let topic = |name: &str| open_topic(name, r#"["sns:Publish","sns:Subscribe"]"#, "");
     let erin = User {
         inline_policies: vec![inline(
             "topics",
@@ -756,14 +742,10 @@ fn what_everyone_may_do_is_shared_only_among_principals_alike() {
     use remit_aws_analysis::WhatCanFilter;
     use remit_aws_policy::Verdict;
     let topic = |name: &str| {
-        resource(
-            format!("arn:aws:sns:us-east-1:{A}:{name}"),
-            &format!(
-                r#"{{"Version":"2012-10-17","Statement":[
-                    {{"Effect":"Allow","Principal":"*","Action":["sns:Publish","sns:Subscribe","sns:GetTopicAttributes"],"Resource":"arn:aws:sns:us-east-1:{A}:{name}"}},
-                    {{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:user/named"}},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:{A}:{name}"}}]}}"#
-            ),
-        )
+        let deny = format!(
+            r#",{{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:user/named"}},"Action":"sns:Publish","Resource":"TOPIC"}}"#
+        );
+        open_topic(name, r#"["sns:Publish","sns:Subscribe","sns:GetTopicAttributes"]"#, &deny)
     };
     let boundary = managed_policy(
         "not-t2",

@@ -75,16 +75,6 @@ impl PolicyLibrary {
         PolicyId { library: self.tag, index }
     }
 
-    /// The number of distinct policies.
-    pub fn len(&self) -> usize {
-        self.compiled.len()
-    }
-
-    /// True when no policy was added.
-    pub fn is_empty(&self) -> bool {
-        self.compiled.is_empty()
-    }
-
     /// The document of a policy (shared), or `None` for an id of another library.
     pub fn document(&self, id: PolicyId) -> Option<&Arc<Policy>> {
         self.index(id).map(|i| &self.documents[i])
