@@ -259,6 +259,19 @@ impl CompiledStatement {
         }
     }
 
+    /// The truth over `context` of each of its conditions that reads a key `claims` (a
+    /// lower-case name), appended to `out`: conditions reading none of them read alike for
+    /// every caller whose contexts differ only in those keys.
+    pub(crate) fn condition_truths(&self, claims: fn(&str) -> bool, context: &Context, out: &mut Vec<Option<bool>>) {
+        for condition in &self.conditions {
+            let mut reads = false;
+            condition.visit_keys(&mut |key| reads |= claims(key));
+            if reads {
+                out.push(condition.truth(context));
+            }
+        }
+    }
+
     /// Calls `visit` with every request-context key the statement reads: its conditions' keys
     /// and the variables of its conditions and resources (`Action` and `Principal` read none).
     pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {

@@ -193,8 +193,13 @@ impl Context {
 
     /// Looks a key up by any spelling.
     pub fn lookup(&self, key: &str) -> Option<&ContextValue> {
-        let key = key.to_ascii_lowercase();
-        self.get(key_hash(&key), &key)
+        match key.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => {
+                let key = key.to_ascii_lowercase();
+                self.get(key_hash(&key), &key)
+            }
+            false => self.get(key_hash(key), key),
+        }
     }
 
     /// An analysis context: the keys given are known, and so is the absence of every key that

@@ -179,6 +179,60 @@ impl PrincipalPolicies {
         out.extend(statements.filter(|(_, read)| **read).map(|(st, _)| st.resource_truth(resource, context)));
     }
 
+    /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks, and
+    /// `Some(false)` for the others (in the same order): an analysis comparing resources for
+    /// some actions reads only the statements about those actions, the others taking no part.
+    pub fn resource_matches_among(
+        &self,
+        resource: &str,
+        context: &Context,
+        which: &[bool],
+        out: &mut Vec<Option<bool>>,
+    ) {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+    }
+
+    /// Per statement (in the order of [`PrincipalPolicies::resource_matches`]), whether it
+    /// reads a request-context key that `claims` (lower-case names).
+    pub fn statements_reading(&self, claims: fn(&str) -> bool) -> Vec<bool> {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        let statements = policies.flat_map(|p| &p.statements);
+        statements
+            .map(|st| {
+                let mut reads = false;
+                st.visit_keys(&mut |key| reads |= claims(key));
+                reads
+            })
+            .collect()
+    }
+
+    /// Calls `visit` with every request-context key (lower-case) that the statements `which`
+    /// marks read (in the order of [`PrincipalPolicies::resource_matches`]): an analysis
+    /// sharing a decision among callers compares their values of those keys.
+    pub fn visit_keys_of(&self, which: &[bool], visit: &mut dyn FnMut(&str)) {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        statements.filter(|(_, read)| **read).for_each(|(st, _)| st.visit_keys(visit));
+    }
+
+    /// The truth over `context` of each condition of the statements `which` marks (in the
+    /// order of [`PrincipalPolicies::resource_matches`]) that reads a key `claims`, appended to
+    /// `out`: two callers whose contexts differ only in those keys, with equal truths, meet
+    /// those statements' conditions alike.
+    pub fn condition_truths_of(
+        &self,
+        which: &[bool],
+        claims: fn(&str) -> bool,
+        context: &Context,
+        out: &mut Vec<Option<bool>>,
+    ) {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        statements.filter(|(_, read)| **read).for_each(|(st, _)| st.condition_truths(claims, context, out));
+    }
+
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// permissions boundary or of the SCPs reads (see [`caller_traits`]).
     pub fn visit_guardrail_keys(&self, visit: &mut dyn FnMut(&str)) {
@@ -248,11 +302,39 @@ impl ResourcePolicies {
         out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
     }
 
+    /// [`ResourcePolicies::resource_matches`] of the statements that `which` marks, and
+    /// `Some(false)` for the others (see [`PrincipalPolicies::resource_matches_among`]).
+    pub fn resource_matches_among(
+        &self,
+        resource: &str,
+        context: &Context,
+        which: &[bool],
+        out: &mut Vec<Option<bool>>,
+    ) {
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+    }
+
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// resource policy or of the RCPs reads (see [`caller_traits`]).
     pub fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
         let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
         policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
+    }
+
+    /// [`PrincipalPolicies::condition_truths_of`] for the statements of the resource policy
+    /// and the RCPs.
+    pub fn condition_truths_of(
+        &self,
+        which: &[bool],
+        claims: fn(&str) -> bool,
+        context: &Context,
+        out: &mut Vec<Option<bool>>,
+    ) {
+        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
+        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        statements.filter(|(_, read)| **read).for_each(|(st, _)| st.condition_truths(claims, context, out));
     }
 
     /// How each statement of the resource policy names `caller` (its `Principal` or

@@ -41,7 +41,7 @@ pub use crate::{
         ConditionalStatement, GrantingStatement, PartialDecision, SharedOutcomes, Verdict, decide_partial,
         decide_partial_shared,
     },
-    pattern::Glob,
+    pattern::{Glob, resolve_variables},
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
     principal::{Caller, PrincipalMatch},
 };

@@ -235,6 +235,33 @@ impl Glob {
     }
 }
 
+/// `text`, a `Resource` value of a policy that substitutes variables, with each policy
+/// variable replaced by its value in `context` (or its default): the resources a statement
+/// names for one caller whose own keys (`${aws:username}`) are known. `None` when a variable
+/// has no single value there, or when the text writes a literal `*`, `?` or `$` (`${*}`),
+/// which the resolved text could not tell from a wildcard.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>
+pub fn resolve_variables(text: &str, context: &Context) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let end = start + rest[start..].find('}')?;
+        out.push_str(&rest[..start]);
+        let Piece::Variable { key, hash, default } = parse_variable(&rest[start + 2..end]) else { return None };
+        if matches!(&*key, "*" | "?" | "$") {
+            return None;
+        }
+        match (context.get(hash, &key), default) {
+            (Some(ContextValue::Single(value)), _) => out.push_str(value),
+            (None, Some(default)) => out.push_str(&default),
+            _ => return None,
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 fn parse_variable(inner: &str) -> Piece {
     // `${aws:PrincipalTag/team, 'company-wide'}`: a default follows a comma, in single quotes.
     if let Some((name, rest)) = inner.split_once(',') {
@@ -434,6 +461,18 @@ mod tests {
         check("a${?}", "a?", true);
         check("${$}x", "$x", true);
     }
+
+    #[test]
+    fn resolving_variables() {
+        let context = Context::from_pairs(&[("aws:username", "bob")]);
+        let resolve = |text: &str| resolve_variables(text, &context);
+        assert_eq!(resolve("arn:aws:s3:::home/${aws:username}/*").as_deref(), Some("arn:aws:s3:::home/bob/*"));
+        assert_eq!(resolve("x-${aws:PrincipalTag/team, 'all'}").as_deref(), Some("x-all"));
+        assert_eq!(resolve("plain").as_deref(), Some("plain"));
+        assert_eq!(resolve("x-${aws:SourceIp}"), None);
+        assert_eq!(resolve("x-${*}"), None);
+        assert_eq!(resolve("x-${aws:username"), None);
+    }
 }
 
 #[cfg(test)]
@@ -461,6 +500,19 @@ mod properties {
             let p: Vec<char> = pattern.chars().collect();
             let s: Vec<char> = subject.chars().collect();
             prop_assert_eq!(compiled.matches(&subject, Case::Sensitive, &Context::default()), naive(&p, &s));
+        }
+
+        /// A resource written with variables, resolved for a caller, is a resource its
+        /// pattern names for that caller (what-can lists it as the caller's).
+        #[test]
+        fn resolved_variables_name_what_the_pattern_matches(text in "[ab/$,'{}é]{0,6}(\\$\\{(aws:username|aws:userid|x|\\*)(, 'd')?\\})?[ab/$}é]{0,6}") {
+            let context = Context::from_pairs(&[("aws:username", "bob"), ("aws:userid", "AID}$")]);
+            if let Some(resolved) = resolve_variables(&text, &context)
+                && !resolved.contains(['*', '?'])
+            {
+                let compiled = Pattern::new(&text, Syntax { wildcards: true, variables: true }, Case::Sensitive);
+                prop_assert!(compiled.matches(&resolved, Case::Sensitive, &context), "{text} -> {resolved}");
+            }
         }
     }
 }
