@@ -49,6 +49,11 @@ impl<'a> Sink<'a> {
         self.out.len()
     }
 
+    /// Records issues another sink of the same file recorded.
+    pub(crate) fn extend(&mut self, issues: Vec<ImportIssue>) {
+        self.out.extend(issues);
+    }
+
     /// Whether issues were recorded since `mark`.
     pub(crate) fn since(&self, mark: usize) -> bool {
         self.out.len() > mark
