@@ -45,6 +45,8 @@ pub(crate) struct Entry {
     pub(crate) sources: Vec<PolicySource>,
     /// The permissions boundary's ARN.
     pub(crate) boundary: Option<String>,
+    /// How answers name the permissions boundary (`boundary ARN`), made once.
+    pub(crate) boundary_source: Option<Arc<str>>,
     /// The permissions boundary as written.
     pub(crate) boundary_document: Option<Arc<Policy>>,
     /// The identity policies as written (what-can reads their actions and resources).
@@ -274,6 +276,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 policies: compiled,
                 sources,
                 boundary: boundary_arn.cloned(),
+                boundary_source: boundary_arn.map(|arn| format!("boundary {arn}").into()),
                 boundary_document: boundary.and_then(|id| library.document(id).cloned()),
                 assume_patterns: assume_patterns(&documents),
                 documents,

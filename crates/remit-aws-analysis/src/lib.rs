@@ -73,9 +73,10 @@ pub struct AwsAnalysis {
     /// identity policies, context and naming (`remit_aws_policy::caller_traits`, and the same
     /// permissions boundary): what-can shares what everyone may do among a class.
     caller_class: Vec<u32>,
-    /// Per class, the request-context keys its permissions boundary and SCPs read (the same
-    /// for every principal of the class), listed when what-can first needs them.
-    class_keys: Vec<std::sync::OnceLock<Vec<Box<str>>>>,
+    /// Per class, the principal's request-context keys (`index::principal_key`) that its
+    /// permissions boundary and SCPs read (the same for every principal of the class), listed
+    /// when what-can first needs them.
+    class_principal_keys: Vec<std::sync::OnceLock<Vec<Box<str>>>>,
     resources: ResourceIndex,
     actions: ActionIndex,
     /// The trust graph: per role (by entry), the principals of the environment that can
@@ -108,6 +109,20 @@ pub struct AwsAnalysis {
     /// What a class of principals may do on each group of `everyone`, decided once for the
     /// class (see `what_can::SharedKey`).
     shared_grants: std::sync::RwLock<FastMap<what_can::SharedKey, Arc<[Grant]>>>,
+    /// What-can's decisions on a group of resources, by what they read of the principal
+    /// (see `what_can::OutcomeKey`): principals holding the same managed policies share them.
+    group_outcomes: std::sync::RwLock<FastMap<what_can::OutcomeKey, what_can::Outcomes>>,
+    /// Per class of callers and identity policy document, how many principals of the class
+    /// hold it (what-can keeps a group's outcomes only when another principal may read them).
+    document_holders: std::sync::OnceLock<FastMap<(u32, usize), u32>>,
+    /// Per class of callers, how often `group_outcomes` found what they asked.
+    class_sharing: Vec<what_can::Sharing>,
+    /// Everyone groups' resources split as principals' statements name them (see
+    /// `what_can::PartsKey`).
+    everyone_parts: std::sync::RwLock<FastMap<what_can::PartsKey, what_can::Parts>>,
+    /// How answers name each SCP and RCP (`SCP 0 at level 1`), by (SCP or not, level,
+    /// policy), made once.
+    guardrail_sources: std::sync::RwLock<FastMap<(bool, usize, usize), Arc<str>>>,
     /// Resource-policy shapes (see `Target::policy_shape`), interned.
     policy_shapes: std::sync::RwLock<HashMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
@@ -217,14 +232,19 @@ impl AwsAnalysis {
             rank[idx] = place as u32;
         }
         let mut classes: HashMap<(remit_aws_policy::CallerTraits, Option<&str>), u32> = HashMap::new();
-        let caller_class = entries
+        let caller_class: Vec<u32> = entries
             .iter()
             .map(|e| {
                 let next = classes.len() as u32;
                 *classes.entry((caller_traits(&e.caller), e.boundary.as_deref())).or_insert(next)
             })
             .collect();
-        let class_keys = (0..classes.len()).map(|_| std::sync::OnceLock::new()).collect();
+        let class_principal_keys = (0..classes.len()).map(|_| std::sync::OnceLock::new()).collect();
+        let mut class_sizes = vec![0usize; classes.len()];
+        for class in &caller_class {
+            class_sizes[*class as usize] += 1;
+        }
+        let class_sharing = class_sizes.into_iter().map(what_can::Sharing::new).collect();
         drop(classes);
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
@@ -247,7 +267,7 @@ impl AwsAnalysis {
             by_arn,
             rank,
             caller_class,
-            class_keys,
+            class_principal_keys,
             resources,
             actions,
             assumers: Vec::new(),
@@ -261,7 +281,12 @@ impl AwsAnalysis {
             named_in_resource_policies: std::sync::OnceLock::new(),
             everyone: std::sync::OnceLock::new(),
             shared_grants: std::sync::RwLock::default(),
+            group_outcomes: std::sync::RwLock::default(),
+            document_holders: std::sync::OnceLock::new(),
+            class_sharing,
+            everyone_parts: std::sync::RwLock::default(),
             policy_shapes: std::sync::RwLock::default(),
+            guardrail_sources: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),
             owned_targets: std::sync::RwLock::default(),
         };
@@ -498,12 +523,20 @@ impl AwsAnalysis {
         // Ordered by access, then ARN: principals of the environment by their rank among ARNs,
         // outsiders (few) by ARN, merged. One answer per outsider (a resource policy and an
         // ACL may both let anyone in): the outright grant before a conditional one.
-        inside.par_sort_unstable_by_key(|(idx, h)| (access_order(&h.access), self.rank[*idx]));
+        // Sorted as keys (access, then rank, in one word) with their places: a holder is large,
+        // and moving thousands of them while sorting cost more than deciding them.
+        let mut order: Vec<(u64, u32)> = inside
+            .iter()
+            .enumerate()
+            .map(|(at, (idx, h))| (u64::from(access_order(&h.access)) << 32 | u64::from(self.rank[*idx]), at as u32))
+            .collect();
+        order.sort_unstable();
         outside.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
         outside.dedup_by(|later, first| later.principal.id == first.principal.id);
         outside.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
         let mut holders = Vec::with_capacity(inside.len() + outside.len());
-        let mut inside = inside.into_iter().map(|(_, h)| h).peekable();
+        let mut slots: Vec<Option<Holder>> = inside.into_iter().map(|(_, h)| Some(h)).collect();
+        let mut inside = order.into_iter().filter_map(|(_, at)| slots[at as usize].take()).peekable();
         let mut outside = outside.into_iter().peekable();
         loop {
             let take_inside = match (inside.peek(), outside.peek()) {
@@ -1242,6 +1275,8 @@ impl AwsAnalysis {
             policy_shape: std::sync::OnceLock::new(),
             statement_names: std::sync::OnceLock::new(),
             policy_source: std::sync::OnceLock::new(),
+            principal_keys: std::sync::OnceLock::new(),
+            traits: remit_aws_policy::resource_traits(resource),
         })
     }
 
@@ -1251,10 +1286,24 @@ impl AwsAnalysis {
                 Some(s) => Arc::clone(&s.display),
                 None => format!("identity policy {policy}").into(),
             },
-            Layer::PermissionsBoundary => format!("boundary {}", entry.boundary.as_deref().unwrap_or("?")).into(),
+            Layer::PermissionsBoundary => match &entry.boundary_source {
+                Some(source) => Arc::clone(source),
+                None => "boundary ?".into(),
+            },
             Layer::Session => "session policy".into(),
-            Layer::Scp => format!("SCP {} at level {}", policy, level.unwrap_or(0)).into(),
-            Layer::Rcp => format!("RCP {} at level {}", policy, level.unwrap_or(0)).into(),
+            Layer::Scp | Layer::Rcp => {
+                // Made once: who-can names them for thousands of holders.
+                let key = (layer == Layer::Scp, level.unwrap_or(0), policy);
+                if let Some(found) = self.guardrail_sources.read().ok().and_then(|names| names.get(&key).cloned()) {
+                    return found;
+                }
+                let kind = if key.0 { "SCP" } else { "RCP" };
+                let name: Arc<str> = format!("{kind} {policy} at level {}", key.1).into();
+                match self.guardrail_sources.write() {
+                    Ok(mut names) => Arc::clone(names.entry(key).or_insert(name)),
+                    Err(_) => name,
+                }
+            }
             Layer::Resource => Arc::clone(
                 target.policy_source.get_or_init(|| format!("resource policy of account {}", target.account).into()),
             ),
@@ -1282,9 +1331,28 @@ pub(crate) struct Target {
     statement_names: std::sync::OnceLock<Vec<Arc<str>>>,
     /// How answers name its resource policy, made once.
     policy_source: std::sync::OnceLock<Arc<str>>,
+    /// The principal's request-context keys (`index::principal_key`) that its resource
+    /// policy and RCPs read, listed when what-can first needs them.
+    principal_keys: std::sync::OnceLock<Vec<Box<str>>>,
+    /// What the engine reads of the resource's ARN (`remit_aws_policy::resource_traits`).
+    traits: u8,
 }
 
 impl Target {
+    /// The principal's request-context keys (`index::principal_key`) that its resource
+    /// policy and RCPs read.
+    fn principal_keys(&self) -> &[Box<str>] {
+        self.principal_keys.get_or_init(|| {
+            keys_read(|visit| {
+                self.policies.visit_keys(&mut |key| {
+                    if index::principal_key(key) {
+                        visit(key)
+                    }
+                })
+            })
+        })
+    }
+
     /// How answers name statement `idx` of the resource policy.
     fn statement_name(&self, idx: usize) -> Arc<str> {
         let names = self.statement_names.get_or_init(|| {

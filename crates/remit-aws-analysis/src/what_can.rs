@@ -16,11 +16,16 @@ use std::{
 
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{
-    Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group, resource_traits,
+    Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group, resolve_variables,
+    resource_traits,
 };
 use remit_model::Access;
 
-use crate::{AwsAnalysis, FastMap, QueryError, Target, access_of, index::Entry, keys_read};
+use crate::{
+    AwsAnalysis, FastMap, QueryError, Target, access_of,
+    index::{Entry, principal_key},
+    keys_read,
+};
 
 /// What to ask about.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +70,30 @@ pub struct Grant {
 /// What decides a resource for a principal beside the actions: `*` or not, the resource
 /// policy's shape, the owner account, the ARN's traits, how every statement names it, and the
 /// identities of its candidate action sets.
-type ResourceKey = (bool, u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
+type ResourceKey = (bool, u32, Arc<str>, u8, Truths, Vec<usize>);
+
+/// Whether each statement of some policies names a resource (`None`: not known), as a key:
+/// hashed two bits a statement, a word at a time (element by element, hashing it cost more
+/// than the rest of what-can's grouping).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct Truths(pub(crate) Vec<Option<bool>>);
+
+impl std::hash::Hash for Truths {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for chunk in self.0.chunks(32) {
+            let word = chunk.iter().enumerate().fold(0u64, |word, (i, truth)| {
+                let bits = match truth {
+                    None => 0,
+                    Some(false) => 1,
+                    Some(true) => 2,
+                };
+                word | bits << (2 * i)
+            });
+            state.write_u64(word);
+        }
+    }
+}
 
 /// Resources a principal's what-can decides alike (see `effective_permissions`).
 struct ResourceGroup<'a> {
@@ -74,6 +102,93 @@ struct ResourceGroup<'a> {
     /// The candidate action sets (the same for every resource of the group).
     sets: Vec<&'a Arc<ActionSet>>,
     resources: Vec<Arc<str>>,
+    /// Whether each statement of the principal's own layers, then of the resource's, may name
+    /// the group's resources (the same for all of them: see `resource_key`).
+    names: Vec<Option<bool>>,
+}
+
+/// What a decision of what-can on a group of resources reads of the principal, beside the
+/// engine's fixed rules: principals with equal keys get the same outcomes, decided once.
+///
+/// The engine reads of a caller its traits and permissions boundary (the class, see
+/// `AwsAnalysis::caller_class`: kind, account and so SCPs, boundary), the statements of its
+/// identity policies, boundary and SCPs that may apply (about the actions, naming the
+/// resource or not known to: the others take no part, see `remit_aws_policy::caller_traits`),
+/// how the resource's policy names it, and how their conditions that read its own keys come
+/// out for it. An
+/// answer names an identity policy as the principal holds it (its source), which is kept
+/// beside each statement.
+#[derive(PartialEq, Eq, Hash)]
+pub(crate) struct OutcomeKey {
+    class: u32,
+    /// The resource side (its address: compiled once per resource decided, the group's first,
+    /// and kept by the analysis).
+    target: usize,
+    /// The group's actions: the first occupied word of the catalog bitmap, and the words
+    /// from there.
+    actions: (usize, Box<[u64]>),
+    /// Per identity statement that may apply: its policy document (the address of the one
+    /// copy the analysis keeps), its number, whether it names the resource, and the source
+    /// answers give for it.
+    statements: Vec<(usize, u32, Option<bool>, Arc<str>)>,
+    /// The statements of its boundary and SCPs, then of the resource's policy and RCPs, that
+    /// may apply: their place (after its identity statements; the class's and the
+    /// resource's), and whether each names the resource.
+    guardrails: Vec<(u32, Option<bool>)>,
+    naming: Vec<PrincipalMatch>,
+    /// How each condition of those statements that reads the principal's keys comes out.
+    values: Vec<Option<bool>>,
+}
+
+/// The outcomes of the decisions on a group: the actions granted, as runs of ids, with their
+/// access (shared by the grants of every principal with the same [`OutcomeKey`]).
+pub(crate) type Outcomes = Arc<[(Arc<[(u32, u32)]>, Arc<Access>)]>;
+
+/// Whether what-can keeps the outcomes of a class of callers (see [`OutcomeKey`]): only
+/// principals of one class can share them, and in a small class (a few dozen principals of an
+/// account, each with policies and resources of its own) few do, so keeping them costs more
+/// time and memory than it saves (measured on the generated organization: four in ten
+/// lookups found, for no fewer instructions and twice the memory). In a large class,
+/// a group whose statements include one of a policy no other principal of the class holds is
+/// not kept either (see `AwsAnalysis::outcome_key`).
+pub(crate) struct Sharing {
+    large: bool,
+}
+
+impl Sharing {
+    /// Principals a class needs for its outcomes to be kept.
+    const LARGE: usize = 256;
+
+    pub(crate) fn new(principals: usize) -> Sharing {
+        Sharing { large: principals >= Self::LARGE }
+    }
+
+    fn worth_it(&self) -> bool {
+        self.large
+    }
+}
+
+/// A principal as one `effective_permissions` asks about it, with what it reads of its
+/// statements once.
+pub(crate) struct Asker<'e> {
+    idx: usize,
+    entry: &'e Entry,
+    /// The action sets of its own statements (`AwsAnalysis::own_action_sets`).
+    own: Vec<Arc<ActionSet>>,
+    /// Per own statement, whether it reads one of the principal's keys
+    /// (`index::principal_key`).
+    reading: Vec<bool>,
+}
+
+/// A group of resources one decision per class of actions answers for a principal.
+#[derive(Clone, Copy)]
+struct Group<'g> {
+    target: &'g Target,
+    actions: &'g ActionSet,
+    /// Sorted.
+    resources: &'g Arc<[Arc<str>]>,
+    /// See [`ResourceGroup::names`] (empty: not known, every statement counts).
+    names: &'g [Option<bool>],
 }
 
 /// The resources that resource policies grant to everyone (`Principal: "*"`), grouped once
@@ -84,6 +199,8 @@ struct ResourceGroup<'a> {
 /// (`remit_aws_policy::caller_traits`), so it is decided once per class of callers.
 pub(crate) struct Everyone {
     groups: Vec<EveryoneGroup>,
+    /// The group of each grouped resource.
+    group_of: FastMap<Arc<str>, u32>,
     /// Statements' actions and resources that are not grouped (an owner the environment
     /// cannot tell, a resource pattern with policy variables): decided per principal.
     ungrouped: Vec<(Arc<ActionSet>, Vec<Arc<str>>)>,
@@ -99,7 +216,10 @@ struct EveryoneGroup {
     actions: ActionSet,
     /// Sorted.
     resources: Vec<Arc<str>>,
-    /// The request-context keys its resource policy and RCPs read.
+    /// `resources` as one part (see `AwsAnalysis::everyone_parts`).
+    whole: Parts,
+    /// The principal's request-context keys (`index::principal_key`) its resource policy and
+    /// RCPs read.
     keys: Vec<Box<str>>,
 }
 
@@ -115,6 +235,15 @@ impl EveryoneGroup {
 /// (`AwsAnalysis::caller_class`), how the resource policy names the principal, and the values
 /// its context holds for the keys the resource policy, RCPs, boundary and SCPs read.
 pub(crate) type SharedKey = (u32, u32, Vec<PrincipalMatch>, Vec<Option<ContextValue>>);
+
+/// An everyone group's resources in parts (see `AwsAnalysis::everyone_parts`).
+pub(crate) type Parts = Arc<[Vec<Arc<str>>]>;
+
+/// What splits an everyone group's resources for a principal (see
+/// `AwsAnalysis::everyone_parts`): the group, the caller's class, the statements that split
+/// them (identity statements by document address and number, the class's by place), and the
+/// values of the principal's keys they read.
+pub(crate) type PartsKey = (u32, u32, Vec<(usize, u32)>, Vec<Option<ContextValue>>);
 
 /// `Allow` statements of resource policies by the principal they name (see
 /// `named_in_resource_policies`).
@@ -132,17 +261,6 @@ pub(crate) struct ResourceStatement {
 }
 
 impl Grant {
-    fn new(resources: Arc<[Arc<str>]>, access: Arc<Access>, actions: &[ActionId]) -> Grant {
-        let mut runs: Vec<(u32, u32)> = Vec::new();
-        for id in actions {
-            match runs.last_mut() {
-                Some((first, count)) if *first + *count == id.0 => *count += 1,
-                _ => runs.push((id.0, 1)),
-            }
-        }
-        Grant { resources, access, runs: runs.into() }
-    }
-
     /// The actions, in catalog order.
     pub fn actions(&self) -> impl Iterator<Item = ActionId> + '_ {
         self.runs.iter().flat_map(|(first, count)| (*first..*first + *count).map(ActionId))
@@ -217,9 +335,19 @@ impl AwsAnalysis {
                 if actions.is_empty() {
                     continue;
                 }
+                // A resource written with policy variables stands, for this principal, for the
+                // resources its own values name (`home/${aws:username}/*`).
+                let variables = doc.version.substitutes_variables();
+                let named = |v: &String| match variables && v.contains("${") {
+                    true => match resolve_variables(v, &entry.partial_context) {
+                        Some(resolved) => Arc::from(resolved),
+                        None => Arc::from(v.as_str()),
+                    },
+                    false => Arc::from(v.as_str()),
+                };
                 let resources = match (&only, &st.resource) {
                     (Some(r), _) => vec![Arc::clone(r)],
-                    (None, Some(r)) if !r.negated => r.values.iter().map(|v| Arc::from(v.as_str())).collect(),
+                    (None, Some(r)) if !r.negated => r.values.iter().map(named).collect(),
                     _ => vec![Arc::from("*")],
                 };
                 candidates.push((actions, resources));
@@ -292,14 +420,20 @@ impl AwsAnalysis {
         }
         // The action sets of its own statements (identity, boundary, SCPs), and whether each
         // names every resource alike (`Resource: "*"`).
-        let own = self.own_action_sets(entry);
+        let asker = Asker {
+            idx,
+            entry,
+            own: self.own_action_sets(entry),
+            reading: entry.policies.statements_reading(principal_key),
+        };
+        let own = &asker.own;
         let universal = self.own_universal(entry);
         // What everyone may do: shared with the principals of its class, unless its own
         // policies (or resource policies naming it) concern the same actions.
         let mut shared: Vec<Arc<[Grant]>> = Vec::new();
         // Groups its own policies concern: their resources are told apart by its statements
         // about the group's actions only (see below).
-        let mut whole: Vec<(&EveryoneGroup, Vec<bool>)> = Vec::new();
+        let mut whole: Vec<(u32, &EveryoneGroup, Vec<bool>)> = Vec::new();
         if shareable {
             let everyone = self.everyone.get_or_init(|| self.everyone());
             for (at, group) in everyone.groups.iter().enumerate() {
@@ -320,9 +454,9 @@ impl AwsAnalysis {
                     // resources and not others.
                     let varying: Vec<bool> =
                         own.iter().zip(&universal).map(|(set, all)| !all && group.meets(set)).collect();
-                    whole.push((group, varying));
+                    whole.push((at as u32, group, varying));
                 } else {
-                    shared.push(self.shared_grants(at, group, idx, entry));
+                    shared.push(self.shared_grants(at, group, &asker));
                 }
             }
             for (set, resources) in &everyone.ungrouped {
@@ -347,34 +481,36 @@ impl AwsAnalysis {
         // about other actions takes no part in deciding these). The resources each of those
         // statements names alike are decided alike, as the first of them is keyed; the others
         // gain the group's sets, and are keyed one by one below.
-        for (group, varying) in whole {
-            let reads = varying.contains(&true);
-            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
-            let mut parts: FastMap<Vec<Option<bool>>, Vec<Arc<str>>> = FastMap::default();
-            for resource in &group.resources {
-                match by_resource.get_mut(resource) {
-                    Some(sets) => sets.extend(group.sets.iter()),
-                    None => {
-                        let mut names = Vec::new();
-                        if reads {
-                            entry.policies.resource_matches_of(resource, &context, &varying, &mut names);
-                        }
-                        parts.entry(names).or_default().push(Arc::clone(resource));
-                    }
+        // Resources of those groups that other candidates name too gain the group's sets.
+        let mut taken: Vec<Vec<&Arc<str>>> = vec![Vec::new(); whole.len()];
+        if !whole.is_empty() {
+            let everyone = self.everyone.get_or_init(|| self.everyone());
+            for (resource, sets) in by_resource.iter_mut() {
+                let Some(at) = everyone.group_of.get(resource) else { continue };
+                if let Some(place) = whole.iter().position(|(other, _, _)| other == at) {
+                    sets.extend(whole[place].1.sets.iter());
+                    taken[place].push(resource);
                 }
             }
+        }
+        for ((at, group, varying), taken) in whole.iter().zip(&taken) {
             let mut sets: Vec<&Arc<ActionSet>> = group.sets.iter().collect();
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
-            parts.sort();
-            for members in parts {
-                let Some((key, target)) = self.resource_key(entry, &members[0], &sets) else { continue };
+            let parts = self.everyone_parts(*at, group, idx, entry, varying);
+            for members in parts.iter() {
+                let members: Vec<Arc<str>> = match taken.is_empty() {
+                    true => members.clone(),
+                    false => members.iter().filter(|r| !taken.contains(r)).cloned().collect(),
+                };
+                let Some(first) = members.first() else { continue };
+                let Some((key, target)) = self.resource_key(entry, first, &sets, own) else { continue };
                 match alike.get(&key) {
                     Some(g) => groups[*g].resources.extend(members),
                     None => {
+                        let names = key.4.0.clone();
                         alike.insert(key, groups.len());
-                        groups.push(ResourceGroup { target, sets: sets.clone(), resources: members });
+                        groups.push(ResourceGroup { target, sets: sets.clone(), resources: members, names });
                     }
                 }
             }
@@ -382,12 +518,13 @@ impl AwsAnalysis {
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let Some((key, target)) = self.resource_key(entry, &resource, &sets) else { continue };
+            let Some((key, target)) = self.resource_key(entry, &resource, &sets, own) else { continue };
             match alike.get(&key) {
                 Some(g) => groups[*g].resources.push(resource),
                 None => {
+                    let names = key.4.0.clone();
                     alike.insert(key, groups.len());
-                    groups.push(ResourceGroup { target, sets, resources: vec![resource] });
+                    groups.push(ResourceGroup { target, sets, resources: vec![resource], names });
                 }
             }
         }
@@ -397,10 +534,7 @@ impl AwsAnalysis {
         // alike, so the engine is asked once per class, for a representative. Actions with
         // rules of their own (sts, the refusals) are decided one by one.
         let mut grants = Vec::new();
-        // The distinct accesses of this principal's grants (a handful: the same conditions
-        // of the same statements come back on many resources).
-        let mut accesses: Vec<Arc<Access>> = Vec::new();
-        for ResourceGroup { target, sets, mut resources } in groups {
+        for ResourceGroup { target, sets, mut resources, names } in groups {
             let mut actions = ActionSet::new();
             for set in sets {
                 actions.union_with(set);
@@ -410,33 +544,150 @@ impl AwsAnalysis {
                 actions.difference_with(catalog.wildcard_only_actions());
             }
             resources.sort();
-            self.decide_group(entry, &target, &actions, resources.into(), &own, &mut accesses, &mut grants);
+            let resources = resources.into();
+            let group = Group { target: &target, actions: &actions, resources: &resources, names: &names };
+            self.decide_group(&asker, group, &mut grants);
         }
         grants.extend(shared.iter().flat_map(|g| g.iter().cloned()));
         grants.sort_by(|a, b| a.resources.cmp(&b.resources));
         Ok(grants)
     }
 
-    /// Decides `actions` on `resources` (which every statement names alike: see
+    /// Decides `group.actions` on `group.resources` (which every statement names alike: see
     /// `effective_permissions`) for `entry`, once per class of alike actions, and adds the
-    /// grants.
-    #[allow(clippy::too_many_arguments, reason = "the group, and the principal's accumulators")]
-    fn decide_group(
-        &self,
-        entry: &Entry,
-        target: &Target,
-        actions: &ActionSet,
-        resources: Arc<[Arc<str>]>,
-        own: &[Arc<ActionSet>],
-        accesses: &mut Vec<Arc<Access>>,
-        grants: &mut Vec<Grant>,
-    ) {
-        if actions.is_empty() {
+    /// grants. The outcomes are shared with every principal whose decisions read the same
+    /// (see [`OutcomeKey`]): most principals hold the same managed policies as others.
+    fn decide_group(&self, asker: &Asker<'_>, group: Group<'_>, grants: &mut Vec<Grant>) {
+        if group.actions.is_empty() {
             return;
         }
+        let sharing = &self.class_sharing[self.caller_class[asker.idx] as usize];
+        let key = match sharing.worth_it() {
+            true => self.outcome_key(asker, &group),
+            false => None,
+        };
+        let outcomes = match key {
+            // No other principal can read the group alike (or its class is small): decided
+            // for this one alone.
+            None => self.decide_classes(asker.entry, &group, &asker.own),
+            Some(key) => {
+                let found = self.group_outcomes.read().ok().and_then(|cache| cache.get(&key).cloned());
+                match found {
+                    Some(found) => found,
+                    None => {
+                        let outcomes = self.decide_classes(asker.entry, &group, &asker.own);
+                        match self.group_outcomes.write() {
+                            Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(outcomes)),
+                            Err(_) => outcomes,
+                        }
+                    }
+                }
+            }
+        };
+        grants.extend(outcomes.iter().map(|(runs, access)| Grant {
+            resources: Arc::clone(group.resources),
+            access: Arc::clone(access),
+            runs: Arc::clone(runs),
+        }));
+    }
+
+    /// What the decisions of [`AwsAnalysis::decide_classes`] on `group` read of the asker;
+    /// `None` when a statement that may apply is of a policy no other principal of its class
+    /// holds (no other principal reads the group alike, and keeping its outcomes would only
+    /// cost).
+    fn outcome_key(&self, asker: &Asker<'_>, group: &Group<'_>) -> Option<OutcomeKey> {
+        let Asker { idx, entry, own, reading } = asker;
+        let class = self.caller_class[*idx];
+        let actions = group.actions.occupied();
+        // Its statements that may apply: about some of the actions, and naming the resources
+        // or not known to (the others neither grant, nor deny, nor leave anything undecided).
+        // The boundary's and the SCPs' are the class's: by place.
+        let mut statements = Vec::new();
+        let mut reads = Vec::new();
+        let mut reads_principal = false;
+        let mut at = 0;
+        let holders = self.document_holders.get_or_init(|| self.document_holders());
+        for (doc, source) in entry.documents.iter().zip(&entry.sources) {
+            for number in 0..doc.statements.len() {
+                let named = group.names.get(at).copied().flatten();
+                let applies = named != Some(false) && !own.get(at).is_some_and(|set| set.is_disjoint(group.actions));
+                if applies {
+                    let address = Arc::as_ptr(doc) as usize;
+                    if holders.get(&(class, address)).is_none_or(|n| *n < 2) {
+                        return None;
+                    }
+                    statements.push((address, number as u32, named, Arc::clone(&source.display)));
+                    reads_principal |= reading.get(at).copied().unwrap_or(true);
+                }
+                reads.push(applies);
+                at += 1;
+            }
+        }
+        let mut guardrails = Vec::new();
+        for (set, reads_key) in own.iter().zip(reading.iter()).skip(at) {
+            let named = group.names.get(at).copied().flatten();
+            let applies = named != Some(false) && !set.is_disjoint(group.actions);
+            if applies {
+                guardrails.push((at as u32, named));
+                reads_principal |= *reads_key;
+            }
+            reads.push(applies);
+            at += 1;
+        }
+        // So do the statements of the resource's policy and RCPs (the resource's).
+        let theirs = group.target.action_sets.get_or_init(|| self.target_action_sets(group.target));
+        let mut resource_reads = Vec::with_capacity(theirs.len());
+        for (place, set) in theirs.iter().enumerate() {
+            let named = group.names.get(at + place).copied().flatten();
+            let applies = named != Some(false) && !set.is_disjoint(group.actions);
+            if applies {
+                guardrails.push(((at + place) as u32, named));
+            }
+            resource_reads.push(applies);
+        }
+        let mut naming = Vec::new();
+        group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
+        // How the conditions of those statements that read the principal's keys (the only
+        // ones its context holds, see `index::principal_key`) come out for it: whether each
+        // statement names the resource is kept above.
+        let mut values = Vec::new();
+        let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
+        if reads_principal {
+            entry.policies.condition_truths_of(&reads, principal_key, &context, &mut values);
+        }
+        if !group.target.principal_keys().is_empty() {
+            group.target.policies.condition_truths_of(&resource_reads, principal_key, &context, &mut values);
+        }
+        Some(OutcomeKey {
+            class,
+            target: std::ptr::from_ref(group.target) as usize,
+            actions: (actions.start, group.actions.as_words()[actions].into()),
+            statements,
+            guardrails,
+            naming,
+            values,
+        })
+    }
+
+    /// Decides `group.actions` on the group's first resource for `entry`, once per class of
+    /// alike actions: the actions granted, as runs of ids, with their access.
+    fn decide_classes(&self, entry: &Entry, group: &Group<'_>, own: &[Arc<ActionSet>]) -> Outcomes {
+        let Group { target, actions, resources, names } = *group;
         let catalog = Catalog::aws();
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(target));
-        let sets: Vec<&ActionSet> = own.iter().chain(theirs).map(|s| &**s).collect();
+        // Actions are told apart only by the statements that may name the group's resources:
+        // a statement naming none of them takes no part in any decision about them.
+        let sets: Vec<&ActionSet> = own
+            .iter()
+            .chain(theirs)
+            .zip(names.iter().map(Some).chain(std::iter::repeat(None)))
+            .filter(|(_, named)| named.is_none_or(|n| *n != Some(false)))
+            .map(|(s, _)| &**s)
+            .collect();
+        // The distinct accesses (a handful: the same conditions of the same statements come
+        // back for many classes).
+        let mut accesses: Vec<Arc<Access>> = Vec::new();
+        let mut outcomes = Vec::new();
         // The resource prepared once for every class.
         let mut base: Option<crate::Question<'_>> = None;
         for members in classes(catalog, actions, &sets) {
@@ -458,20 +709,106 @@ impl AwsAnalysis {
                     Arc::clone(&accesses[accesses.len() - 1])
                 }
             };
-            grants.push(Grant::new(Arc::clone(&resources), access, &members));
+            outcomes.push((runs_of(&members), access));
         }
+        outcomes.into()
+    }
+
+    /// The resources of everyone group `at` split as `entry`'s statements that `varying` marks
+    /// name them (the resources each names alike together, each part sorted, the parts in
+    /// order), shared with every principal whose marked statements and values of the keys
+    /// they read are the same.
+    fn everyone_parts(&self, at: u32, group: &EveryoneGroup, idx: usize, entry: &Entry, varying: &[bool]) -> Parts {
+        if !varying.contains(&true) {
+            return Arc::clone(&group.whole);
+        }
+        // The marked statements: the identity policies' by document and number, the
+        // boundary's and SCPs' by place (the class's).
+        let mut statements = Vec::new();
+        let mut at_statement = 0;
+        for doc in &entry.documents {
+            for number in 0..doc.statements.len() {
+                if varying.get(at_statement).copied().unwrap_or(false) {
+                    statements.push((Arc::as_ptr(doc) as usize, number as u32));
+                }
+                at_statement += 1;
+            }
+        }
+        for (place, marked) in varying.iter().enumerate().skip(at_statement) {
+            if *marked {
+                statements.push((0, place as u32));
+            }
+        }
+        let keys = keys_read(|visit| {
+            entry.policies.visit_keys_of(varying, &mut |key| {
+                if principal_key(key) {
+                    visit(key)
+                }
+            })
+        });
+        let values = keys.iter().map(|key| entry.partial_context.lookup(key).cloned()).collect();
+        let key: PartsKey = (at, self.caller_class[idx], statements, values);
+        if let Some(found) = self.everyone_parts.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return found;
+        }
+        let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
+        let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
+        for resource in &group.resources {
+            let mut names = Vec::new();
+            entry.policies.resource_matches_of(resource, &context, varying, &mut names);
+            parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
+        }
+        let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
+        parts.sort();
+        let parts: Parts = parts.into();
+        match self.everyone_parts.write() {
+            Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(parts)),
+            Err(_) => parts,
+        }
+    }
+
+    /// Per class of callers and identity policy document (its address), how many principals
+    /// of the class hold it.
+    fn document_holders(&self) -> FastMap<(u32, usize), u32> {
+        let mut out: FastMap<(u32, usize), u32> = FastMap::default();
+        for (entry, class) in self.entries.iter().zip(&self.caller_class) {
+            let mut documents: Vec<usize> = entry.documents.iter().map(|d| Arc::as_ptr(d) as usize).collect();
+            documents.sort_unstable();
+            documents.dedup();
+            for address in documents {
+                *out.entry((*class, address)).or_default() += 1;
+            }
+        }
+        out
+    }
+
+    /// The principal's request-context keys (`index::principal_key`) that the permissions
+    /// boundary and SCPs of `class` read (`entry` is of the class): the only keys read there
+    /// whose values differ between the principals of a class (their contexts hold no other).
+    pub(crate) fn class_principal_keys(&self, class: u32, entry: &Entry) -> &[Box<str>] {
+        self.class_principal_keys[class as usize].get_or_init(|| {
+            keys_read(|visit| {
+                entry.policies.visit_guardrail_keys(&mut |key| {
+                    if principal_key(key) {
+                        visit(key)
+                    }
+                })
+            })
+        })
     }
 
     /// What `entry` may do on a group of [`Everyone`] when none of its own policies concerns
     /// the group's actions: decided for the first principal of its class named alike and with
     /// the same values of the keys read, and shared with the others (see
     /// `remit_aws_policy::caller_traits`).
-    fn shared_grants(&self, at: usize, group: &EveryoneGroup, idx: usize, entry: &Entry) -> Arc<[Grant]> {
+    fn shared_grants(&self, at: usize, group: &EveryoneGroup, asker: &Asker<'_>) -> Arc<[Grant]> {
+        let entry = asker.entry;
         let mut naming = Vec::new();
         group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
-        let class = self.caller_class[idx];
-        let guardrail_keys = self.class_keys[class as usize]
-            .get_or_init(|| keys_read(|visit| entry.policies.visit_guardrail_keys(visit)));
+        let class = self.caller_class[asker.idx];
+        // Of the keys read, only the principal's differ between principals of a class (see
+        // `index::principal_key`).
+        let guardrail_keys = self.class_principal_keys(class, entry);
         let values =
             group.keys.iter().chain(guardrail_keys).map(|key| entry.partial_context.lookup(key).cloned()).collect();
         let key: SharedKey = (at as u32, class, naming, values);
@@ -480,21 +817,24 @@ impl AwsAnalysis {
         }
         // The group's resources as this principal's boundary and SCPs (and its own
         // statements, which concern other actions) name them.
-        let own = self.own_action_sets(entry);
-        let mut parts: FastMap<Vec<Option<bool>>, Vec<Arc<str>>> = FastMap::default();
+        let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
+        let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
         for resource in &group.resources {
-            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
             let mut names = Vec::new();
             entry.policies.resource_matches(resource, &context, &mut names);
-            parts.entry(names).or_default().push(Arc::clone(resource));
+            parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
         }
-        let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
-        parts.sort();
-        let (mut accesses, mut grants) = (Vec::new(), Vec::new());
-        for resources in parts {
+        // Each part's resources, with how the principal's statements name them.
+        let mut parts: Vec<(Vec<Arc<str>>, Truths)> =
+            parts.into_iter().map(|(names, resources)| (resources, names)).collect();
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut grants = Vec::new();
+        for (resources, names) in parts {
             // Decided on its first resource, under that resource's own policy.
             let Ok(target) = self.owned_target(&resources[0], &group.target.account) else { continue };
-            self.decide_group(entry, &target, &group.actions, resources.into(), &own, &mut accesses, &mut grants);
+            let resources = resources.into();
+            let part = Group { target: &target, actions: &group.actions, resources: &resources, names: &names.0 };
+            self.decide_group(asker, part, &mut grants);
         }
         let grants: Arc<[Grant]> = grants.into();
         match self.shared_grants.write() {
@@ -516,7 +856,7 @@ impl AwsAnalysis {
         // Nothing known of the principal: a statement naming a resource through a policy
         // variable reads as undecided, and its resources are left to each principal.
         let nobody = Arc::new(Context::partial(Vec::new(), &[]));
-        let mut out = Everyone { groups: Vec::new(), ungrouped: Vec::new() };
+        let mut out = Everyone { groups: Vec::new(), group_of: FastMap::default(), ungrouped: Vec::new() };
         type Key = (u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
         let mut alike: FastMap<Key, usize> = FastMap::default();
         for (resource, mut sets) in by_resource {
@@ -550,16 +890,29 @@ impl AwsAnalysis {
                     }
                     actions.difference_with(catalog.wildcard_only_actions());
                     let words = actions.occupied();
-                    let keys = keys_read(|visit| target.policies.visit_keys(visit));
+                    let keys = keys_read(|visit| {
+                        target.policies.visit_keys(&mut |key| {
+                            if principal_key(key) {
+                                visit(key)
+                            }
+                        })
+                    });
                     out.groups.push(EveryoneGroup {
                         target,
                         words,
                         sets: sets.into_iter().cloned().collect(),
                         actions,
                         resources: vec![resource],
+                        whole: Arc::from([]),
                         keys,
                     });
                 }
+            }
+        }
+        for (at, group) in out.groups.iter_mut().enumerate() {
+            group.whole = Arc::from([group.resources.clone()]);
+            for resource in &group.resources {
+                out.group_of.insert(Arc::clone(resource), at as u32);
             }
         }
         out
@@ -625,21 +978,27 @@ impl AwsAnalysis {
 
     /// What decides `resource` for `entry` with candidate `sets` (sorted by identity), beside
     /// the actions: resources with equal keys are decided alike (see `effective_permissions`).
+    /// `own` is `entry`'s [`AwsAnalysis::own_action_sets`].
     fn resource_key(
         &self,
         entry: &Entry,
         resource: &Arc<str>,
         sets: &[&Arc<ActionSet>],
+        own: &[Arc<ActionSet>],
     ) -> Option<(ResourceKey, Arc<Target>)> {
         let target = self.resource_side_or_principal_account(resource, entry).ok()?;
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
-        let mut names = Vec::new();
-        entry.policies.resource_matches(resource, &context, &mut names);
-        target.policies.resource_matches(resource, &context, &mut names);
+        let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
+        // Only the statements about some candidate action tell the resource apart: the
+        // others take no part in deciding the actions asked here (read as naming nothing).
+        let which: Vec<bool> = own.iter().chain(theirs).map(|set| sets.iter().any(|s| !s.is_disjoint(set))).collect();
+        let mut names = Vec::with_capacity(which.len());
+        entry.policies.resource_matches_among(resource, &context, &which[..own.len()], &mut names);
+        target.policies.resource_matches_among(resource, &context, &which[own.len()..], &mut names);
         let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
         let account = target.account.clone();
         let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-        Some(((&**resource == "*", shape, account, resource_traits(resource), names, identities), target))
+        Some(((&**resource == "*", shape, account, target.traits, Truths(names), identities), target))
     }
 
     /// Per statement of `entry`'s own layers (in the order of `own_action_sets`), whether it
@@ -750,6 +1109,18 @@ impl AwsAnalysis {
         }
         Ok(target)
     }
+}
+
+/// Consecutive ids as runs `(first, count)` (see [`Grant`]).
+fn runs_of(actions: &[ActionId]) -> Arc<[(u32, u32)]> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for id in actions {
+        match runs.last_mut() {
+            Some((first, count)) if *first + *count == id.0 => *count += 1,
+            _ => runs.push((id.0, 1)),
+        }
+    }
+    runs.into()
 }
 
 fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {

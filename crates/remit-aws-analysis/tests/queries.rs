@@ -876,3 +876,87 @@ fn what_can_lists_what_another_accounts_resource_policies_grant() {
         assert_eq!(verdict == Verdict::Allowed, on(resource).contains(&action), "{action} {resource}");
     }
 }
+
+/// What-can decides a group of resources once for every principal that reads it alike (the
+/// same identity statements about its actions, from sources named alike, the same values of
+/// the keys they read): each principal's answer, asked after the others in one analysis, is
+/// exactly its answer asked alone. The principals share one managed policy whose statements
+/// read a principal tag, the user name and unknown context, directly or through a group.
+#[test]
+fn what_can_shares_a_decision_only_among_principals_that_read_it_alike() {
+    use remit_aws_analysis::WhatCanFilter;
+    let shared = managed_policy(
+        "data-access",
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::data-${aws:username}/*"},
+            {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*",
+             "Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}},
+            {"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*",
+             "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#,
+    );
+    let attached = |mut u: User| {
+        u.attached_policies = vec![shared.arn.clone()];
+        u
+    };
+    let mut carol = user("carol", &[("team", "blue")], None);
+    carol.groups = vec!["devs".into()];
+    let bucket = |name: &str| resource(format!("arn:aws:s3:::{name}"), r#"{"Version":"2012-10-17","Statement":[]}"#);
+    let account = Account {
+        id: A.into(),
+        users: vec![
+            attached(user("alice", &[("team", "blue")], None)),
+            attached(user("bob", &[("team", "red")], None)),
+            carol,
+            attached(user("dave", &[], None)),
+        ],
+        groups: vec![Group {
+            arn: format!("arn:aws:iam::{A}:group/devs"),
+            name: "devs".into(),
+            attached_policies: vec![shared.arn.clone()],
+            ..Group::default()
+        }],
+        managed_policies: vec![shared.clone()],
+        resources: vec![bucket("data-alice"), bucket("data-bob"), bucket("shared")],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let environment = AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() };
+    let together = AwsAnalysis::new(environment.clone());
+    let names = ["alice", "bob", "carol", "dave"];
+    let arn = |name: &str| format!("arn:aws:iam::{A}:user/{name}");
+    let asked_together: Vec<_> = names
+        .iter()
+        .map(|n| together.effective_permissions(&arn(n), &WhatCanFilter::default()).expect("what-can"))
+        .collect();
+    for (name, grants) in names.iter().zip(&asked_together) {
+        let alone = AwsAnalysis::new(environment.clone())
+            .effective_permissions(&arn(name), &WhatCanFilter::default())
+            .expect("what-can");
+        assert_eq!(grants, &alone, "{name}: asked after the others, and alone");
+    }
+    // The answers differ where the principals do.
+    let can = |name: &str, action: &str, resource: &str| -> Option<String> {
+        let permissions = together.what_can(&arn(name), &WhatCanFilter::default()).expect("what-can");
+        let permission = permissions.iter().find(|p| p.action == action)?;
+        let (_, access) = permission.resources.iter().find(|(r, _)| r == resource)?;
+        Some(match access {
+            Access::Allowed => "allowed".to_owned(),
+            Access::Conditional(conditions) => {
+                conditions.iter().map(|c| c.source.to_string()).collect::<Vec<_>>().join(";")
+            }
+        })
+    };
+    assert_eq!(can("alice", "s3:GetObject", "arn:aws:s3:::shared/*").as_deref(), Some("allowed"));
+    assert_eq!(can("bob", "s3:GetObject", "arn:aws:s3:::shared/*"), None);
+    assert_eq!(can("dave", "s3:GetObject", "arn:aws:s3:::shared/*"), None);
+    assert_eq!(can("carol", "s3:GetObject", "arn:aws:s3:::shared/*").as_deref(), Some("allowed"));
+    let via_group = can("carol", "sqs:SendMessage", "*").expect("carol, conditionally");
+    assert!(via_group.contains("(group devs)"), "{via_group}");
+    let direct = can("alice", "sqs:SendMessage", "*").expect("alice, conditionally");
+    assert!(!direct.contains("group"), "{direct}");
+    // `data-${aws:username}/*` names each user's own bucket.
+    assert_eq!(can("alice", "s3:PutObject", "arn:aws:s3:::data-alice/*").as_deref(), Some("allowed"));
+    assert_eq!(can("bob", "s3:PutObject", "arn:aws:s3:::data-bob/*").as_deref(), Some("allowed"));
+    assert_eq!(can("bob", "s3:PutObject", "arn:aws:s3:::data-alice/*"), None);
+}
