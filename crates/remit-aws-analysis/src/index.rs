@@ -219,6 +219,19 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
         Policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#, remit_aws_policy::PolicyKind::PermissionsBoundary)
             .ok()
             .map(|p| library.add(&p));
+    // Each distinct identity policy's `sts:AssumeRole` resources, read once (a managed policy
+    // is held by hundreds of principals).
+    let mut assume: HashMap<PolicyId, Vec<Glob>> = HashMap::new();
+    for ids in &compiled {
+        let inline = ids.users.iter().chain(&ids.groups).chain(&ids.roles).flatten().flatten();
+        for id in ids.managed.values().chain(inline) {
+            if !assume.contains_key(id)
+                && let Some(policy) = library.document(*id)
+            {
+                assume.insert(*id, assume_patterns(policy));
+            }
+        }
+    }
     let mut out = Vec::new();
     for (account, ids) in env.accounts.iter().zip(&compiled) {
         let guardrails_incomplete = guardrails.incomplete.contains(&account.id);
@@ -278,7 +291,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary: boundary_arn.cloned(),
                 boundary_source: boundary_arn.map(|arn| format!("boundary {arn}").into()),
                 boundary_document: boundary.and_then(|id| library.document(id).cloned()),
-                assume_patterns: assume_patterns(&documents),
+                assume_patterns: policies.iter().filter_map(|id| assume.get(id)).flatten().cloned().collect(),
                 documents,
                 partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
                 complete_context: Arc::new(Context::new(context)),
@@ -383,21 +396,19 @@ fn collect(
     }
 }
 
-/// The resources `Allow` statements of identity policies may grant `sts:AssumeRole` on.
-fn assume_patterns(policies: &[Arc<Policy>]) -> Vec<Glob> {
+/// The resources `Allow` statements of an identity policy may grant `sts:AssumeRole` on.
+fn assume_patterns(policy: &Policy) -> Vec<Glob> {
     let mut out = Vec::new();
-    for policy in policies {
-        let variables = policy.version == Version::V2012_10_17;
-        for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
-            let names_assume = st.action.values.iter().any(|a| Glob::action(a).may_match("sts:AssumeRole"));
-            // `NotAction` may leave `sts:AssumeRole` in, unless it names it.
-            if names_assume == st.action.negated {
-                continue;
-            }
-            match &st.resource {
-                Some(r) if !r.negated => out.extend(r.values.iter().map(|v| Glob::resource(v, variables))),
-                _ => out.push(Glob::resource("*", false)),
-            }
+    let variables = policy.version == Version::V2012_10_17;
+    for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
+        let names_assume = st.action.values.iter().any(|a| Glob::action(a).may_match("sts:AssumeRole"));
+        // `NotAction` may leave `sts:AssumeRole` in, unless it names it.
+        if names_assume == st.action.negated {
+            continue;
+        }
+        match &st.resource {
+            Some(r) if !r.negated => out.extend(r.values.iter().map(|v| Glob::resource(v, variables))),
+            _ => out.push(Glob::resource("*", false)),
         }
     }
     out
@@ -417,39 +428,60 @@ pub(crate) struct ActionIndex {
     filters: Vec<Option<Vec<Glob>>>,
 }
 
+/// An `Allow` statement as the action index reads it: its filter (by number), and the numbers
+/// of its action patterns (`None` for `NotAction`).
+type ReadStatement = (u32, Option<Vec<u32>>);
+
 impl ActionIndex {
     pub(crate) fn new(entries: &[Entry]) -> ActionIndex {
-        let mut by_text: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        // Action patterns (lower-case) by number, and the holders of each.
+        let mut texts: HashMap<String, u32> = HashMap::new();
+        let mut holders: Vec<Vec<(u32, u32)>> = Vec::new();
         let mut always = Vec::new();
         let mut filters: Vec<Option<Vec<Glob>>> = Vec::new();
-        // Statements by document (documents are shared among principals) and position.
-        let mut interned: HashMap<(*const Policy, usize), u32> = HashMap::new();
+        // Statements by document (documents are shared among principals) and position, read
+        // once: their filter, and their action patterns' numbers (none for `NotAction`).
+        let mut interned: HashMap<(*const Policy, usize), ReadStatement> = HashMap::new();
         for (idx, entry) in entries.iter().enumerate() {
             let idx = idx as u32;
             for document in &entry.documents {
                 let variables = document.version == Version::V2012_10_17;
                 for (at, st) in document.statements.iter().enumerate().filter(|(_, st)| st.effect == Effect::Allow) {
-                    let filter = *interned.entry((Arc::as_ptr(document), at)).or_insert_with(|| {
+                    let (filter, actions) = interned.entry((Arc::as_ptr(document), at)).or_insert_with(|| {
                         filters.push(match &st.resource {
                             Some(r) if !r.negated && !r.values.iter().any(|v| v == "*") => {
                                 Some(r.values.iter().map(|v| Glob::resource(v, variables)).collect())
                             }
                             _ => None,
                         });
-                        (filters.len() - 1) as u32
+                        let actions = (!st.action.negated).then(|| {
+                            let mut number = |text: String| {
+                                let next = texts.len() as u32;
+                                let number = *texts.entry(text).or_insert(next);
+                                if number == next {
+                                    holders.push(Vec::new());
+                                }
+                                number
+                            };
+                            st.action.values.iter().map(|a| number(a.to_ascii_lowercase())).collect()
+                        });
+                        ((filters.len() - 1) as u32, actions)
                     });
-                    if st.action.negated {
-                        always.push((idx, filter));
-                        continue;
-                    }
-                    for action in &st.action.values {
-                        by_text.entry(action.to_ascii_lowercase()).or_default().push((idx, filter));
+                    match actions {
+                        None => always.push((idx, *filter)),
+                        Some(numbers) => {
+                            for number in numbers.iter() {
+                                holders[*number as usize].push((idx, *filter));
+                            }
+                        }
                     }
                 }
             }
         }
-        let mut patterns: Vec<(Glob, Vec<(u32, u32)>)> =
-            by_text.into_iter().map(|(text, list)| (Glob::action(&text), list)).collect();
+        let mut patterns: Vec<(Glob, Vec<(u32, u32)>)> = texts
+            .into_iter()
+            .map(|(text, number)| (Glob::action(&text), std::mem::take(&mut holders[number as usize])))
+            .collect();
         patterns.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
         ActionIndex { patterns, always, filters }
     }
