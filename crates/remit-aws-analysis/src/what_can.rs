@@ -101,10 +101,54 @@ struct ResourceGroup<'a> {
     target: Arc<Target>,
     /// The candidate action sets (the same for every resource of the group).
     sets: Vec<&'a Arc<ActionSet>>,
-    resources: Vec<Arc<str>>,
+    resources: Members,
     /// Whether each statement of the principal's own layers, then of the resource's, may name
     /// the group's resources (the same for all of them: see `resource_key`).
     names: Vec<Option<bool>>,
+}
+
+/// The resources of a [`ResourceGroup`]: a part of an everyone group as it is (shared by the
+/// grants of every principal it is whole for), or a list of the principal's own.
+enum Members {
+    Shared(Arc<[Arc<str>]>),
+    Own(Vec<Arc<str>>),
+}
+
+impl Members {
+    fn first(&self) -> Option<&Arc<str>> {
+        self.iter().next()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Arc<str>> {
+        match self {
+            Members::Shared(list) => list.iter(),
+            Members::Own(list) => list.iter(),
+        }
+    }
+
+    fn push(&mut self, resource: Arc<str>) {
+        self.extend(std::iter::once(resource));
+    }
+
+    fn extend(&mut self, more: impl IntoIterator<Item = Arc<str>>) {
+        if let Members::Shared(list) = self {
+            *self = Members::Own(list.to_vec());
+        }
+        if let Members::Own(list) = self {
+            list.extend(more);
+        }
+    }
+
+    /// Sorted, as grants list them (a shared part is already).
+    fn sorted(self) -> Arc<[Arc<str>]> {
+        match self {
+            Members::Shared(list) => list,
+            Members::Own(mut list) => {
+                list.sort();
+                list.into()
+            }
+        }
+    }
 }
 
 /// What a decision of what-can on a group of resources reads of the principal, beside the
@@ -237,7 +281,8 @@ impl EveryoneGroup {
 pub(crate) type SharedKey = (u32, u32, Vec<PrincipalMatch>, Vec<Option<ContextValue>>);
 
 /// An everyone group's resources in parts (see `AwsAnalysis::everyone_parts`).
-pub(crate) type Parts = Arc<[Vec<Arc<str>>]>;
+/// Each part is sorted, and shared as it is by the grants of every principal it is whole for.
+pub(crate) type Parts = Arc<[Arc<[Arc<str>]>]>;
 
 /// What splits an everyone group's resources for a principal (see
 /// `AwsAnalysis::everyone_parts`): the group, the caller's class, the statements that split
@@ -499,14 +544,14 @@ impl AwsAnalysis {
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
             let parts = self.everyone_parts(*at, group, idx, entry, varying);
             for members in parts.iter() {
-                let members: Vec<Arc<str>> = match taken.is_empty() {
-                    true => members.clone(),
-                    false => members.iter().filter(|r| !taken.contains(r)).cloned().collect(),
+                let members = match taken.is_empty() {
+                    true => Members::Shared(Arc::clone(members)),
+                    false => Members::Own(members.iter().filter(|r| !taken.contains(r)).cloned().collect()),
                 };
                 let Some(first) = members.first() else { continue };
                 let Some((key, target)) = self.resource_key(entry, first, &sets, own) else { continue };
                 match alike.get(&key) {
-                    Some(g) => groups[*g].resources.extend(members),
+                    Some(g) => groups[*g].resources.extend(members.iter().cloned()),
                     None => {
                         let names = key.4.0.clone();
                         alike.insert(key, groups.len());
@@ -524,7 +569,7 @@ impl AwsAnalysis {
                 None => {
                     let names = key.4.0.clone();
                     alike.insert(key, groups.len());
-                    groups.push(ResourceGroup { target, sets, resources: vec![resource], names });
+                    groups.push(ResourceGroup { target, sets, resources: Members::Own(vec![resource]), names });
                 }
             }
         }
@@ -534,17 +579,16 @@ impl AwsAnalysis {
         // alike, so the engine is asked once per class, for a representative. Actions with
         // rules of their own (sts, the refusals) are decided one by one.
         let mut grants = Vec::new();
-        for ResourceGroup { target, sets, mut resources, names } in groups {
+        for ResourceGroup { target, sets, resources, names } in groups {
             let mut actions = ActionSet::new();
             for set in sets {
                 actions.union_with(set);
             }
+            let resources = resources.sorted();
             // Actions without resource types are requested on `*` only.
             if &*resources[0] != "*" {
                 actions.difference_with(catalog.wildcard_only_actions());
             }
-            resources.sort();
-            let resources = resources.into();
             let group = Group { target: &target, actions: &actions, resources: &resources, names: &names };
             self.decide_group(&asker, group, &mut grants);
         }
@@ -760,7 +804,7 @@ impl AwsAnalysis {
         }
         let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
         parts.sort();
-        let parts: Parts = parts.into();
+        let parts: Parts = parts.into_iter().map(Arc::from).collect();
         match self.everyone_parts.write() {
             Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(parts)),
             Err(_) => parts,
@@ -910,7 +954,7 @@ impl AwsAnalysis {
             }
         }
         for (at, group) in out.groups.iter_mut().enumerate() {
-            group.whole = Arc::from([group.resources.clone()]);
+            group.whole = Arc::from([Arc::from(group.resources.clone())]);
             for resource in &group.resources {
                 out.group_of.insert(Arc::clone(resource), at as u32);
             }
