@@ -19,7 +19,8 @@ pub(crate) struct PolicySource {
     pub(crate) group: Option<Arc<str>>,
     /// `inline NAME` or the managed policy's ARN.
     pub(crate) label: Arc<str>,
-    /// The label, and the group for a group's policy: `LABEL (group GROUP)`.
+    /// The label, and the group for a group's policy: `LABEL (group GROUP)`. One copy per
+    /// text in the environment (see `entries`): equal names have equal addresses.
     pub(crate) display: Arc<str>,
 }
 
@@ -359,6 +360,16 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             let principal = principal(PrincipalKind::Role, &role.arn, &role.name, incomplete);
             entry(principal, &role.arn, role.permissions_boundary.as_ref(), policies, sources, boundary, context)
         }));
+    }
+    // One copy of each source's name, so that analyses compare them by address.
+    let mut names: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    for source in out.iter_mut().flat_map(|e| e.sources.iter_mut()) {
+        match names.get(&source.display) {
+            Some(same) => source.display = Arc::clone(same),
+            None => {
+                names.insert(Arc::clone(&source.display));
+            }
+        }
     }
     out
 }

@@ -173,8 +173,8 @@ pub(crate) struct OutcomeKey {
     actions: (usize, Box<[u64]>),
     /// Per identity statement that may apply: its policy document (the address of the one
     /// copy the analysis keeps), its number, whether it names the resource, and the source
-    /// answers give for it.
-    statements: Vec<(usize, u32, Option<bool>, Arc<str>)>,
+    /// answers give for it (the address of the one copy of its text).
+    statements: Vec<(usize, u32, Option<bool>, usize)>,
     /// The statements of its boundary and SCPs, then of the resource's policy and RCPs, that
     /// may apply: their place (after its identity statements; the class's and the
     /// resource's), and whether each names the resource.
@@ -660,7 +660,12 @@ impl AwsAnalysis {
                     if holders.get(&(class, address)).is_none_or(|n| *n < 2) {
                         return None;
                     }
-                    statements.push((address, number as u32, named, Arc::clone(&source.display)));
+                    statements.push((
+                        address,
+                        number as u32,
+                        named,
+                        Arc::as_ptr(&source.display).cast::<u8>() as usize,
+                    ));
                     reads_principal |= reading.get(at).copied().unwrap_or(true);
                 }
                 reads.push(applies);
