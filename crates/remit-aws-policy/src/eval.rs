@@ -190,8 +190,7 @@ impl PrincipalPolicies {
         out: &mut Vec<Option<bool>>,
     ) {
         let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
-        out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+        resource_truths_among(policies.flat_map(|p| &p.statements), resource, context, which, out);
     }
 
     /// Per statement (in the order of [`PrincipalPolicies::resource_matches`]), whether it
@@ -229,8 +228,7 @@ impl PrincipalPolicies {
         out: &mut Vec<Option<bool>>,
     ) {
         let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
-        statements.filter(|(_, read)| **read).for_each(|(st, _)| st.condition_truths(claims, context, out));
+        condition_truths_among(policies.flat_map(|p| &p.statements), which, claims, context, out);
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
@@ -312,8 +310,7 @@ impl ResourcePolicies {
         out: &mut Vec<Option<bool>>,
     ) {
         let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
-        out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+        resource_truths_among(policies.flat_map(|p| &p.statements), resource, context, which, out);
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
@@ -333,8 +330,7 @@ impl ResourcePolicies {
         out: &mut Vec<Option<bool>>,
     ) {
         let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
-        statements.filter(|(_, read)| **read).for_each(|(st, _)| st.condition_truths(claims, context, out));
+        condition_truths_among(policies.flat_map(|p| &p.statements), which, claims, context, out);
     }
 
     /// How each statement of the resource policy names `caller` (its `Principal` or
@@ -348,6 +344,32 @@ impl ResourcePolicies {
     pub(crate) fn rcps(&self) -> &[Vec<Arc<CompiledPolicy>>] {
         &self.rcps
     }
+}
+
+/// `resource_truth` of each of `statements` that `which` marks, and `Some(false)` for the
+/// others (see [`PrincipalPolicies::resource_matches_among`]).
+fn resource_truths_among<'s>(
+    statements: impl Iterator<Item = &'s CompiledStatement>,
+    resource: &str,
+    context: &Context,
+    which: &[bool],
+    out: &mut Vec<Option<bool>>,
+) {
+    let statements = statements.zip(which);
+    out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+}
+
+/// The condition truths of each of `statements` that `which` marks (see
+/// [`PrincipalPolicies::condition_truths_of`]).
+fn condition_truths_among<'s>(
+    statements: impl Iterator<Item = &'s CompiledStatement>,
+    which: &[bool],
+    claims: fn(&str) -> bool,
+    context: &Context,
+    out: &mut Vec<Option<bool>>,
+) {
+    let statements = statements.zip(which).filter(|(_, read)| **read);
+    statements.for_each(|(st, _)| st.condition_truths(claims, context, out));
 }
 
 /// One request: who, which action, on what, in which context.
