@@ -131,9 +131,10 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
             .collect(),
         ..Account::default()
     };
-    // The parsed document is freed on another core, while the caller goes on.
+    // The parsed document is freed on another core while the caller goes on. When no thread
+    // can be started, the closure, and the document in it, are freed here with the error.
     drop(pages);
-    std::thread::spawn(move || drop(values));
+    let _ = std::thread::Builder::new().name("remit-free".into()).spawn(move || drop(values));
     reader.finish(&mut account, expected_account, sink);
     Ok(account)
 }
