@@ -115,8 +115,9 @@ pub struct AwsAnalysis {
     /// Per class of callers and identity policy document, how many principals of the class
     /// hold it (what-can keeps a group's outcomes only when another principal may read them).
     document_holders: std::sync::OnceLock<FastMap<(u32, usize), u32>>,
-    /// Per class of callers, how often `group_outcomes` found what they asked.
-    class_sharing: Vec<what_can::Sharing>,
+    /// Per class of callers, whether what-can keeps its outcomes in `group_outcomes` (a class
+    /// of `what_can::SHARING_CLASS` principals or more).
+    class_shares: Vec<bool>,
     /// Everyone groups' resources split as principals' statements name them (see
     /// `what_can::PartsKey`).
     everyone_parts: std::sync::RwLock<FastMap<what_can::PartsKey, what_can::Parts>>,
@@ -244,7 +245,7 @@ impl AwsAnalysis {
         for class in &caller_class {
             class_sizes[*class as usize] += 1;
         }
-        let class_sharing = class_sizes.into_iter().map(what_can::Sharing::new).collect();
+        let class_shares = class_sizes.into_iter().map(|n| n >= what_can::SHARING_CLASS).collect();
         drop(classes);
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
@@ -283,7 +284,7 @@ impl AwsAnalysis {
             shared_grants: std::sync::RwLock::default(),
             group_outcomes: std::sync::RwLock::default(),
             document_holders: std::sync::OnceLock::new(),
-            class_sharing,
+            class_shares,
             everyone_parts: std::sync::RwLock::default(),
             policy_shapes: std::sync::RwLock::default(),
             guardrail_sources: std::sync::RwLock::default(),

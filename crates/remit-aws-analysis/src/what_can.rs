@@ -188,29 +188,14 @@ pub(crate) struct OutcomeKey {
 /// access (shared by the grants of every principal with the same [`OutcomeKey`]).
 pub(crate) type Outcomes = Arc<[(Arc<[(u32, u32)]>, Arc<Access>)]>;
 
-/// Whether what-can keeps the outcomes of a class of callers (see [`OutcomeKey`]): only
-/// principals of one class can share them, and in a small class (a few dozen principals of an
-/// account, each with policies and resources of its own) few do, so keeping them costs more
-/// time and memory than it saves (measured on the generated organization: four in ten
-/// lookups found, for no fewer instructions and twice the memory). In a large class,
-/// a group whose statements include one of a policy no other principal of the class holds is
-/// not kept either (see `AwsAnalysis::outcome_key`).
-pub(crate) struct Sharing {
-    large: bool,
-}
-
-impl Sharing {
-    /// Principals a class needs for its outcomes to be kept.
-    const LARGE: usize = 256;
-
-    pub(crate) fn new(principals: usize) -> Sharing {
-        Sharing { large: principals >= Self::LARGE }
-    }
-
-    fn worth_it(&self) -> bool {
-        self.large
-    }
-}
+/// Principals a class of callers needs for what-can to keep its outcomes (see
+/// [`OutcomeKey`]): only principals of one class can share them, and in a small class (a few
+/// dozen principals of an account, each with policies and resources of its own) few do, so
+/// keeping them costs more time and memory than it saves (measured on the generated
+/// organization: four in ten lookups found, for no fewer instructions and twice the memory).
+/// In a large class, a group whose statements include one of a policy no other principal of
+/// the class holds is not kept either (see `AwsAnalysis::outcome_key`).
+pub(crate) const SHARING_CLASS: usize = 256;
 
 /// A principal as one `effective_permissions` asks about it, with what it reads of its
 /// statements once.
@@ -605,8 +590,7 @@ impl AwsAnalysis {
         if group.actions.is_empty() {
             return;
         }
-        let sharing = &self.class_sharing[self.caller_class[asker.idx] as usize];
-        let key = match sharing.worth_it() {
+        let key = match self.class_shares[self.caller_class[asker.idx] as usize] {
             true => self.outcome_key(asker, &group),
             false => None,
         };

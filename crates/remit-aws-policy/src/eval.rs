@@ -166,16 +166,14 @@ impl PrincipalPolicies {
     /// context), appended to `out`. With [`ResourcePolicies::resource_matches`] and
     /// [`resource_traits`], what an analysis compares to decide one resource for others.
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
+        out.extend(self.statements().map(|st| st.resource_truth(resource, context)));
     }
 
     /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks (in the
     /// same order), appended to `out`: an analysis comparing resources for some actions reads
     /// only the statements about those actions.
     pub fn resource_matches_of(&self, resource: &str, context: &Context, which: &[bool], out: &mut Vec<Option<bool>>) {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        let statements = self.statements().zip(which);
         out.extend(statements.filter(|(_, read)| **read).map(|(st, _)| st.resource_truth(resource, context)));
     }
 
@@ -189,16 +187,13 @@ impl PrincipalPolicies {
         which: &[bool],
         out: &mut Vec<Option<bool>>,
     ) {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        resource_truths_among(policies.flat_map(|p| &p.statements), resource, context, which, out);
+        resource_truths_among(self.statements(), resource, context, which, out);
     }
 
     /// Per statement (in the order of [`PrincipalPolicies::resource_matches`]), whether it
     /// reads a request-context key that `claims` (lower-case names).
     pub fn statements_reading(&self, claims: fn(&str) -> bool) -> Vec<bool> {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        let statements = policies.flat_map(|p| &p.statements);
-        statements
+        self.statements()
             .map(|st| {
                 let mut reads = false;
                 st.visit_keys(&mut |key| reads |= claims(key));
@@ -211,8 +206,7 @@ impl PrincipalPolicies {
     /// marks read (in the order of [`PrincipalPolicies::resource_matches`]): an analysis
     /// sharing a decision among callers compares their values of those keys.
     pub fn visit_keys_of(&self, which: &[bool], visit: &mut dyn FnMut(&str)) {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        let statements = policies.flat_map(|p| &p.statements).zip(which);
+        let statements = self.statements().zip(which);
         statements.filter(|(_, read)| **read).for_each(|(st, _)| st.visit_keys(visit));
     }
 
@@ -227,8 +221,7 @@ impl PrincipalPolicies {
         context: &Context,
         out: &mut Vec<Option<bool>>,
     ) {
-        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
-        condition_truths_among(policies.flat_map(|p| &p.statements), which, claims, context, out);
+        condition_truths_among(self.statements(), which, claims, context, out);
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
@@ -236,6 +229,13 @@ impl PrincipalPolicies {
     pub fn visit_guardrail_keys(&self, visit: &mut dyn FnMut(&str)) {
         let policies = self.boundary.iter().chain(self.scps.iter().flatten());
         policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
+    }
+
+    /// Every statement of its identity policies, boundary and SCPs, in that order (the order
+    /// of [`PrincipalPolicies::resource_matches`]).
+    fn statements(&self) -> impl Iterator<Item = &CompiledStatement> {
+        let policies = self.identity.iter().chain(self.boundary.iter()).chain(self.scps.iter().flatten());
+        policies.flat_map(|p| &p.statements)
     }
 
     pub(crate) fn identity(&self) -> &[Arc<CompiledPolicy>] {
@@ -289,6 +289,11 @@ impl ResourcePolicies {
         request.action_ref_with(&self.symbols)
     }
 
+    /// Every statement of the resource policy and the RCPs, in that order.
+    fn statements(&self) -> impl Iterator<Item = &CompiledStatement> {
+        self.resource.iter().chain(self.rcps.iter().flatten()).flat_map(|p| &p.statements)
+    }
+
     pub(crate) fn resource(&self) -> Option<&Arc<CompiledPolicy>> {
         self.resource.as_ref()
     }
@@ -296,8 +301,7 @@ impl ResourcePolicies {
     /// Whether each statement of the resource policy and the RCPs (in that order) names
     /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        out.extend(policies.flat_map(|p| &p.statements).map(|st| st.resource_truth(resource, context)));
+        out.extend(self.statements().map(|st| st.resource_truth(resource, context)));
     }
 
     /// [`ResourcePolicies::resource_matches`] of the statements that `which` marks, and
@@ -309,15 +313,13 @@ impl ResourcePolicies {
         which: &[bool],
         out: &mut Vec<Option<bool>>,
     ) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        resource_truths_among(policies.flat_map(|p| &p.statements), resource, context, which, out);
+        resource_truths_among(self.statements(), resource, context, which, out);
     }
 
     /// Calls `visit` with every request-context key (lower-case) that a statement of the
     /// resource policy or of the RCPs reads (see [`caller_traits`]).
     pub fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        policies.flat_map(|p| &p.statements).for_each(|st| st.visit_keys(visit));
+        self.statements().for_each(|st| st.visit_keys(visit));
     }
 
     /// [`PrincipalPolicies::condition_truths_of`] for the statements of the resource policy
@@ -329,8 +331,7 @@ impl ResourcePolicies {
         context: &Context,
         out: &mut Vec<Option<bool>>,
     ) {
-        let policies = self.resource.iter().chain(self.rcps.iter().flatten()).map(|p| &**p);
-        condition_truths_among(policies.flat_map(|p| &p.statements), which, claims, context, out);
+        condition_truths_among(self.statements(), which, claims, context, out);
     }
 
     /// How each statement of the resource policy names `caller` (its `Principal` or
