@@ -109,6 +109,16 @@ fn main() {
     let effective = started.elapsed();
     let effective_cpu = cpu_before.zip(cpu_ms()).map(|(before, after)| after - before);
 
+    // `REMIT_BENCH_QUERY="ACTION RESOURCE"` asks that one query `QUERIES` times (to profile it).
+    if let Some((action, resource)) = std::env::var("REMIT_BENCH_QUERY")
+        .ok()
+        .and_then(|q| q.split_once(' ').map(|(a, r)| (a.to_owned(), r.to_owned())))
+    {
+        let started = Instant::now();
+        let holders: usize = (0..queries).map(|_| analysis.who_can(&action, &resource).map_or(0, |h| h.len())).sum();
+        eprintln!("{} holders, {:.3} ms each", holders / queries.max(1), ms(started.elapsed()) / queries.max(1) as f64);
+        return;
+    }
     // Random who-can queries.
     let mut targets: Vec<(String, String)> = Vec::new();
     for account in &analysis.environment().accounts {
@@ -123,6 +133,7 @@ fn main() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut latencies = Vec::with_capacity(queries);
     let mut by_size: Vec<(usize, Duration)> = Vec::with_capacity(queries);
+    let mut asked: Vec<(Duration, &str, String)> = Vec::with_capacity(queries);
     let mut answers = 0usize;
     let mut errors = 0usize;
     for _ in 0..queries {
@@ -144,6 +155,14 @@ fn main() {
         answers += holders;
         latencies.push(took);
         by_size.push((holders, took));
+        asked.push((took, action, resource));
+    }
+    // `REMIT_BENCH_SLOWEST=N` names the N slowest queries on stderr (to profile them alone).
+    if let Some(n) = std::env::var("REMIT_BENCH_SLOWEST").ok().and_then(|v| v.parse::<usize>().ok()) {
+        asked.sort_by_key(|(took, ..)| std::cmp::Reverse(*took));
+        for (took, action, resource) in asked.iter().take(n) {
+            eprintln!("{:.2} ms\t{action}\t{resource}", ms(*took));
+        }
     }
     latencies.sort();
     // Latency by the size of the answer: a query listing ten thousand principals, each with its

@@ -223,6 +223,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
     // Each distinct identity policy's `sts:AssumeRole` resources, read once (a managed policy
     // is held by hundreds of principals).
     let mut assume: HashMap<PolicyId, Vec<Glob>> = HashMap::new();
+    let known_absent = remit_aws_policy::KnownAbsent::new(KNOWN_KEYS);
     for ids in &compiled {
         let inline = ids.users.iter().chain(&ids.groups).chain(&ids.roles).flatten().flatten();
         for id in ids.managed.values().chain(inline) {
@@ -294,7 +295,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
                 boundary_document: boundary.and_then(|id| library.document(id).cloned()),
                 assume_patterns: policies.iter().filter_map(|id| assume.get(id)).flatten().cloned().collect(),
                 documents,
-                partial_context: Arc::new(Context::partial(context.clone(), KNOWN_KEYS)),
+                partial_context: Arc::new(Context::partial_sharing(context.clone(), &known_absent)),
                 complete_context: Arc::new(Context::new(context)),
             })
         };
@@ -431,13 +432,22 @@ fn assume_patterns(policy: &Policy) -> Vec<Glob> {
 /// (the engine still decides each of them).
 #[derive(Debug, Default)]
 pub(crate) struct ActionIndex {
-    /// Per action pattern, the principals holding it and in which statement (`filters`).
-    patterns: Vec<(Glob, Vec<(u32, u32)>)>,
+    /// Holders of action patterns without wildcards, by the lower-case action: one lookup.
+    exact: HashMap<String, Holders>,
+    /// Holders of patterns with wildcards whose service prefix has none (`s3:Get*`), by
+    /// service (lower-case): a query reads only its own service's patterns.
+    by_service: HashMap<String, Vec<(Glob, Holders)>>,
+    /// Holders of patterns with a wildcard in the service prefix (`*`, `s3*`).
+    general: Vec<(Glob, Holders)>,
     /// Principals with a `NotAction` allow (any action may be allowed), and the statement.
-    always: Vec<(u32, u32)>,
+    always: Holders,
     /// Per distinct statement, the resources it may name: `None` for any (`*`, `NotResource`).
     filters: Vec<Option<Vec<Glob>>>,
 }
+
+/// The principals that hold an action pattern, each with the statement (its filter's number)
+/// that holds it.
+type Holders = Vec<(u32, u32)>;
 
 /// An `Allow` statement as the action index reads it: its filter (by number), and the numbers
 /// of its action patterns (`None` for `NotAction`).
@@ -489,33 +499,61 @@ impl ActionIndex {
                 }
             }
         }
-        let mut patterns: Vec<(Glob, Vec<(u32, u32)>)> = texts
-            .into_iter()
-            .map(|(text, number)| (Glob::action(&text), std::mem::take(&mut holders[number as usize])))
-            .collect();
-        patterns.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
-        ActionIndex { patterns, always, filters }
+        let mut index = ActionIndex { always, filters, ..ActionIndex::default() };
+        for (text, number) in texts {
+            let list = std::mem::take(&mut holders[number as usize]);
+            let wild = |t: &str| t.contains(['*', '?']);
+            match text.split_once(':') {
+                _ if !wild(&text) => index.exact.entry(text).or_default().extend(list),
+                Some((service, _)) if !wild(service) => {
+                    index.by_service.entry(service.to_owned()).or_default().push((Glob::action(&text), list));
+                }
+                _ => index.general.push((Glob::action(&text), list)),
+            }
+        }
+        index
     }
 
     /// Marks in `marks` every principal whose identity policies may allow `action` (on
     /// `resource`, when given: an ARN).
     pub(crate) fn mark(&self, action: &str, resource: Option<&str>, marks: &mut [bool]) {
-        let names = |filter: u32| match (resource, &self.filters[filter as usize]) {
-            (Some(resource), Some(globs)) => globs.iter().any(|g| g.may_match(resource)),
-            _ => true,
-        };
-        for &(idx, filter) in &self.always {
-            if !marks[idx as usize] && names(filter) {
-                marks[idx as usize] = true;
-            }
-        }
-        for (glob, list) in &self.patterns {
-            if glob.may_match(action) {
-                for &(idx, filter) in list {
-                    if !marks[idx as usize] && names(filter) {
-                        marks[idx as usize] = true;
-                    }
+        // Whether each statement may name the resource, decided once per query: thousands of
+        // principals hold the same statement.
+        const UNKNOWN: u8 = 0;
+        const NAMES: u8 = 1;
+        const MISSES: u8 = 2;
+        let mut named = vec![UNKNOWN; if resource.is_some() { self.filters.len() } else { 0 }];
+        let mut mark_all = |list: &Holders| {
+            for &(idx, filter) in list {
+                if marks[idx as usize] {
+                    continue;
                 }
+                let names = match (resource, &self.filters[filter as usize]) {
+                    (Some(resource), Some(globs)) => match named[filter as usize] {
+                        UNKNOWN => {
+                            let names = globs.iter().any(|g| g.may_match(resource));
+                            named[filter as usize] = if names { NAMES } else { MISSES };
+                            names
+                        }
+                        known => known == NAMES,
+                    },
+                    _ => true,
+                };
+                marks[idx as usize] |= names;
+            }
+        };
+        mark_all(&self.always);
+        // Action names are case-insensitive; the index keeps them in lower case.
+        // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>
+        let lower = action.to_ascii_lowercase();
+        if let Some(list) = self.exact.get(&lower) {
+            mark_all(list);
+        }
+        let service = lower.split_once(':').map_or("", |(service, _)| service);
+        let patterns = self.by_service.get(service).into_iter().flatten().chain(&self.general);
+        for (glob, list) in patterns {
+            if glob.may_match(&lower) {
+                mark_all(list);
             }
         }
     }

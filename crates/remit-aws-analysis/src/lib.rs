@@ -428,7 +428,8 @@ impl AwsAnalysis {
             self.mark_named(target, action, resource, &mut marks, None);
         }
         let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
-        let decided: Vec<(usize, Holder)> = candidates
+        // Collected in place, in the candidates' order (no list of chunks to merge).
+        let decided: Vec<Option<Holder>> = candidates
             .par_iter()
             .map_init(
                 // Each thread merges its own copy of the resource's context into requests (no
@@ -459,22 +460,22 @@ impl AwsAnalysis {
                         ),
                         None => self.decide(entry, action, resource, target),
                     };
-                    self.holder(entry, &decision, target).map(|h| (idx, h))
+                    self.holder(entry, &decision, target)
                 },
             )
-            .flatten()
             .collect();
         // Principals of the environment (by index, each once) and outsiders, kept apart so
         // that the answer is ordered by precomputed rank rather than by comparing ARNs.
         let mut seen = vec![false; self.entries.len()];
         let mut inside: Vec<(usize, Holder)> = Vec::with_capacity(decided.len());
         let mut outside: Vec<Holder> = Vec::new();
-        // Roles to follow back through their assumers: (role, its holder's place in `inside`).
-        let mut queue: VecDeque<(usize, usize, usize)> = VecDeque::new();
-        for (idx, holder) in decided {
+        // Roles to follow back through their assumers, a level of the chains at a time: (role,
+        // its holder's place in `inside`).
+        let mut level: Vec<(usize, usize)> = Vec::new();
+        for (idx, holder) in candidates.into_iter().zip(decided).filter_map(|(idx, h)| Some((idx, h?))) {
             seen[idx] = true;
             if self.entries[idx].principal.kind == PrincipalKind::Role {
-                queue.push_back((idx, inside.len(), 1));
+                level.push((idx, inside.len()));
             }
             inside.push((idx, holder));
         }
@@ -499,45 +500,53 @@ impl AwsAnalysis {
                 outside_seen[number as usize] = true;
             }
         }
-        // Role chains: whoever can assume a granted role can act through it.
-        while let Some((role_idx, at, depth)) = queue.pop_front() {
-            for (outsider, number) in self.outside_assumers[role_idx].iter().zip(&self.outsider_numbers[role_idx]) {
-                if !std::mem::replace(&mut outside_seen[*number as usize], true) {
-                    outside.push(through(outsider, &inside[at].1, &self.entries[role_idx].arn));
+        // Role chains: whoever can assume a granted role can act through it. Breadth first, a
+        // level at a time: who is reached first, and through which role, is settled in order;
+        // then their holders are built on every core (one role may bring in thousands).
+        let mut depth = 1;
+        while !level.is_empty() {
+            // (assumer, its edge to the role, the role's holder's place, the role)
+            let mut reached: Vec<(usize, &Holder, usize, usize)> = Vec::new();
+            for &(role_idx, at) in &level {
+                for (outsider, number) in self.outside_assumers[role_idx].iter().zip(&self.outsider_numbers[role_idx]) {
+                    if !std::mem::replace(&mut outside_seen[*number as usize], true) {
+                        outside.push(through(outsider, &inside[at].1, &self.entries[role_idx].arn));
+                    }
                 }
-            }
-            if depth >= MAX_CHAIN {
-                continue;
-            }
-            for (assumer, edge) in &self.assumers[role_idx] {
-                let assumer = *assumer as usize;
-                if std::mem::replace(&mut seen[assumer], true) {
+                if depth >= MAX_CHAIN {
                     continue;
                 }
-                let holder = through(edge, &inside[at].1, &self.entries[role_idx].arn);
+                for (assumer, edge) in &self.assumers[role_idx] {
+                    let assumer = *assumer as usize;
+                    if !std::mem::replace(&mut seen[assumer], true) {
+                        reached.push((assumer, edge, at, role_idx));
+                    }
+                }
+            }
+            let built: Vec<Holder> = reached
+                .par_iter()
+                .with_min_len(256)
+                .map(|&(_, edge, at, role_idx)| through(edge, &inside[at].1, &self.entries[role_idx].arn))
+                .collect();
+            level.clear();
+            for (&(assumer, ..), holder) in reached.iter().zip(built) {
                 if self.entries[assumer].principal.kind == PrincipalKind::Role {
-                    queue.push_back((assumer, inside.len(), depth + 1));
+                    level.push((assumer, inside.len()));
                 }
                 inside.push((assumer, holder));
             }
+            depth += 1;
         }
         // Ordered by access, then ARN: principals of the environment by their rank among ARNs,
         // outsiders (few) by ARN, merged. One answer per outsider (a resource policy and an
         // ACL may both let anyone in): the outright grant before a conditional one.
-        // Sorted as keys (access, then rank, in one word) with their places: a holder is large,
-        // and moving thousands of them while sorting cost more than deciding them.
-        let mut order: Vec<(u64, u32)> = inside
-            .iter()
-            .enumerate()
-            .map(|(at, (idx, h))| (u64::from(access_order(&h.access)) << 32 | u64::from(self.rank[*idx]), at as u32))
-            .collect();
-        order.sort_unstable();
+        let order = self.answer_order(&inside);
         outside.sort_by(|a, b| (&a.principal.id, a.access.as_str()).cmp(&(&b.principal.id, b.access.as_str())));
         outside.dedup_by(|later, first| later.principal.id == first.principal.id);
         outside.sort_by(|a, b| (a.access.as_str(), &a.principal.id).cmp(&(b.access.as_str(), &b.principal.id)));
         let mut holders = Vec::with_capacity(inside.len() + outside.len());
         let mut slots: Vec<Option<Holder>> = inside.into_iter().map(|(_, h)| Some(h)).collect();
-        let mut inside = order.into_iter().filter_map(|(_, at)| slots[at as usize].take()).peekable();
+        let mut inside = order.into_iter().filter_map(|at| slots[at as usize].take()).peekable();
         let mut outside = outside.into_iter().peekable();
         loop {
             let take_inside = match (inside.peek(), outside.peek()) {
@@ -551,6 +560,33 @@ impl AwsAnalysis {
             holders.extend(if take_inside { inside.next() } else { outside.next() });
         }
         Ok(holders)
+    }
+
+    /// The places of `inside`'s holders in answer order: allowed before conditional, then by
+    /// rank among ARNs. Sorted as keys (access and rank in one word) with their places (a
+    /// holder is large, and moving thousands of them while sorting cost more than deciding
+    /// them); when the answer holds a good part of the environment (a policy naming everyone),
+    /// placed by rank instead, in two passes over all ranks, with no comparison at all.
+    fn answer_order(&self, inside: &[(usize, Holder)]) -> Vec<u32> {
+        if inside.len() * 16 >= self.entries.len() {
+            let mut by_rank = vec![u32::MAX; self.entries.len()];
+            for (at, (idx, _)) in inside.iter().enumerate() {
+                by_rank[self.rank[*idx] as usize] = at as u32;
+            }
+            let mut order = Vec::with_capacity(inside.len());
+            for pass in [0, 1] {
+                let placed = by_rank.iter().copied().filter(|&at| at != u32::MAX);
+                order.extend(placed.filter(|&at| access_order(&inside[at as usize].1.access) == pass));
+            }
+            return order;
+        }
+        let mut keyed: Vec<(u64, u32)> = inside
+            .iter()
+            .enumerate()
+            .map(|(at, (idx, h))| (u64::from(access_order(&h.access)) << 32 | u64::from(self.rank[*idx]), at as u32))
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, at)| at).collect()
     }
 
     /// Marks the principals of the environment that the target's resource policy names in an

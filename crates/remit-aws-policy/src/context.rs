@@ -71,6 +71,17 @@ struct Known {
     prefixes: Vec<Box<str>>,
 }
 
+/// The known absences of analysis contexts ([`Context::partial_sharing`]), made once.
+#[derive(Debug, Clone)]
+pub struct KnownAbsent(Arc<Known>);
+
+impl KnownAbsent {
+    /// The absences of `keys` (any case; an entry ending in `/` covers every key it prefixes).
+    pub fn new(keys: &[&str]) -> KnownAbsent {
+        KnownAbsent(Arc::new(Known::new(keys)))
+    }
+}
+
 impl Known {
     fn new(keys: &[&str]) -> Known {
         let (prefixes, exact): (Vec<String>, Vec<String>) =
@@ -206,8 +217,15 @@ impl Context {
     /// `known_absent` lists (lower-case, or a prefix ending in `/` such as `aws:principaltag/`);
     /// any other key is unknown, and conditions on it make a decision conditional.
     pub fn partial(pairs: impl IntoIterator<Item = (String, ContextValue)>, known_absent: &[&str]) -> Context {
+        Context::partial_sharing(pairs, &KnownAbsent::new(known_absent))
+    }
+
+    /// [`Context::partial`] with known absences made once and shared: an analysis prepares
+    /// thousands of principals' contexts with the same list, and reading one copy of it, not
+    /// one each, keeps it in the processor's cache.
+    pub fn partial_sharing(pairs: impl IntoIterator<Item = (String, ContextValue)>, known: &KnownAbsent) -> Context {
         let mut context = Context::new(pairs);
-        context.known = Some(Arc::new(Known::new(known_absent)));
+        context.known = Some(Arc::clone(&known.0));
         context
     }
 

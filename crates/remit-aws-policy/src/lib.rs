@@ -28,7 +28,7 @@ mod policy;
 mod principal;
 
 pub use crate::{
-    context::{Context, ContextValue},
+    context::{Context, ContextValue, KnownAbsent},
     error::PolicyError,
     eval::{
         CallerTraits, Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet,

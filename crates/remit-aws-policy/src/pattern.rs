@@ -223,10 +223,8 @@ impl Glob {
         if self.has_variables {
             return true;
         }
-        match self.case {
-            Case::Insensitive => self.pattern.matches(&subject.to_ascii_lowercase(), self.case, &Context::default()),
-            Case::Sensitive => self.pattern.matches(subject, self.case, &Context::default()),
-        }
+        // The pattern compares without case itself where it must (`Case::Insensitive`).
+        self.pattern.matches(subject, self.case, &Context::default())
     }
 
     /// True for a pattern of only `*`s.
