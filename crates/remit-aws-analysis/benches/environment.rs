@@ -119,6 +119,21 @@ fn main() {
         eprintln!("{} holders, {:.3} ms each", holders / queries.max(1), ms(started.elapsed()) / queries.max(1) as f64);
         return;
     }
+    // A digest of every grant (principal, resources, actions, access), to compare the answers
+    // of two builds (computed after the timing).
+    let digest = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for (id, grants) in ids.iter().zip(&effective_index) {
+            id.hash(&mut hasher);
+            for grant in grants {
+                grant.resources.hash(&mut hasher);
+                grant.actions().for_each(|a| a.0.hash(&mut hasher));
+                format!("{:?}", grant.access).hash(&mut hasher);
+            }
+        }
+        format!("{:016x}", hasher.finish())
+    };
     // Random who-can queries.
     let mut targets: Vec<(String, String)> = Vec::new();
     for account in &analysis.environment().accounts {
@@ -194,6 +209,7 @@ fn main() {
         "effectivePermissionsMs": ms(effective),
         "effectivePermissionsCpuMs": effective_cpu,
         "effectiveGrants": grants,
+        "effectiveDigest": digest,
         "effectiveGrantSets": effective_index.iter().map(Vec::len).sum::<usize>(),
         "effectiveConditions": effective_index.iter().flatten().map(|g| g.access.conditions().len()).sum::<usize>(),
         "whoCan": {

@@ -238,8 +238,6 @@ pub(crate) struct Everyone {
 struct EveryoneGroup {
     /// The first resource's side (the others' decide alike).
     target: Arc<Target>,
-    /// The words of the catalog's action bitmap that `actions` occupies.
-    words: std::ops::Range<usize>,
     sets: Vec<Arc<ActionSet>>,
     /// The union of `sets`, less the actions that take no resource.
     actions: ActionSet,
@@ -255,8 +253,7 @@ struct EveryoneGroup {
 impl EveryoneGroup {
     /// True when `actions` holds one of the group's actions.
     fn meets(&self, actions: &ActionSet) -> bool {
-        let (ours, theirs) = (self.actions.as_words(), actions.as_words());
-        self.words.clone().any(|i| ours[i] & theirs.get(i).copied().unwrap_or(0) != 0)
+        !self.actions.is_disjoint(actions)
     }
 }
 
@@ -513,6 +510,8 @@ impl AwsAnalysis {
         // gain the group's sets, and are keyed one by one below.
         // Resources of those groups that other candidates name too gain the group's sets.
         let mut taken: Vec<Vec<&Arc<str>>> = vec![Vec::new(); whole.len()];
+        // Which of its own statements concern each list of candidate sets (see `resource_key`).
+        let mut about: FastMap<Vec<usize>, Vec<bool>> = FastMap::default();
         if !whole.is_empty() {
             let everyone = self.everyone.get_or_init(|| self.everyone());
             for (resource, sets) in by_resource.iter_mut() {
@@ -534,7 +533,7 @@ impl AwsAnalysis {
                     false => Members::Own(members.iter().filter(|r| !taken.contains(r)).cloned().collect()),
                 };
                 let Some(first) = members.first() else { continue };
-                let Some((key, target)) = self.resource_key(entry, first, &sets, own) else { continue };
+                let Some((key, target)) = self.resource_key(entry, first, &sets, own, &mut about) else { continue };
                 match alike.get(&key) {
                     Some(g) => groups[*g].resources.extend(members.iter().cloned()),
                     None => {
@@ -548,7 +547,7 @@ impl AwsAnalysis {
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let Some((key, target)) = self.resource_key(entry, &resource, &sets, own) else { continue };
+            let Some((key, target)) = self.resource_key(entry, &resource, &sets, own, &mut about) else { continue };
             match alike.get(&key) {
                 Some(g) => groups[*g].resources.push(resource),
                 None => {
@@ -694,7 +693,7 @@ impl AwsAnalysis {
         Some(OutcomeKey {
             class,
             target: std::ptr::from_ref(group.target) as usize,
-            actions: (actions.start, group.actions.as_words()[actions].into()),
+            actions: (actions.start, group.actions.occupied_words().into()),
             statements,
             guardrails,
             naming,
@@ -724,7 +723,7 @@ impl AwsAnalysis {
         // The resource prepared once for every class.
         let mut base: Option<crate::Question<'_>> = None;
         for members in classes(catalog, actions, &sets) {
-            let Some(first) = members.first().and_then(|id| catalog.action_info(*id)) else { continue };
+            let Some(first) = members.first().and_then(|id| catalog.action_info(id)) else { continue };
             let question = match &base {
                 Some(base) => crate::Question { request: base.request.for_action(first.name()), target },
                 None => crate::question(first.name(), &resources[0], target),
@@ -922,7 +921,6 @@ impl AwsAnalysis {
                         actions.union_with(set);
                     }
                     actions.difference_with(catalog.wildcard_only_actions());
-                    let words = actions.occupied();
                     let keys = keys_read(|visit| {
                         target.policies.visit_keys(&mut |key| {
                             if principal_key(key) {
@@ -932,7 +930,6 @@ impl AwsAnalysis {
                     });
                     out.groups.push(EveryoneGroup {
                         target,
-                        words,
                         sets: sets.into_iter().cloned().collect(),
                         actions,
                         resources: vec![resource],
@@ -1011,26 +1008,34 @@ impl AwsAnalysis {
 
     /// What decides `resource` for `entry` with candidate `sets` (sorted by identity), beside
     /// the actions: resources with equal keys are decided alike (see `effective_permissions`).
-    /// `own` is `entry`'s [`AwsAnalysis::own_action_sets`].
+    /// `own` is `entry`'s [`AwsAnalysis::own_action_sets`]; `about` keeps, per list of
+    /// candidate sets (by identity), which of them concern those sets' actions (the same for
+    /// the many resources with the same candidates).
     fn resource_key(
         &self,
         entry: &Entry,
         resource: &Arc<str>,
         sets: &[&Arc<ActionSet>],
         own: &[Arc<ActionSet>],
+        about: &mut FastMap<Vec<usize>, Vec<bool>>,
     ) -> Option<(ResourceKey, Arc<Target>)> {
         let target = self.resource_side_or_principal_account(resource, entry).ok()?;
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
         // Only the statements about some candidate action tell the resource apart: the
         // others take no part in deciding the actions asked here (read as naming nothing).
-        let which: Vec<bool> = own.iter().chain(theirs).map(|set| sets.iter().any(|s| !s.is_disjoint(set))).collect();
-        let mut names = Vec::with_capacity(which.len());
-        entry.policies.resource_matches_among(resource, &context, &which[..own.len()], &mut names);
-        target.policies.resource_matches_among(resource, &context, &which[own.len()..], &mut names);
+        let concerns = |set: &Arc<ActionSet>| sets.iter().any(|s| !s.is_disjoint(set));
+        let identities: Vec<usize> = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
+        if !about.contains_key(&identities) {
+            about.insert(identities.clone(), own.iter().map(concerns).collect());
+        }
+        let ours = about.get(&identities).map_or(&[][..], Vec::as_slice);
+        let their_statements: Vec<bool> = theirs.iter().map(concerns).collect();
+        let mut names = Vec::with_capacity(ours.len() + their_statements.len());
+        entry.policies.resource_matches_among(resource, &context, ours, &mut names);
+        target.policies.resource_matches_among(resource, &context, &their_statements, &mut names);
         let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
         let account = target.account.clone();
-        let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
         Some(((&**resource == "*", shape, account, target.traits, Truths(names), identities), target))
     }
 
@@ -1145,17 +1150,6 @@ impl AwsAnalysis {
 }
 
 /// Consecutive ids as runs `(first, count)` (see [`Grant`]).
-fn runs_of(actions: &[ActionId]) -> Arc<[(u32, u32)]> {
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    for id in actions {
-        match runs.last_mut() {
-            Some((first, count)) if *first + *count == id.0 => *count += 1,
-            _ => runs.push((id.0, 1)),
-        }
-    }
-    runs.into()
-}
-
 fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
     let mut set = ActionSet::new();
     for p in patterns {
@@ -1164,96 +1158,83 @@ fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
     if negated { catalog.all_actions().difference(&set) } else { set }
 }
 
-thread_local! {
-    /// Per thread, the class of each action while [`classes`] refines them (no allocation per
-    /// resource once warm).
-    static CLASS_OF: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Each catalog action's [`evaluation_group`], computed once.
-fn evaluation_groups(catalog: &Catalog) -> &'static [Option<EvaluationGroup>] {
-    static GROUPS: OnceLock<Vec<Option<EvaluationGroup>>> = OnceLock::new();
-    GROUPS.get_or_init(|| catalog.actions().map(|a| evaluation_group(a.name())).collect())
-}
-
 /// `actions` split into classes that every set of `sets` either contains entirely or not at
 /// all, within one [`evaluation_group`], and single actions for those with rules of their own:
 /// partition refinement over the members of each set, so the cost is the number of actions
 /// the sets share with `actions`, not the product of actions and sets.
-fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<Vec<ActionId>> {
-    CLASS_OF.with_borrow_mut(|class_of| {
-        let size = catalog.actions().len();
-        if class_of.len() < size {
-            class_of.resize(size, 0);
-        }
-        // Initial classes: by evaluation group, or one per action with rules of its own.
-        let groups = evaluation_groups(catalog);
-        let mut next: u32 = 0;
-        let mut group_class: Vec<(EvaluationGroup, u32)> = Vec::new();
-        for id in actions {
-            let class = match groups.get(id.index()).copied().flatten() {
-                None => None,
-                Some(group) => group_class.iter().find(|(g, _)| *g == group).map(|(_, c)| *c),
-            };
-            let class = class.unwrap_or_else(|| {
-                next += 1;
-                if let Some(group) = groups.get(id.index()).copied().flatten() {
-                    group_class.push((group, next - 1));
+/// The catalog's actions by [`evaluation_group`], computed once: the actions of each group,
+/// and the actions with rules of their own (no group).
+fn evaluation_masks(catalog: &Catalog) -> &'static (Vec<ActionSet>, ActionSet) {
+    static MASKS: OnceLock<(Vec<ActionSet>, ActionSet)> = OnceLock::new();
+    MASKS.get_or_init(|| {
+        let mut groups: Vec<(EvaluationGroup, ActionSet)> = Vec::new();
+        let mut solo = ActionSet::new();
+        for (index, action) in catalog.actions().enumerate() {
+            let id = ActionId(index as u32);
+            match evaluation_group(action.name()) {
+                None => {
+                    solo.insert(id);
                 }
-                next - 1
-            });
-            class_of[id.index()] = class;
-        }
-        // Refinement: the members of each set leave their class for a new one (one new class
-        // per old class the set touches).
-        let mut split: Vec<u32> = vec![u32::MAX; next as usize];
-        let mut touched: Vec<u32> = Vec::new();
-        // Only the words `actions` occupies matter (a resource's actions are mostly of one or
-        // two services: a few words of the catalog's 350).
-        let words = actions.as_words();
-        let std::ops::Range { start: lo, end: hi } = actions.occupied();
-        for set in sets {
-            let theirs = set.as_words();
-            let (mut all, mut none) = (true, true);
-            for (i, ours) in words.iter().enumerate().take(hi).skip(lo) {
-                let in_set = theirs.get(i).copied().unwrap_or(0);
-                all &= ours & !in_set == 0;
-                none &= ours & in_set == 0;
-            }
-            // A set holding all of them, or none, splits nothing (most sets, for most
-            // resources: `*` statements, FullAWSAccess, other services' statements).
-            if all || none {
-                continue;
-            }
-            for (i, ours) in words.iter().enumerate().take(hi).skip(lo) {
-                let mut common = ours & theirs.get(i).copied().unwrap_or(0);
-                while common != 0 {
-                    let index = i * 64 + common.trailing_zeros() as usize;
-                    common &= common - 1;
-                    let old = class_of[index] as usize;
-                    if split[old] == u32::MAX {
-                        split[old] = next;
-                        split.push(u32::MAX);
-                        touched.push(old as u32);
-                        next += 1;
+                Some(group) => match groups.iter_mut().find(|(g, _)| *g == group) {
+                    Some((_, set)) => {
+                        set.insert(id);
                     }
-                    class_of[index] = split[old];
-                }
-            }
-            for old in touched.drain(..) {
-                split[old as usize] = u32::MAX;
+                    None => {
+                        let mut set = ActionSet::new();
+                        set.insert(id);
+                        groups.push((group, set));
+                    }
+                },
             }
         }
-        // Classes in order of their first action; `split` now maps a class to its place.
-        let mut out: Vec<Vec<ActionId>> = Vec::new();
-        for id in actions {
-            let class = class_of[id.index()] as usize;
-            if split[class] == u32::MAX {
-                split[class] = out.len() as u32;
-                out.push(Vec::new());
-            }
-            out[split[class] as usize].push(id);
-        }
-        out
+        (groups.into_iter().map(|(_, set)| set).collect(), solo)
     })
+}
+
+/// The actions of `set` as runs of consecutive ids `(first, count)`, read a word at a time.
+fn runs_of(set: &ActionSet) -> Arc<[(u32, u32)]> {
+    let lo = set.occupied().start;
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for (at, word) in set.occupied_words().iter().enumerate() {
+        let mut rest = *word;
+        while rest != 0 {
+            let start = rest.trailing_zeros();
+            let len = (rest >> start).trailing_ones();
+            let first = ((lo + at) * 64) as u32 + start;
+            match runs.last_mut() {
+                Some((from, count)) if *from + *count == first => *count += len,
+                _ => runs.push((first, len)),
+            }
+            rest &= if start + len >= 64 { 0 } else { !0u64 << (start + len) };
+        }
+    }
+    runs.into()
+}
+
+/// `actions` split into classes that every set of `sets` either contains entirely or not at
+/// all, within one [`evaluation_group`], and single actions for those with rules of their own,
+/// in order of their first action: partition refinement on bitmaps, a word (64 actions) at a
+/// time, over the words each class occupies (a resource's actions are mostly of one or two
+/// services: a few words of the catalog's 350).
+fn classes(catalog: &Catalog, actions: &ActionSet, sets: &[&ActionSet]) -> Vec<ActionSet> {
+    let (groups, solo) = evaluation_masks(catalog);
+    let mut out: Vec<ActionSet> =
+        groups.iter().map(|mask| actions.intersection(mask)).filter(|class| !class.is_empty()).collect();
+    out.extend(actions.iter_common(solo).map(|id| std::iter::once(id).collect()));
+    for set in sets {
+        // A set holding all of the actions, or none, splits nothing (most sets, for most
+        // resources: `*` statements, FullAWSAccess, other services' statements).
+        if actions.is_subset(set) || actions.is_disjoint(set) {
+            continue;
+        }
+        for at in 0..out.len() {
+            if !out[at].is_subset(set) && !out[at].is_disjoint(set) {
+                let rest = out[at].difference(set);
+                out[at].intersect_with(set);
+                out.push(rest);
+            }
+        }
+    }
+    out.sort_by_key(ActionSet::first);
+    out
 }

@@ -14,13 +14,15 @@ const BITS: usize = u64::BITS as usize;
 /// [`ActionSet::new`] or collected from ids combine freely; two sets are equal when they hold
 /// the same ids. Ids only mean something within the catalog (and data version) that made them.
 ///
-/// A set knows the words it occupies: a principal's statements are mostly about one or two
-/// services, a few words of the catalog's 350, and set algebra on them (an analysis does it
-/// for every statement of every principal) passes over those words only.
+/// A set keeps only the words it occupies: a principal's statements are mostly about one or
+/// two services, a few words of the catalog's 350, and set algebra on them (an analysis does
+/// it for every statement of every principal) passes over, copies and allocates those words
+/// only.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ActionSet {
-    // INVARIANT: no trailing zero word (empty for the empty set); every word below `lo` is zero
-    // and `words[lo]` is not (`lo` is 0 for the empty set). Equal sets have equal fields.
+    // INVARIANT: `words[i]` is word `lo + i` of the bitmap (id `n` is bit `n % 64` of word
+    // `n / 64`); the first and last words are not zero; the empty set has no word and `lo` 0.
+    // Equal sets have equal fields.
     words: Vec<u64>,
     lo: usize,
 }
@@ -36,45 +38,59 @@ impl ActionSet {
         ActionSet { words: Vec::with_capacity(n.div_ceil(BITS)), lo: 0 }
     }
 
-    fn grow(&mut self, words: usize) {
-        if self.words.len() < words {
-            self.words.resize(words, 0);
+    /// One past the last word occupied.
+    fn hi(&self) -> usize {
+        self.lo + self.words.len()
+    }
+
+    /// Word `w` of the bitmap (0 outside the words occupied).
+    pub fn word(&self, w: usize) -> u64 {
+        match w.checked_sub(self.lo) {
+            Some(at) => self.words.get(at).copied().unwrap_or(0),
+            None => 0,
         }
     }
 
-    /// Restores the invariant after words were cleared; every word below `zero_below` is zero.
-    fn normalize(&mut self, zero_below: usize) {
+    /// Makes words `lo..hi` of the bitmap addressable (zero where new).
+    fn cover(&mut self, lo: usize, hi: usize) {
+        if self.words.is_empty() {
+            self.lo = lo;
+            self.words.resize(hi - lo, 0);
+            return;
+        }
+        if lo < self.lo {
+            self.words.splice(0..0, std::iter::repeat_n(0, self.lo - lo));
+            self.lo = lo;
+        }
+        if hi > self.hi() {
+            let len = hi - self.lo;
+            self.words.resize(len, 0);
+        }
+    }
+
+    /// Restores the invariant after words were cleared.
+    fn normalize(&mut self) {
         while self.words.last() == Some(&0) {
             self.words.pop();
         }
+        let leading = self.words.iter().take_while(|w| **w == 0).count();
+        if leading > 0 {
+            self.words.drain(..leading);
+            self.lo += leading;
+        }
         if self.words.is_empty() {
             self.lo = 0;
-            return;
-        }
-        // The last word is not zero: the scan stops there at the latest.
-        let mut lo = zero_below.min(self.words.len() - 1);
-        while self.words[lo] == 0 {
-            lo += 1;
-        }
-        self.lo = lo;
-    }
-
-    /// Notes that word `w` is now occupied.
-    fn occupy(&mut self, w: usize, was_empty: bool) {
-        if was_empty || w < self.lo {
-            self.lo = w;
         }
     }
 
     /// Adds `id`; returns whether it was absent.
     pub fn insert(&mut self, id: ActionId) -> bool {
         let i = id.index();
-        let was_empty = self.is_empty();
-        self.grow(i / BITS + 1);
-        let (word, bit) = (&mut self.words[i / BITS], 1u64 << (i % BITS));
+        let w = i / BITS;
+        self.cover(w, w + 1);
+        let (word, bit) = (&mut self.words[w - self.lo], 1u64 << (i % BITS));
         let absent = *word & bit == 0;
         *word |= bit;
-        self.occupy(i / BITS, was_empty);
         absent
     }
 
@@ -83,32 +99,23 @@ impl ActionSet {
         if start >= end {
             return;
         }
-        let was_empty = self.is_empty();
-        self.grow(end.div_ceil(BITS));
         let (first, last) = (start / BITS, (end - 1) / BITS);
+        self.cover(first, last + 1);
         for w in first..=last {
             let lo = if w == first { start % BITS } else { 0 };
             let hi = if w == last { (end - 1) % BITS + 1 } else { BITS };
             let mask = if hi - lo == BITS { u64::MAX } else { ((1u64 << (hi - lo)) - 1) << lo };
-            self.words[w] |= mask;
+            self.words[w - self.lo] |= mask;
         }
-        self.occupy(first, was_empty);
     }
 
     /// Removes `id`; returns whether it was present.
     pub fn remove(&mut self, id: ActionId) -> bool {
         let i = id.index();
-        let present = match self.words.get_mut(i / BITS) {
-            Some(word) => {
-                let bit = 1u64 << (i % BITS);
-                let present = *word & bit != 0;
-                *word &= !bit;
-                present
-            }
-            None => false,
-        };
+        let present = self.contains(id);
         if present {
-            self.normalize(self.lo);
+            self.words[i / BITS - self.lo] &= !(1u64 << (i % BITS));
+            self.normalize();
         }
         present
     }
@@ -116,12 +123,12 @@ impl ActionSet {
     /// Whether `id` is in the set.
     pub fn contains(&self, id: ActionId) -> bool {
         let i = id.index();
-        self.words.get(i / BITS).is_some_and(|w| w & (1u64 << (i % BITS)) != 0)
+        self.word(i / BITS) & (1u64 << (i % BITS)) != 0
     }
 
     /// How many actions.
     pub fn len(&self) -> usize {
-        self.words[self.lo..].iter().map(|w| w.count_ones() as usize).sum()
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// Whether the set is empty.
@@ -137,27 +144,31 @@ impl ActionSet {
 
     /// The ids in increasing order (that is, by lower-case `service:action`).
     pub fn iter(&self) -> Iter<'_> {
-        Iter { words: &self.words, index: self.lo, current: self.words.get(self.lo).copied().unwrap_or(0) }
+        Iter { words: &self.words, base: self.lo, index: 0, current: self.words.first().copied().unwrap_or(0) }
     }
 
-    /// The set as bits: id `i` is bit `i % 64` of word `i / 64` (words past the end are 0).
-    /// For callers that scan only the words one set occupies (see [`ActionSet::occupied`]).
-    pub fn as_words(&self) -> &[u64] {
+    /// The words of the bitmap the set occupies (see [`ActionSet::occupied`]), each possibly
+    /// non-zero, and none outside: word `occupied().start + i` is `occupied_words()[i]`. For
+    /// callers that compare sets a word at a time.
+    pub fn occupied_words(&self) -> &[u64] {
         &self.words
     }
 
-    /// The words of [`ActionSet::as_words`] that may be non-zero (empty for the empty set).
+    /// The words of the bitmap that may be non-zero (empty for the empty set).
     pub fn occupied(&self) -> std::ops::Range<usize> {
-        self.lo..self.words.len()
+        self.lo..self.hi()
+    }
+
+    /// The words both sets may occupy.
+    fn overlap(&self, other: &ActionSet) -> std::ops::Range<usize> {
+        let (start, end) = (self.lo.max(other.lo), self.hi().min(other.hi()));
+        start..end.max(start)
     }
 
     /// The ids in both sets, in increasing order, without building the intersection.
     pub fn iter_common<'s>(&'s self, other: &'s ActionSet) -> impl Iterator<Item = ActionId> + 's {
-        let end = self.words.len().min(other.words.len());
-        let start = self.lo.max(other.lo).min(end);
-        self.words[start..end].iter().zip(&other.words[start..end]).enumerate().flat_map(move |(at, (a, b))| {
-            let index = start + at;
-            let mut word = a & b;
+        self.overlap(other).flat_map(move |index| {
+            let mut word = self.word(index) & other.word(index);
             std::iter::from_fn(move || {
                 if word == 0 {
                     return None;
@@ -180,43 +191,44 @@ impl ActionSet {
         if other.is_empty() {
             return;
         }
-        let was_empty = self.is_empty();
-        self.grow(other.words.len());
-        for (a, b) in self.words[other.lo..].iter_mut().zip(&other.words[other.lo..]) {
+        if self.is_empty() {
+            self.clone_from(other);
+            return;
+        }
+        self.cover(other.lo, other.hi());
+        let at = other.lo - self.lo;
+        for (a, b) in self.words[at..].iter_mut().zip(&other.words) {
             *a |= b;
         }
-        self.occupy(other.lo, was_empty);
     }
 
     /// Keeps only the actions also in `other`.
     pub fn intersect_with(&mut self, other: &ActionSet) {
-        let end = self.words.len().min(other.words.len());
-        let start = self.lo.max(other.lo);
-        if start >= end {
+        let overlap = self.overlap(other);
+        if overlap.is_empty() {
             self.clear();
             return;
         }
-        self.words.truncate(end);
-        for w in &mut self.words[self.lo..start] {
-            *w = 0;
-        }
-        for (a, b) in self.words[start..].iter_mut().zip(&other.words[start..end]) {
+        self.words.truncate(overlap.end - self.lo);
+        self.words.drain(..overlap.start - self.lo);
+        self.lo = overlap.start;
+        for (a, b) in self.words.iter_mut().zip(&other.words[overlap.start - other.lo..]) {
             *a &= b;
         }
-        self.normalize(start);
+        self.normalize();
     }
 
     /// Removes the actions of `other`.
     pub fn difference_with(&mut self, other: &ActionSet) {
-        let start = self.lo.max(other.lo);
-        let end = self.words.len().min(other.words.len());
-        if start >= end {
+        let overlap = self.overlap(other);
+        if overlap.is_empty() {
             return;
         }
-        for (a, b) in self.words[start..end].iter_mut().zip(&other.words[start..end]) {
+        let (ours, theirs) = (overlap.start - self.lo, overlap.start - other.lo);
+        for (a, b) in self.words[ours..overlap.end - self.lo].iter_mut().zip(&other.words[theirs..]) {
             *a &= !b;
         }
-        self.normalize(self.lo);
+        self.normalize();
     }
 
     /// The actions in either set.
@@ -245,13 +257,26 @@ impl ActionSet {
 
     /// Whether every action of `self` is in `other`.
     pub fn is_subset(&self, other: &ActionSet) -> bool {
-        self.words.iter().enumerate().skip(self.lo).all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
+        if self.is_empty() {
+            return true;
+        }
+        // The first and last words of `self` are not zero: both must be within `other`'s.
+        if self.lo < other.lo || self.hi() > other.hi() {
+            return false;
+        }
+        let theirs = &other.words[self.lo - other.lo..];
+        self.words.iter().zip(theirs).all(|(a, b)| a & !b == 0)
     }
 
     /// Whether the sets share no action.
     pub fn is_disjoint(&self, other: &ActionSet) -> bool {
-        let start = self.lo.max(other.lo);
-        self.words.iter().zip(&other.words).skip(start).all(|(a, b)| a & b == 0)
+        let overlap = self.overlap(other);
+        if overlap.is_empty() {
+            return true;
+        }
+        let ours = &self.words[overlap.start - self.lo..overlap.end - self.lo];
+        let theirs = &other.words[overlap.start - other.lo..overlap.end - other.lo];
+        ours.iter().zip(theirs).all(|(a, b)| a & b == 0)
     }
 }
 
@@ -265,6 +290,8 @@ impl fmt::Debug for ActionSet {
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
     words: &'a [u64],
+    /// The bitmap word of `words[0]`.
+    base: usize,
     index: usize,
     current: u64,
 }
@@ -280,7 +307,7 @@ impl Iterator for Iter<'_> {
         let bit = self.current.trailing_zeros() as usize;
         self.current &= self.current - 1;
         // Sets only hold ids that fitted in a u32.
-        u32::try_from(self.index * BITS + bit).ok().map(ActionId)
+        u32::try_from((self.base + self.index) * BITS + bit).ok().map(ActionId)
     }
 }
 
@@ -397,11 +424,9 @@ mod tests {
         }
     }
 
-    /// The invariant every operation keeps: no trailing zero word, nothing below `lo`.
+    /// The invariant every operation keeps: no zero word first or last, `lo` 0 when empty.
     fn well_formed(s: &ActionSet) -> bool {
-        s.words.last() != Some(&0)
-            && s.words[..s.lo.min(s.words.len())].iter().all(|w| *w == 0)
-            && (s.words.is_empty() && s.lo == 0 || s.words.get(s.lo).is_some_and(|w| *w != 0))
+        s.words.last() != Some(&0) && s.words.first() != Some(&0) && (!s.words.is_empty() || s.lo == 0)
     }
 
     proptest::proptest! {

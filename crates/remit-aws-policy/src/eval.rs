@@ -166,15 +166,19 @@ impl PrincipalPolicies {
     /// context), appended to `out`. With [`ResourcePolicies::resource_matches`] and
     /// [`resource_traits`], what an analysis compares to decide one resource for others.
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        out.extend(self.statements().map(|st| st.resource_truth(resource, context)));
+        self.statements().for_each(|st| out.push(st.resource_truth(resource, context)));
     }
 
     /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks (in the
     /// same order), appended to `out`: an analysis comparing resources for some actions reads
     /// only the statements about those actions.
     pub fn resource_matches_of(&self, resource: &str, context: &Context, which: &[bool], out: &mut Vec<Option<bool>>) {
-        let statements = self.statements().zip(which);
-        out.extend(statements.filter(|(_, read)| **read).map(|(st, _)| st.resource_truth(resource, context)));
+        let mut which = which.iter();
+        self.statements().for_each(|st| {
+            if which.next() == Some(&true) {
+                out.push(st.resource_truth(resource, context));
+            }
+        });
     }
 
     /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks, and
@@ -301,7 +305,7 @@ impl ResourcePolicies {
     /// Whether each statement of the resource policy and the RCPs (in that order) names
     /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
-        out.extend(self.statements().map(|st| st.resource_truth(resource, context)));
+        self.statements().for_each(|st| out.push(st.resource_truth(resource, context)));
     }
 
     /// [`ResourcePolicies::resource_matches`] of the statements that `which` marks, and
@@ -356,8 +360,14 @@ fn resource_truths_among<'s>(
     which: &[bool],
     out: &mut Vec<Option<bool>>,
 ) {
-    let statements = statements.zip(which);
-    out.extend(statements.map(|(st, read)| if *read { st.resource_truth(resource, context) } else { Some(false) }));
+    // Walked with `for_each` (the chained policies' statements are folded one slice at a
+    // time; pulled one by one, stepping the chain cost as much as reading the statements).
+    let mut which = which.iter();
+    statements.for_each(|st| {
+        if let Some(read) = which.next() {
+            out.push(if *read { st.resource_truth(resource, context) } else { Some(false) });
+        }
+    });
 }
 
 /// The condition truths of each of `statements` that `which` marks (see
@@ -369,8 +379,12 @@ fn condition_truths_among<'s>(
     context: &Context,
     out: &mut Vec<Option<bool>>,
 ) {
-    let statements = statements.zip(which).filter(|(_, read)| **read);
-    statements.for_each(|(st, _)| st.condition_truths(claims, context, out));
+    let mut which = which.iter();
+    statements.for_each(|st| {
+        if which.next() == Some(&true) {
+            st.condition_truths(claims, context, out);
+        }
+    });
 }
 
 /// One request: who, which action, on what, in which context.
