@@ -5,11 +5,11 @@
 //! JSON array of page objects, or page objects one after another).
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html>
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use remit_aws_policy::{Policy, PolicyKind};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
 
 use crate::{
     env::{Account, Group, ImportIssue, InlinePolicy, ManagedPolicy, Role, User},
@@ -47,10 +47,13 @@ impl AuthzError {
 /// the account id is taken from the ARNs.
 pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink<'_>) -> Result<Account, AuthzError> {
     let bytes = json::strip_bom(bytes);
-    let mut values = Vec::new();
-    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+    // The documents are checked as JSON in one pass without being built: each entity is then
+    // built on its own, on every core, and freed once read (building the whole export's tree
+    // first took a third of the import, on one core, and twice its memory).
+    let mut documents: Vec<&RawValue> = Vec::new();
+    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>() {
         match value {
-            Ok(value) => values.push(value),
+            Ok(value) => documents.push(value),
             Err(err) => {
                 return Err(AuthzError::NotJson {
                     location: json::syntax_location(&err),
@@ -59,14 +62,26 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
             }
         }
     }
-    let pages: Vec<(String, &Value)> = match values.as_slice() {
+    let pages: Vec<(String, &RawValue)> = match documents.as_slice() {
         [] => return Err(AuthzError::NotAuthorizationDetails("the file is empty".into())),
-        [Value::Array(items)] => items.iter().enumerate().map(|(idx, page)| (json::index("", idx), page)).collect(),
-        [single] => vec![(String::new(), single)],
-        many => many.iter().enumerate().map(|(idx, page)| (json::index("", idx), page)).collect(),
+        [single] if raw_kind(single) == "an array" => serde_json::from_str::<Vec<&RawValue>>(single.get())
+            .map_err(|err| AuthzError::NotJson {
+                location: json::syntax_location(&err),
+                message: json::syntax_message(&err),
+            })?
+            .into_iter()
+            .enumerate()
+            .map(|(idx, page)| (json::index("", idx), page))
+            .collect(),
+        [single] => vec![(String::new(), *single)],
+        many => many.iter().enumerate().map(|(idx, page)| (json::index("", idx), *page)).collect(),
     };
-    let is_export = |value: &Value| value.as_object().is_some_and(|map| LISTS.iter().any(|key| map.contains_key(*key)));
-    if !pages.iter().any(|(_, page)| is_export(page)) {
+    // Each page's members (a repeated key keeps its last value, as parsers of a whole
+    // document do); `None` for a page that is not an object.
+    let members: Vec<Option<HashMap<String, &RawValue>>> =
+        pages.iter().map(|(_, page)| serde_json::from_str(page.get()).ok()).collect();
+    let present_in = |page: &HashMap<String, &RawValue>, key: &str| page.get(key).is_some_and(|v| v.get() != "null");
+    if !members.iter().flatten().any(|page| LISTS.iter().any(|key| page.contains_key(*key))) {
         return Err(AuthzError::NotAuthorizationDetails(
             "not the output of `aws iam get-account-authorization-details`: no `UserDetailList`, \
              `GroupDetailList`, `RoleDetailList` or `Policies`"
@@ -76,34 +91,56 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
 
     let mut reader = Reader::default();
     let mut present = [false; 4];
-    for (page_idx, (prefix, page)) in pages.iter().enumerate() {
-        let Some(page) = Obj::new(page, prefix, sink) else {
+    for (page_idx, ((prefix, raw), page)) in pages.iter().zip(&members).enumerate() {
+        let Some(page) = page else {
+            sink.push(prefix.as_str(), format!("expected an object, found {}", raw_kind(raw)));
             reader.iam_incomplete = true;
             continue;
         };
         for (list_idx, key) in LISTS.iter().enumerate() {
-            present[list_idx] |= page.has(key);
-            let mark = sink.mark();
-            let entries = page.objects(key, sink);
-            if sink.since(mark) {
-                reader.iam_incomplete = true;
+            if !present_in(page, key) {
+                continue;
             }
-            // Entities are read on every core, a chunk at a time, and joined in order (their
-            // issues too): converting thousands of roles and policies is half the import.
+            present[list_idx] = true;
+            let base = json::join(prefix, key);
+            let list = page[*key];
+            let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
+                sink.push(base, format!("expected an array, found {}", raw_kind(list)));
+                reader.iam_incomplete = true;
+                continue;
+            };
+            // Entities are built and read on every core, a chunk at a time, and joined in
+            // order (their issues too): converting thousands of roles and policies is most of
+            // the import.
             let file = sink.file.clone();
             let chunks: Vec<(Reader, Vec<ImportIssue>)> = entries
                 .par_chunks(CHUNK)
-                .map(|chunk| {
+                .enumerate()
+                .map(|(chunk_idx, chunk)| {
                     let mut issues = Vec::new();
                     let mut part = Reader::default();
                     let mut sink = Sink::new(file.clone(), &mut issues);
-                    for (path, map) in chunk {
+                    for (at, raw) in chunk.iter().enumerate() {
+                        let path = json::index(&base, chunk_idx * CHUNK + at);
                         sink.subject = None;
+                        let map = match serde_json::from_str::<Value>(raw.get()) {
+                            Ok(Value::Object(map)) => map,
+                            Ok(other) => {
+                                sink.push(path, format!("expected an object, found {}", json::kind_of(&other)));
+                                part.iam_incomplete = true;
+                                continue;
+                            }
+                            Err(err) => {
+                                sink.push(path, format!("not valid JSON: {}", json::syntax_message(&err)));
+                                part.iam_incomplete = true;
+                                continue;
+                            }
+                        };
                         match list_idx {
-                            0 => part.user(map, path.clone(), &mut sink),
-                            1 => part.group(map, path.clone(), &mut sink),
-                            2 => part.role(map, path.clone(), &mut sink),
-                            _ => part.managed_policy(map, path.clone(), &mut sink),
+                            0 => part.user(&map, path, &mut sink),
+                            1 => part.group(&map, path, &mut sink),
+                            2 => part.role(&map, path, &mut sink),
+                            _ => part.managed_policy(&map, path, &mut sink),
                         }
                     }
                     (part, issues)
@@ -115,8 +152,8 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
             }
         }
         // The last page of a complete export says `IsTruncated: false` (or nothing).
-        if page_idx + 1 == pages.len() && matches!(page.get("IsTruncated"), Some(Value::Bool(true))) {
-            sink.push(page.at("IsTruncated"), "the export is truncated: later pages were not collected");
+        if page_idx + 1 == pages.len() && page.get("IsTruncated").is_some_and(|v| v.get() == "true") {
+            sink.push(json::join(prefix, "IsTruncated"), "the export is truncated: later pages were not collected");
             reader.iam_incomplete = true;
         }
     }
@@ -131,10 +168,6 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
             .collect(),
         ..Account::default()
     };
-    // The parsed document is freed on another core while the caller goes on. When no thread
-    // can be started, the closure, and the document in it, are freed here with the error.
-    drop(pages);
-    let _ = std::thread::Builder::new().name("remit-free".into()).spawn(move || drop(values));
     reader.finish(&mut account, expected_account, sink);
     Ok(account)
 }
@@ -150,6 +183,18 @@ struct Reader {
     roles: Vec<(String, Role)>,
     policies: Vec<(String, ManagedPolicy)>,
     iam_incomplete: bool,
+}
+
+/// What a JSON value is, as issues name it, from its first character (a value checked as JSON).
+fn raw_kind(raw: &RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
 }
 
 /// Starts reading an entity: its ARN (required) becomes the subject of its issues.

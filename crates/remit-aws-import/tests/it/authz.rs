@@ -245,9 +245,9 @@ fn wrong_shapes_are_issues_and_the_rest_imports() {
             "UserDetailList[0].GroupList",
             "UserDetailList[1].Tags[0].Key",
             "GroupDetailList",
-            // Entries that are not objects are reported as the list is read.
-            "RoleDetailList[2]",
+            // Issues come in the order of the entries they are about.
             "RoleDetailList[1].Arn",
+            "RoleDetailList[2]",
         ],
         "{:#?}",
         describe(&issues)
