@@ -2,7 +2,7 @@
 //! permissions boundary and SCP path compiled once, the request-context keys AWS would set for
 //! it, and where each of its policies comes from (for `via`).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -11,6 +11,8 @@ use remit_aws_policy::{
     Caller, Context, ContextValue, Effect, Glob, Policy, PolicyId, PolicyLibrary, PrincipalPolicies, Version,
 };
 use remit_model::{Cloud, Principal, PrincipalKind};
+
+use crate::FastMap;
 
 /// Where one identity policy of a principal comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +92,10 @@ pub(crate) fn principal_key(key: &str) -> bool {
 /// SCP and RCP levels per account, from the organization root down to the account.
 #[derive(Debug, Default)]
 pub(crate) struct Guardrails {
-    pub(crate) scps: HashMap<String, Vec<Vec<Policy>>>,
-    pub(crate) rcps: HashMap<String, Vec<Vec<Policy>>>,
+    pub(crate) scps: FastMap<String, Vec<Vec<Policy>>>,
+    pub(crate) rcps: FastMap<String, Vec<Vec<Policy>>>,
     /// `o-.../r-.../ou-.../` per account.
-    pub(crate) org_paths: HashMap<String, String>,
+    pub(crate) org_paths: FastMap<String, String>,
     pub(crate) org_id: Option<String>,
     /// Accounts of the organization.
     pub(crate) members: Vec<String>,
@@ -108,8 +110,8 @@ impl Guardrails {
             return out;
         };
         out.org_id = Some(org.id.clone());
-        let nodes: HashMap<&str, &remit_aws_import::OrgNode> = org.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-        let policies: HashMap<&str, &remit_aws_import::OrgPolicy> =
+        let nodes: FastMap<&str, &remit_aws_import::OrgNode> = org.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+        let policies: FastMap<&str, &remit_aws_import::OrgPolicy> =
             org.policies.iter().map(|p| (p.id.as_str(), p)).collect();
         for node in org.nodes.iter().filter(|n| n.kind == OrgNodeKind::Account) {
             out.members.push(node.id.clone());
@@ -173,7 +175,7 @@ impl Guardrails {
 /// The policies of one account in the analysis's [`PolicyLibrary`].
 struct AccountPolicies<'a> {
     /// Managed policies with a document, by ARN.
-    managed: HashMap<&'a str, PolicyId>,
+    managed: FastMap<&'a str, PolicyId>,
     /// The SCP levels that apply to its principals.
     scps: Vec<Vec<PolicyId>>,
     /// Inline policies with a document, parallel to each user's, group's and role's list.
@@ -222,7 +224,7 @@ pub(crate) fn entries(env: &AwsEnvironment, guardrails: &Guardrails) -> Vec<Entr
             .map(|p| library.add(&p));
     // Each distinct identity policy's `sts:AssumeRole` resources, read once (a managed policy
     // is held by hundreds of principals).
-    let mut assume: HashMap<PolicyId, Vec<Glob>> = HashMap::new();
+    let mut assume: FastMap<PolicyId, Vec<Glob>> = FastMap::default();
     let known_absent = remit_aws_policy::KnownAbsent::new(KNOWN_KEYS);
     for ids in &compiled {
         let inline = ids.users.iter().chain(&ids.groups).chain(&ids.roles).flatten().flatten();
@@ -380,7 +382,7 @@ fn collect(
     inline_ids: &[Option<PolicyId>],
     inline: &[remit_aws_import::InlinePolicy],
     attached: &[String],
-    managed: &HashMap<&str, PolicyId>,
+    managed: &FastMap<&str, PolicyId>,
     group: Option<&String>,
     policies: &mut Vec<PolicyId>,
     sources: &mut Vec<PolicySource>,
@@ -433,10 +435,10 @@ fn assume_patterns(policy: &Policy) -> Vec<Glob> {
 #[derive(Debug, Default)]
 pub(crate) struct ActionIndex {
     /// Holders of action patterns without wildcards, by the lower-case action: one lookup.
-    exact: HashMap<String, Holders>,
+    exact: FastMap<String, Holders>,
     /// Holders of patterns with wildcards whose service prefix has none (`s3:Get*`), by
     /// service (lower-case): a query reads only its own service's patterns.
-    by_service: HashMap<String, Vec<(Glob, Holders)>>,
+    by_service: FastMap<String, Vec<(Glob, Holders)>>,
     /// Holders of patterns with a wildcard in the service prefix (`*`, `s3*`).
     general: Vec<(Glob, Holders)>,
     /// Principals with a `NotAction` allow (any action may be allowed), and the statement.
@@ -456,13 +458,13 @@ type ReadStatement = (u32, Option<Vec<u32>>);
 impl ActionIndex {
     pub(crate) fn new(entries: &[Entry]) -> ActionIndex {
         // Action patterns (lower-case) by number, and the holders of each.
-        let mut texts: HashMap<String, u32> = HashMap::new();
+        let mut texts: FastMap<String, u32> = FastMap::default();
         let mut holders: Vec<Vec<(u32, u32)>> = Vec::new();
         let mut always = Vec::new();
         let mut filters: Vec<Option<Vec<Glob>>> = Vec::new();
         // Statements by document (documents are shared among principals) and position, read
         // once: their filter, and their action patterns' numbers (none for `NotAction`).
-        let mut interned: HashMap<(*const Policy, usize), ReadStatement> = HashMap::new();
+        let mut interned: FastMap<(*const Policy, usize), ReadStatement> = FastMap::default();
         for (idx, entry) in entries.iter().enumerate() {
             let idx = idx as u32;
             for document in &entry.documents {
@@ -569,8 +571,8 @@ enum Place {
 /// Resources by ARN, and accounts by id.
 #[derive(Debug, Default)]
 pub(crate) struct ResourceIndex {
-    by_arn: HashMap<String, Place>,
-    accounts: HashMap<String, usize>,
+    by_arn: FastMap<String, Place>,
+    accounts: FastMap<String, usize>,
 }
 
 impl ResourceIndex {

@@ -66,7 +66,7 @@ pub struct AwsAnalysis {
     env: AwsEnvironment,
     guardrails: Guardrails,
     entries: Vec<Entry>,
-    by_arn: HashMap<String, usize>,
+    by_arn: FastMap<String, usize>,
     /// Per entry, its place among the entries ordered by ARN (answers are sorted by it).
     rank: Vec<u32>,
     /// Per entry, its class of callers that the engine reads alike apart from their
@@ -90,13 +90,13 @@ pub struct AwsAnalysis {
     /// already listed without comparing their ids.
     outsider_numbers: Vec<Vec<u32>>,
     /// The distinct outsiders of `outside_assumers`, numbered by id.
-    outsiders_by_id: HashMap<String, u32>,
+    outsiders_by_id: FastMap<String, u32>,
     /// The reverse of `assumers`: per principal, the roles it can assume directly.
     assumable: Vec<Vec<u32>>,
     /// Per account, the principals whose identity policies may allow `sts:AssumeRole`.
-    may_assume: HashMap<String, MayAssume>,
+    may_assume: FastMap<String, MayAssume>,
     /// Resource sides compiled once, by (resource, account) (what-can).
-    targets: std::sync::RwLock<HashMap<(String, String), Arc<Target>>>,
+    targets: std::sync::RwLock<FastMap<(String, String), Arc<Target>>>,
     /// The same for resources whose owner the environment tells, by resource alone: what-can
     /// looks them up for every principal without working out the owner again.
     owned_targets: std::sync::RwLock<FastMap<Arc<str>, Arc<Target>>>,
@@ -125,9 +125,9 @@ pub struct AwsAnalysis {
     /// policy), made once.
     guardrail_sources: std::sync::RwLock<FastMap<(bool, usize, usize), Arc<str>>>,
     /// Resource-policy shapes (see `Target::policy_shape`), interned.
-    policy_shapes: std::sync::RwLock<HashMap<String, u32>>,
+    policy_shapes: std::sync::RwLock<FastMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
-    expansions: std::sync::RwLock<HashMap<String, Arc<remit_aws_catalog::ActionSet>>>,
+    expansions: std::sync::RwLock<FastMap<String, Arc<remit_aws_catalog::ActionSet>>>,
     /// Identity policies that allow everything: an outside account's principals are decided
     /// under them (their own policies are not known), and the answer says so.
     allow_all: remit_aws_policy::PrincipalPolicies,
@@ -232,7 +232,7 @@ impl AwsAnalysis {
         for (place, idx) in order.into_iter().enumerate() {
             rank[idx] = place as u32;
         }
-        let mut classes: HashMap<(remit_aws_policy::CallerTraits, Option<&str>), u32> = HashMap::new();
+        let mut classes: FastMap<(remit_aws_policy::CallerTraits, Option<&str>), u32> = FastMap::default();
         let caller_class: Vec<u32> = entries
             .iter()
             .map(|e| {
@@ -249,7 +249,7 @@ impl AwsAnalysis {
         drop(classes);
         let resources = ResourceIndex::new(&env);
         let actions = ActionIndex::new(&entries);
-        let mut may_assume: HashMap<String, MayAssume> = HashMap::new();
+        let mut may_assume: FastMap<String, MayAssume> = FastMap::default();
         for (idx, entry) in entries.iter().enumerate() {
             if entry.assume_patterns.is_empty() {
                 continue;
@@ -274,7 +274,7 @@ impl AwsAnalysis {
             assumers: Vec::new(),
             outside_assumers: Vec::new(),
             outsider_numbers: Vec::new(),
-            outsiders_by_id: HashMap::new(),
+            outsiders_by_id: FastMap::default(),
             assumable: Vec::new(),
             may_assume,
             allow_all: allow_all(),
@@ -302,7 +302,7 @@ impl AwsAnalysis {
         (analysis.assumers, analysis.outside_assumers) = trust.into_iter().unzip();
         analysis.assumable = assumable;
         analysis.link_identity_center();
-        let mut by_id: HashMap<String, u32> = HashMap::new();
+        let mut by_id: FastMap<String, u32> = FastMap::default();
         analysis.outsider_numbers = analysis
             .outside_assumers
             .iter()
@@ -413,8 +413,8 @@ impl AwsAnalysis {
         check_action(action)?;
         // `*` (an action on no resource) is decided in each principal's own account.
         let target = if resource == "*" { None } else { Some(self.resource_side(resource)?) };
-        let own: HashMap<&str, Target> = match &target {
-            Some(_) => HashMap::new(),
+        let own: FastMap<&str, Target> = match &target {
+            Some(_) => FastMap::default(),
             None => self
                 .env
                 .accounts

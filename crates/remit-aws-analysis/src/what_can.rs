@@ -10,7 +10,7 @@
 //! for one resource.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::BTreeMap,
     sync::{Arc, OnceLock},
 };
 
@@ -274,7 +274,7 @@ pub(crate) type PartsKey = (u32, u32, Vec<(usize, u32)>, Vec<Option<ContextValue
 
 /// `Allow` statements of resource policies by the principal they name (see
 /// `named_in_resource_policies`).
-pub(crate) type NamedStatements = HashMap<String, Vec<Arc<ResourceStatement>>>;
+pub(crate) type NamedStatements = FastMap<String, Vec<Arc<ResourceStatement>>>;
 
 /// A resource-policy statement as what-can reads it, prepared once for every principal it
 /// names: the resource whose policy it is, its actions, and the resources it grants them on
@@ -411,7 +411,7 @@ impl AwsAnalysis {
         statements.sort_by_key(|(st, direct)| (Arc::as_ptr(st), !direct));
         statements.dedup_by_key(|(st, _)| Arc::as_ptr(*st));
         // Equal sets stay one set (resources are grouped by the identity of their sets).
-        let mut delegated: HashMap<*const ActionSet, Arc<ActionSet>> = HashMap::new();
+        let mut delegated: FastMap<*const ActionSet, Arc<ActionSet>> = FastMap::default();
         for (named, direct) in statements {
             if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&named.owner)) {
                 continue;
@@ -952,7 +952,7 @@ impl AwsAnalysis {
     /// everyone, an account id for an account (written as the id or as its `:root` ARN), or a
     /// principal's ARN; each prepared once.
     fn named_in_resource_policies(&self) -> NamedStatements {
-        let mut out = NamedStatements::new();
+        let mut out = NamedStatements::default();
         for (account, resource) in self.env.accounts.iter().flat_map(|a| a.resources.iter().map(move |r| (a, r))) {
             let account: Arc<str> = account.id.as_str().into();
             let Some(policy) = &resource.policy else { continue };

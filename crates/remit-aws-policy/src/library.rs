@@ -39,7 +39,7 @@ pub struct PolicyLibrary {
     symbols: Arc<Symbols>,
     compiled: Vec<Arc<CompiledPolicy>>,
     documents: Vec<Arc<Policy>>,
-    by_content: HashMap<Arc<Policy>, u32>,
+    by_content: HashMap<Arc<Policy>, u32, foldhash::fast::RandomState>,
 }
 
 impl Default for PolicyLibrary {
@@ -57,7 +57,7 @@ impl PolicyLibrary {
             symbols: Arc::default(),
             compiled: Vec::new(),
             documents: Vec::new(),
-            by_content: HashMap::new(),
+            by_content: HashMap::default(),
         }
     }
 
