@@ -16,8 +16,8 @@ use std::{
 
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{
-    Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group, resolve_variables,
-    resource_traits,
+    ActionName, Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group,
+    resolve_variables, resource_traits,
 };
 use remit_model::Access;
 
@@ -722,11 +722,15 @@ impl AwsAnalysis {
         let mut outcomes = Vec::new();
         // The resource prepared once for every class.
         let mut base: Option<crate::Question<'_>> = None;
+        let names = action_names(catalog);
         for members in classes(catalog, actions, &sets) {
-            let Some(first) = members.first().and_then(|id| catalog.action_info(id)) else { continue };
-            let question = match &base {
-                Some(base) => crate::Question { request: base.request.for_action(first.name()), target },
-                None => crate::question(first.name(), &resources[0], target),
+            let Some((id, first)) = members.first().and_then(|id| Some((id, catalog.action_info(id)?))) else {
+                continue;
+            };
+            let question = match (&base, names.get(id.index())) {
+                (Some(base), Some(name)) => crate::Question { request: base.request.for_action_named(name), target },
+                (Some(base), None) => crate::Question { request: base.request.for_action(first.name()), target },
+                (None, _) => crate::question(first.name(), &resources[0], target),
             };
             let decision = self.decide_with(entry, &question, &target.prepared);
             base.get_or_insert(question);
@@ -1162,6 +1166,12 @@ fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
 /// all, within one [`evaluation_group`], and single actions for those with rules of their own:
 /// partition refinement over the members of each set, so the cost is the number of actions
 /// the sets share with `actions`, not the product of actions and sets.
+/// Each catalog action's name as requests read it, prepared once (by id).
+fn action_names(catalog: &Catalog) -> &'static [ActionName] {
+    static NAMES: OnceLock<Vec<ActionName>> = OnceLock::new();
+    NAMES.get_or_init(|| catalog.actions().map(|action| ActionName::new(action.name())).collect())
+}
+
 /// The catalog's actions by [`evaluation_group`], computed once: the actions of each group,
 /// and the actions with rules of their own (no group).
 fn evaluation_masks(catalog: &Catalog) -> &'static (Vec<ActionSet>, ActionSet) {

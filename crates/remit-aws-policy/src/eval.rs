@@ -453,15 +453,24 @@ impl Request {
     /// The same caller, resource and context, asking `action`: what an analysis asks for each
     /// class of actions on one resource, without preparing the resource again.
     pub fn for_action(&self, action: &str) -> Request {
-        let action = action.to_ascii_lowercase();
-        let service_len = action.find(':').unwrap_or(action.len());
+        self.for_action_named(&ActionName::new(action))
+    }
+
+    /// [`Request::for_action`] of an action prepared once ([`ActionName`]): an analysis asks
+    /// about the same actions on thousands of resources.
+    pub fn for_action_named(&self, action: &ActionName) -> Request {
+        let service = &action.action[..action.service_len];
+        let facts = match action.special {
+            true => Facts::of(&action.action, service, &self.resource),
+            false => Facts { rcp_applies: action.rcp_applies, ..Facts::PLAIN },
+        };
         Request {
             caller: Arc::clone(&self.caller),
-            action_hash: crate::context::key_hash(&action),
-            service_hash: crate::context::key_hash(&action[..service_len]),
-            facts: Facts::of(&action, &action[..service_len], &self.resource),
-            action: action.into(),
-            service_len,
+            action: Arc::clone(&action.action),
+            service_len: action.service_len,
+            action_hash: action.action_hash,
+            service_hash: action.service_hash,
+            facts,
             resource: Arc::clone(&self.resource),
             resource_account: self.resource_account.clone(),
             context: self.context.clone(),
@@ -607,10 +616,56 @@ const RCP_SERVICES: &[&str] = &[
     "xray",
 ];
 
+/// An action's name as requests read it, prepared once: lower-case, hashed, its service's
+/// part, and what the evaluation's own rules read of it when they read only the name (see
+/// [`Request::for_action_named`]).
+#[derive(Debug, Clone)]
+pub struct ActionName {
+    // INVARIANT: as `Request`'s fields of the same names; `special` and `rcp_applies` as
+    // `Facts::of` computes them.
+    action: Arc<str>,
+    service_len: usize,
+    action_hash: u64,
+    service_hash: u64,
+    special: bool,
+    rcp_applies: bool,
+}
+
+impl ActionName {
+    /// Prepares `action` (`service:Action`, any case).
+    pub fn new(action: &str) -> ActionName {
+        let action = action.to_ascii_lowercase();
+        let service_len = action.find(':').unwrap_or(action.len());
+        let service = &action[..service_len];
+        ActionName {
+            action_hash: crate::context::key_hash(&action),
+            service_hash: crate::context::key_hash(service),
+            special: Facts::special(service),
+            rcp_applies: RCP_SERVICES.binary_search(&service).is_ok(),
+            service_len,
+            action: action.into(),
+        }
+    }
+}
+
 impl Facts {
+    /// The facts of an action none of whose own rules applies (see [`Facts::special`]).
+    const PLAIN: Facts = Facts {
+        get_caller_identity: false,
+        assume_role: false,
+        explicit_allow_resource: false,
+        refused: None,
+        rcp_applies: false,
+    };
+
+    /// Whether the rules below other than the RCPs' may apply to an action of `service`.
+    fn special(service: &str) -> bool {
+        matches!(service, "sts" | "iam" | "kms")
+    }
+
     fn of(action: &str, service: &str, resource: &str) -> Facts {
         // Every rule below but the RCPs' is about an sts, iam or kms action.
-        let special = matches!(service, "sts" | "iam" | "kms");
+        let special = Facts::special(service);
         Facts {
             get_caller_identity: special && action == "sts:getcalleridentity",
             assume_role: special && is_assume_role(action),

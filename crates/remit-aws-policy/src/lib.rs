@@ -31,7 +31,7 @@ pub use crate::{
     context::{Context, ContextValue, KnownAbsent},
     error::PolicyError,
     eval::{
-        CallerTraits, Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet,
+        ActionName, CallerTraits, Decision, EvaluationGroup, Explanation, Layer, MatchedStatement, Policies, PolicySet,
         PrincipalPolicies, Request, ResourcePolicies, SessionPolicy, caller_traits, decide, evaluation_group, explain,
         resource_traits,
     },
