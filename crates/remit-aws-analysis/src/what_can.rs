@@ -159,29 +159,79 @@ impl Members {
 /// identity policies, boundary and SCPs that may apply (about the actions, naming the
 /// resource or not known to: the others take no part, see `remit_aws_policy::caller_traits`),
 /// how the resource's policy names it, and how their conditions that read its own keys come
-/// out for it. An
-/// answer names an identity policy as the principal holds it (its source), which is kept
-/// beside each statement.
+/// out for it. An answer names an identity policy as the principal holds it (its source),
+/// which is kept beside each statement.
+///
+/// Written as one run of words (see [`KeyWords`]), in sections each led by its length:
+/// - the class, and the resource side (its address: compiled once per resource decided, the
+///   group's first, and kept by the analysis);
+/// - the group's actions: the first occupied word of the catalog bitmap, and the words from
+///   there;
+/// - per identity statement that may apply: its policy document (the address of the one copy
+///   the analysis keeps), its number and whether it names the resource, and the source answers
+///   give for it (the address of the one copy of its text);
+/// - the statements of its boundary and SCPs, then of the resource's policy and RCPs, that may
+///   apply: their place (after its identity statements; the class's and the resource's), and
+///   whether each names the resource;
+/// - how the resource policy names the principal;
+/// - how each condition of those statements that reads the principal's keys comes out.
+///
+/// One allocation, hashed and compared as one slice: looked up for every group of every
+/// principal, a key of six vectors cost more in allocating and in reading scattered memory
+/// than in anything it described.
 #[derive(PartialEq, Eq, Hash)]
-pub(crate) struct OutcomeKey {
-    class: u32,
-    /// The resource side (its address: compiled once per resource decided, the group's first,
-    /// and kept by the analysis).
-    target: usize,
-    /// The group's actions: the first occupied word of the catalog bitmap, and the words
-    /// from there.
-    actions: (usize, Box<[u64]>),
-    /// Per identity statement that may apply: its policy document (the address of the one
-    /// copy the analysis keeps), its number, whether it names the resource, and the source
-    /// answers give for it (the address of the one copy of its text).
-    statements: Vec<(usize, u32, Option<bool>, usize)>,
-    /// The statements of its boundary and SCPs, then of the resource's policy and RCPs, that
-    /// may apply: their place (after its identity statements; the class's and the
-    /// resource's), and whether each names the resource.
-    guardrails: Vec<(u32, Option<bool>)>,
-    naming: Vec<PrincipalMatch>,
-    /// How each condition of those statements that reads the principal's keys comes out.
-    values: Vec<Option<bool>>,
+pub(crate) struct OutcomeKey(Box<[u64]>);
+
+/// A key being written as words (see [`OutcomeKey`]): sections led by their lengths, so that
+/// equal words mean equal contents.
+struct KeyWords {
+    words: Vec<u64>,
+    /// Where the current section's length goes.
+    section: Option<usize>,
+}
+
+impl KeyWords {
+    fn new(capacity: usize) -> KeyWords {
+        KeyWords { words: Vec::with_capacity(capacity), section: None }
+    }
+
+    /// Starts a section (ending the one before).
+    fn section(&mut self) {
+        self.end();
+        self.section = Some(self.words.len());
+        self.words.push(0);
+    }
+
+    fn end(&mut self) {
+        if let Some(at) = self.section {
+            self.words[at] = (self.words.len() - at - 1) as u64;
+        }
+    }
+
+    fn push(&mut self, word: u64) {
+        self.words.push(word);
+    }
+
+    fn finish(mut self) -> Box<[u64]> {
+        self.end();
+        self.words.into_boxed_slice()
+    }
+}
+
+/// `None`, `Some(false)`, `Some(true)` as 0, 1, 2.
+fn truth_code(truth: Option<bool>) -> u64 {
+    match truth {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    }
+}
+
+/// Truths two bits each, 32 to a word.
+fn pack_truths(truths: &[Option<bool>], out: &mut KeyWords) {
+    for chunk in truths.chunks(32) {
+        out.push(chunk.iter().enumerate().fold(0, |word, (i, truth)| word | truth_code(*truth) << (2 * i)));
+    }
 }
 
 /// The outcomes of the decisions on a group: the actions granted, as runs of ids, with their
@@ -625,12 +675,17 @@ impl AwsAnalysis {
     fn outcome_key(&self, asker: &Asker<'_>, group: &Group<'_>) -> Option<OutcomeKey> {
         let Asker { idx, entry, own, reading } = asker;
         let class = self.caller_class[*idx];
-        let actions = group.actions.occupied();
+        let mut key = KeyWords::new(32);
+        key.section();
+        key.push(u64::from(class));
+        key.push(std::ptr::from_ref(group.target) as usize as u64);
+        key.section();
+        key.push(group.actions.occupied().start as u64);
+        group.actions.occupied_words().iter().for_each(|w| key.push(*w));
         // Its statements that may apply: about some of the actions, and naming the resources
         // or not known to (the others neither grant, nor deny, nor leave anything undecided).
         // The boundary's and the SCPs' are the class's: by place.
-        // (Sized ahead: growing these a push at a time was a tenth of what-can.)
-        let mut statements = Vec::with_capacity(8);
+        key.section();
         let mut reads = Vec::with_capacity(own.len());
         let mut reads_principal = false;
         let mut at = 0;
@@ -644,24 +699,21 @@ impl AwsAnalysis {
                     if holders.get(&(class, address)).is_none_or(|n| *n < 2) {
                         return None;
                     }
-                    statements.push((
-                        address,
-                        number as u32,
-                        named,
-                        Arc::as_ptr(&source.display).cast::<u8>() as usize,
-                    ));
+                    key.push(address as u64);
+                    key.push(number as u64 | truth_code(named) << 32);
+                    key.push(Arc::as_ptr(&source.display).cast::<u8>() as usize as u64);
                     reads_principal |= reading.get(at).copied().unwrap_or(true);
                 }
                 reads.push(applies);
                 at += 1;
             }
         }
-        let mut guardrails = Vec::with_capacity(8);
+        key.section();
         for (set, reads_key) in own.iter().zip(reading.iter()).skip(at) {
             let named = group.names.get(at).copied().flatten();
             let applies = named != Some(false) && !set.is_disjoint(group.actions);
             if applies {
-                guardrails.push((at as u32, named));
+                key.push(at as u64 | truth_code(named) << 32);
                 reads_principal |= *reads_key;
             }
             reads.push(applies);
@@ -674,15 +726,25 @@ impl AwsAnalysis {
             let named = group.names.get(at + place).copied().flatten();
             let applies = named != Some(false) && !set.is_disjoint(group.actions);
             if applies {
-                guardrails.push(((at + place) as u32, named));
+                key.push((at + place) as u64 | truth_code(named) << 32);
             }
             resource_reads.push(applies);
         }
+        key.section();
         let mut naming = Vec::with_capacity(4);
         group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
+        for named in naming {
+            key.push(match named {
+                PrincipalMatch::None => 0,
+                PrincipalMatch::Account => 1,
+                PrincipalMatch::Role => 2,
+                PrincipalMatch::Direct => 3,
+            });
+        }
         // How the conditions of those statements that read the principal's keys (the only
         // ones its context holds, see `index::principal_key`) come out for it: whether each
         // statement names the resource is kept above.
+        key.section();
         let mut values = Vec::new();
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
         if reads_principal {
@@ -691,15 +753,9 @@ impl AwsAnalysis {
         if !group.target.principal_keys().is_empty() {
             group.target.policies.condition_truths_of(&resource_reads, principal_key, &context, &mut values);
         }
-        Some(OutcomeKey {
-            class,
-            target: std::ptr::from_ref(group.target) as usize,
-            actions: (actions.start, group.actions.occupied_words().into()),
-            statements,
-            guardrails,
-            naming,
-            values,
-        })
+        key.push(values.len() as u64);
+        pack_truths(&values, &mut key);
+        Some(OutcomeKey(key.finish()))
     }
 
     /// Decides `group.actions` on the group's first resource for `entry`, once per class of
