@@ -70,7 +70,9 @@ pub struct Grant {
 /// What decides a resource for a principal beside the actions: `*` or not, the resource
 /// policy's shape, the owner account, the ARN's traits, how every statement names it, and the
 /// identities of its candidate action sets.
-type ResourceKey = (bool, u32, Arc<str>, u8, Truths, Vec<usize>);
+/// Written as words (see [`KeyWords`]): hashed and compared as one slice, made in one
+/// allocation (what-can keys every resource of every principal).
+type ResourceKey = Box<[u64]>;
 
 /// Whether each statement of some policies names a resource (`None`: not known), as a key:
 /// hashed two bits a statement, a word at a time (element by element, hashing it cost more
@@ -583,11 +585,12 @@ impl AwsAnalysis {
                     false => Members::Own(members.iter().filter(|r| !taken.contains(r)).cloned().collect()),
                 };
                 let Some(first) = members.first() else { continue };
-                let Some((key, target)) = self.resource_key(entry, first, &sets, own, &mut about) else { continue };
+                let Some((key, names, target)) = self.resource_key(entry, first, &sets, own, &mut about) else {
+                    continue;
+                };
                 match alike.get(&key) {
                     Some(g) => groups[*g].resources.extend(members.iter().cloned()),
                     None => {
-                        let names = key.4.0.clone();
                         alike.insert(key, groups.len());
                         groups.push(ResourceGroup { target, sets: sets.clone(), resources: members, names });
                     }
@@ -597,11 +600,12 @@ impl AwsAnalysis {
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let Some((key, target)) = self.resource_key(entry, &resource, &sets, own, &mut about) else { continue };
+            let Some((key, names, target)) = self.resource_key(entry, &resource, &sets, own, &mut about) else {
+                continue;
+            };
             match alike.get(&key) {
                 Some(g) => groups[*g].resources.push(resource),
                 None => {
-                    let names = key.4.0.clone();
                     alike.insert(key, groups.len());
                     groups.push(ResourceGroup { target, sets, resources: Members::Own(vec![resource]), names });
                 }
@@ -1079,7 +1083,7 @@ impl AwsAnalysis {
         sets: &[&Arc<ActionSet>],
         own: &[Arc<ActionSet>],
         about: &mut FastMap<Vec<usize>, Vec<bool>>,
-    ) -> Option<(ResourceKey, Arc<Target>)> {
+    ) -> Option<(ResourceKey, Vec<Option<bool>>, Arc<Target>)> {
         let target = self.resource_side_or_principal_account(resource, entry).ok()?;
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
@@ -1096,8 +1100,20 @@ impl AwsAnalysis {
         entry.policies.resource_matches_among(resource, &context, ours, &mut names);
         target.policies.resource_matches_among(resource, &context, &their_statements, &mut names);
         let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
-        let account = target.account.clone();
-        Some(((&**resource == "*", shape, account, target.traits, Truths(names), identities), target))
+        let mut key = KeyWords::new(8 + names.len() / 32 + identities.len());
+        key.section();
+        key.push(u64::from(&**resource == "*") | u64::from(target.traits) << 1 | u64::from(shape) << 32);
+        key.section();
+        key.push(target.account.len() as u64);
+        for chunk in target.account.as_bytes().chunks(8) {
+            key.push(chunk.iter().fold(0u64, |word, byte| word << 8 | u64::from(*byte)));
+        }
+        key.section();
+        key.push(names.len() as u64);
+        pack_truths(&names, &mut key);
+        key.section();
+        identities.iter().for_each(|identity| key.push(*identity as u64));
+        Some((key.finish(), names, target))
     }
 
     /// Per statement of `entry`'s own layers (in the order of `own_action_sets`), whether it
