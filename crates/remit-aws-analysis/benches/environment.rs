@@ -149,6 +149,9 @@ fn main() {
     let mut latencies = Vec::with_capacity(queries);
     let mut by_size: Vec<(usize, Duration)> = Vec::with_capacity(queries);
     let mut asked: Vec<(Duration, &str, String)> = Vec::with_capacity(queries);
+    // `REMIT_BENCH_ANSWERS=1` hashes every answer (to compare two builds; the timings then
+    // include the hashing and mean nothing).
+    let mut answers_digest = std::env::var("REMIT_BENCH_ANSWERS").is_ok().then(std::hash::DefaultHasher::new);
     let mut answers = 0usize;
     let mut errors = 0usize;
     for _ in 0..queries {
@@ -160,7 +163,15 @@ fn main() {
         };
         let started = Instant::now();
         let holders = match analysis.who_can(action, &resource) {
-            Ok(holders) => holders.len(),
+            Ok(holders) => {
+                if let Some(hasher) = answers_digest.as_mut() {
+                    use std::hash::Hash;
+                    for holder in &holders {
+                        format!("{:?}{:?}{:?}", holder.principal, holder.access, holder.via).hash(hasher);
+                    }
+                }
+                holders.len()
+            }
             Err(_) => {
                 errors += 1;
                 0
@@ -213,6 +224,7 @@ fn main() {
         "effectiveGrantSets": effective_index.iter().map(Vec::len).sum::<usize>(),
         "effectiveConditions": effective_index.iter().flatten().map(|g| g.access.conditions().len()).sum::<usize>(),
         "whoCan": {
+            "answersDigest": answers_digest.map(|h| format!("{:016x}", std::hash::Hasher::finish(&h))),
             "queries": latencies.len(),
             "errors": errors,
             "holdersTotal": answers,

@@ -428,10 +428,11 @@ fn assume_patterns(policy: &Policy) -> Vec<Glob> {
     out
 }
 
-/// Which principals' identity policies may allow an action on a resource: an index from each
-/// `Action` pattern of an `Allow` statement to the principals that hold it, with the resources
-/// the statement names, so that a query decides only for principals that could be allowed
-/// (the engine still decides each of them).
+/// Which principals' identity policies may allow (or deny) an action on a resource: an index
+/// from each `Action` pattern of an `Allow` (or `Deny`) statement to the principals that hold
+/// it, with the resources the statement names, so that a query decides only for principals
+/// that could be allowed (the engine still decides each of them), and knows which ones no
+/// identity statement at all concerns.
 #[derive(Debug, Default)]
 pub(crate) struct ActionIndex {
     /// Holders of action patterns without wildcards, by the lower-case action: one lookup.
@@ -441,7 +442,7 @@ pub(crate) struct ActionIndex {
     by_service: FastMap<String, Vec<(Glob, Holders)>>,
     /// Holders of patterns with a wildcard in the service prefix (`*`, `s3*`).
     general: Vec<(Glob, Holders)>,
-    /// Principals with a `NotAction` allow (any action may be allowed), and the statement.
+    /// Principals with a `NotAction` statement (any action may be concerned), and the statement.
     always: Holders,
     /// Per distinct statement, the resources it may name: `None` for any (`*`, `NotResource`).
     filters: Vec<Option<Vec<Glob>>>,
@@ -451,12 +452,13 @@ pub(crate) struct ActionIndex {
 /// that holds it.
 type Holders = Vec<(u32, u32)>;
 
-/// An `Allow` statement as the action index reads it: its filter (by number), and the numbers
-/// of its action patterns (`None` for `NotAction`).
+/// A statement as the action index reads it: its filter (by number), and the numbers of its
+/// action patterns (`None` for `NotAction`).
 type ReadStatement = (u32, Option<Vec<u32>>);
 
 impl ActionIndex {
-    pub(crate) fn new(entries: &[Entry]) -> ActionIndex {
+    /// The index of the identity statements of `effect`.
+    pub(crate) fn new(entries: &[Entry], effect: Effect) -> ActionIndex {
         // Action patterns (lower-case) by number, and the holders of each.
         let mut texts: FastMap<String, u32> = FastMap::default();
         let mut holders: Vec<Vec<(u32, u32)>> = Vec::new();
@@ -469,7 +471,7 @@ impl ActionIndex {
             let idx = idx as u32;
             for document in &entry.documents {
                 let variables = document.version == Version::V2012_10_17;
-                for (at, st) in document.statements.iter().enumerate().filter(|(_, st)| st.effect == Effect::Allow) {
+                for (at, st) in document.statements.iter().enumerate().filter(|(_, st)| st.effect == effect) {
                     let (filter, actions) = interned.entry((Arc::as_ptr(document), at)).or_insert_with(|| {
                         filters.push(match &st.resource {
                             Some(r) if !r.negated && !r.values.iter().any(|v| v == "*") => {

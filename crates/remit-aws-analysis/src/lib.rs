@@ -79,6 +79,8 @@ pub struct AwsAnalysis {
     class_principal_keys: Vec<std::sync::OnceLock<Vec<Box<str>>>>,
     resources: ResourceIndex,
     actions: ActionIndex,
+    /// The same index of identity `Deny` statements.
+    denials: ActionIndex,
     /// The trust graph: per role (by entry), the principals of the environment that can
     /// assume it directly, with how.
     assumers: Vec<Vec<(u32, Holder)>>,
@@ -248,7 +250,8 @@ impl AwsAnalysis {
         let class_shares = class_sizes.into_iter().map(|n| n >= what_can::SHARING_CLASS).collect();
         drop(classes);
         let resources = ResourceIndex::new(&env);
-        let actions = ActionIndex::new(&entries);
+        let actions = ActionIndex::new(&entries, Effect::Allow);
+        let denials = ActionIndex::new(&entries, Effect::Deny);
         let mut may_assume: FastMap<String, MayAssume> = FastMap::default();
         for (idx, entry) in entries.iter().enumerate() {
             if entry.assume_patterns.is_empty() {
@@ -271,6 +274,7 @@ impl AwsAnalysis {
             class_principal_keys,
             resources,
             actions,
+            denials,
             assumers: Vec::new(),
             outside_assumers: Vec::new(),
             outsider_numbers: Vec::new(),
@@ -422,8 +426,13 @@ impl AwsAnalysis {
                 .filter_map(|a| self.resource_side_in(resource, &a.id).ok().map(|t| (a.id.as_str(), t)))
                 .collect(),
         };
-        let mut marks = vec![false; self.entries.len()];
-        self.actions.mark(action, target.as_ref().map(|_| resource), &mut marks);
+        // Candidates: principals whose identity policies may allow it, and those the resource
+        // policy names.
+        let mut by_identity = vec![false; self.entries.len()];
+        self.actions.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
+        let mut marks = by_identity.clone();
+        // ... and, apart, those a `Deny` of their identity policies may concern.
+        self.denials.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
         if let Some(target) = &target {
             self.mark_named(target, action, resource, &mut marks, None);
         }
@@ -438,7 +447,8 @@ impl AwsAnalysis {
                 || {
                     target.as_ref().map(|t| {
                         let shared = SharedOutcomes::new(index::principal_key);
-                        (Arc::new(t.prepared.detached()), question(action, resource, t), shared)
+                        let alike: FastMap<CallerKey, Option<Holder>> = FastMap::default();
+                        (Arc::new(t.prepared.detached()), question(action, resource, t), shared, alike)
                     })
                 },
                 |local, &idx| {
@@ -450,17 +460,35 @@ impl AwsAnalysis {
                     if target.controls.restricted && entry.principal.scope.as_deref() != Some(&*target.account) {
                         return None;
                     }
-                    let decision = match local {
-                        Some((prepared, question, shared)) => decide_partial_shared(
-                            &entry.policies,
-                            None,
-                            &question.target.policies,
-                            &asked(entry, &question.request, prepared, true),
-                            shared,
-                        ),
-                        None => self.decide(entry, action, resource, target),
+                    let Some((prepared, question, shared, alike)) = local else {
+                        let decision = self.decide(entry, action, resource, target);
+                        return self.holder(entry, &decision, target);
                     };
-                    self.holder(entry, &decision, target)
+                    // A principal that only the resource policy lets in (none of its identity
+                    // statements may allow or deny this) is decided as the
+                    // others of its class that the policy names alike and whose keys it reads
+                    // hold the same values: decided once, the answer shared (its path and
+                    // conditions name no policy of its own).
+                    let key = (!by_identity[idx]).then(|| self.caller_key(idx, target));
+                    if let Some(found) = key.as_ref().and_then(|key| alike.get(key)) {
+                        return found.as_ref().map(|h| Holder {
+                            principal: entry.principal.clone(),
+                            access: h.access.clone(),
+                            via: h.via.clone(),
+                        });
+                    }
+                    let decision = decide_partial_shared(
+                        &entry.policies,
+                        None,
+                        &question.target.policies,
+                        &asked(entry, &question.request, prepared, true),
+                        shared,
+                    );
+                    let holder = self.holder(entry, &decision, target);
+                    if let Some(key) = key {
+                        alike.insert(key, holder.clone());
+                    }
+                    holder
                 },
             )
             .collect();
@@ -560,6 +588,20 @@ impl AwsAnalysis {
             holders.extend(if take_inside { inside.next() } else { outside.next() });
         }
         Ok(holders)
+    }
+
+    /// What a decision on `target` reads of principal `idx` beside its identity statements
+    /// (see `remit_aws_policy::caller_traits`): its class (traits, boundary, so SCPs), how the
+    /// resource's policy names it, and its values of the keys that the resource policy, RCPs,
+    /// boundary and SCPs read.
+    fn caller_key(&self, idx: usize, target: &Target) -> CallerKey {
+        let entry = &self.entries[idx];
+        let class = self.caller_class[idx];
+        let mut naming = Vec::with_capacity(4);
+        target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
+        let keys = target.principal_keys().iter().chain(self.class_principal_keys(class, entry));
+        let values = keys.map(|key| entry.partial_context.lookup(key).cloned()).collect();
+        (class, naming, values)
     }
 
     /// The places of `inside`'s holders in answer order: allowed before conditional, then by
@@ -1347,6 +1389,10 @@ impl AwsAnalysis {
         }
     }
 }
+
+/// What a decision reads of a principal none of whose identity statements applies (see
+/// `AwsAnalysis::caller_key`).
+type CallerKey = (u32, Vec<remit_aws_policy::PrincipalMatch>, Vec<Option<ContextValue>>);
 
 /// The resource side of a query, compiled once.
 pub(crate) struct Target {
