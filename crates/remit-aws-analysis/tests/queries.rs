@@ -960,3 +960,68 @@ fn what_can_shares_a_decision_only_among_principals_that_read_it_alike() {
     assert_eq!(can("bob", "s3:PutObject", "arn:aws:s3:::data-bob/*").as_deref(), Some("allowed"));
     assert_eq!(can("bob", "s3:PutObject", "arn:aws:s3:::data-alice/*"), None);
 }
+
+/// Who-can decides once the principals that only a resource policy lets in and that it reads
+/// alike, and shares the answer: principals whose tags its condition reads, and principals
+/// whose own policies deny one of the actions, get their own answers, which are the ones
+/// `explain` gives. (Ten of each kind, interleaved, so that every core meets every kind.)
+#[test]
+fn who_can_shares_an_answer_only_among_principals_a_resource_policy_reads_alike() {
+    use remit_aws_policy::Verdict;
+    let queue = format!("arn:aws:sqs:us-east-1:{A}:jobs");
+    let queue_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":["sqs:DeleteMessage","sqs:SendMessage"],"Resource":"{queue}"}},
+            {{"Sid":"BlueTeam","Effect":"Allow","Principal":"*","Action":"sqs:ReceiveMessage","Resource":"{queue}","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"blue"}}}}}}]}}"#
+    );
+    let deny = |name: &str, actions: &str| {
+        vec![inline(
+            name,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Deny","Action":"{actions}","Resource":"*"}}}}"#
+            ),
+        )]
+    };
+    let mut users = Vec::new();
+    for i in 0..10 {
+        users.push(user(&format!("plain{i}"), &[], None));
+        users.push(user(&format!("blue{i}"), &[("team", "blue")], None));
+        users.push(User {
+            inline_policies: deny("no-deletes", "sqs:Delete*"),
+            ..user(&format!("refuser{i}"), &[], None)
+        });
+        users.push(User { inline_policies: deny("no-s3", "s3:*"), ..user(&format!("other{i}"), &[], None) });
+    }
+    let account = Account {
+        id: A.into(),
+        users,
+        resources: vec![resource(queue.clone(), &queue_policy)],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
+    // The kinds of user (the name less its number) that hold `action`, each checked against
+    // `explain`.
+    let kinds = |action: &str| -> Vec<String> {
+        let holders = analysis.who_can(action, &queue).expect("who-can");
+        for principal in analysis.principals() {
+            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
+            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
+            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+            assert_eq!(held, explained, "{action} {}", principal.id);
+        }
+        // The principals of the account (not anyone, whom the policy lets in too).
+        let mut kinds: Vec<String> = holders
+            .iter()
+            .filter(|h| h.principal.id.starts_with(&format!("arn:aws:iam::{A}:")))
+            .filter_map(|h| h.principal.id.rsplit('/').next())
+            .map(|name| name.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    assert_eq!(kinds("sqs:DeleteMessage"), ["blue", "other", "plain"]);
+    assert_eq!(kinds("sqs:SendMessage"), ["blue", "other", "plain", "refuser"]);
+    assert_eq!(kinds("sqs:ReceiveMessage"), ["blue"]);
+}
