@@ -72,7 +72,7 @@ pub struct Grant {
 /// identities of its candidate action sets.
 /// Written as words (see [`KeyWords`]): hashed and compared as one slice, made in one
 /// allocation (what-can keys every resource of every principal).
-type ResourceKey = Box<[u64]>;
+type ResourceKey = Vec<u64>;
 
 /// Whether each statement of some policies names a resource (`None`: not known), as a key:
 /// hashed two bits a statement, a word at a time (element by element, hashing it cost more
@@ -182,7 +182,7 @@ impl Members {
 /// principal, a key of six vectors cost more in allocating and in reading scattered memory
 /// than in anything it described.
 #[derive(PartialEq, Eq, Hash)]
-pub(crate) struct OutcomeKey(Box<[u64]>);
+pub(crate) struct OutcomeKey(Vec<u64>);
 
 /// A key being written as words (see [`OutcomeKey`]): sections led by their lengths, so that
 /// equal words mean equal contents.
@@ -214,9 +214,11 @@ impl KeyWords {
         self.words.push(word);
     }
 
-    fn finish(mut self) -> Box<[u64]> {
+    /// The words (not shrunk to fit: most keys are looked up and dropped; one kept is shrunk
+    /// then).
+    fn finish(mut self) -> Vec<u64> {
         self.end();
-        self.words.into_boxed_slice()
+        self.words
     }
 }
 
@@ -658,7 +660,11 @@ impl AwsAnalysis {
                     None => {
                         let outcomes = self.decide_classes(asker.entry, &group, &asker.own);
                         match self.group_outcomes.write() {
-                            Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(outcomes)),
+                            Ok(mut cache) => {
+                                let mut key = key;
+                                key.0.shrink_to_fit();
+                                Arc::clone(cache.entry(key).or_insert(outcomes))
+                            }
                             Err(_) => outcomes,
                         }
                     }
@@ -850,9 +856,10 @@ impl AwsAnalysis {
         }
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
         let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
-        for resource in &group.resources {
-            let mut names = Vec::new();
-            entry.policies.resource_matches_of(resource, &context, varying, &mut names);
+        let truths = entry.policies.resource_matches_of_sorted(&group.resources, &context, varying);
+        let per_resource = truths.len() / group.resources.len().max(1);
+        for (at, resource) in group.resources.iter().enumerate() {
+            let names = truths[at * per_resource..(at + 1) * per_resource].to_vec();
             parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
         }
         let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
@@ -916,9 +923,11 @@ impl AwsAnalysis {
         // statements, which concern other actions) name them.
         let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
-        for resource in &group.resources {
-            let mut names = Vec::new();
-            entry.policies.resource_matches(resource, &context, &mut names);
+        let every = vec![true; entry.policies.statement_count()];
+        let truths = entry.policies.resource_matches_of_sorted(&group.resources, &context, &every);
+        let per_resource = truths.len() / group.resources.len().max(1);
+        for (at, resource) in group.resources.iter().enumerate() {
+            let names = truths[at * per_resource..(at + 1) * per_resource].to_vec();
             parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
         }
         // Each part's resources, with how the principal's statements name them.
@@ -1091,10 +1100,10 @@ impl AwsAnalysis {
         // others take no part in deciding the actions asked here (read as naming nothing).
         let concerns = |set: &Arc<ActionSet>| sets.iter().any(|s| !s.is_disjoint(set));
         let identities: Vec<usize> = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-        if !about.contains_key(&identities) {
-            about.insert(identities.clone(), own.iter().map(concerns).collect());
-        }
-        let ours = about.get(&identities).map_or(&[][..], Vec::as_slice);
+        let ours = match about.get(&identities) {
+            Some(ours) => ours.as_slice(),
+            None => about.entry(identities.clone()).or_insert_with(|| own.iter().map(concerns).collect()),
+        };
         let their_statements: Vec<bool> = theirs.iter().map(concerns).collect();
         let mut names = Vec::with_capacity(ours.len() + their_statements.len());
         entry.policies.resource_matches_among(resource, &context, ours, &mut names);

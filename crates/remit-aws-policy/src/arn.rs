@@ -51,6 +51,17 @@ impl ArnPattern {
         ArnPattern::Segments { prefix: prefix.into(), rest: segments.into_iter().skip(n_exact).collect(), n_segments }
     }
 
+    /// The text every ARN the pattern matches starts with (`""` for `*`): its plain-text
+    /// segments and the plain-text start of the next one.
+    pub(crate) fn literal_start(&self) -> String {
+        match self {
+            ArnPattern::Any => String::new(),
+            ArnPattern::Segments { prefix, rest, .. } => {
+                format!("{prefix}{}", rest.first().map_or("", |segment| segment.literal_start()))
+            }
+        }
+    }
+
     /// Calls `visit` with the key of each variable of the pattern (the plain-text prefix has
     /// none).
     pub(crate) fn visit_keys(&self, visit: &mut dyn FnMut(&str)) {

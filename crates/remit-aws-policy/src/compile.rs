@@ -301,6 +301,34 @@ impl CompiledStatement {
         }
     }
 
+    /// [`CompiledStatement::resource_truth`] of each of `resources` (sorted), in order: the
+    /// same answers, each pattern matched only against the resources that start with its
+    /// plain text (a binary search), not against every resource.
+    pub(crate) fn resource_truths_sorted(
+        &self,
+        resources: &[std::sync::Arc<str>],
+        context: &Context,
+    ) -> Vec<Option<bool>> {
+        let Some((negated, patterns)) = &self.resources else {
+            return vec![Some(true); resources.len()];
+        };
+        if !self.resource_known(context) {
+            return vec![None; resources.len()];
+        }
+        let mut matched = vec![false; resources.len()];
+        for pattern in patterns {
+            let start = pattern.literal_start();
+            let from = resources.partition_point(|r| **r < *start);
+            let to = from + resources[from..].partition_point(|r| r.starts_with(start.as_str()));
+            for (at, resource) in resources.iter().enumerate().take(to).skip(from) {
+                if !matched[at] && pattern.matches(resource, context) {
+                    matched[at] = true;
+                }
+            }
+        }
+        matched.into_iter().map(|m| Some(m != *negated)).collect()
+    }
+
     fn resource_known(&self, context: &Context) -> bool {
         self.resources.as_ref().is_none_or(|(_, patterns)| !patterns.iter().any(|p| p.reads_unknown(context)))
     }

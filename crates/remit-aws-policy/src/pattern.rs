@@ -151,6 +151,15 @@ impl Pattern {
         }
     }
 
+    /// The text every subject the pattern matches starts with: its first piece when that is
+    /// plain text (`""` otherwise).
+    pub(crate) fn literal_start(&self) -> &str {
+        match self.pieces.first() {
+            Some(Piece::Literal(text)) => text,
+            _ => "",
+        }
+    }
+
     /// True when the last piece is a `*` wildcard.
     pub(crate) fn ends_with_wildcard_star(&self) -> bool {
         matches!(self.pieces.last(), Some(Piece::Star))

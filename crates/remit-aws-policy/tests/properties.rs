@@ -340,3 +340,70 @@ proptest! {
         }
     }
 }
+
+/// Resources for splitting by statements: bucket, object and role ARNs sharing prefixes, and
+/// texts no pattern names.
+fn concrete_resource() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "arn:aws:s3:::(logs|logs-2|data)(/[a-z]{0,3}){0,2}",
+        "arn:aws:iam::111122223333:role/[a-z]{1,3}",
+        "arn:aws:ec2:us-east-1:[0-9]{0,2}:instance/i-[0-9]{1,2}",
+        Just("*".to_owned()),
+    ]
+}
+
+/// Statements whose resources overlap [`concrete_resource`]'s: plain, with wildcards in the
+/// last or a middle segment, with variables, short, `*`, and negated.
+fn splitting_statement() -> impl Strategy<Value = Statement> {
+    let value = prop::sample::select(vec![
+        "arn:aws:s3:::logs",
+        "arn:aws:s3:::logs*",
+        "arn:aws:s3:::logs/*",
+        "arn:aws:s3:::logs-2/a*",
+        "arn:aws:s3:::*/b",
+        "arn:aws:s3:::data/${aws:PrincipalTag/team}/*",
+        "arn:aws:iam::111122223333:role/a?",
+        "arn:aws:iam::*:role/*",
+        "arn:aws:iam::111122223333:*",
+        "arn:aws:ec2:*:1*:instance/*",
+        "arn:aws:ec2*",
+        "arn:aws:s3*",
+        "*",
+    ]);
+    (any::<bool>(), prop::collection::vec(value, 1..3)).prop_map(|(negated, values)| Statement {
+        sid: None,
+        effect: Effect::Allow,
+        principal: None,
+        action: Negatable { negated: false, values: vec!["*".to_owned()] },
+        resource: Some(Negatable { negated, values: values.into_iter().map(str::to_owned).collect() }),
+        conditions: Vec::new(),
+    })
+}
+
+proptest! {
+    /// Splitting sorted resources by a principal's statements a statement at a time (each
+    /// pattern read against the resources its plain text selects) gives what reading every
+    /// resource against every statement gives.
+    #[test]
+    fn resource_truths_of_sorted_resources_equal_each_resources(
+        statements in prop::collection::vec(splitting_statement(), 1..6),
+        random in policy(false),
+        mut resources in prop::collection::vec(concrete_resource(), 0..12),
+        which in prop::collection::vec(any::<bool>(), 0..16),
+        pairs in context_pairs(),
+    ) {
+        use std::sync::Arc;
+        use remit_aws_policy::{Context, PrincipalPolicies};
+        resources.sort();
+        let resources: Vec<Arc<str>> = resources.into_iter().map(Arc::from).collect();
+        let policies = [Policy { version: Version::V2012_10_17, id: None, statements }, random];
+        let principal = PrincipalPolicies::new(&policies, None, &[]);
+        let context = Context::partial(pairs, &["aws:principaltag/"]);
+        let sorted = principal.resource_matches_of_sorted(&resources, &context, &which);
+        let mut one_by_one = Vec::new();
+        for resource in &resources {
+            principal.resource_matches_of(resource, &context, &which, &mut one_by_one);
+        }
+        prop_assert_eq!(sorted, one_by_one);
+    }
+}
