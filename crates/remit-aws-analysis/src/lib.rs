@@ -250,8 +250,6 @@ impl AwsAnalysis {
         let class_shares = class_sizes.into_iter().map(|n| n >= what_can::SHARING_CLASS).collect();
         drop(classes);
         let resources = ResourceIndex::new(&env);
-        let actions = ActionIndex::new(&entries, Effect::Allow);
-        let denials = ActionIndex::new(&entries, Effect::Deny);
         let mut may_assume: FastMap<String, MayAssume> = FastMap::default();
         for (idx, entry) in entries.iter().enumerate() {
             if entry.assume_patterns.is_empty() {
@@ -273,8 +271,8 @@ impl AwsAnalysis {
             caller_class,
             class_principal_keys,
             resources,
-            actions,
-            denials,
+            actions: ActionIndex::default(),
+            denials: ActionIndex::default(),
             assumers: Vec::new(),
             outside_assumers: Vec::new(),
             outsider_numbers: Vec::new(),
@@ -295,8 +293,18 @@ impl AwsAnalysis {
             targets: std::sync::RwLock::default(),
             owned_targets: std::sync::RwLock::default(),
         };
-        let trust: Vec<DirectAssumers> =
-            (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect();
+        // The trust graph and the action indexes (which it does not read), on every core.
+        let (trust, (actions, denials)) = rayon::join(
+            || (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect::<Vec<_>>(),
+            || {
+                rayon::join(
+                    || ActionIndex::new(&analysis.entries, Effect::Allow),
+                    || ActionIndex::new(&analysis.entries, Effect::Deny),
+                )
+            },
+        );
+        (analysis.actions, analysis.denials) = (actions, denials);
+        let trust: Vec<DirectAssumers> = trust;
         let mut assumable = vec![Vec::new(); analysis.entries.len()];
         for (role, (inside, _)) in trust.iter().enumerate() {
             for (assumer, _) in inside {
@@ -430,12 +438,13 @@ impl AwsAnalysis {
         // policy names.
         let mut by_identity = vec![false; self.entries.len()];
         self.actions.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
-        let mut marks = by_identity.clone();
+        let mut marks = Marks::Dense(by_identity.clone());
         // ... and, apart, those a `Deny` of their identity policies may concern.
         self.denials.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
         if let Some(target) = &target {
             self.mark_named(target, action, resource, &mut marks, None);
         }
+        let Marks::Dense(marks) = marks else { return Ok(Vec::new()) };
         let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
         // Collected in place, in the candidates' order (no list of chunks to merge).
         let decided: Vec<Option<Holder>> = candidates
@@ -634,7 +643,7 @@ impl AwsAnalysis {
     /// Marks the principals of the environment that the target's resource policy names in an
     /// `Allow` statement: every one for `*` (or a wildcard). With `assume` (a role's ARN), also
     /// the principals of a named account whose identity policies may allow assuming it.
-    fn mark_named(&self, target: &Target, action: &str, resource: &str, marks: &mut [bool], assume: Option<&str>) {
+    fn mark_named(&self, target: &Target, action: &str, resource: &str, marks: &mut Marks, assume: Option<&str>) {
         let Some(policy) = &target.document else { return };
         let variables = policy.version == remit_aws_policy::Version::V2012_10_17;
         // Only statements that may apply to this action on this resource can grant it.
@@ -651,12 +660,12 @@ impl AwsAnalysis {
         for st in policy.statements.iter().filter(|st| st.effect == Effect::Allow && may_apply(st)) {
             let Some(principal) = &st.principal else { continue };
             if principal.negated {
-                marks.iter_mut().for_each(|m| *m = true);
+                marks.all();
                 return;
             }
             let values: Vec<&String> = match &principal.values {
                 Principals::Everyone => {
-                    marks.iter_mut().for_each(|m| *m = true);
+                    marks.all();
                     return;
                 }
                 Principals::Typed(typed) => typed
@@ -667,11 +676,11 @@ impl AwsAnalysis {
             };
             for value in values {
                 if value.contains('*') || value.contains('?') {
-                    marks.iter_mut().for_each(|m| *m = true);
+                    marks.all();
                     return;
                 }
                 if let Some(&idx) = self.by_arn.get(value.as_str()) {
-                    marks[idx] = true;
+                    marks.one(idx);
                 } else if let Some((account, name)) = session_role(value) {
                     // The session ARN does not carry the role's path.
                     for (idx, entry) in self.entries.iter().enumerate() {
@@ -679,7 +688,7 @@ impl AwsAnalysis {
                             && entry.principal.name == name
                             && entry.principal.scope.as_deref() == Some(account)
                         {
-                            marks[idx] = true;
+                            marks.one(idx);
                         }
                     }
                 } else if let Some(role_arn) = assume
@@ -688,12 +697,12 @@ impl AwsAnalysis {
                     && let Some(assumers) = self.may_assume.get(account)
                 {
                     for &idx in &assumers.any {
-                        marks[idx as usize] = true;
+                        marks.one(idx as usize);
                     }
                     for &idx in &assumers.some {
                         let entry = &self.entries[idx as usize];
                         if entry.assume_patterns.iter().any(|g| g.may_match(role_arn)) {
-                            marks[idx as usize] = true;
+                            marks.one(idx as usize);
                         }
                     }
                 }
@@ -1276,11 +1285,21 @@ impl AwsAnalysis {
         }
         let arn = role.principal.id.as_str();
         let Ok(target) = self.resource_side(arn) else { return (Vec::new(), Vec::new()) };
-        let mut marks = vec![false; self.entries.len()];
+        // The candidates as a list: the trust policy names a few principals of thousands, and
+        // a pass over a mark for each of them, for each role, cost more than deciding them.
+        let mut marks = Marks::Sparse(Vec::new());
         self.mark_named(&target, "sts:AssumeRole", arn, &mut marks, Some(arn));
-        marks[idx] = false;
+        let candidates: Vec<usize> = match marks {
+            Marks::Sparse(mut list) => {
+                list.sort_unstable();
+                list.dedup();
+                list
+            }
+            Marks::Dense(marks) => marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect(),
+            Marks::All => (0..self.entries.len()).collect(),
+        };
         let mut inside = Vec::new();
-        for (candidate, _) in marks.iter().enumerate().filter(|(_, m)| **m) {
+        for candidate in candidates.into_iter().filter(|c| *c != idx) {
             let entry = &self.entries[candidate];
             let decision = self.decide(entry, "sts:AssumeRole", arn, &target);
             if let Some(holder) = self.holder(entry, &decision, &target) {
@@ -1386,6 +1405,33 @@ impl AwsAnalysis {
             Layer::Resource => Arc::clone(
                 target.policy_source.get_or_init(|| format!("resource policy of account {}", target.account).into()),
             ),
+        }
+    }
+}
+
+/// The principals of the environment a query marks as candidates: a mark per principal, a
+/// list, or every one.
+enum Marks {
+    Dense(Vec<bool>),
+    Sparse(Vec<usize>),
+    All,
+}
+
+impl Marks {
+    /// Marks every principal.
+    fn all(&mut self) {
+        match self {
+            Marks::Dense(marks) => marks.iter_mut().for_each(|m| *m = true),
+            Marks::Sparse(_) | Marks::All => *self = Marks::All,
+        }
+    }
+
+    /// Marks principal `idx`.
+    fn one(&mut self, idx: usize) {
+        match self {
+            Marks::Dense(marks) => marks[idx] = true,
+            Marks::Sparse(list) => list.push(idx),
+            Marks::All => {}
         }
     }
 }
