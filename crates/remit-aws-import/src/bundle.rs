@@ -7,6 +7,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use rayon::prelude::*;
+
 use crate::{
     authz, credential_report, dir,
     env::{Account, AwsEnvironment, BundleInfo, ImportIssue, OrgNodeKind},
@@ -147,16 +149,28 @@ fn load_bundle(path: &Path) -> Result<AwsEnvironment, LoadError> {
     let accounts_rel = PathBuf::from("accounts");
     let entries =
         dir::list(&path.join(&accounts_rel), &mut Sink::new(accounts_rel.clone(), &mut env.issues)).unwrap_or_default();
-    for entry in entries {
+    // Accounts are read on every core (an organization holds hundreds), their issues kept
+    // apart and joined in the order of the directory.
+    let read: Vec<Option<(Account, Vec<ImportIssue>)>> = entries
+        .par_iter()
+        .map(|entry| {
+            (entry.is_dir && json::is_account_id(&entry.name)).then(|| {
+                let mut issues = Vec::new();
+                let account = read_account(path, &accounts_rel.join(&entry.name), &entry.name, &mut issues);
+                (account, issues)
+            })
+        })
+        .collect();
+    for (entry, read) in entries.into_iter().zip(read) {
         if !entry.is_dir {
             continue;
         }
-        if !json::is_account_id(&entry.name) {
+        let Some((account, issues)) = read else {
             let mut sink = Sink::new(accounts_rel.join(&entry.name), &mut env.issues);
             sink.push("", "not a 12-digit account id (ignored)");
             continue;
-        }
-        let account = read_account(path, &accounts_rel.join(&entry.name), &entry.name, &mut env.issues);
+        };
+        env.issues.extend(issues);
         accounts.insert(entry.name, account);
     }
 

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use remit_aws_policy::{Policy, PolicyKind};
 use serde_json::Value;
 
+use rayon::prelude::*;
+
 use crate::{
     dir::{self, decode_name},
     env::{AclGrant, ImportIssue, KmsGrant, PublicAccessBlock, Resource},
@@ -63,17 +65,50 @@ impl Reader<'_> {
         let s3_rel = self.account_dir.join("s3");
         let s3_abs = self.bundle.join(&s3_rel);
         let entries = dir::list(&s3_abs, &mut self.sink(s3_rel.clone())).unwrap_or_default();
-        for entry in entries {
+        self.each_in_parallel(&entries, |reader, entry| {
             if entry.is_dir {
-                self.read_bucket(&s3_rel.join(&entry.name), &decode_name(&entry.name));
+                reader.read_bucket(&s3_rel.join(&entry.name), &decode_name(&entry.name));
             } else if entry.name == "account-public-access-block.json" {
                 let rel = s3_rel.join(&entry.name);
-                let abs = self.bundle.join(&rel);
-                let mut sink = Sink::new(rel, self.issues);
+                let abs = reader.bundle.join(&rel);
+                let mut sink = Sink::new(rel, reader.issues);
                 if let FileRead::Json(value) = json::read_json(&abs, &mut sink) {
-                    self.account_public_access_block = public_access_block(&value, &mut sink);
+                    reader.account_public_access_block = public_access_block(&value, &mut sink);
                 }
             }
+        });
+    }
+
+    /// Runs `read` for each of `items` on every core, each with a reader of its own, and takes
+    /// what they read, and their issues, in the order of `items` (an account's resources are
+    /// thousands of small files).
+    fn each_in_parallel<T: Sync>(&mut self, items: &[T], read: impl Fn(&mut Reader<'_>, &T) + Sync) {
+        let (bundle, account_dir, account_id, partition) =
+            (self.bundle, &self.account_dir, self.account_id, self.partition);
+        let parts: Vec<(Vec<Resource>, Option<PublicAccessBlock>, Vec<ImportIssue>)> = items
+            .par_iter()
+            .map(|item| {
+                let mut issues = Vec::new();
+                let mut reader = Reader {
+                    bundle,
+                    account_dir: account_dir.clone(),
+                    account_id,
+                    partition,
+                    issues: &mut issues,
+                    resources: Vec::new(),
+                    account_public_access_block: None,
+                };
+                read(&mut reader, item);
+                let (resources, block) = (reader.resources, reader.account_public_access_block);
+                (resources, block, issues)
+            })
+            .collect();
+        for (resources, block, issues) in parts {
+            self.resources.extend(resources);
+            if block.is_some() {
+                self.account_public_access_block = block;
+            }
+            self.issues.extend(issues);
         }
     }
 
@@ -212,17 +247,17 @@ impl Reader<'_> {
             let service_rel = region_rel.join(&service.name);
             let items =
                 dir::list(&self.bundle.join(&service_rel), &mut self.sink(service_rel.clone())).unwrap_or_default();
-            for item in items {
+            self.each_in_parallel(&items, |reader, item| {
                 if service.name == "kms" {
                     if item.is_dir {
-                        self.read_key(region, &service_rel.join(&item.name), &decode_name(&item.name));
+                        reader.read_key(region, &service_rel.join(&item.name), &decode_name(&item.name));
                     }
                 } else if !item.is_dir
                     && let Some(stem) = item.name.strip_suffix(".json")
                 {
-                    self.read_regional_file(region, &service.name, &service_rel.join(&item.name), &decode_name(stem));
+                    reader.read_regional_file(region, &service.name, &service_rel.join(&item.name), &decode_name(stem));
                 }
-            }
+            });
         }
     }
 
