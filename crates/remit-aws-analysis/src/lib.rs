@@ -81,6 +81,8 @@ pub struct AwsAnalysis {
     actions: ActionIndex,
     /// The same index of identity `Deny` statements.
     denials: ActionIndex,
+    /// The principals (by entry) of each account.
+    by_account: FastMap<String, Vec<u32>>,
     /// The trust graph: per role (by entry), the principals of the environment that can
     /// assume it directly, with how.
     assumers: Vec<Vec<(u32, Holder)>>,
@@ -249,6 +251,10 @@ impl AwsAnalysis {
         }
         let class_shares = class_sizes.into_iter().map(|n| n >= what_can::SHARING_CLASS).collect();
         drop(classes);
+        let mut by_account: FastMap<String, Vec<u32>> = FastMap::default();
+        for (idx, entry) in entries.iter().enumerate() {
+            by_account.entry(entry.principal.scope.clone().unwrap_or_default()).or_default().push(idx as u32);
+        }
         let resources = ResourceIndex::new(&env);
         let mut may_assume: FastMap<String, MayAssume> = FastMap::default();
         for (idx, entry) in entries.iter().enumerate() {
@@ -273,6 +279,7 @@ impl AwsAnalysis {
             resources,
             actions: ActionIndex::default(),
             denials: ActionIndex::default(),
+            by_account,
             assumers: Vec::new(),
             outside_assumers: Vec::new(),
             outsider_numbers: Vec::new(),
@@ -438,11 +445,24 @@ impl AwsAnalysis {
         // policy names.
         let mut by_identity = vec![false; self.entries.len()];
         self.actions.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
-        let mut marks = Marks::Dense(by_identity.clone());
+        let allows = by_identity.clone();
+        let mut marks = by_identity.clone();
         // ... and, apart, those a `Deny` of their identity policies may concern.
         self.denials.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
         if let Some(target) = &target {
-            self.mark_named(target, action, resource, &mut marks, None);
+            // A principal of another account is allowed only when the resource's policy also
+            // allows it, naming it, its account or anyone: its own policies alone cannot
+            // (those the policy names are marked below).
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+            for (idx, mark) in marks.iter_mut().enumerate() {
+                if *mark && self.entries[idx].principal.scope.as_deref() != Some(&*target.account) {
+                    *mark = false;
+                }
+            }
+        }
+        let mut marks = Marks::Dense(marks);
+        if let Some(target) = &target {
+            self.mark_named(target, action, resource, &mut marks, None, Some(&allows));
         }
         let Marks::Dense(marks) = marks else { return Ok(Vec::new()) };
         let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
@@ -478,7 +498,10 @@ impl AwsAnalysis {
                     // others of its class that the policy names alike and whose keys it reads
                     // hold the same values: decided once, the answer shared (its path and
                     // conditions name no policy of its own).
-                    let key = (!by_identity[idx]).then(|| self.caller_key(idx, target));
+                    // (Only in classes large enough to share: in a class of a few dozen, keys
+                    // and copies cost more than the decisions they would spare.)
+                    let shares = self.class_shares[self.caller_class[idx] as usize];
+                    let key = (shares && !by_identity[idx]).then(|| self.caller_key(idx, target));
                     if let Some(found) = key.as_ref().and_then(|key| alike.get(key)) {
                         return found.as_ref().map(|h| Holder {
                             principal: entry.principal.clone(),
@@ -641,9 +664,19 @@ impl AwsAnalysis {
     }
 
     /// Marks the principals of the environment that the target's resource policy names in an
-    /// `Allow` statement: every one for `*` (or a wildcard). With `assume` (a role's ARN), also
-    /// the principals of a named account whose identity policies may allow assuming it.
-    fn mark_named(&self, target: &Target, action: &str, resource: &str, marks: &mut Marks, assume: Option<&str>) {
+    /// `Allow` statement: every one for `*` (or a wildcard); for a named account, its
+    /// principals whose identity policies may allow assuming the role `assume`, or else those
+    /// `identity` marks (whose identity policies may allow the action).
+    #[allow(clippy::too_many_arguments, reason = "the question, and how the caller reads principals")]
+    fn mark_named(
+        &self,
+        target: &Target,
+        action: &str,
+        resource: &str,
+        marks: &mut Marks,
+        assume: Option<&str>,
+        identity: Option<&[bool]>,
+    ) {
         let Some(policy) = &target.document else { return };
         let variables = policy.version == remit_aws_policy::Version::V2012_10_17;
         // Only statements that may apply to this action on this resource can grant it.
@@ -691,18 +724,30 @@ impl AwsAnalysis {
                             marks.one(idx);
                         }
                     }
-                } else if let Some(role_arn) = assume
-                    && let Some(account) = account_of_principal(value)
+                } else if let Some(account) = account_of_principal(value)
                     && (value.len() == 12 || value.ends_with(":root"))
-                    && let Some(assumers) = self.may_assume.get(account)
                 {
-                    for &idx in &assumers.any {
-                        marks.one(idx as usize);
-                    }
-                    for &idx in &assumers.some {
-                        let entry = &self.entries[idx as usize];
-                        if entry.assume_patterns.iter().any(|g| g.may_match(role_arn)) {
-                            marks.one(idx as usize);
+                    // An account named: its principals whose own policies may allow it.
+                    match assume {
+                        Some(role_arn) => {
+                            let Some(assumers) = self.may_assume.get(account) else { continue };
+                            for &idx in &assumers.any {
+                                marks.one(idx as usize);
+                            }
+                            for &idx in &assumers.some {
+                                let entry = &self.entries[idx as usize];
+                                if entry.assume_patterns.iter().any(|g| g.may_match(role_arn)) {
+                                    marks.one(idx as usize);
+                                }
+                            }
+                        }
+                        None => {
+                            let Some(identity) = identity else { continue };
+                            for &idx in self.by_account.get(account).into_iter().flatten() {
+                                if identity[idx as usize] {
+                                    marks.one(idx as usize);
+                                }
+                            }
                         }
                     }
                 }
@@ -1288,7 +1333,7 @@ impl AwsAnalysis {
         // The candidates as a list: the trust policy names a few principals of thousands, and
         // a pass over a mark for each of them, for each role, cost more than deciding them.
         let mut marks = Marks::Sparse(Vec::new());
-        self.mark_named(&target, "sts:AssumeRole", arn, &mut marks, Some(arn));
+        self.mark_named(&target, "sts:AssumeRole", arn, &mut marks, Some(arn), None);
         let candidates: Vec<usize> = match marks {
             Marks::Sparse(mut list) => {
                 list.sort_unstable();
