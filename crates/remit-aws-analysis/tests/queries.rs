@@ -1025,3 +1025,68 @@ fn who_can_shares_an_answer_only_among_principals_a_resource_policy_reads_alike(
     assert_eq!(kinds("sqs:SendMessage"), ["blue", "other", "plain", "refuser"]);
     assert_eq!(kinds("sqs:ReceiveMessage"), ["blue"]);
 }
+
+/// A principal of another account can act on a resource only when the resource's policy
+/// names it, its account or anyone: who-can finds those its policy names by account, and no
+/// others, and every answer is the one `explain` gives.
+#[test]
+fn who_can_finds_other_accounts_principals_only_through_the_resource_policy() {
+    use remit_aws_policy::Verdict;
+    const B: &str = "222233334444";
+    const C: &str = "555566667777";
+    let queue = format!("arn:aws:sqs:us-east-1:{A}:shared");
+    let queue_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{B}:root"}},"Action":"sqs:SendMessage","Resource":"{queue}"}},
+            {{"Effect":"Allow","Principal":{{"AWS":"{C}"}},"Action":"sqs:ReceiveMessage","Resource":"{queue}"}}]}}"#
+    );
+    let senders = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*"}}"#;
+    let account = |id: &str, resources: Vec<Resource>| Account {
+        id: id.into(),
+        users: vec![
+            User {
+                arn: format!("arn:aws:iam::{id}:user/sender"),
+                name: "sender".into(),
+                inline_policies: vec![inline("sqs", senders)],
+                ..User::default()
+            },
+            User { arn: format!("arn:aws:iam::{id}:user/idle"), name: "idle".into(), ..User::default() },
+        ],
+        resources,
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment {
+        accounts: vec![
+            account(A, vec![resource(queue.clone(), &queue_policy)]),
+            account(B, Vec::new()),
+            account(C, Vec::new()),
+        ],
+        ..AwsEnvironment::default()
+    });
+    let holders = |action: &str| -> Vec<String> {
+        let holders = analysis.who_can(action, &queue).expect("who-can");
+        for principal in analysis.principals() {
+            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
+            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
+            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+            assert_eq!(held, explained, "{action} {}", principal.id);
+        }
+        let mut ids: Vec<String> = holders
+            .iter()
+            .filter(|h| h.principal.kind == PrincipalKind::User)
+            .map(|h| h.principal.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        holders("sqs:SendMessage"),
+        [format!("arn:aws:iam::{A}:user/sender"), format!("arn:aws:iam::{B}:user/sender")]
+    );
+    assert_eq!(
+        holders("sqs:ReceiveMessage"),
+        [format!("arn:aws:iam::{A}:user/sender"), format!("arn:aws:iam::{C}:user/sender")]
+    );
+    assert_eq!(holders("sqs:DeleteMessage"), [format!("arn:aws:iam::{A}:user/sender")]);
+}
