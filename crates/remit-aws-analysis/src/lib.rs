@@ -11,7 +11,7 @@ mod controls;
 mod index;
 mod what_can;
 
-pub use crate::what_can::{Grant, Permission, WhatCanFilter};
+pub use crate::what_can::{Grant, Granted, Permission, WhatCanFilter};
 pub use remit_aws_catalog::AccessLevel;
 pub use remit_aws_catalog::ActionId;
 
@@ -228,7 +228,9 @@ impl AwsAnalysis {
     /// the engine, on every core.
     pub fn new(env: AwsEnvironment) -> AwsAnalysis {
         let guardrails = Guardrails::new(&env);
-        let entries = index::entries(&env, &guardrails);
+        // The action catalog (decompressed when first read) and what what-can reads of it are
+        // made ready on one core while the other compiles the policies.
+        let ((), entries) = rayon::join(what_can::prepare_catalog, || index::entries(&env, &guardrails));
         let by_arn = entries.iter().enumerate().map(|(i, e)| (e.principal.id.clone(), i)).collect();
         let mut order: Vec<usize> = (0..entries.len()).collect();
         order.sort_by(|a, b| entries[*a].principal.id.cmp(&entries[*b].principal.id));

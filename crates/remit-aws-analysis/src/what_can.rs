@@ -51,20 +51,28 @@ pub struct Permission {
     pub resources: Vec<(String, Access)>,
 }
 
-/// Part of a principal's effective permissions: actions it can perform on each of some
-/// resources (or resource patterns), all with the same access (allowed, or conditional on the
-/// same conditions). Resources and actions decided alike share one grant.
+/// Part of a principal's effective permissions: the actions it can perform on each of some
+/// resources (or resource patterns), in parts that each have one access (allowed, or
+/// conditional on the same conditions). Resources decided alike share one grant; its parts are
+/// shared by every principal whose decisions on them were the same (see `OutcomeKey`), so that
+/// a grant costs a principal two references, however many actions and accesses it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// The resource patterns as the granting statements write them (`*` for actions that take
     /// no resource), sorted.
     pub resources: Arc<[Arc<str>]>,
-    /// Allowed, or conditional and on what (shared by a principal's grants with the same).
-    pub access: Arc<Access>,
+    /// The parts: actions as runs of consecutive ids, with their access (see [`Granted`]).
+    outcomes: Outcomes,
+}
+
+/// The actions of a [`Grant`] that have one access.
+#[derive(Debug, Clone, Copy)]
+pub struct Granted<'g> {
     /// The actions as runs of consecutive ids `(first, count)`: a class is often most of a
-    /// service, or every action but a few, which this keeps in a few words (shared by the
-    /// principals a grant is shared with).
-    runs: Arc<[(u32, u32)]>,
+    /// service, or every action but a few, which this keeps in a few words.
+    runs: &'g [(u32, u32)],
+    /// Allowed, or conditional and on what.
+    pub access: &'g Access,
 }
 
 /// What decides a resource for a principal beside the actions: `*` or not, the resource
@@ -342,6 +350,18 @@ pub(crate) struct ResourceStatement {
 }
 
 impl Grant {
+    /// Its parts, each a set of actions with one access.
+    pub fn parts(&self) -> impl Iterator<Item = Granted<'_>> {
+        self.outcomes.iter().map(|(runs, access)| Granted { runs, access })
+    }
+
+    /// The number of actions, over every part.
+    pub fn action_count(&self) -> usize {
+        self.parts().map(|part| part.action_count()).sum()
+    }
+}
+
+impl Granted<'_> {
     /// The actions, in catalog order.
     pub fn actions(&self) -> impl Iterator<Item = ActionId> + '_ {
         self.runs.iter().flat_map(|(first, count)| (*first..*first + *count).map(ActionId))
@@ -360,15 +380,17 @@ impl AwsAnalysis {
         let catalog = Catalog::aws();
         let mut granted: BTreeMap<&str, Permission> = BTreeMap::new();
         for grant in self.effective_permissions(principal, filter)? {
-            for action in grant.actions().filter_map(|id| catalog.action_info(id)) {
-                let permission = granted.entry(action.name()).or_insert_with(|| Permission {
-                    action: action.name().to_owned(),
-                    service: action.service_prefix().to_owned(),
-                    access_levels: action.access_levels().iter().collect(),
-                    resources: Vec::new(),
-                });
-                for resource in grant.resources.iter() {
-                    permission.resources.push((resource.to_string(), (*grant.access).clone()));
+            for part in grant.parts() {
+                for action in part.actions().filter_map(|id| catalog.action_info(id)) {
+                    let permission = granted.entry(action.name()).or_insert_with(|| Permission {
+                        action: action.name().to_owned(),
+                        service: action.service_prefix().to_owned(),
+                        access_levels: action.access_levels().iter().collect(),
+                        resources: Vec::new(),
+                    });
+                    for resource in grant.resources.iter() {
+                        permission.resources.push((resource.to_string(), part.access.clone()));
+                    }
                 }
             }
         }
@@ -671,11 +693,9 @@ impl AwsAnalysis {
                 }
             }
         };
-        grants.extend(outcomes.iter().map(|(runs, access)| Grant {
-            resources: Arc::clone(group.resources),
-            access: Arc::clone(access),
-            runs: Arc::clone(runs),
-        }));
+        if !outcomes.is_empty() {
+            grants.push(Grant { resources: Arc::clone(group.resources), outcomes });
+        }
     }
 
     /// What the decisions of [`AwsAnalysis::decide_classes`] on `group` read of the asker;
@@ -1248,6 +1268,14 @@ fn expand(catalog: &Catalog, patterns: &[String], negated: bool) -> ActionSet {
 /// all, within one [`evaluation_group`], and single actions for those with rules of their own:
 /// partition refinement over the members of each set, so the cost is the number of actions
 /// the sets share with `actions`, not the product of actions and sets.
+/// Makes ready the action catalog and what what-can reads of it for every action (names as
+/// requests read them, evaluation groups), which are otherwise made on first use.
+pub(crate) fn prepare_catalog() {
+    let catalog = Catalog::aws();
+    action_names(catalog);
+    evaluation_masks(catalog);
+}
+
 /// Each catalog action's name as requests read it, prepared once (by id).
 fn action_names(catalog: &Catalog) -> &'static [ActionName] {
     static NAMES: OnceLock<Vec<ActionName>> = OnceLock::new();
