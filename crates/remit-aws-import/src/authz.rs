@@ -47,9 +47,29 @@ impl AuthzError {
 /// the account id is taken from the ARNs.
 pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink<'_>) -> Result<Account, AuthzError> {
     let bytes = json::strip_bom(bytes);
-    // The documents are checked as JSON in one pass without being built: each entity is then
-    // built on its own, on every core, and freed once read (building the whole export's tree
-    // first took a third of the import, on one core, and twice its memory).
+    // The documents are checked as JSON without being built: each entity is then built on its
+    // own, on every core, and freed once read (building the whole export's tree first took a
+    // third of the import, on one core, and twice its memory). An export as the CLI writes it
+    // (one object, its lists arrays) is read in one pass; anything else, a pass at a time.
+    if let Ok(lists) = serde_json::from_slice::<Lists<'_>>(bytes)
+        && let entries = [lists.users, lists.groups, lists.roles, lists.policies]
+        && entries.iter().any(Option::is_some)
+    {
+        let mut reader = Reader::default();
+        let file = sink.file.clone();
+        let present = entries.each_ref().map(Option::is_some);
+        for (list_idx, (key, entries)) in LISTS.iter().zip(entries).enumerate() {
+            let Some(entries) = entries else { continue };
+            let (part, issues) = read_entities(&file, key, list_idx, &entries);
+            reader.absorb(part);
+            sink.extend(issues);
+        }
+        if lists.truncated.is_some_and(|v| v.get() == "true") {
+            sink.push("IsTruncated", "the export is truncated: later pages were not collected");
+            reader.iam_incomplete = true;
+        }
+        return Ok(finish(reader, present, expected_account, sink));
+    }
     let mut documents: Vec<&RawValue> = Vec::new();
     for value in serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>() {
         match value {
@@ -82,11 +102,7 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
         pages.iter().map(|(_, page)| serde_json::from_str(page.get()).ok()).collect();
     let present_in = |page: &HashMap<String, &RawValue>, key: &str| page.get(key).is_some_and(|v| v.get() != "null");
     if !members.iter().flatten().any(|page| LISTS.iter().any(|key| page.contains_key(*key))) {
-        return Err(AuthzError::NotAuthorizationDetails(
-            "not the output of `aws iam get-account-authorization-details`: no `UserDetailList`, \
-             `GroupDetailList`, `RoleDetailList` or `Policies`"
-                .into(),
-        ));
+        return Err(not_an_export());
     }
 
     let mut reader = Reader::default();
@@ -109,47 +125,9 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
                 reader.iam_incomplete = true;
                 continue;
             };
-            // Entities are built and read on every core, a chunk at a time, and joined in
-            // order (their issues too): converting thousands of roles and policies is most of
-            // the import.
-            let file = sink.file.clone();
-            let chunks: Vec<(Reader, Vec<ImportIssue>)> = entries
-                .par_chunks(CHUNK)
-                .enumerate()
-                .map(|(chunk_idx, chunk)| {
-                    let mut issues = Vec::new();
-                    let mut part = Reader::default();
-                    let mut sink = Sink::new(file.clone(), &mut issues);
-                    for (at, raw) in chunk.iter().enumerate() {
-                        let path = json::index(&base, chunk_idx * CHUNK + at);
-                        sink.subject = None;
-                        let map = match serde_json::from_str::<Value>(raw.get()) {
-                            Ok(Value::Object(map)) => map,
-                            Ok(other) => {
-                                sink.push(path, format!("expected an object, found {}", json::kind_of(&other)));
-                                part.iam_incomplete = true;
-                                continue;
-                            }
-                            Err(err) => {
-                                sink.push(path, format!("not valid JSON: {}", json::syntax_message(&err)));
-                                part.iam_incomplete = true;
-                                continue;
-                            }
-                        };
-                        match list_idx {
-                            0 => part.user(&map, path, &mut sink),
-                            1 => part.group(&map, path, &mut sink),
-                            2 => part.role(&map, path, &mut sink),
-                            _ => part.managed_policy(&map, path, &mut sink),
-                        }
-                    }
-                    (part, issues)
-                })
-                .collect();
-            for (part, issues) in chunks {
-                reader.absorb(part);
-                sink.extend(issues);
-            }
+            let (part, issues) = read_entities(&sink.file.clone(), &base, list_idx, &entries);
+            reader.absorb(part);
+            sink.extend(issues);
         }
         // The last page of a complete export says `IsTruncated: false` (or nothing).
         if page_idx + 1 == pages.len() && page.get("IsTruncated").is_some_and(|v| v.get() == "true") {
@@ -158,6 +136,85 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
         }
     }
 
+    Ok(finish(reader, present, expected_account, sink))
+}
+
+/// The export as the CLI writes it: one object whose lists (when present) are arrays.
+#[derive(serde::Deserialize)]
+struct Lists<'a> {
+    #[serde(rename = "UserDetailList", borrow, default)]
+    users: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "GroupDetailList", borrow, default)]
+    groups: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "RoleDetailList", borrow, default)]
+    roles: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "Policies", borrow, default)]
+    policies: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "IsTruncated", borrow, default)]
+    truncated: Option<&'a RawValue>,
+}
+
+fn not_an_export() -> AuthzError {
+    AuthzError::NotAuthorizationDetails(
+        "not the output of `aws iam get-account-authorization-details`: no `UserDetailList`, \
+         `GroupDetailList`, `RoleDetailList` or `Policies`"
+            .into(),
+    )
+}
+
+/// Builds and reads the entities of list `list_idx` (at JSON path `base`) on every core, a
+/// chunk at a time, joined in order with their issues: converting thousands of roles and
+/// policies is most of the import.
+fn read_entities(
+    file: &std::path::Path,
+    base: &str,
+    list_idx: usize,
+    entries: &[&RawValue],
+) -> (Reader, Vec<ImportIssue>) {
+    let chunks: Vec<(Reader, Vec<ImportIssue>)> = entries
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(chunk_idx, chunk)| {
+            let mut issues = Vec::new();
+            let mut part = Reader::default();
+            let mut sink = Sink::new(file.to_path_buf(), &mut issues);
+            for (at, raw) in chunk.iter().enumerate() {
+                let path = json::index(base, chunk_idx * CHUNK + at);
+                sink.subject = None;
+                let map = match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(Value::Object(map)) => map,
+                    Ok(other) => {
+                        sink.push(path, format!("expected an object, found {}", json::kind_of(&other)));
+                        part.iam_incomplete = true;
+                        continue;
+                    }
+                    Err(err) => {
+                        sink.push(path, format!("not valid JSON: {}", json::syntax_message(&err)));
+                        part.iam_incomplete = true;
+                        continue;
+                    }
+                };
+                match list_idx {
+                    0 => part.user(&map, path, &mut sink),
+                    1 => part.group(&map, path, &mut sink),
+                    2 => part.role(&map, path, &mut sink),
+                    _ => part.managed_policy(&map, path, &mut sink),
+                }
+            }
+            (part, issues)
+        })
+        .collect();
+    let mut reader = Reader::default();
+    let mut issues = Vec::new();
+    for (part, more) in chunks {
+        reader.absorb(part);
+        issues.extend(more);
+    }
+    (reader, issues)
+}
+
+/// The account the entities read make, with the lists the export lacks.
+fn finish(reader: Reader, present: [bool; 4], expected_account: Option<&str>, sink: &mut Sink<'_>) -> Account {
     let mut account = Account {
         iam_collected: true,
         iam_absent_lists: LISTS
@@ -169,7 +226,7 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
         ..Account::default()
     };
     reader.finish(&mut account, expected_account, sink);
-    Ok(account)
+    account
 }
 
 /// Entities read by one task of the import (see `read`).

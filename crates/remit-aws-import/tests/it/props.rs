@@ -88,3 +88,36 @@ proptest! {
         let _ = parse_authorization_details(text.as_bytes(), Path::new("authz.json"));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// An export read in one pass (one object, its lists arrays) gives what the same export
+    /// read a pass at a time gives (here as the one page of an array of pages, whose paths
+    /// start with `[0].`): the same entities and the same issues.
+    #[test]
+    fn one_pass_and_page_by_page_read_alike(pick in any::<prop::sample::Index>(), replacement in json_value()) {
+        let mut export = authorization_details(ACCOUNT);
+        let mut all = Vec::new();
+        pointers(&export, String::new(), &mut all);
+        let pointer = pick.get(&all).clone();
+        // Keep the top level an object with its lists (the one-pass reading's shape).
+        prop_assume!(pointer.matches('/').count() >= 2);
+        if let Some(node) = export.pointer_mut(&pointer) {
+            *node = replacement;
+        }
+        let direct = serde_json::to_vec(&export).unwrap();
+        let paged = serde_json::to_vec(&Value::Array(vec![export])).unwrap();
+        let (a, a_issues) = parse_authorization_details(&direct, Path::new("authz.json"));
+        let (b, b_issues) = parse_authorization_details(&paged, Path::new("authz.json"));
+        prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        let unprefixed: Vec<_> = b_issues
+            .into_iter()
+            .map(|mut issue| {
+                issue.location = issue.location.strip_prefix("[0].").unwrap_or(&issue.location).to_owned();
+                issue
+            })
+            .collect();
+        prop_assert_eq!(a_issues, unprefixed);
+    }
+}
