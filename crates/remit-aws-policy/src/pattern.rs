@@ -52,6 +52,9 @@ enum Shape {
     Exact(Box<str>),
     /// `prefix*` with no other wildcard.
     Prefix(Box<str>),
+    /// `prefix*suffix` (or `*suffix`) with no other wildcard: common in `StringLike`
+    /// conditions on ARNs (`arn:aws:iam::*:root`), read by every principal of an analysis.
+    Surrounded(Box<str>, Box<str>),
     /// Anything else.
     General,
 }
@@ -175,6 +178,12 @@ impl Pattern {
                 return subject.len() >= prefix.len()
                     && eq(prefix.as_bytes(), &subject.as_bytes()[..prefix.len()], case);
             }
+            Shape::Surrounded(prefix, suffix) => {
+                let bytes = subject.as_bytes();
+                return bytes.len() >= prefix.len() + suffix.len()
+                    && eq(prefix.as_bytes(), &bytes[..prefix.len()], case)
+                    && eq(suffix.as_bytes(), &bytes[bytes.len() - suffix.len()..], case);
+            }
             Shape::General => {}
         }
         let mut stack: [&str; MAX_VARIABLES_ON_STACK] = [""; MAX_VARIABLES_ON_STACK];
@@ -294,6 +303,10 @@ fn shape_of(pieces: &[Piece]) -> Shape {
         [] => Shape::Exact("".into()),
         [Piece::Literal(text)] => Shape::Exact(text.clone()),
         [Piece::Literal(text), Piece::Star] => Shape::Prefix(text.clone()),
+        [Piece::Star, Piece::Literal(suffix)] => Shape::Surrounded("".into(), suffix.clone()),
+        [Piece::Literal(prefix), Piece::Star, Piece::Literal(suffix)] => {
+            Shape::Surrounded(prefix.clone(), suffix.clone())
+        }
         _ => Shape::General,
     }
 }
@@ -507,6 +520,16 @@ mod properties {
             let p: Vec<char> = pattern.chars().collect();
             let s: Vec<char> = subject.chars().collect();
             prop_assert_eq!(compiled.matches(&subject, Case::Sensitive, &Context::default()), naive(&p, &s));
+        }
+
+        /// Without case too (`StringLike`'s `IgnoreCase` kin, action names): as the naive
+        /// matcher on lower-case texts.
+        #[test]
+        fn matches_without_case_like_the_naive_matcher(pattern in "[aAbB/*?]{0,8}", subject in "[aAbB/]{0,10}") {
+            let compiled = Pattern::new(&pattern, Syntax { wildcards: true, variables: false }, Case::Insensitive);
+            let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+            let s: Vec<char> = subject.to_ascii_lowercase().chars().collect();
+            prop_assert_eq!(compiled.matches(&subject, Case::Insensitive, &Context::default()), naive(&p, &s));
         }
 
         /// A resource written with variables, resolved for a caller, is a resource its
