@@ -7,7 +7,7 @@ use remit_aws_import::{
     Account, AwsEnvironment, Group, InlinePolicy, OrgNode, OrgNodeKind, OrgPolicy, OrgPolicyType, Organization,
     Resource, Role, User,
 };
-use remit_aws_policy::{Policy, PolicyKind};
+use remit_aws_policy::{Policy, PolicyKind, Verdict};
 use remit_model::{Access, PrincipalKind};
 
 const A: &str = "111122223333";
@@ -102,6 +102,19 @@ fn environment(with_scp: bool) -> AwsEnvironment {
 /// The actions what-can lists on `resource` itself (not through a pattern).
 fn actions_on<'p>(permissions: &'p [remit_aws_analysis::Permission], resource: &str) -> Vec<&'p str> {
     permissions.iter().filter(|p| p.resources.iter().any(|(r, _)| r == resource)).map(|p| p.action.as_str()).collect()
+}
+
+/// who-can's answer for `action` on `resource`, after checking that it holds each principal of
+/// the environment exactly when `explain` allows it (or conditionally), with that access.
+fn who_can_as_explained(analysis: &AwsAnalysis, action: &str, resource: &str) -> Vec<remit_model::Holder> {
+    let holders = analysis.who_can(action, resource).expect("who-can");
+    for principal in analysis.principals() {
+        let verdict = analysis.explain(&principal.id, action, resource).expect("explain").verdict;
+        let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
+        let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+        assert_eq!(held, explained, "{action} {}", principal.id);
+    }
+    holders
 }
 
 /// A resource with its policy; the service is the ARN's.
@@ -281,7 +294,6 @@ fn what_can_expands_through_the_catalog_and_decides_each_action() {
 /// principals they report as holding access directly are exactly those `explain` (which asks
 /// the engine about one principal, with no index) finds allowed or conditional.
 fn assert_indexes_lose_nothing(analysis: &AwsAnalysis, queries: &[(String, String)]) {
-    use remit_aws_policy::Verdict;
     use remit_model::Step;
     use std::collections::BTreeSet;
     let principals: Vec<String> = analysis.principals().map(|p| p.id.clone()).collect();
@@ -358,7 +370,6 @@ fn the_indexes_lose_nothing() {
 #[test]
 fn what_can_agrees_with_explain_action_by_action() {
     use remit_aws_analysis::WhatCanFilter;
-    use remit_aws_policy::Verdict;
     let catalog = remit_aws_catalog::Catalog::aws();
     for with_scp in [false, true] {
         let analysis = AwsAnalysis::new(environment(with_scp));
@@ -621,7 +632,6 @@ fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
 /// excepts. Each answer is the one `explain` gives for every principal, with the same access.
 #[test]
 fn who_can_tells_apart_principals_that_policies_read_differently() {
-    use remit_aws_policy::Verdict;
     let queue = format!("arn:aws:sqs:us-east-1:{A}:jobs");
     let role = |path: &str, name: &str, tags: &[(&str, &str)]| Role {
         arn: format!("arn:aws:iam::{A}:role/{path}{name}"),
@@ -692,13 +702,7 @@ fn who_can_tells_apart_principals_that_policies_read_differently() {
         ..AwsEnvironment::default()
     });
     let names = |action: &str| -> Vec<String> {
-        let holders = analysis.who_can(action, &queue).expect("who-can");
-        for principal in analysis.principals() {
-            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
-            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
-            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
-            assert_eq!(held, explained, "{action} {}", principal.id);
-        }
+        let holders = who_can_as_explained(&analysis, action, &queue);
         // The principals of the account (not the outsiders the policy lets in), by name.
         let mut names: Vec<String> = holders
             .iter()
@@ -740,7 +744,6 @@ fn who_can_tells_apart_principals_that_policies_read_differently() {
 #[test]
 fn what_everyone_may_do_is_shared_only_among_principals_alike() {
     use remit_aws_analysis::WhatCanFilter;
-    use remit_aws_policy::Verdict;
     let topic = |name: &str| {
         let deny = format!(
             r#",{{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:user/named"}},"Action":"sns:Publish","Resource":"TOPIC"}}"#
@@ -836,7 +839,6 @@ fn what_everyone_may_do_is_shared_only_among_principals_alike() {
 #[test]
 fn what_can_lists_what_another_accounts_resource_policies_grant() {
     use remit_aws_analysis::WhatCanFilter;
-    use remit_aws_policy::Verdict;
     const B: &str = "444455556666";
     let topic = resource(
         format!("arn:aws:sns:us-east-1:{B}:shared"),
@@ -967,7 +969,6 @@ fn what_can_shares_a_decision_only_among_principals_that_read_it_alike() {
 /// `explain` gives. (Ten of each kind, interleaved, so that every core meets every kind.)
 #[test]
 fn who_can_shares_an_answer_only_among_principals_a_resource_policy_reads_alike() {
-    use remit_aws_policy::Verdict;
     let queue = format!("arn:aws:sqs:us-east-1:{A}:jobs");
     let queue_policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[
@@ -1003,13 +1004,7 @@ fn who_can_shares_an_answer_only_among_principals_a_resource_policy_reads_alike(
     // The kinds of user (the name less its number) that hold `action`, each checked against
     // `explain`.
     let kinds = |action: &str| -> Vec<String> {
-        let holders = analysis.who_can(action, &queue).expect("who-can");
-        for principal in analysis.principals() {
-            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
-            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
-            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
-            assert_eq!(held, explained, "{action} {}", principal.id);
-        }
+        let holders = who_can_as_explained(&analysis, action, &queue);
         // The principals of the account (not anyone, whom the policy lets in too).
         let mut kinds: Vec<String> = holders
             .iter()
@@ -1031,7 +1026,6 @@ fn who_can_shares_an_answer_only_among_principals_a_resource_policy_reads_alike(
 /// others, and every answer is the one `explain` gives.
 #[test]
 fn who_can_finds_other_accounts_principals_only_through_the_resource_policy() {
-    use remit_aws_policy::Verdict;
     const B: &str = "222233334444";
     const C: &str = "555566667777";
     let queue = format!("arn:aws:sqs:us-east-1:{A}:shared");
@@ -1065,13 +1059,7 @@ fn who_can_finds_other_accounts_principals_only_through_the_resource_policy() {
         ..AwsEnvironment::default()
     });
     let holders = |action: &str| -> Vec<String> {
-        let holders = analysis.who_can(action, &queue).expect("who-can");
-        for principal in analysis.principals() {
-            let verdict = analysis.explain(&principal.id, action, &queue).expect("explain").verdict;
-            let held = holders.iter().find(|h| h.principal.id == principal.id).map(|h| h.access.as_str());
-            let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
-            assert_eq!(held, explained, "{action} {}", principal.id);
-        }
+        let holders = who_can_as_explained(&analysis, action, &queue);
         let mut ids: Vec<String> = holders
             .iter()
             .filter(|h| h.principal.kind == PrincipalKind::User)

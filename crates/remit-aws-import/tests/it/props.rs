@@ -45,6 +45,20 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     out.push(at);
 }
 
+/// A valid export with the node `pick` chooses replaced by `replacement` (the whole export
+/// for the root), and the depth of that node.
+fn mutated_export(pick: &prop::sample::Index, replacement: Value) -> (Value, usize) {
+    let mut export = authorization_details(ACCOUNT);
+    let mut all = Vec::new();
+    pointers(&export, String::new(), &mut all);
+    let pointer = pick.get(&all).clone();
+    match export.pointer_mut(&pointer) {
+        Some(node) => *node = replacement,
+        None => export = replacement,
+    }
+    (export, pointer.matches('/').count())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -65,14 +79,7 @@ proptest! {
 
     #[test]
     fn parsing_never_panics_on_mutated_exports(pick in any::<prop::sample::Index>(), replacement in json_value()) {
-        let mut export = authorization_details(ACCOUNT);
-        let mut all = Vec::new();
-        pointers(&export, String::new(), &mut all);
-        let pointer = pick.get(&all).clone();
-        match export.pointer_mut(&pointer) {
-            Some(node) => *node = replacement,
-            None => export = replacement,
-        }
+        let (export, _) = mutated_export(&pick, replacement);
         let bytes = serde_json::to_vec(&export).unwrap();
         let (account, issues) = parse_authorization_details(&bytes, Path::new("authz.json"));
         // Whatever was lost is said: an issue for anything marked incomplete.
@@ -97,15 +104,9 @@ proptest! {
     /// start with `[0].`): the same entities and the same issues.
     #[test]
     fn one_pass_and_page_by_page_read_alike(pick in any::<prop::sample::Index>(), replacement in json_value()) {
-        let mut export = authorization_details(ACCOUNT);
-        let mut all = Vec::new();
-        pointers(&export, String::new(), &mut all);
-        let pointer = pick.get(&all).clone();
+        let (export, depth) = mutated_export(&pick, replacement);
         // Keep the top level an object with its lists (the one-pass reading's shape).
-        prop_assume!(pointer.matches('/').count() >= 2);
-        if let Some(node) = export.pointer_mut(&pointer) {
-            *node = replacement;
-        }
+        prop_assume!(depth >= 2);
         let direct = serde_json::to_vec(&export).unwrap();
         let paged = serde_json::to_vec(&Value::Array(vec![export])).unwrap();
         let (a, a_issues) = parse_authorization_details(&direct, Path::new("authz.json"));
