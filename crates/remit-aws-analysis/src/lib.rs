@@ -304,7 +304,12 @@ impl AwsAnalysis {
         };
         // The trust graph and the action indexes (which it does not read), on every core.
         let (trust, (actions, denials)) = rayon::join(
-            || (0..analysis.entries.len()).into_par_iter().map(|idx| analysis.direct_assumers(idx)).collect::<Vec<_>>(),
+            || {
+                (0..analysis.entries.len())
+                    .into_par_iter()
+                    .map(|idx| analysis.direct_assumers(idx))
+                    .collect::<Vec<DirectAssumers>>()
+            },
             || {
                 rayon::join(
                     || ActionIndex::new(&analysis.entries, Effect::Allow),
@@ -313,7 +318,6 @@ impl AwsAnalysis {
             },
         );
         (analysis.actions, analysis.denials) = (actions, denials);
-        let trust: Vec<DirectAssumers> = trust;
         let mut assumable = vec![Vec::new(); analysis.entries.len()];
         for (role, (inside, _)) in trust.iter().enumerate() {
             for (assumer, _) in inside {
@@ -466,8 +470,7 @@ impl AwsAnalysis {
         if let Some(target) = &target {
             self.mark_named(target, action, resource, &mut marks, None, Some(&allows));
         }
-        let Marks::Dense(marks) = marks else { return Ok(Vec::new()) };
-        let candidates: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
+        let candidates = marks.into_list(self.entries.len());
         // Collected in place, in the candidates' order (no list of chunks to merge).
         let decided: Vec<Option<Holder>> = candidates
             .par_iter()
@@ -1336,17 +1339,8 @@ impl AwsAnalysis {
         // a pass over a mark for each of them, for each role, cost more than deciding them.
         let mut marks = Marks::Sparse(Vec::new());
         self.mark_named(&target, "sts:AssumeRole", arn, &mut marks, Some(arn), None);
-        let candidates: Vec<usize> = match marks {
-            Marks::Sparse(mut list) => {
-                list.sort_unstable();
-                list.dedup();
-                list
-            }
-            Marks::Dense(marks) => marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect(),
-            Marks::All => (0..self.entries.len()).collect(),
-        };
         let mut inside = Vec::new();
-        for candidate in candidates.into_iter().filter(|c| *c != idx) {
+        for candidate in marks.into_list(self.entries.len()).into_iter().filter(|c| *c != idx) {
             let entry = &self.entries[candidate];
             let decision = self.decide(entry, "sts:AssumeRole", arn, &target);
             if let Some(holder) = self.holder(entry, &decision, &target) {
@@ -1479,6 +1473,19 @@ impl Marks {
             Marks::Dense(marks) => marks[idx] = true,
             Marks::Sparse(list) => list.push(idx),
             Marks::All => {}
+        }
+    }
+
+    /// The principals marked, in order, each once (of `n` in the environment).
+    fn into_list(self, n: usize) -> Vec<usize> {
+        match self {
+            Marks::Dense(marks) => marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect(),
+            Marks::Sparse(mut list) => {
+                list.sort_unstable();
+                list.dedup();
+                list
+            }
+            Marks::All => (0..n).collect(),
         }
     }
 }

@@ -92,14 +92,7 @@ impl std::hash::Hash for Truths {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.0.len());
         for chunk in self.0.chunks(32) {
-            let word = chunk.iter().enumerate().fold(0u64, |word, (i, truth)| {
-                let bits = match truth {
-                    None => 0,
-                    Some(false) => 1,
-                    Some(true) => 2,
-                };
-                word | bits << (2 * i)
-            });
+            let word = chunk.iter().enumerate().fold(0u64, |word, (i, truth)| word | truth_code(*truth) << (2 * i));
             state.write_u64(word);
         }
     }

@@ -56,11 +56,10 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
         && entries.iter().any(Option::is_some)
     {
         let mut reader = Reader::default();
-        let file = sink.file.clone();
         let present = entries.each_ref().map(Option::is_some);
         for (list_idx, (key, entries)) in LISTS.iter().zip(entries).enumerate() {
             let Some(entries) = entries else { continue };
-            let (part, issues) = read_entities(&file, key, list_idx, &entries);
+            let (part, issues) = read_entities(&sink.file, key, list_idx, &entries);
             reader.absorb(part);
             sink.extend(issues);
         }
@@ -125,7 +124,7 @@ pub(crate) fn read(bytes: &[u8], expected_account: Option<&str>, sink: &mut Sink
                 reader.iam_incomplete = true;
                 continue;
             };
-            let (part, issues) = read_entities(&sink.file.clone(), &base, list_idx, &entries);
+            let (part, issues) = read_entities(&sink.file, &base, list_idx, &entries);
             reader.absorb(part);
             sink.extend(issues);
         }

@@ -169,26 +169,14 @@ impl PrincipalPolicies {
         self.statements().for_each(|st| out.push(st.resource_truth(resource, context)));
     }
 
-    /// [`PrincipalPolicies::resource_matches`] of the statements that `which` marks (in the
-    /// same order), appended to `out`: an analysis comparing resources for some actions reads
-    /// only the statements about those actions.
-    pub fn resource_matches_of(&self, resource: &str, context: &Context, which: &[bool], out: &mut Vec<Option<bool>>) {
-        let mut which = which.iter();
-        self.statements().for_each(|st| {
-            if which.next() == Some(&true) {
-                out.push(st.resource_truth(resource, context));
-            }
-        });
-    }
-
     /// How many statements its identity policies, boundary and SCPs hold (the length of
     /// [`PrincipalPolicies::resource_matches`]).
     pub fn statement_count(&self) -> usize {
         self.statements().count()
     }
 
-    /// [`PrincipalPolicies::resource_matches_of`] for each of `resources` (sorted): per
-    /// resource in order, its truths for the statements `which` marks, one after another in
+    /// [`PrincipalPolicies::resource_matches`] for each of `resources` (sorted), of the
+    /// statements `which` marks only: per resource in order, its truths for those statements, one after another in
     /// the returned list (as many per resource as statements marked). Each statement's
     /// patterns are matched only against the resources that start with their plain text: an
     /// analysis splitting hundreds of resources by a principal's statements reads each
