@@ -183,19 +183,49 @@ impl Members {
 /// principal, a key of six vectors cost more in allocating and in reading scattered memory
 /// than in anything it described.
 #[derive(PartialEq, Eq, Hash)]
-pub(crate) struct OutcomeKey(Vec<u64>);
+pub(crate) struct OutcomeKey(Box<[u64]>);
+
+/// Looked up by the words a key is written in (hashed and compared alike: a boxed slice hashes
+/// as its slice), so that a key found is never copied.
+impl std::borrow::Borrow<[u64]> for OutcomeKey {
+    fn borrow(&self) -> &[u64] {
+        &self.0
+    }
+}
+
+/// Buffers what-can reuses from one group of resources to the next for one principal: most
+/// keys it writes are looked up and dropped, so they are written in place, not allocated.
+#[derive(Default)]
+struct Scratch {
+    /// The key being written ([`OutcomeKey`] or [`ResourceKey`]).
+    key: Vec<u64>,
+    /// Per statement, whether it may apply (its own, then the resource's).
+    reads: Vec<bool>,
+    resource_reads: Vec<bool>,
+    naming: Vec<PrincipalMatch>,
+    values: Vec<Option<bool>>,
+    /// The identities of a resource's candidate sets.
+    identities: Vec<usize>,
+    /// Per statement of the resource's side, whether it concerns a candidate action.
+    theirs: Vec<bool>,
+    /// How each statement names the resource.
+    names: Vec<Option<bool>>,
+}
 
 /// A key being written as words (see [`OutcomeKey`]): sections led by their lengths, so that
 /// equal words mean equal contents.
-struct KeyWords {
-    words: Vec<u64>,
+struct KeyWords<'b> {
+    words: &'b mut Vec<u64>,
     /// Where the current section's length goes.
     section: Option<usize>,
 }
 
-impl KeyWords {
-    fn new(capacity: usize) -> KeyWords {
-        KeyWords { words: Vec::with_capacity(capacity), section: None }
+impl KeyWords<'_> {
+    /// A key written over `words` (emptied first): the buffer is reused from one key to the
+    /// next, and a key is copied out only when it is kept.
+    fn over(words: &mut Vec<u64>) -> KeyWords<'_> {
+        words.clear();
+        KeyWords { words, section: None }
     }
 
     /// Starts a section (ending the one before).
@@ -215,11 +245,9 @@ impl KeyWords {
         self.words.push(word);
     }
 
-    /// The words (not shrunk to fit: most keys are looked up and dropped; one kept is shrunk
-    /// then).
-    fn finish(mut self) -> Vec<u64> {
+    /// Ends the key (its words are in the buffer it was written over).
+    fn finish(mut self) {
         self.end();
-        self.words
     }
 }
 
@@ -262,6 +290,7 @@ pub(crate) struct Asker<'e> {
     /// Per own statement, whether it reads one of the principal's keys
     /// (`index::principal_key`).
     reading: Vec<bool>,
+    scratch: std::cell::RefCell<Scratch>,
 }
 
 /// A group of resources one decision per class of actions answers for a principal.
@@ -521,6 +550,7 @@ impl AwsAnalysis {
             entry,
             own: self.own_action_sets(entry),
             reading: entry.policies.statements_reading(principal_key),
+            scratch: std::cell::RefCell::default(),
         };
         let own = &asker.own;
         let universal = self.own_universal(entry);
@@ -581,6 +611,8 @@ impl AwsAnalysis {
         let mut taken: Vec<Vec<&Arc<str>>> = vec![Vec::new(); whole.len()];
         // Which of its own statements concern each list of candidate sets (see `resource_key`).
         let mut about: FastMap<Vec<usize>, Vec<bool>> = FastMap::default();
+        let mut scratch = Scratch::default();
+        let scratch = &mut scratch;
         if !whole.is_empty() {
             let everyone = self.everyone.get_or_init(|| self.everyone());
             for (resource, sets) in by_resource.iter_mut() {
@@ -602,13 +634,14 @@ impl AwsAnalysis {
                     false => Members::Own(members.iter().filter(|r| !taken.contains(r)).cloned().collect()),
                 };
                 let Some(first) = members.first() else { continue };
-                let Some((key, names, target)) = self.resource_key(entry, first, &sets, own, &mut about) else {
+                let Some(target) = self.resource_key(entry, first, &sets, own, &mut about, scratch) else {
                     continue;
                 };
-                match alike.get(&key) {
+                match alike.get(scratch.key.as_slice()) {
                     Some(g) => groups[*g].resources.extend(members.iter().cloned()),
                     None => {
-                        alike.insert(key, groups.len());
+                        alike.insert(scratch.key.clone(), groups.len());
+                        let names = scratch.names.clone();
                         groups.push(ResourceGroup { target, sets: sets.clone(), resources: members, names });
                     }
                 }
@@ -617,13 +650,14 @@ impl AwsAnalysis {
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let Some((key, names, target)) = self.resource_key(entry, &resource, &sets, own, &mut about) else {
+            let Some(target) = self.resource_key(entry, &resource, &sets, own, &mut about, scratch) else {
                 continue;
             };
-            match alike.get(&key) {
+            match alike.get(scratch.key.as_slice()) {
                 Some(g) => groups[*g].resources.push(resource),
                 None => {
-                    alike.insert(key, groups.len());
+                    alike.insert(scratch.key.clone(), groups.len());
+                    let names = scratch.names.clone();
                     groups.push(ResourceGroup { target, sets, resources: Members::Own(vec![resource]), names });
                 }
             }
@@ -660,26 +694,22 @@ impl AwsAnalysis {
         if group.actions.is_empty() {
             return;
         }
-        let key = match self.class_shares[self.caller_class[asker.idx] as usize] {
-            true => self.outcome_key(asker, &group),
-            false => None,
-        };
-        let outcomes = match key {
+        let mut scratch = asker.scratch.borrow_mut();
+        let keyed =
+            self.class_shares[self.caller_class[asker.idx] as usize] && self.outcome_key(asker, &group, &mut scratch);
+        let outcomes = match keyed {
             // No other principal can read the group alike (or its class is small): decided
             // for this one alone.
-            None => self.decide_classes(asker.entry, &group, &asker.own),
-            Some(key) => {
-                let found = self.group_outcomes.read().ok().and_then(|cache| cache.get(&key).cloned());
+            false => self.decide_classes(asker.entry, &group, &asker.own),
+            true => {
+                let key: &[u64] = &scratch.key;
+                let found = self.group_outcomes.read().ok().and_then(|cache| cache.get(key).cloned());
                 match found {
                     Some(found) => found,
                     None => {
                         let outcomes = self.decide_classes(asker.entry, &group, &asker.own);
                         match self.group_outcomes.write() {
-                            Ok(mut cache) => {
-                                let mut key = key;
-                                key.0.shrink_to_fit();
-                                Arc::clone(cache.entry(key).or_insert(outcomes))
-                            }
+                            Ok(mut cache) => Arc::clone(cache.entry(OutcomeKey(key.into())).or_insert(outcomes)),
                             Err(_) => outcomes,
                         }
                     }
@@ -691,14 +721,15 @@ impl AwsAnalysis {
         }
     }
 
-    /// What the decisions of [`AwsAnalysis::decide_classes`] on `group` read of the asker;
-    /// `None` when a statement that may apply is of a policy no other principal of its class
-    /// holds (no other principal reads the group alike, and keeping its outcomes would only
-    /// cost).
-    fn outcome_key(&self, asker: &Asker<'_>, group: &Group<'_>) -> Option<OutcomeKey> {
-        let Asker { idx, entry, own, reading } = asker;
+    /// What the decisions of [`AwsAnalysis::decide_classes`] on `group` read of the asker,
+    /// written in `scratch.key` (an [`OutcomeKey`]'s words); false when a statement that may
+    /// apply is of a policy no other principal of its class holds (no other principal reads
+    /// the group alike, and keeping its outcomes would only cost).
+    fn outcome_key(&self, asker: &Asker<'_>, group: &Group<'_>, scratch: &mut Scratch) -> bool {
+        let Asker { idx, entry, own, reading, .. } = asker;
+        let Scratch { key, reads, resource_reads, naming, values, .. } = scratch;
         let class = self.caller_class[*idx];
-        let mut key = KeyWords::new(32);
+        let mut key = KeyWords::over(key);
         key.section();
         key.push(u64::from(class));
         key.push(std::ptr::from_ref(group.target) as usize as u64);
@@ -709,7 +740,7 @@ impl AwsAnalysis {
         // or not known to (the others neither grant, nor deny, nor leave anything undecided).
         // The boundary's and the SCPs' are the class's: by place.
         key.section();
-        let mut reads = Vec::with_capacity(own.len());
+        reads.clear();
         let mut reads_principal = false;
         let mut at = 0;
         let holders = self.document_holders.get_or_init(|| self.document_holders());
@@ -720,7 +751,7 @@ impl AwsAnalysis {
                 if applies {
                     let address = Arc::as_ptr(doc) as usize;
                     if holders.get(&(class, address)).is_none_or(|n| *n < 2) {
-                        return None;
+                        return false;
                     }
                     key.push(address as u64);
                     key.push(number as u64 | truth_code(named) << 32);
@@ -744,7 +775,7 @@ impl AwsAnalysis {
         }
         // So do the statements of the resource's policy and RCPs (the resource's).
         let theirs = group.target.action_sets.get_or_init(|| self.target_action_sets(group.target));
-        let mut resource_reads = Vec::with_capacity(theirs.len());
+        resource_reads.clear();
         for (place, set) in theirs.iter().enumerate() {
             let named = group.names.get(at + place).copied().flatten();
             let applies = named != Some(false) && !set.is_disjoint(group.actions);
@@ -754,9 +785,9 @@ impl AwsAnalysis {
             resource_reads.push(applies);
         }
         key.section();
-        let mut naming = Vec::with_capacity(4);
-        group.target.policies.names(&entry.caller, entry.policies.has_boundary(), &mut naming);
-        for named in naming {
+        naming.clear();
+        group.target.policies.names(&entry.caller, entry.policies.has_boundary(), naming);
+        for named in naming.iter() {
             key.push(match named {
                 PrincipalMatch::None => 0,
                 PrincipalMatch::Account => 1,
@@ -768,17 +799,21 @@ impl AwsAnalysis {
         // ones its context holds, see `index::principal_key`) come out for it: whether each
         // statement names the resource is kept above.
         key.section();
-        let mut values = Vec::new();
-        let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
-        if reads_principal {
-            entry.policies.condition_truths_of(&reads, principal_key, &context, &mut values);
-        }
-        if !group.target.principal_keys().is_empty() {
-            group.target.policies.condition_truths_of(&resource_reads, principal_key, &context, &mut values);
+        values.clear();
+        let reads_resource_keys = !group.target.principal_keys().is_empty();
+        if reads_principal || reads_resource_keys {
+            let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
+            if reads_principal {
+                entry.policies.condition_truths_of(reads, principal_key, &context, values);
+            }
+            if reads_resource_keys {
+                group.target.policies.condition_truths_of(resource_reads, principal_key, &context, values);
+            }
         }
         key.push(values.len() as u64);
-        pack_truths(&values, &mut key);
-        Some(OutcomeKey(key.finish()))
+        pack_truths(values, &mut key);
+        key.finish();
+        true
     }
 
     /// Decides `group.actions` on the group's first resource for `entry`, once per class of
@@ -1094,7 +1129,8 @@ impl AwsAnalysis {
     }
 
     /// What decides `resource` for `entry` with candidate `sets` (sorted by identity), beside
-    /// the actions: resources with equal keys are decided alike (see `effective_permissions`).
+    /// the actions, written in `scratch.key` (how each statement names it in `scratch.names`):
+    /// resources with equal keys are decided alike (see `effective_permissions`).
     /// `own` is `entry`'s [`AwsAnalysis::own_action_sets`]; `about` keeps, per list of
     /// candidate sets (by identity), which of them concern those sets' actions (the same for
     /// the many resources with the same candidates).
@@ -1105,24 +1141,28 @@ impl AwsAnalysis {
         sets: &[&Arc<ActionSet>],
         own: &[Arc<ActionSet>],
         about: &mut FastMap<Vec<usize>, Vec<bool>>,
-    ) -> Option<(ResourceKey, Vec<Option<bool>>, Arc<Target>)> {
+        scratch: &mut Scratch,
+    ) -> Option<Arc<Target>> {
+        let Scratch { key, identities, theirs: their_statements, names, .. } = scratch;
         let target = self.resource_side_or_principal_account(resource, entry).ok()?;
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
         // Only the statements about some candidate action tell the resource apart: the
         // others take no part in deciding the actions asked here (read as naming nothing).
         let concerns = |set: &Arc<ActionSet>| sets.iter().any(|s| !s.is_disjoint(set));
-        let identities: Vec<usize> = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-        let ours = match about.get(&identities) {
+        identities.clear();
+        identities.extend(sets.iter().map(|s| Arc::as_ptr(s) as usize));
+        let ours = match about.get(identities.as_slice()) {
             Some(ours) => ours.as_slice(),
             None => about.entry(identities.clone()).or_insert_with(|| own.iter().map(concerns).collect()),
         };
-        let their_statements: Vec<bool> = theirs.iter().map(concerns).collect();
-        let mut names = Vec::with_capacity(ours.len() + their_statements.len());
-        entry.policies.resource_matches_among(resource, &context, ours, &mut names);
-        target.policies.resource_matches_among(resource, &context, &their_statements, &mut names);
+        their_statements.clear();
+        their_statements.extend(theirs.iter().map(concerns));
+        names.clear();
+        entry.policies.resource_matches_among(resource, &context, ours, names);
+        target.policies.resource_matches_among(resource, &context, their_statements, names);
         let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
-        let mut key = KeyWords::new(8 + names.len() / 32 + identities.len());
+        let mut key = KeyWords::over(key);
         key.section();
         key.push(u64::from(&**resource == "*") | u64::from(target.traits) << 1 | u64::from(shape) << 32);
         key.section();
@@ -1132,10 +1172,11 @@ impl AwsAnalysis {
         }
         key.section();
         key.push(names.len() as u64);
-        pack_truths(&names, &mut key);
+        pack_truths(names, &mut key);
         key.section();
         identities.iter().for_each(|identity| key.push(*identity as u64));
-        Some((key.finish(), names, target))
+        key.finish();
+        Some(target)
     }
 
     /// Per statement of `entry`'s own layers (in the order of `own_action_sets`), whether it
