@@ -159,6 +159,26 @@ fn main() {
             rows.sort_unstable();
             rows.len().hash(&mut hasher);
             rows.hash(&mut hasher);
+            // `REMIT_BENCH_CANONICAL=2` also lists each (principal, resource)'s rows hashed, on
+            // stderr: where two builds differ.
+            if std::env::var("REMIT_BENCH_CANONICAL").is_ok_and(|v| v == "2") {
+                let mut by_resource: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+                for grant in grants {
+                    for part in grant.parts() {
+                        let access = format!("{:?}", Arc::new(part.access.clone()));
+                        for r in grant.resources.iter() {
+                            for action in part.actions() {
+                                by_resource.entry(r.to_string()).or_default().push(format!("{} {}", action.0, access));
+                            }
+                        }
+                    }
+                }
+                for (r, mut rows) in by_resource {
+                    rows.sort();
+                    let h = fixed.hash_one(&rows);
+                    eprintln!("P {id} {r} {} {h:016x}", rows.len());
+                }
+            }
         }
         format!("{:016x}", hasher.finish())
     });

@@ -75,9 +75,9 @@ pub struct Granted<'g> {
     pub access: &'g Access,
 }
 
-/// What decides a resource for a principal beside the actions: `*` or not, the resource
-/// policy's shape, the owner account, the ARN's traits, how every statement names it, and the
-/// identities of its candidate action sets.
+/// What decides a resource for a principal beside the actions: `*` or not, the ARN's traits,
+/// the statements of its policy that name the principal (place, how, and shape), the owner
+/// account, how every statement names it, and the identities of its candidate action sets.
 /// Written as words (see [`KeyWords`]): hashed and compared as one slice, made in one
 /// allocation (what-can keys every resource of every principal).
 type ResourceKey = Vec<u64>;
@@ -100,7 +100,9 @@ impl std::hash::Hash for Truths {
 
 /// Resources a principal's what-can decides alike (see `effective_permissions`).
 struct ResourceGroup<'a> {
-    /// The first resource's side (the others' decide alike).
+    /// The resource its key was written for, and its side: the one decided (the others
+    /// decide alike, though their policies may differ in statements that take no part).
+    resource: Arc<str>,
     target: Arc<Target>,
     /// The candidate action sets (the same for every resource of the group).
     sets: Vec<&'a Arc<ActionSet>>,
@@ -296,6 +298,8 @@ pub(crate) struct Asker<'e> {
 /// A group of resources one decision per class of actions answers for a principal.
 #[derive(Clone, Copy)]
 struct Group<'g> {
+    /// The resource decided, and its side (see [`ResourceGroup::resource`]).
+    resource: &'g Arc<str>,
     target: &'g Target,
     actions: &'g ActionSet,
     /// Sorted.
@@ -596,9 +600,11 @@ impl AwsAnalysis {
                 by_resource.entry(Arc::clone(resource)).or_default().push(actions);
             }
         }
-        // Resources decided alike are decided once: same owner account, same resource-policy
-        // shape, same traits the engine reads of an ARN, every statement of every layer
-        // naming them alike, and the same candidate actions.
+        // Resources decided alike are decided once: same owner account, the same statements of
+        // their policies naming the principal (the others take no part), same traits the
+        // engine reads of an ARN, every statement of every layer naming them alike, and the
+        // same candidate actions. Each group is decided on the resource its key was written
+        // for, under its own policy.
         let mut alike: FastMap<ResourceKey, usize> = FastMap::default();
         let mut groups: Vec<ResourceGroup<'_>> = Vec::new();
         // An everyone group's resources that no other candidate names are alike for the
@@ -642,7 +648,9 @@ impl AwsAnalysis {
                     None => {
                         alike.insert(scratch.key.clone(), groups.len());
                         let names = scratch.names.clone();
-                        groups.push(ResourceGroup { target, sets: sets.clone(), resources: members, names });
+                        let resource = Arc::clone(first);
+                        let sets = sets.clone();
+                        groups.push(ResourceGroup { resource, target, sets, resources: members, names });
                     }
                 }
             }
@@ -658,7 +666,8 @@ impl AwsAnalysis {
                 None => {
                     alike.insert(scratch.key.clone(), groups.len());
                     let names = scratch.names.clone();
-                    groups.push(ResourceGroup { target, sets, resources: Members::Own(vec![resource]), names });
+                    let resources = Members::Own(vec![Arc::clone(&resource)]);
+                    groups.push(ResourceGroup { resource, target, sets, resources, names });
                 }
             }
         }
@@ -668,7 +677,7 @@ impl AwsAnalysis {
         // alike, so the engine is asked once per class, for a representative. Actions with
         // rules of their own (sts, the refusals) are decided one by one.
         let mut grants = Vec::new();
-        for ResourceGroup { target, sets, resources, names } in groups {
+        for ResourceGroup { resource, target, sets, resources, names } in groups {
             let mut actions = ActionSet::new();
             for set in sets {
                 actions.union_with(set);
@@ -678,7 +687,8 @@ impl AwsAnalysis {
             if &*resources[0] != "*" {
                 actions.difference_with(catalog.wildcard_only_actions());
             }
-            let group = Group { target: &target, actions: &actions, resources: &resources, names: &names };
+            let group =
+                Group { resource: &resource, target: &target, actions: &actions, resources: &resources, names: &names };
             self.decide_group(&asker, group, &mut grants);
         }
         grants.extend(shared.iter().flat_map(|g| g.iter().cloned()));
@@ -819,7 +829,7 @@ impl AwsAnalysis {
     /// Decides `group.actions` on the group's first resource for `entry`, once per class of
     /// alike actions: the actions granted, as runs of ids, with their access.
     fn decide_classes(&self, entry: &Entry, group: &Group<'_>, own: &[Arc<ActionSet>]) -> Outcomes {
-        let Group { target, actions, resources, names } = *group;
+        let Group { resource, target, actions, resources: _, names } = *group;
         let catalog = Catalog::aws();
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(target));
         // Actions are told apart only by the statements that may name the group's resources:
@@ -845,7 +855,7 @@ impl AwsAnalysis {
             let question = match (&base, names.get(id.index())) {
                 (Some(base), Some(name)) => crate::Question { request: base.request.for_action_named(name), target },
                 (Some(base), None) => crate::Question { request: base.request.for_action(first.name()), target },
-                (None, _) => crate::question(first.name(), &resources[0], target),
+                (None, _) => crate::question(first.name(), resource, target),
             };
             let decision = self.decide_with(entry, &question, &target.prepared);
             base.get_or_insert(question);
@@ -986,8 +996,14 @@ impl AwsAnalysis {
         for (resources, names) in parts {
             // Decided on its first resource, under that resource's own policy.
             let Ok(target) = self.owned_target(&resources[0], &group.target.account) else { continue };
-            let resources = resources.into();
-            let part = Group { target: &target, actions: &group.actions, resources: &resources, names: &names.0 };
+            let resources: Arc<[Arc<str>]> = resources.into();
+            let part = Group {
+                resource: &resources[0],
+                target: &target,
+                actions: &group.actions,
+                resources: &resources,
+                names: &names.0,
+            };
             self.decide_group(asker, part, &mut grants);
         }
         let grants: Arc<[Grant]> = grants.into();
@@ -1143,7 +1159,7 @@ impl AwsAnalysis {
         about: &mut FastMap<Vec<usize>, Vec<bool>>,
         scratch: &mut Scratch,
     ) -> Option<Arc<Target>> {
-        let Scratch { key, identities, theirs: their_statements, names, .. } = scratch;
+        let Scratch { key, identities, theirs: their_statements, names, naming, .. } = scratch;
         let target = self.resource_side_or_principal_account(resource, entry).ok()?;
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&target.prepared));
         let theirs = target.action_sets.get_or_init(|| self.target_action_sets(&target));
@@ -1158,13 +1174,31 @@ impl AwsAnalysis {
         };
         their_statements.clear();
         their_statements.extend(theirs.iter().map(concerns));
+        // Nor does a statement of the resource's policy that does not name the principal: the
+        // engine passes over it (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+        // Resources whose policies differ only in statements about others (key policies naming
+        // their own administrators) are decided alike for everyone else.
+        naming.clear();
+        target.policies.names(&entry.caller, entry.policies.has_boundary(), naming);
+        for (concerned, named) in their_statements.iter_mut().zip(naming.iter()) {
+            *concerned &= *named != PrincipalMatch::None;
+        }
         names.clear();
         entry.policies.resource_matches_among(resource, &context, ours, names);
         target.policies.resource_matches_among(resource, &context, their_statements, names);
-        let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
+        let shapes = target.statement_shapes.get_or_init(|| self.statement_shapes(target.document.as_ref()));
         let mut key = KeyWords::over(key);
         key.section();
-        key.push(u64::from(&**resource == "*") | u64::from(target.traits) << 1 | u64::from(shape) << 32);
+        key.push(u64::from(&**resource == "*") | u64::from(target.traits) << 1);
+        // The statements of its policy that take part (naming the principal, about some
+        // candidate action): their place, how each names it, and their shape.
+        key.section();
+        for (place, (concerned, named)) in their_statements.iter().zip(naming.iter()).enumerate() {
+            if *concerned {
+                key.push(place as u64 | (*named as u64) << 32);
+                key.push(u64::from(shapes.get(place).copied().unwrap_or(0)));
+            }
+        }
         key.section();
         key.push(target.account.len() as u64);
         for chunk in target.account.as_bytes().chunks(8) {
@@ -1202,13 +1236,38 @@ impl AwsAnalysis {
                 }
             }
         }
-        let text = json.to_string();
+        self.shape_id(json.to_string())
+    }
+
+    /// The id of a shape's text (ids from 1; equal texts, equal ids).
+    fn shape_id(&self, text: String) -> u32 {
         if let Some(id) = self.policy_shapes.read().ok().and_then(|shapes| shapes.get(&text).copied()) {
             return id;
         }
-        let Ok(mut shapes) = self.policy_shapes.write() else { return u32::MAX };
+        // (A lock poisoned by a panic elsewhere still holds every id given: read on.)
+        let mut shapes = self.policy_shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let next = shapes.len() as u32 + 1;
         *shapes.entry(text).or_insert(next)
+    }
+
+    /// The interned shape of each statement of a resource policy (see
+    /// `Target::statement_shapes`).
+    fn statement_shapes(&self, policy: Option<&remit_aws_policy::Policy>) -> Vec<u32> {
+        let Some(policy) = policy else { return Vec::new() };
+        let json = policy.to_json();
+        let version = json.get("Version").map(|v| v.to_string()).unwrap_or_default();
+        let statements = json.get("Statement").and_then(|s| s.as_array()).cloned().unwrap_or_default();
+        statements
+            .into_iter()
+            .map(|mut st| {
+                for element in ["Resource", "NotResource"] {
+                    if let Some(value) = st.get_mut(element) {
+                        value.take();
+                    }
+                }
+                self.shape_id(format!("statement {version} {st}"))
+            })
+            .collect()
     }
 
     /// The action sets of the statements of a resource's policy and its RCPs.

@@ -625,6 +625,78 @@ fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
     }
 }
 
+/// Resources whose policies differ only in statements naming others are decided alike for
+/// the principals those statements do not name, each on a policy of its own: three topics
+/// open to anyone for `sns:Subscribe`, two of whose policies add a statement for a role, the
+/// third one for another role, and a user denied it on one topic (which splits the first
+/// two). Its answers on each topic are explain's, action by action, and so are the role's
+/// (whom the extra statement names).
+#[test]
+fn what_can_tells_resources_apart_by_the_statements_that_name_the_principal() {
+    use remit_aws_analysis::WhatCanFilter;
+    let for_other = format!(
+        r#",{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:role/other"}},"Action":"sns:Publish","Resource":"TOPIC"}}"#
+    );
+    let subscribe = r#"["sns:Subscribe"]"#;
+    let dana = User {
+        inline_policies: vec![inline(
+            "not-a1",
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Deny","Action":"sns:Subscribe","Resource":"arn:aws:sns:us-east-1:{A}:a1"}}}}"#
+            ),
+        )],
+        ..user("dana", &[], None)
+    };
+    let other = Role {
+        arn: format!("arn:aws:iam::{A}:role/other"),
+        name: "other".into(),
+        inline_policies: vec![inline(
+            "topics",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sns:List*","Resource":"*"}}"#,
+        )],
+        ..Role::default()
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![dana],
+        roles: vec![other],
+        resources: vec![
+            open_topic("m1", subscribe, &for_other),
+            open_topic("a1", subscribe, &for_other),
+            open_topic("b1", subscribe, &for_other.replace("role/other", "role/another")),
+        ],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
+    let topic = |name: &str| format!("arn:aws:sns:us-east-1:{A}:{name}");
+    let dana = format!("arn:aws:iam::{A}:user/dana");
+    let permissions = analysis.what_can(&dana, &WhatCanFilter::default()).expect("what-can");
+    assert!(actions_on(&permissions, &topic("a1")).is_empty());
+    assert_eq!(actions_on(&permissions, &topic("m1")), ["sns:Subscribe"]);
+    assert_eq!(actions_on(&permissions, &topic("b1")), ["sns:Subscribe"]);
+    let catalog = remit_aws_catalog::Catalog::aws();
+    let sns = catalog.service_actions("sns");
+    let actions: Vec<&str> = catalog.actions_in(&sns).filter(|a| !a.is_wildcard_only()).map(|a| a.name()).collect();
+    for principal in [dana, format!("arn:aws:iam::{A}:role/other")] {
+        let permissions = analysis.what_can(&principal, &WhatCanFilter::default()).expect("what-can");
+        for name in ["m1", "a1", "b1"] {
+            let resource = topic(name);
+            for action in &actions {
+                let verdict = analysis.explain(&principal, action, &resource).expect("explain").verdict;
+                let listed = permissions
+                    .iter()
+                    .find(|p| p.action == *action)
+                    // (What its own policies allow on every resource is listed on `*`.)
+                    .and_then(|p| p.resources.iter().find(|(r, _)| *r == resource || r == "*"))
+                    .map(|(_, access)| access.as_str());
+                let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+                assert_eq!(listed, explained, "{principal} {action} {resource}");
+            }
+        }
+    }
+}
+
 /// who-can tells apart principals that differ only in what a policy reads of them: a
 /// principal tag or the user name read by the resource policy (also as a policy variable), a
 /// boundary that reads the user name, an SCP that reads the principal's ARN (and spares the
