@@ -128,8 +128,7 @@ pub struct AwsAnalysis {
     /// How answers name each SCP and RCP (`SCP 0 at level 1`), by (SCP or not, level,
     /// policy), made once.
     guardrail_sources: std::sync::RwLock<FastMap<(bool, usize, usize), Arc<str>>>,
-    /// Resource-policy shapes and their statements' (see `Target::policy_shape`,
-    /// `Target::statement_shapes`), interned.
+    /// Resource-policy statements' shapes (see `Target::statement_shapes`), interned.
     policy_shapes: std::sync::RwLock<FastMap<String, u32>>,
     /// Action sets of `Action` elements, expanded once (what-can).
     expansions: std::sync::RwLock<FastMap<String, Arc<remit_aws_catalog::ActionSet>>>,
@@ -1412,7 +1411,6 @@ impl AwsAnalysis {
             controls,
             prepared,
             action_sets: std::sync::OnceLock::new(),
-            policy_shape: std::sync::OnceLock::new(),
             statement_shapes: std::sync::OnceLock::new(),
             statement_names: std::sync::OnceLock::new(),
             policy_source: std::sync::OnceLock::new(),
@@ -1508,10 +1506,6 @@ pub(crate) struct Target {
     /// The actions of each statement of its resource policy and RCPs, expanded when first
     /// needed (what-can).
     action_sets: std::sync::OnceLock<Vec<Arc<remit_aws_catalog::ActionSet>>>,
-    /// Its resource policy without its `Resource`/`NotResource` elements, interned (0: no
-    /// policy): resources whose policies share a shape, and whose statements all name them
-    /// alike, are decided alike (what-can).
-    policy_shape: std::sync::OnceLock<u32>,
     /// Each statement of its resource policy without its `Resource`/`NotResource` elements,
     /// with the policy's version, interned: what-can tells resources apart for a principal by
     /// the statements that name the principal only (see `AwsAnalysis::resource_key`).

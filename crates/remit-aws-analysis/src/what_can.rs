@@ -16,8 +16,8 @@ use std::{
 
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{
-    ActionName, Context, ContextValue, Effect, EvaluationGroup, PrincipalMatch, Principals, evaluation_group,
-    resolve_variables, resource_traits,
+    ActionName, Context, ContextValue, Effect, EvaluationGroup, NamedInParticular, PrincipalMatch, Principals,
+    evaluation_group, resolve_variables, resource_traits,
 };
 use remit_model::Access;
 
@@ -315,12 +315,36 @@ struct Group<'g> {
 /// they do not, it depends only on what the engine reads of the caller
 /// (`remit_aws_policy::caller_traits`), so it is decided once per class of callers.
 pub(crate) struct Everyone {
+    /// The groups of resources granted to everyone (the first `open`), then those of
+    /// [`Delegated`].
     groups: Vec<EveryoneGroup>,
+    open: usize,
     /// The group of each grouped resource.
     group_of: FastMap<Arc<str>, u32>,
     /// Statements' actions and resources that are not grouped (an owner the environment
     /// cannot tell, a resource pattern with policy variables): decided per principal.
     ungrouped: Vec<(Arc<ActionSet>, Vec<Arc<str>>)>,
+    /// Per account, what resource policies grant the account (see [`Delegated`]).
+    delegated: FastMap<Arc<str>, Delegated>,
+}
+
+/// The resources whose policies grant an account (`"Principal": {"AWS": "ACCOUNT"}` or its
+/// root), grouped once for every principal of the account as everyone groups are, with the
+/// statements that name a principal in particular (a key policy's administrators) read as
+/// naming no one: for a principal they do not name, they take no part. A principal one of
+/// them names (`EveryoneGroup::particular`) has the group's resources decided one by one. What
+/// a grant to the account gives a principal is what its identity policies allow of it.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-basics-id-rdp>
+pub(crate) struct Delegated {
+    /// Its groups (places in `Everyone::groups`).
+    groups: Vec<u32>,
+    /// The group of each grouped resource.
+    group_of: FastMap<Arc<str>, u32>,
+    /// Statements' actions and resources not grouped (see `Everyone::ungrouped`; also those of
+    /// resources in an everyone group, which gain these sets when a principal's are keyed).
+    ungrouped: Vec<(Arc<ActionSet>, Vec<Arc<str>>)>,
+    /// The union of its statements' actions.
+    actions: ActionSet,
 }
 
 struct EveryoneGroup {
@@ -336,6 +360,8 @@ struct EveryoneGroup {
     /// The principal's request-context keys (`index::principal_key`) its resource policy and
     /// RCPs read.
     keys: Vec<Box<str>>,
+    /// For a group of [`Delegated`], the principals its resources' policies name in particular.
+    particular: NamedInParticular,
 }
 
 impl EveryoneGroup {
@@ -343,6 +369,19 @@ impl EveryoneGroup {
     fn meets(&self, actions: &ActionSet) -> bool {
         !self.actions.is_disjoint(actions)
     }
+}
+
+/// A group of [`Everyone`] whose resources a principal's own statements tell apart (see
+/// `AwsAnalysis::everyone_parts`).
+struct Whole<'e> {
+    at: u32,
+    group: &'e EveryoneGroup,
+    /// Its own statements about the group's actions that may name some of its resources and
+    /// not others.
+    varying: Vec<bool>,
+    /// The group's candidate sets for it (what its identity policies may allow of them, for a
+    /// group of [`Delegated`]).
+    sets: Vec<Arc<ActionSet>>,
 }
 
 /// What a class of principals shares on a group of [`Everyone`]: the group, the class
@@ -514,8 +553,15 @@ impl AwsAnalysis {
         statements.dedup_by_key(|(st, _)| Arc::as_ptr(*st));
         // Equal sets stay one set (resources are grouped by the identity of their sets).
         let mut delegated: FastMap<*const ActionSet, Arc<ActionSet>> = FastMap::default();
+        // What grants to its account give, when every resource is asked about: from the
+        // groups of `Delegated` (below).
+        let everyone = shareable.then(|| self.everyone.get_or_init(|| self.everyone()));
+        let delegation = everyone.and_then(|everyone| everyone.delegated.get(account));
+        if let Some(delegation) = delegation {
+            own_any.union_with(&delegation.actions.intersection(&identity_allows));
+        }
         for (named, direct) in statements {
-            if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&named.owner)) {
+            if filter.resource.as_ref().is_some_and(|r| !r.starts_with(&named.owner)) || (shareable && !direct) {
                 continue;
             }
             // A grant to its account delegates to its identity policies: "the account's
@@ -563,11 +609,14 @@ impl AwsAnalysis {
         let mut shared: Vec<Arc<[Grant]>> = Vec::new();
         // Groups its own policies concern: their resources are told apart by its statements
         // about the group's actions only (see below).
-        let mut whole: Vec<(u32, &EveryoneGroup, Vec<bool>)> = Vec::new();
-        if shareable {
-            let everyone = self.everyone.get_or_init(|| self.everyone());
-            for (at, group) in everyone.groups.iter().enumerate() {
-                if *group.target.account != *account {
+        // (With the candidate sets of the group for it.)
+        let mut whole: Vec<Whole<'_>> = Vec::new();
+        if let Some(everyone) = everyone {
+            for (at, group) in everyone.groups.iter().enumerate().take(everyone.open) {
+                if *group.target.account == *account && group.particular.names(&entry.caller) {
+                    // Named in particular by one of the group's policies: resource by resource.
+                    candidates.extend(group.sets.iter().map(|set| (Arc::clone(set), group.resources.clone())));
+                } else if *group.target.account != *account {
                     // Another account's: only what its identity policies may allow.
                     if group.meets(&identity_allows) {
                         for set in &group.sets {
@@ -584,13 +633,46 @@ impl AwsAnalysis {
                     // resources and not others.
                     let varying: Vec<bool> =
                         own.iter().zip(&universal).map(|(set, all)| !all && group.meets(set)).collect();
-                    whole.push((at as u32, group, varying));
+                    whole.push(Whole { at: at as u32, group, varying, sets: group.sets.clone() });
                 } else {
                     shared.push(self.shared_grants(at, group, &asker));
                 }
             }
             for (set, resources) in &everyone.ungrouped {
                 candidates.push((Arc::clone(set), resources.clone()));
+            }
+        }
+        // What grants to its account give: what its identity policies may allow of them.
+        if let (Some(everyone), Some(delegation)) = (everyone, delegation) {
+            let mut narrowed_sets = |sets: &[Arc<ActionSet>]| -> Vec<Arc<ActionSet>> {
+                let narrowed = sets.iter().map(|set| {
+                    let narrowed = delegated
+                        .entry(Arc::as_ptr(set))
+                        .or_insert_with(|| Arc::new(set.intersection(&identity_allows)));
+                    Arc::clone(narrowed)
+                });
+                narrowed.filter(|set| !set.is_empty()).collect()
+            };
+            for at in &delegation.groups {
+                let group = &everyone.groups[*at as usize];
+                let sets = narrowed_sets(&group.sets);
+                if sets.is_empty() {
+                    continue;
+                }
+                // Named in particular by one of the group's policies: resource by resource.
+                if group.particular.names(&entry.caller) {
+                    candidates.extend(sets.into_iter().map(|set| (set, group.resources.clone())));
+                    continue;
+                }
+                let mut actions = ActionSet::new();
+                sets.iter().for_each(|set| actions.union_with(set));
+                let varying = own.iter().zip(&universal).map(|(set, all)| !all && !set.is_disjoint(&actions)).collect();
+                whole.push(Whole { at: *at, group, varying, sets });
+            }
+            for (set, resources) in &delegation.ungrouped {
+                if let Some(set) = narrowed_sets(std::slice::from_ref(set)).pop() {
+                    candidates.push((set, resources.clone()));
+                }
             }
         }
         // Per resource, its candidate action sets (by identity: equal lists, equal unions).
@@ -619,18 +701,18 @@ impl AwsAnalysis {
         let mut about: FastMap<Vec<usize>, Vec<bool>> = FastMap::default();
         let mut scratch = Scratch::default();
         let scratch = &mut scratch;
-        if !whole.is_empty() {
-            let everyone = self.everyone.get_or_init(|| self.everyone());
+        if let Some(everyone) = everyone.filter(|_| !whole.is_empty()) {
             for (resource, sets) in by_resource.iter_mut() {
-                let Some(at) = everyone.group_of.get(resource) else { continue };
-                if let Some(place) = whole.iter().position(|(other, _, _)| other == at) {
-                    sets.extend(whole[place].1.sets.iter());
+                let at = everyone.group_of.get(resource).or_else(|| delegation.and_then(|d| d.group_of.get(resource)));
+                let Some(at) = at else { continue };
+                if let Some(place) = whole.iter().position(|other| other.at == *at) {
+                    sets.extend(whole[place].sets.iter());
                     taken[place].push(resource);
                 }
             }
         }
-        for ((at, group, varying), taken) in whole.iter().zip(&taken) {
-            let mut sets: Vec<&Arc<ActionSet>> = group.sets.iter().collect();
+        for (Whole { at, group, varying, sets: group_sets }, taken) in whole.iter().zip(&taken) {
+            let mut sets: Vec<&Arc<ActionSet>> = group_sets.iter().collect();
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
             let parts = self.everyone_parts(*at, group, idx, entry, varying);
@@ -1026,8 +1108,14 @@ impl AwsAnalysis {
         // Nothing known of the principal: a statement naming a resource through a policy
         // variable reads as undecided, and its resources are left to each principal.
         let nobody = Arc::new(Context::partial(Vec::new(), &[]));
-        let mut out = Everyone { groups: Vec::new(), group_of: FastMap::default(), ungrouped: Vec::new() };
-        type Key = (u32, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
+        let mut out = Everyone {
+            groups: Vec::new(),
+            open: 0,
+            group_of: FastMap::default(),
+            ungrouped: Vec::new(),
+            delegated: FastMap::default(),
+        };
+        type Key = (Vec<u32>, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
         let mut alike: FastMap<Key, usize> = FastMap::default();
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
@@ -1047,13 +1135,19 @@ impl AwsAnalysis {
                 }
                 continue;
             };
-            let shape = *target.policy_shape.get_or_init(|| self.policy_shape(target.document.as_ref()));
             let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-            let key = (shape, Arc::clone(&target.account), resource_traits(&resource), names, identities);
+            let statements = self.statements_as_anyone_reads(&target);
+            let key = (statements, Arc::clone(&target.account), resource_traits(&resource), names, identities);
             match alike.get(&key) {
-                Some(g) => out.groups[*g].resources.push(resource),
+                Some(g) => {
+                    let group = &mut out.groups[*g];
+                    target.policies.add_named_in_particular(&mut group.particular);
+                    group.resources.push(resource);
+                }
                 None => {
                     alike.insert(key, out.groups.len());
+                    let mut particular = NamedInParticular::default();
+                    target.policies.add_named_in_particular(&mut particular);
                     let mut actions = ActionSet::new();
                     for set in &sets {
                         actions.union_with(set);
@@ -1073,6 +1167,7 @@ impl AwsAnalysis {
                         resources: vec![resource],
                         whole: Arc::from([]),
                         keys,
+                        particular,
                     });
                 }
             }
@@ -1081,6 +1176,102 @@ impl AwsAnalysis {
             group.whole = Arc::from([Arc::from(group.resources.clone())]);
             for resource in &group.resources {
                 out.group_of.insert(Arc::clone(resource), at as u32);
+            }
+        }
+        out.open = out.groups.len();
+        let mut accounts: Vec<&String> = named.keys().filter(|k| is_account_id(k)).collect();
+        accounts.sort();
+        for account in accounts {
+            let delegated = self.delegated(&named[account], &mut out, &nobody);
+            out.delegated.insert(Arc::from(account.as_str()), delegated);
+        }
+        out
+    }
+
+    /// The resources `statements` (those naming an account) grant, grouped for every principal
+    /// of the account that they do not name in particular (see [`Delegated`]); the groups are
+    /// added to `everyone`'s. A resource of an everyone group stays ungrouped: it is keyed
+    /// with that group's sets.
+    fn delegated(
+        &self,
+        statements: &[Arc<ResourceStatement>],
+        everyone: &mut Everyone,
+        nobody: &Arc<Context>,
+    ) -> Delegated {
+        let catalog = Catalog::aws();
+        let mut out = Delegated {
+            groups: Vec::new(),
+            group_of: FastMap::default(),
+            ungrouped: Vec::new(),
+            actions: ActionSet::new(),
+        };
+        let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
+        for st in statements {
+            out.actions.union_with(&st.actions);
+            for resource in &st.resources {
+                match everyone.group_of.contains_key(resource) {
+                    true => out.ungrouped.push((Arc::clone(&st.actions), vec![Arc::clone(resource)])),
+                    false => by_resource.entry(Arc::clone(resource)).or_default().push(&st.actions),
+                }
+            }
+        }
+        type Key = (Arc<str>, u8, Vec<Option<bool>>, Vec<usize>, Vec<u32>);
+        let mut alike: FastMap<Key, u32> = FastMap::default();
+        for (resource, mut sets) in by_resource {
+            sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
+            sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
+            let target = match self.owner_account(&resource) {
+                Some(owner) => self.owned_target(&resource, &owner).ok(),
+                None => None,
+            };
+            let mut names = Vec::new();
+            if let Some(target) = &target {
+                let context = Context::layered(Arc::clone(nobody), Arc::clone(&target.prepared));
+                target.policies.resource_matches(&resource, &context, &mut names);
+            }
+            let Some(target) = target.filter(|_| !names.contains(&None)) else {
+                for set in sets {
+                    out.ungrouped.push((Arc::clone(set), vec![Arc::clone(&resource)]));
+                }
+                continue;
+            };
+            let statements = self.statements_as_anyone_reads(&target);
+            let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
+            let key = (Arc::clone(&target.account), resource_traits(&resource), names, identities, statements);
+            match alike.get(&key) {
+                Some(at) => {
+                    let group = &mut everyone.groups[*at as usize];
+                    target.policies.add_named_in_particular(&mut group.particular);
+                    group.resources.push(resource);
+                }
+                None => {
+                    let at = everyone.groups.len() as u32;
+                    alike.insert(key, at);
+                    out.groups.push(at);
+                    let mut actions = ActionSet::new();
+                    for set in &sets {
+                        actions.union_with(set);
+                    }
+                    actions.difference_with(catalog.wildcard_only_actions());
+                    let mut particular = NamedInParticular::default();
+                    target.policies.add_named_in_particular(&mut particular);
+                    everyone.groups.push(EveryoneGroup {
+                        target,
+                        sets: sets.into_iter().cloned().collect(),
+                        actions,
+                        resources: vec![resource],
+                        whole: Arc::from([]),
+                        keys: Vec::new(),
+                        particular,
+                    });
+                }
+            }
+        }
+        for at in &out.groups {
+            let group = &mut everyone.groups[*at as usize];
+            group.whole = Arc::from([Arc::from(group.resources.clone())]);
+            for resource in &group.resources {
+                out.group_of.insert(Arc::clone(resource), *at);
             }
         }
         out
@@ -1222,23 +1413,6 @@ impl AwsAnalysis {
             .collect()
     }
 
-    /// The interned shape of a resource policy: its canonical JSON without the values of its
-    /// `Resource`/`NotResource` elements (0 for none).
-    fn policy_shape(&self, policy: Option<&remit_aws_policy::Policy>) -> u32 {
-        let Some(policy) = policy else { return 0 };
-        let mut json = policy.to_json();
-        if let Some(statements) = json.get_mut("Statement").and_then(|s| s.as_array_mut()) {
-            for st in statements {
-                for element in ["Resource", "NotResource"] {
-                    if let Some(value) = st.get_mut(element) {
-                        value.take();
-                    }
-                }
-            }
-        }
-        self.shape_id(json.to_string())
-    }
-
     /// The id of a shape's text (ids from 1; equal texts, equal ids).
     fn shape_id(&self, text: String) -> u32 {
         if let Some(id) = self.policy_shapes.read().ok().and_then(|shapes| shapes.get(&text).copied()) {
@@ -1248,6 +1422,16 @@ impl AwsAnalysis {
         let mut shapes = self.policy_shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let next = shapes.len() as u32 + 1;
         *shapes.entry(text).or_insert(next)
+    }
+
+    /// Each statement of `target`'s policy as a principal it does not name in particular reads
+    /// it (see [`NamedInParticular`]): its shape, or 0 when it names only principals in
+    /// particular (it names none of the others, and takes no part in deciding for them).
+    fn statements_as_anyone_reads(&self, target: &Target) -> Vec<u32> {
+        let shapes = target.statement_shapes.get_or_init(|| self.statement_shapes(target.document.as_ref()));
+        let particular_only = target.policies.statements_naming_only_particulars();
+        let particular_only = particular_only.iter().chain(std::iter::repeat(&false));
+        shapes.iter().zip(particular_only).map(|(shape, only)| if *only { 0 } else { *shape }).collect()
     }
 
     /// The interned shape of each statement of a resource policy (see
@@ -1346,6 +1530,11 @@ impl AwsAnalysis {
         }
         Ok(target)
     }
+}
+
+/// A twelve-digit account id (the key [`NamedStatements`] lists a grant to an account under).
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Consecutive ids as runs `(first, count)` (see [`Grant`]).

@@ -627,10 +627,12 @@ fn what_everyone_may_do_is_told_apart_by_the_statements_about_those_actions() {
 
 /// Resources whose policies differ only in statements naming others are decided alike for
 /// the principals those statements do not name, each on a policy of its own: three topics
-/// open to anyone for `sns:Subscribe`, two of whose policies add a statement for a role, the
-/// third one for another role, and a user denied it on one topic (which splits the first
-/// two). Its answers on each topic are explain's, action by action, and so are the role's
-/// (whom the extra statement names).
+/// open to anyone for `sns:Subscribe`, two of whose policies let a role publish, the third
+/// denying that role `sns:Subscribe`, and a user denied it on one topic (which splits the
+/// first two); and a fourth, whose policy lets another account publish, which the user reads
+/// as the third (it is decided on a policy of its own). Its answers on each topic are
+/// explain's, action by action, and so are the role's (whom the extra statements name,
+/// allowing and denying).
 #[test]
 fn what_can_tells_resources_apart_by_the_statements_that_name_the_principal() {
     use remit_aws_analysis::WhatCanFilter;
@@ -663,7 +665,8 @@ fn what_can_tells_resources_apart_by_the_statements_that_name_the_principal() {
         resources: vec![
             open_topic("m1", subscribe, &for_other),
             open_topic("a1", subscribe, &for_other),
-            open_topic("b1", subscribe, &for_other.replace("role/other", "role/another")),
+            open_topic("b1", subscribe, &for_other.replace("Allow", "Deny").replace("sns:Publish", "sns:Subscribe")),
+            open_topic("b0", subscribe, &for_other.replace(&format!("{A}:role/other"), &format!("{OUTSIDE}:root"))),
         ],
         iam_collected: true,
         ..Account::default()
@@ -675,12 +678,13 @@ fn what_can_tells_resources_apart_by_the_statements_that_name_the_principal() {
     assert!(actions_on(&permissions, &topic("a1")).is_empty());
     assert_eq!(actions_on(&permissions, &topic("m1")), ["sns:Subscribe"]);
     assert_eq!(actions_on(&permissions, &topic("b1")), ["sns:Subscribe"]);
+    assert_eq!(actions_on(&permissions, &topic("b0")), ["sns:Subscribe"]);
     let catalog = remit_aws_catalog::Catalog::aws();
     let sns = catalog.service_actions("sns");
     let actions: Vec<&str> = catalog.actions_in(&sns).filter(|a| !a.is_wildcard_only()).map(|a| a.name()).collect();
     for principal in [dana, format!("arn:aws:iam::{A}:role/other")] {
         let permissions = analysis.what_can(&principal, &WhatCanFilter::default()).expect("what-can");
-        for name in ["m1", "a1", "b1"] {
+        for name in ["m1", "a1", "b1", "b0"] {
             let resource = topic(name);
             for action in &actions {
                 let verdict = analysis.explain(&principal, action, &resource).expect("explain").verdict;
@@ -689,6 +693,87 @@ fn what_can_tells_resources_apart_by_the_statements_that_name_the_principal() {
                     .find(|p| p.action == *action)
                     // (What its own policies allow on every resource is listed on `*`.)
                     .and_then(|p| p.resources.iter().find(|(r, _)| *r == resource || r == "*"))
+                    .map(|(_, access)| access.as_str());
+                let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
+                assert_eq!(listed, explained, "{principal} {action} {resource}");
+            }
+        }
+    }
+}
+
+/// What key policies grant the account, for keys whose policies differ only in a statement
+/// naming a role: the keys are grouped for every principal of the account but the roles
+/// named, whose keys are decided one by one. A user allowed `kms:Decrypt` on every key but
+/// one, an administrator role named by two keys (which may also manage them), and a role
+/// with `kms:*` that one key denies `kms:Decrypt`: each one's answers on every key are
+/// explain's, action by action.
+#[test]
+fn what_can_groups_what_key_policies_grant_the_account_except_for_those_they_name() {
+    use remit_aws_analysis::WhatCanFilter;
+    let key_arn = |id: &str| format!("arn:aws:kms:us-east-1:{A}:key/{id}");
+    let key = |id: &str, admin: &str| {
+        let admin = match admin {
+            "" => format!(
+                r#",{{"Sid":"NotOps","Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{A}:role/ops"}},"Action":"kms:Decrypt","Resource":"*"}}"#
+            ),
+            admin => format!(
+                r#",{{"Sid":"Admin","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:role/{admin}"}},"Action":["kms:Decrypt","kms:ScheduleKeyDeletion"],"Resource":"*"}}"#
+            ),
+        };
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"EnableIAM","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}}{admin}]}}"#
+        );
+        resource(key_arn(id), &policy)
+    };
+    let role = |name: &str, actions: &str| Role {
+        arn: format!("arn:aws:iam::{A}:role/{name}"),
+        name: name.into(),
+        inline_policies: vec![inline(
+            "keys",
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":{actions},"Resource":"*"}}}}"#
+            ),
+        )],
+        ..Role::default()
+    };
+    let erin = User {
+        inline_policies: vec![inline(
+            "decrypt",
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                    {{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}},
+                    {{"Effect":"Deny","Action":"kms:Decrypt","Resource":"{}"}}]}}"#,
+                key_arn("k2")
+            ),
+        )],
+        ..user("erin", &[], None)
+    };
+    let account = Account {
+        id: A.into(),
+        users: vec![erin],
+        roles: vec![role("admin-1", r#""kms:Describe*""#), role("ops", r#""kms:*""#)],
+        resources: vec![key("k1", "admin-1"), key("k2", "admin-2"), key("k3", ""), key("k4", "admin-1")],
+        iam_collected: true,
+        ..Account::default()
+    };
+    let analysis = AwsAnalysis::new(AwsEnvironment { accounts: vec![account], ..AwsEnvironment::default() });
+    let erin = format!("arn:aws:iam::{A}:user/erin");
+    let permissions = analysis.what_can(&erin, &WhatCanFilter::default()).expect("what-can");
+    assert_eq!(actions_on(&permissions, &key_arn("k1")), ["kms:Decrypt"]);
+    assert!(actions_on(&permissions, &key_arn("k2")).is_empty());
+    let catalog = remit_aws_catalog::Catalog::aws();
+    let kms = catalog.service_actions("kms");
+    let actions: Vec<&str> = catalog.actions_in(&kms).filter(|a| !a.is_wildcard_only()).map(|a| a.name()).collect();
+    for principal in [erin, format!("arn:aws:iam::{A}:role/admin-1"), format!("arn:aws:iam::{A}:role/ops")] {
+        let permissions = analysis.what_can(&principal, &WhatCanFilter::default()).expect("what-can");
+        for id in ["k1", "k2", "k3", "k4"] {
+            let resource = key_arn(id);
+            for action in &actions {
+                let verdict = analysis.explain(&principal, action, &resource).expect("explain").verdict;
+                let listed = permissions
+                    .iter()
+                    .find(|p| p.action == *action)
+                    .and_then(|p| p.resources.iter().find(|(r, _)| *r == resource))
                     .map(|(_, access)| access.as_str());
                 let explained = matches!(verdict, Verdict::Allowed | Verdict::Conditional).then(|| verdict.as_str());
                 assert_eq!(listed, explained, "{principal} {action} {resource}");

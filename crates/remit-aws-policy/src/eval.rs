@@ -20,7 +20,7 @@ use crate::{
     compile::{ActionRef, CompiledPolicy, CompiledStatement, Symbols},
     context::Context,
     policy::{Effect, Policy},
-    principal::{Caller, PrincipalMatch},
+    principal::{Caller, NamedInParticular, PrincipalMatch},
 };
 
 /// The outcome of one request.
@@ -326,6 +326,26 @@ impl ResourcePolicies {
     /// `resource`, appended to `out` (see [`PrincipalPolicies::resource_matches`]).
     pub fn resource_matches(&self, resource: &str, context: &Context, out: &mut Vec<Option<bool>>) {
         self.statements().for_each(|st| out.push(st.resource_truth(resource, context)));
+    }
+
+    /// Adds to `out` the principals its resource policy names in particular (see
+    /// [`NamedInParticular`]).
+    pub fn add_named_in_particular(&self, out: &mut NamedInParticular) {
+        let statements = self.resource.iter().flat_map(|p| &p.statements);
+        out.add_all(statements.filter_map(|st| st.principal.as_ref()).flat_map(|(_, principals)| principals));
+    }
+
+    /// Per statement of its resource policy, whether its `Principal` names only principals in
+    /// particular (see [`NamedInParticular`]): a caller none of them names, the statement
+    /// does not name at all (it takes no part in deciding for that caller).
+    pub fn statements_naming_only_particulars(&self) -> Vec<bool> {
+        let statements = self.resource.iter().flat_map(|p| &p.statements);
+        statements
+            .map(|st| match &st.principal {
+                Some((false, principals)) => crate::principal::only_particular(principals),
+                _ => false,
+            })
+            .collect()
     }
 
     /// [`ResourcePolicies::resource_matches`] of the statements that `which` marks, and

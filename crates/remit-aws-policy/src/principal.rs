@@ -294,6 +294,46 @@ impl NamedPrincipal {
     }
 }
 
+impl NamedPrincipal {
+    /// Names a caller in particular (a user, role, session, service or provider), not
+    /// everyone or a whole account: whether it names a caller depends on who the caller is,
+    /// not only on its account.
+    fn is_particular(&self) -> bool {
+        !matches!(self, NamedPrincipal::Everyone | NamedPrincipal::Account(_) | NamedPrincipal::Nobody)
+    }
+}
+
+/// The principals that resource policies name in particular (see
+/// `NamedPrincipal::is_particular`) in their `Principal` and `NotPrincipal` elements. A
+/// caller none of them names is named by those policies as any other caller of its kind and
+/// account is: an analysis that decides many resources for many callers groups the resources
+/// once for all such callers.
+#[derive(Debug, Clone, Default)]
+pub struct NamedInParticular(Vec<NamedPrincipal>);
+
+impl NamedInParticular {
+    /// Adds the principals the statements of `policies` name in particular.
+    pub(crate) fn add_all<'p>(&mut self, principals: impl Iterator<Item = &'p NamedPrincipal>) {
+        for principal in principals.filter(|p| p.is_particular()) {
+            if !self.0.contains(principal) {
+                self.0.push(principal.clone());
+            }
+        }
+    }
+
+    /// Whether one of them is `caller` (or, for a session, its role).
+    pub fn names(&self, caller: &Caller) -> bool {
+        self.0.iter().any(|p| p.match_caller(caller) != PrincipalMatch::None)
+    }
+}
+
+/// Whether `principals` (a `Principal` element's) name only principals in particular (see
+/// `NamedPrincipal::is_particular`): such a statement names a caller only when it is one of
+/// them.
+pub(crate) fn only_particular(principals: &[NamedPrincipal]) -> bool {
+    principals.iter().all(NamedPrincipal::is_particular)
+}
+
 /// The strongest way `principals` names the caller.
 pub(crate) fn best_match(principals: &[NamedPrincipal], caller: &Caller) -> PrincipalMatch {
     principals.iter().map(|p| p.match_caller(caller)).max().unwrap_or(PrincipalMatch::None)
