@@ -11,7 +11,9 @@ use rayon::prelude::*;
 
 use crate::{
     authz, credential_report, dir,
-    env::{Account, AwsEnvironment, BundleInfo, ImportIssue, OrgNodeKind},
+    env::{
+        Account, AwsEnvironment, BundleInfo, CredentialReportRow, ImportIssue, OrgNodeKind, PublicAccessBlock, Resource,
+    },
     identity_center,
     json::{self, FileRead, Obj, Sink},
     org, resources,
@@ -201,8 +203,41 @@ fn load_bundle(path: &Path) -> Result<AwsEnvironment, LoadError> {
 }
 
 fn read_account(bundle: &Path, rel: &Path, id: &str, issues: &mut Vec<ImportIssue>) -> Account {
+    // The authorization details (one large file, its first pass on one core) are read while
+    // the other core reads the credential report and the resources (thousands of small
+    // files). The resources are read for the `aws` partition meanwhile, and again in the
+    // partition the export names if it is another (GovCloud, China): their ARNs carry it.
+    let (mut authz_issues, mut report_issues, mut resource_issues) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut account, (report, resources)) = rayon::join(
+        || read_authorization_details(bundle, rel, id, &mut authz_issues),
+        || {
+            let report = read_credential_report(bundle, rel, &mut report_issues);
+            (report, read_resources(bundle, rel, id, "aws", &mut resource_issues))
+        },
+    );
+    let (resources, block) = match account.partition.as_str() {
+        "aws" => resources,
+        partition => {
+            resource_issues.clear();
+            read_resources(bundle, rel, id, partition, &mut resource_issues)
+        }
+    };
+    issues.extend(authz_issues);
+    issues.extend(report_issues);
+    issues.extend(resource_issues);
+    if let Some(report) = report {
+        account.credential_report_collected = true;
+        account.credential_report = report;
+    }
+    account.resources = resources;
+    account.s3_public_access_block = block;
+    account
+}
+
+/// An account's `authorization-details.json` (an account without one has no IAM data).
+fn read_authorization_details(bundle: &Path, rel: &Path, id: &str, issues: &mut Vec<ImportIssue>) -> Account {
     let authz_rel = rel.join("authorization-details.json");
-    let mut account = match fs::read(bundle.join(&authz_rel)) {
+    match fs::read(bundle.join(&authz_rel)) {
         Ok(bytes) => {
             let mut sink = Sink::new(authz_rel, issues);
             match authz::read(&bytes, Some(id), &mut sink) {
@@ -220,29 +255,44 @@ fn read_account(bundle: &Path, rel: &Path, id: &str, issues: &mut Vec<ImportIssu
             Sink::new(authz_rel, issues).push("", format!("cannot read the file: {err}"));
             unreadable_account(id.to_owned())
         }
-    };
+    }
+}
 
+/// An account's `credential-report.csv`, when collected.
+fn read_credential_report(
+    bundle: &Path,
+    rel: &Path,
+    issues: &mut Vec<ImportIssue>,
+) -> Option<Vec<CredentialReportRow>> {
     let report_rel = rel.join("credential-report.csv");
     match fs::read(bundle.join(&report_rel)) {
-        Ok(bytes) => {
-            account.credential_report_collected = true;
-            account.credential_report = credential_report::parse(&bytes, &mut Sink::new(report_rel, issues));
+        Ok(bytes) => Some(credential_report::parse(&bytes, &mut Sink::new(report_rel, issues))),
+        Err(err) if err.kind() == ErrorKind::NotFound => None,
+        Err(err) => {
+            Sink::new(report_rel, issues).push("", format!("cannot read the file: {err}"));
+            None
         }
-        Err(err) if err.kind() == ErrorKind::NotFound => {}
-        Err(err) => Sink::new(report_rel, issues).push("", format!("cannot read the file: {err}")),
     }
+}
 
+/// An account's resources (their policies and controls), with ARNs in `partition`, and the
+/// account's S3 Block Public Access settings.
+fn read_resources(
+    bundle: &Path,
+    rel: &Path,
+    id: &str,
+    partition: &str,
+    issues: &mut Vec<ImportIssue>,
+) -> (Vec<Resource>, Option<PublicAccessBlock>) {
     let mut reader = resources::Reader {
         bundle,
         account_dir: rel.to_path_buf(),
         account_id: id,
-        partition: &account.partition,
+        partition,
         issues,
         resources: Vec::new(),
         account_public_access_block: None,
     };
     reader.read_all();
-    account.resources = reader.resources;
-    account.s3_public_access_block = reader.account_public_access_block;
-    account
+    (reader.resources, reader.account_public_access_block)
 }

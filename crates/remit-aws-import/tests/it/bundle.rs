@@ -625,6 +625,26 @@ fn a_malformed_policy_in_a_bundle_names_its_file_and_path() {
     assert!(member.users.iter().all(|user| !user.incomplete));
 }
 
+/// The resources of an account in another partition carry its ARNs, and their issues are
+/// reported once (the resources are first read for `aws` while the export is read).
+#[test]
+fn resources_take_the_partition_of_the_export() {
+    let dir = TempDir::new("china");
+    let export = serde_json::to_string(&authorization_details(ACCOUNT)).unwrap().replace("arn:aws:", "arn:aws-cn:");
+    dir.write(&format!("accounts/{ACCOUNT}/authorization-details.json"), export);
+    dir.write_json(
+        &format!("accounts/{ACCOUNT}/s3/data/policy.json"),
+        &json!({"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"}),
+    );
+    let env = load(dir.path()).unwrap();
+    let account = &env.accounts[0];
+    assert_eq!(account.partition, "aws-cn");
+    let arns: Vec<&str> = account.resources.iter().map(|r| r.arn.as_str()).collect();
+    assert_eq!(arns, ["arn:aws-cn:s3:::data"]);
+    let subjects: Vec<Option<&str>> = env.issues.iter().map(|issue| issue.subject.as_deref()).collect();
+    assert_eq!(subjects, [Some("arn:aws-cn:s3:::data")], "{:#?}", describe(&env.issues));
+}
+
 #[test]
 fn rebuilt_arns_are_checked_against_the_output() {
     let dir = full_bundle();
