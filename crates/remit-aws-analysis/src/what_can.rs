@@ -85,10 +85,10 @@ type ResourceKey = Vec<u64>;
 /// Whether each statement of some policies names a resource (`None`: not known), as a key:
 /// hashed two bits a statement, a word at a time (element by element, hashing it cost more
 /// than the rest of what-can's grouping).
-#[derive(Clone, PartialEq, Eq, Default)]
-pub(crate) struct Truths(pub(crate) Vec<Option<bool>>);
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Truths<'t>(&'t [Option<bool>]);
 
-impl std::hash::Hash for Truths {
+impl std::hash::Hash for Truths<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.0.len());
         for chunk in self.0.chunks(32) {
@@ -260,6 +260,26 @@ fn truth_code(truth: Option<bool>) -> u64 {
         Some(false) => 1,
         Some(true) => 2,
     }
+}
+
+/// Resources that a principal's statements name alike, with how they name them.
+type Part<'t> = (Vec<Arc<str>>, &'t [Option<bool>]);
+
+/// `resources` (sorted) split into the parts whose rows of `truths` (as many per resource, one
+/// after another) are equal, in order of their first resources (so, sorted), each with its row.
+fn parts_by_truths<'t>(resources: &[Arc<str>], truths: &'t [Option<bool>]) -> Vec<Part<'t>> {
+    let per_resource = truths.len() / resources.len().max(1);
+    let mut parts: Vec<Part<'t>> = Vec::new();
+    let mut part_of: FastMap<Truths<'_>, usize> = FastMap::default();
+    for (at, resource) in resources.iter().enumerate() {
+        let row = &truths[at * per_resource..(at + 1) * per_resource];
+        let part = *part_of.entry(Truths(row)).or_insert_with(|| {
+            parts.push((Vec::new(), row));
+            parts.len() - 1
+        });
+        parts[part].0.push(Arc::clone(resource));
+    }
+    parts
 }
 
 /// Truths two bits each, 32 to a word.
@@ -468,6 +488,8 @@ impl AwsAnalysis {
 
     /// Every action `principal` can perform, decided, as action sets per resource: what
     /// [`AwsAnalysis::what_can`] lists, in the compact form an index of every principal keeps.
+    /// The grants come in an order that depends on the environment only, not on what was
+    /// asked before (each resource in one grant; [`AwsAnalysis::what_can`] sorts).
     pub fn effective_permissions(&self, principal: &str, filter: &WhatCanFilter) -> Result<Vec<Grant>, QueryError> {
         let idx = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let entry = &self.entries[idx];
@@ -774,7 +796,6 @@ impl AwsAnalysis {
             self.decide_group(&asker, group, &mut grants);
         }
         grants.extend(shared.iter().flat_map(|g| g.iter().cloned()));
-        grants.sort_by(|a, b| a.resources.cmp(&b.resources));
         Ok(grants)
     }
 
@@ -995,16 +1016,13 @@ impl AwsAnalysis {
             return found;
         }
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
-        let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
         let truths = entry.policies.resource_matches_of_sorted(&group.resources, &context, varying);
-        let per_resource = truths.len() / group.resources.len().max(1);
-        for (at, resource) in group.resources.iter().enumerate() {
-            let names = truths[at * per_resource..(at + 1) * per_resource].to_vec();
-            parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
-        }
-        let mut parts: Vec<Vec<Arc<str>>> = parts.into_values().collect();
-        parts.sort();
-        let parts: Parts = parts.into_iter().map(Arc::from).collect();
+        let parts = parts_by_truths(&group.resources, &truths);
+        // (One part: the group's resources as they are, shared.)
+        let parts: Parts = match parts.len() {
+            1 => Arc::clone(&group.whole),
+            _ => parts.into_iter().map(|(resources, _)| Arc::from(resources)).collect(),
+        };
         match self.everyone_parts.write() {
             Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(parts)),
             Err(_) => parts,
@@ -1061,19 +1079,11 @@ impl AwsAnalysis {
         }
         // The group's resources as this principal's boundary and SCPs (and its own
         // statements, which concern other actions) name them.
-        let mut parts: FastMap<Truths, Vec<Arc<str>>> = FastMap::default();
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
         let every = vec![true; entry.policies.statement_count()];
         let truths = entry.policies.resource_matches_of_sorted(&group.resources, &context, &every);
-        let per_resource = truths.len() / group.resources.len().max(1);
-        for (at, resource) in group.resources.iter().enumerate() {
-            let names = truths[at * per_resource..(at + 1) * per_resource].to_vec();
-            parts.entry(Truths(names)).or_default().push(Arc::clone(resource));
-        }
         // Each part's resources, with how the principal's statements name them.
-        let mut parts: Vec<(Vec<Arc<str>>, Truths)> =
-            parts.into_iter().map(|(names, resources)| (resources, names)).collect();
-        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        let parts = parts_by_truths(&group.resources, &truths);
         let mut grants = Vec::new();
         for (resources, names) in parts {
             // Decided on its first resource, under that resource's own policy.
@@ -1084,7 +1094,7 @@ impl AwsAnalysis {
                 target: &target,
                 actions: &group.actions,
                 resources: &resources,
-                names: &names.0,
+                names,
             };
             self.decide_group(asker, part, &mut grants);
         }
