@@ -125,6 +125,8 @@ pub struct AwsAnalysis {
     /// Everyone groups' resources split as principals' statements name them (see
     /// `what_can::PartsKey`).
     everyone_parts: std::sync::RwLock<FastMap<what_can::PartsKey, what_can::Parts>>,
+    /// How statements of principals' own layers name the resources of everyone groups.
+    statement_columns: std::sync::RwLock<what_can::StatementColumns>,
     /// How answers name each SCP and RCP (`SCP 0 at level 1`), by (SCP or not, level,
     /// policy), made once.
     guardrail_sources: std::sync::RwLock<FastMap<(bool, usize, usize), Arc<str>>>,
@@ -297,6 +299,7 @@ impl AwsAnalysis {
             document_holders: std::sync::OnceLock::new(),
             class_shares,
             everyone_parts: std::sync::RwLock::default(),
+            statement_columns: std::sync::RwLock::default(),
             policy_shapes: std::sync::RwLock::default(),
             guardrail_sources: std::sync::RwLock::default(),
             targets: std::sync::RwLock::default(),

@@ -175,9 +175,9 @@ impl Members {
 /// - per identity statement that may apply: its policy document (the address of the one copy
 ///   the analysis keeps), its number and whether it names the resource, and the source answers
 ///   give for it (the address of the one copy of its text);
-/// - the statements of its boundary and SCPs, then of the resource's policy and RCPs, that may
-///   apply: their place (after its identity statements; the class's and the resource's), and
-///   whether each names the resource;
+/// - the statements of its boundary and SCPs that may apply: their place among those (the
+///   class's), and whether each names the resource;
+/// - the same of the statements of the resource's policy and RCPs (the resource's);
 /// - how the resource policy names the principal;
 /// - how each condition of those statements that reads the principal's keys comes out.
 ///
@@ -418,6 +418,11 @@ pub(crate) type Parts = Arc<[Arc<[Arc<str>]>]>;
 /// them (identity statements by document address and number, the class's by place), and the
 /// values of the principal's keys they read.
 pub(crate) type PartsKey = (u32, u32, Vec<(usize, u32)>, Vec<Option<ContextValue>>);
+
+/// How a statement of principals' own layers names each resource of an everyone group (`None`:
+/// all alike), by group, then the class (for a boundary's or an SCP's statement, the class's)
+/// and place, or the document and number (see `AwsAnalysis::everyone_parts`).
+pub(crate) type StatementColumns = FastMap<(u32, u32, usize, u32), Option<Arc<[Option<bool>]>>>;
 
 /// `Allow` statements of resource policies by the principal they name (see
 /// `named_in_resource_policies`).
@@ -737,7 +742,7 @@ impl AwsAnalysis {
             let mut sets: Vec<&Arc<ActionSet>> = group_sets.iter().collect();
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let parts = self.everyone_parts(*at, group, idx, entry, varying);
+            let parts = self.everyone_parts(*at, group, &asker, varying);
             for members in parts.iter() {
                 let members = match taken.is_empty() {
                     true => Members::Shared(Arc::clone(members)),
@@ -875,25 +880,29 @@ impl AwsAnalysis {
                 at += 1;
             }
         }
+        // (By place from the boundary's first statement: principals of a class hold different
+        // numbers of identity statements before the same boundary and SCPs.)
         key.section();
+        let identity_statements = at;
         for (set, reads_key) in own.iter().zip(reading.iter()).skip(at) {
             let named = group.names.get(at).copied().flatten();
             let applies = named != Some(false) && !set.is_disjoint(group.actions);
             if applies {
-                key.push(at as u64 | truth_code(named) << 32);
+                key.push((at - identity_statements) as u64 | truth_code(named) << 32);
                 reads_principal |= *reads_key;
             }
             reads.push(applies);
             at += 1;
         }
-        // So do the statements of the resource's policy and RCPs (the resource's).
+        // So do the statements of the resource's policy and RCPs (the resource's), by place.
+        key.section();
         let theirs = group.target.action_sets.get_or_init(|| self.target_action_sets(group.target));
         resource_reads.clear();
         for (place, set) in theirs.iter().enumerate() {
             let named = group.names.get(at + place).copied().flatten();
             let applies = named != Some(false) && !set.is_disjoint(group.actions);
             if applies {
-                key.push((at + place) as u64 | truth_code(named) << 32);
+                key.push(place as u64 | truth_code(named) << 32);
             }
             resource_reads.push(applies);
         }
@@ -982,7 +991,9 @@ impl AwsAnalysis {
     /// name them (the resources each names alike together, each part sorted, the parts in
     /// order), shared with every principal whose marked statements and values of the keys
     /// they read are the same.
-    fn everyone_parts(&self, at: u32, group: &EveryoneGroup, idx: usize, entry: &Entry, varying: &[bool]) -> Parts {
+    fn everyone_parts(&self, at: u32, group: &EveryoneGroup, asker: &Asker<'_>, varying: &[bool]) -> Parts {
+        let Asker { idx, entry, reading, .. } = asker;
+        let idx = *idx;
         if !varying.contains(&true) {
             return Arc::clone(&group.whole);
         }
@@ -998,7 +1009,9 @@ impl AwsAnalysis {
                 at_statement += 1;
             }
         }
-        for (place, marked) in varying.iter().enumerate().skip(at_statement) {
+        // (Counted from the boundary's first: principals of a class hold different numbers
+        // of identity statements before the same boundary and SCPs.)
+        for (place, marked) in varying.iter().skip(at_statement).enumerate() {
             if *marked {
                 statements.push((0, place as u32));
             }
@@ -1015,13 +1028,60 @@ impl AwsAnalysis {
         if let Some(found) = self.everyone_parts.read().ok().and_then(|cache| cache.get(&key).cloned()) {
             return found;
         }
+        // How each marked statement names the group's resources, read once per statement for
+        // every principal holding it (unless it reads the principal's own keys); those naming
+        // them all alike split nothing.
         let context = Context::layered(Arc::clone(&entry.partial_context), Arc::clone(&group.target.prepared));
-        let truths = entry.policies.resource_matches_of_sorted(&group.resources, &context, varying);
-        let parts = parts_by_truths(&group.resources, &truths);
-        // (One part: the group's resources as they are, shared.)
-        let parts: Parts = match parts.len() {
-            1 => Arc::clone(&group.whole),
-            _ => parts.into_iter().map(|(resources, _)| Arc::from(resources)).collect(),
+        let class = self.caller_class[idx];
+        let mut columns: Vec<Arc<[Option<bool>]>> = Vec::new();
+        let mut identity = entry
+            .documents
+            .iter()
+            .flat_map(|doc| (0..doc.statements.len()).map(move |n| (Arc::as_ptr(doc) as usize, n as u32)));
+        let reads_principal = reading.iter().chain(std::iter::repeat(&true));
+        for (place, (marked, reads_principal)) in varying.iter().zip(reads_principal).enumerate() {
+            // The statement's key: the identity policies' by document and number, the
+            // boundary's and SCPs' by the class and place.
+            let statement = match identity.next() {
+                Some((doc, number)) => (u32::MAX, doc, number),
+                None => (class, 0, (place - at_statement) as u32),
+            };
+            if *marked {
+                let column = |which: usize| {
+                    let mut only = vec![false; varying.len()];
+                    only[which] = true;
+                    let column = entry.policies.resource_matches_of_sorted(&group.resources, &context, &only);
+                    let alike = column.windows(2).all(|pair| pair[0] == pair[1]);
+                    (!alike).then(|| Arc::from(column))
+                };
+                let found = match reads_principal {
+                    true => column(place),
+                    false => {
+                        let key = (at, statement.0, statement.1, statement.2);
+                        match self.statement_columns.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+                            Some(found) => found,
+                            None => {
+                                let found = column(place);
+                                if let Ok(mut cache) = self.statement_columns.write() {
+                                    cache.entry(key).or_insert_with(|| found.clone());
+                                }
+                                found
+                            }
+                        }
+                    }
+                };
+                columns.extend(found);
+            }
+        }
+        let parts: Parts = match columns.is_empty() {
+            // (One part: the group's resources as they are, shared.)
+            true => Arc::clone(&group.whole),
+            false => {
+                let rows: Vec<Option<bool>> =
+                    (0..group.resources.len()).flat_map(|at| columns.iter().map(move |column| column[at])).collect();
+                let parts = parts_by_truths(&group.resources, &rows);
+                parts.into_iter().map(|(resources, _)| Arc::from(resources)).collect()
+            }
         };
         match self.everyone_parts.write() {
             Ok(mut cache) => Arc::clone(cache.entry(key).or_insert(parts)),
