@@ -638,29 +638,41 @@ impl AwsAnalysis {
         // about the group's actions only (see below).
         // (With the candidate sets of the group for it.)
         let mut whole: Vec<Whole<'_>> = Vec::new();
+        // What a group's candidate sets give it when only its identity policies' allowing
+        // them lets it act (another account's resources, a grant to its account).
+        let mut narrowed_sets = |sets: &[Arc<ActionSet>]| -> Vec<Arc<ActionSet>> {
+            let narrowed = sets.iter().map(|set| {
+                let narrowed =
+                    delegated.entry(Arc::as_ptr(set)).or_insert_with(|| Arc::new(set.intersection(&identity_allows)));
+                Arc::clone(narrowed)
+            });
+            narrowed.filter(|set| !set.is_empty()).collect()
+        };
+        // Its own statements about `actions` that may name some of a group's resources and not
+        // others.
+        let varying_about = |actions: &ActionSet| -> Vec<bool> {
+            own.iter().zip(&universal).map(|(set, all)| !all && !set.is_disjoint(actions)).collect()
+        };
         if let Some(everyone) = everyone {
             for (at, group) in everyone.groups.iter().enumerate().take(everyone.open) {
-                if *group.target.account == *account && group.particular.names(&entry.caller) {
+                // Another account's: only what its identity policies may allow.
+                let own_account = *group.target.account == *account;
+                let sets = match own_account {
+                    true => group.sets.clone(),
+                    false => narrowed_sets(&group.sets),
+                };
+                if sets.is_empty() {
+                    continue;
+                }
+                if group.particular.names(&entry.caller) {
                     // Named in particular by one of the group's policies: resource by resource.
-                    candidates.extend(group.sets.iter().map(|set| (Arc::clone(set), group.resources.clone())));
-                } else if *group.target.account != *account {
-                    // Another account's: only what its identity policies may allow.
-                    if group.meets(&identity_allows) {
-                        for set in &group.sets {
-                            let narrowed = delegated
-                                .entry(Arc::as_ptr(set))
-                                .or_insert_with(|| Arc::new(set.intersection(&identity_allows)));
-                            if !narrowed.is_empty() {
-                                candidates.push((Arc::clone(narrowed), group.resources.clone()));
-                            }
-                        }
-                    }
+                    candidates.extend(sets.into_iter().map(|set| (set, group.resources.clone())));
+                } else if !own_account {
+                    let mut actions = ActionSet::new();
+                    sets.iter().for_each(|set| actions.union_with(set));
+                    whole.push(Whole { at: at as u32, group, varying: varying_about(&actions), sets });
                 } else if group.meets(&own_any) {
-                    // Its own statements about the group's actions that may name some of its
-                    // resources and not others.
-                    let varying: Vec<bool> =
-                        own.iter().zip(&universal).map(|(set, all)| !all && group.meets(set)).collect();
-                    whole.push(Whole { at: at as u32, group, varying, sets: group.sets.clone() });
+                    whole.push(Whole { at: at as u32, group, varying: varying_about(&group.actions), sets });
                 } else {
                     shared.push(self.shared_grants(at, group, &asker));
                 }
@@ -671,15 +683,6 @@ impl AwsAnalysis {
         }
         // What grants to its account give: what its identity policies may allow of them.
         if let (Some(everyone), Some(delegation)) = (everyone, delegation) {
-            let mut narrowed_sets = |sets: &[Arc<ActionSet>]| -> Vec<Arc<ActionSet>> {
-                let narrowed = sets.iter().map(|set| {
-                    let narrowed = delegated
-                        .entry(Arc::as_ptr(set))
-                        .or_insert_with(|| Arc::new(set.intersection(&identity_allows)));
-                    Arc::clone(narrowed)
-                });
-                narrowed.filter(|set| !set.is_empty()).collect()
-            };
             for at in &delegation.groups {
                 let group = &everyone.groups[*at as usize];
                 let sets = narrowed_sets(&group.sets);
@@ -693,8 +696,7 @@ impl AwsAnalysis {
                 }
                 let mut actions = ActionSet::new();
                 sets.iter().for_each(|set| actions.union_with(set));
-                let varying = own.iter().zip(&universal).map(|(set, all)| !all && !set.is_disjoint(&actions)).collect();
-                whole.push(Whole { at: *at, group, varying, sets });
+                whole.push(Whole { at: *at, group, varying: varying_about(&actions), sets });
             }
             for (set, resources) in &delegation.ungrouped {
                 if let Some(set) = narrowed_sets(std::slice::from_ref(set)).pop() {
