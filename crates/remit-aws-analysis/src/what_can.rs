@@ -1169,7 +1169,6 @@ impl AwsAnalysis {
 
     /// The resources resource policies grant to everyone, grouped (see [`Everyone`]).
     fn everyone(&self) -> Everyone {
-        let catalog = Catalog::aws();
         let named = self.named_in_resource_policies.get_or_init(|| self.named_in_resource_policies());
         let mut by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>> = BTreeMap::new();
         for st in named.get("*").into_iter().flatten() {
@@ -1177,9 +1176,6 @@ impl AwsAnalysis {
                 by_resource.entry(Arc::clone(resource)).or_default().push(&st.actions);
             }
         }
-        // Nothing known of the principal: a statement naming a resource through a policy
-        // variable reads as undecided, and its resources are left to each principal.
-        let nobody = Arc::new(Context::partial(Vec::new(), &[]));
         let mut out = Everyone {
             groups: Vec::new(),
             open: 0,
@@ -1187,74 +1183,16 @@ impl AwsAnalysis {
             ungrouped: Vec::new(),
             delegated: FastMap::default(),
         };
-        type Key = (Vec<u32>, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
-        let mut alike: FastMap<Key, usize> = FastMap::default();
-        for (resource, mut sets) in by_resource {
-            sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
-            sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
-            let target = match self.owner_account(&resource) {
-                Some(owner) => self.owned_target(&resource, &owner).ok(),
-                None => None,
-            };
-            let mut names = Vec::new();
-            if let Some(target) = &target {
-                let context = Context::layered(Arc::clone(&nobody), Arc::clone(&target.prepared));
-                target.policies.resource_matches(&resource, &context, &mut names);
-            }
-            let Some(target) = target.filter(|_| !names.contains(&None)) else {
-                for set in sets {
-                    out.ungrouped.push((Arc::clone(set), vec![Arc::clone(&resource)]));
-                }
-                continue;
-            };
-            let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-            let statements = self.statements_as_anyone_reads(&target);
-            let key = (statements, Arc::clone(&target.account), resource_traits(&resource), names, identities);
-            match alike.get(&key) {
-                Some(g) => {
-                    let group = &mut out.groups[*g];
-                    target.policies.add_named_in_particular(&mut group.particular);
-                    group.resources.push(resource);
-                }
-                None => {
-                    alike.insert(key, out.groups.len());
-                    let mut particular = NamedInParticular::default();
-                    target.policies.add_named_in_particular(&mut particular);
-                    let mut actions = ActionSet::new();
-                    for set in &sets {
-                        actions.union_with(set);
-                    }
-                    actions.difference_with(catalog.wildcard_only_actions());
-                    let keys = keys_read(|visit| {
-                        target.policies.visit_keys(&mut |key| {
-                            if principal_key(key) {
-                                visit(key)
-                            }
-                        })
-                    });
-                    out.groups.push(EveryoneGroup {
-                        target,
-                        sets: sets.into_iter().cloned().collect(),
-                        actions,
-                        resources: vec![resource],
-                        whole: Arc::from([]),
-                        keys,
-                        particular,
-                    });
-                }
-            }
-        }
-        for (at, group) in out.groups.iter_mut().enumerate() {
-            group.whole = Arc::from([Arc::from(group.resources.clone())]);
-            for resource in &group.resources {
-                out.group_of.insert(Arc::clone(resource), at as u32);
+        for at in self.group_alike(by_resource, &mut out.groups, &mut out.ungrouped) {
+            for resource in &out.groups[at as usize].resources {
+                out.group_of.insert(Arc::clone(resource), at);
             }
         }
         out.open = out.groups.len();
         let mut accounts: Vec<&String> = named.keys().filter(|k| is_account_id(k)).collect();
         accounts.sort();
         for account in accounts {
-            let delegated = self.delegated(&named[account], &mut out, &nobody);
+            let delegated = self.delegated(&named[account], &mut out);
             out.delegated.insert(Arc::from(account.as_str()), delegated);
         }
         out
@@ -1264,13 +1202,7 @@ impl AwsAnalysis {
     /// of the account that they do not name in particular (see [`Delegated`]); the groups are
     /// added to `everyone`'s. A resource of an everyone group stays ungrouped: it is keyed
     /// with that group's sets.
-    fn delegated(
-        &self,
-        statements: &[Arc<ResourceStatement>],
-        everyone: &mut Everyone,
-        nobody: &Arc<Context>,
-    ) -> Delegated {
-        let catalog = Catalog::aws();
+    fn delegated(&self, statements: &[Arc<ResourceStatement>], everyone: &mut Everyone) -> Delegated {
         let mut out = Delegated {
             groups: Vec::new(),
             group_of: FastMap::default(),
@@ -1287,8 +1219,34 @@ impl AwsAnalysis {
                 }
             }
         }
-        type Key = (Arc<str>, u8, Vec<Option<bool>>, Vec<usize>, Vec<u32>);
+        out.groups = self.group_alike(by_resource, &mut everyone.groups, &mut out.ungrouped);
+        for at in &out.groups {
+            for resource in &everyone.groups[*at as usize].resources {
+                out.group_of.insert(Arc::clone(resource), *at);
+            }
+        }
+        out
+    }
+
+    /// Resources (with their candidate sets) grouped as what-can decides them for every
+    /// principal their policies do not name in particular: same owner, statements as such a
+    /// principal reads them, ARN traits, resource statements naming them alike, the same
+    /// candidate sets. The groups are added to `groups` (their places returned); a resource
+    /// whose owner the environment cannot tell, or that a statement names through a policy
+    /// variable, is left in `ungrouped`, to be decided per principal.
+    fn group_alike(
+        &self,
+        by_resource: BTreeMap<Arc<str>, Vec<&Arc<ActionSet>>>,
+        groups: &mut Vec<EveryoneGroup>,
+        ungrouped: &mut Vec<(Arc<ActionSet>, Vec<Arc<str>>)>,
+    ) -> Vec<u32> {
+        let catalog = Catalog::aws();
+        // Nothing known of the principal: a statement naming a resource through a policy
+        // variable reads as undecided.
+        let nobody = Arc::new(Context::partial(Vec::new(), &[]));
+        type Key = (Vec<u32>, Arc<str>, u8, Vec<Option<bool>>, Vec<usize>);
         let mut alike: FastMap<Key, u32> = FastMap::default();
+        let mut placed = Vec::new();
         for (resource, mut sets) in by_resource {
             sets.sort_by_key(|s| Arc::as_ptr(s) as usize);
             sets.dedup_by_key(|s| Arc::as_ptr(s) as usize);
@@ -1298,55 +1256,57 @@ impl AwsAnalysis {
             };
             let mut names = Vec::new();
             if let Some(target) = &target {
-                let context = Context::layered(Arc::clone(nobody), Arc::clone(&target.prepared));
+                let context = Context::layered(Arc::clone(&nobody), Arc::clone(&target.prepared));
                 target.policies.resource_matches(&resource, &context, &mut names);
             }
             let Some(target) = target.filter(|_| !names.contains(&None)) else {
-                for set in sets {
-                    out.ungrouped.push((Arc::clone(set), vec![Arc::clone(&resource)]));
-                }
+                ungrouped.extend(sets.into_iter().map(|set| (Arc::clone(set), vec![Arc::clone(&resource)])));
                 continue;
             };
-            let statements = self.statements_as_anyone_reads(&target);
             let identities = sets.iter().map(|s| Arc::as_ptr(s) as usize).collect();
-            let key = (Arc::clone(&target.account), resource_traits(&resource), names, identities, statements);
+            let statements = self.statements_as_anyone_reads(&target);
+            let key = (statements, Arc::clone(&target.account), resource_traits(&resource), names, identities);
             match alike.get(&key) {
                 Some(at) => {
-                    let group = &mut everyone.groups[*at as usize];
+                    let group = &mut groups[*at as usize];
                     target.policies.add_named_in_particular(&mut group.particular);
                     group.resources.push(resource);
                 }
                 None => {
-                    let at = everyone.groups.len() as u32;
+                    let at = groups.len() as u32;
                     alike.insert(key, at);
-                    out.groups.push(at);
+                    placed.push(at);
+                    let mut particular = NamedInParticular::default();
+                    target.policies.add_named_in_particular(&mut particular);
                     let mut actions = ActionSet::new();
                     for set in &sets {
                         actions.union_with(set);
                     }
                     actions.difference_with(catalog.wildcard_only_actions());
-                    let mut particular = NamedInParticular::default();
-                    target.policies.add_named_in_particular(&mut particular);
-                    everyone.groups.push(EveryoneGroup {
+                    let keys = keys_read(|visit| {
+                        target.policies.visit_keys(&mut |key| {
+                            if principal_key(key) {
+                                visit(key)
+                            }
+                        })
+                    });
+                    groups.push(EveryoneGroup {
                         target,
                         sets: sets.into_iter().cloned().collect(),
                         actions,
                         resources: vec![resource],
                         whole: Arc::from([]),
-                        keys: Vec::new(),
+                        keys,
                         particular,
                     });
                 }
             }
         }
-        for at in &out.groups {
-            let group = &mut everyone.groups[*at as usize];
+        for at in &placed {
+            let group = &mut groups[*at as usize];
             group.whole = Arc::from([Arc::from(group.resources.clone())]);
-            for resource in &group.resources {
-                out.group_of.insert(Arc::clone(resource), *at);
-            }
         }
-        out
+        placed
     }
 
     /// The `Allow` statements of every resource policy by the principals they name: `*` for
