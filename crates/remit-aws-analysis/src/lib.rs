@@ -1656,7 +1656,7 @@ fn combine(a: &Access, b: &Access) -> Access {
 }
 
 fn account_of_principal(value: &str) -> Option<&str> {
-    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+    if remit_aws_policy::is_account_id(value) {
         return Some(value);
     }
     value.split(':').nth(4).filter(|a| a.len() == 12)

@@ -17,7 +17,7 @@ use std::{
 use remit_aws_catalog::{AccessLevel, ActionId, ActionSet, Catalog};
 use remit_aws_policy::{
     ActionName, Context, ContextValue, Effect, EvaluationGroup, NamedInParticular, PrincipalMatch, Principals,
-    evaluation_group, resolve_variables, resource_traits,
+    evaluation_group, is_account_id, resolve_variables, resource_traits,
 };
 use remit_model::Access;
 
@@ -195,8 +195,9 @@ impl std::borrow::Borrow<[u64]> for OutcomeKey {
     }
 }
 
-/// Buffers what-can reuses from one group of resources to the next for one principal: most
-/// keys it writes are looked up and dropped, so they are written in place, not allocated.
+/// Buffers what-can reuses from one group of resources to the next for one principal (keying
+/// its resources, then deciding its groups): most keys it writes are looked up and dropped, so
+/// they are written in place, not allocated.
 #[derive(Default)]
 struct Scratch {
     /// The key being written ([`OutcomeKey`] or [`ResourceKey`]).
@@ -728,8 +729,9 @@ impl AwsAnalysis {
         let mut taken: Vec<Vec<&Arc<str>>> = vec![Vec::new(); whole.len()];
         // Which of its own statements concern each list of candidate sets (see `resource_key`).
         let mut about: FastMap<Vec<usize>, Vec<bool>> = FastMap::default();
-        let mut scratch = Scratch::default();
-        let scratch = &mut scratch;
+        // (The asker's buffers, given back before the groups are decided.)
+        let mut buffers = asker.scratch.borrow_mut();
+        let scratch = &mut *buffers;
         if let Some(everyone) = everyone.filter(|_| !whole.is_empty()) {
             for (resource, sets) in by_resource.iter_mut() {
                 let at = everyone.group_of.get(resource).or_else(|| delegation.and_then(|d| d.group_of.get(resource)));
@@ -782,6 +784,7 @@ impl AwsAnalysis {
                 }
             }
         }
+        drop(buffers);
         // One decision per class of actions on each group of resources: actions that every
         // statement of every layer matches alike, and that the engine treats alike otherwise
         // (one `evaluation_group`: RCPs govern their service or not, KMS or not), are decided
@@ -940,8 +943,8 @@ impl AwsAnalysis {
         true
     }
 
-    /// Decides `group.actions` on the group's first resource for `entry`, once per class of
-    /// alike actions: the actions granted, as runs of ids, with their access.
+    /// Decides `group.actions` on `group.resource` (under its own side) for `entry`, once per
+    /// class of alike actions: the actions granted, as runs of ids, with their access.
     fn decide_classes(&self, entry: &Entry, group: &Group<'_>, own: &[Arc<ActionSet>]) -> Outcomes {
         let Group { resource, target, actions, resources: _, names } = *group;
         let catalog = Catalog::aws();
@@ -1562,11 +1565,6 @@ impl AwsAnalysis {
         }
         Ok(target)
     }
-}
-
-/// A twelve-digit account id (the key [`NamedStatements`] lists a grant to an account under).
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Consecutive ids as runs `(first, count)` (see [`Grant`]).

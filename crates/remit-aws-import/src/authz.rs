@@ -493,7 +493,7 @@ impl Reader {
                 // The most named account (ties to the smallest id, deterministically).
                 let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(id, _)| *id);
                 match best {
-                    Some(id) if json::is_account_id(id) => {
+                    Some(id) if remit_aws_policy::is_account_id(id) => {
                         account.id = id.to_owned();
                         if counts.len() > 1 {
                             let others: Vec<&str> = counts.keys().copied().filter(|other| *other != id).collect();

@@ -156,7 +156,7 @@ fn load_bundle(path: &Path) -> Result<AwsEnvironment, LoadError> {
     let read: Vec<Option<(Account, Vec<ImportIssue>)>> = entries
         .par_iter()
         .map(|entry| {
-            (entry.is_dir && json::is_account_id(&entry.name)).then(|| {
+            (entry.is_dir && remit_aws_policy::is_account_id(&entry.name)).then(|| {
                 let mut issues = Vec::new();
                 let account = read_account(path, &accounts_rel.join(&entry.name), &entry.name, &mut issues);
                 (account, issues)

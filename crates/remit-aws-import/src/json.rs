@@ -363,11 +363,6 @@ pub(crate) fn region_partition(region: &str) -> &'static str {
     }
 }
 
-/// Whether `id` is a 12-digit account id.
-pub(crate) fn is_account_id(id: &str) -> bool {
-    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

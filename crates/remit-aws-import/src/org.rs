@@ -117,7 +117,7 @@ fn read_tree(bundle: &Path, children_rel: &Path, roots: Vec<OrgNode>, issues: &m
                 for (path, map) in root.objects(key, &mut sink) {
                     let item = Obj { map, path: &path };
                     let Some(id) = item.required_str("Id", &mut sink) else { continue };
-                    if kind == OrgNodeKind::Account && !json::is_account_id(id) {
+                    if kind == OrgNodeKind::Account && !remit_aws_policy::is_account_id(id) {
                         sink.push(item.at("Id"), format!("`{id}` is not a 12-digit account id"));
                         continue;
                     }

@@ -43,5 +43,5 @@ pub use crate::{
     },
     pattern::{Glob, resolve_variables},
     policy::{ConditionEntry, Effect, Negatable, Policy, PrincipalType, Principals, Statement, Version},
-    principal::{Caller, NamedInParticular, PrincipalMatch},
+    principal::{Caller, NamedInParticular, PrincipalMatch, is_account_id},
 };

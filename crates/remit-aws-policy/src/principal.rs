@@ -175,7 +175,8 @@ fn is_service_principal(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
-pub(crate) fn is_account_id(text: &str) -> bool {
+/// Whether `text` is an AWS account id: twelve digits.
+pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
