@@ -8,6 +8,7 @@
 //! dropped. Answers are in the cloud-neutral terms of `remit-model`.
 
 mod controls;
+mod direct;
 mod index;
 mod what_can;
 
@@ -441,97 +442,8 @@ impl AwsAnalysis {
         check_action(action)?;
         // `*` (an action on no resource) is decided in each principal's own account.
         let target = if resource == "*" { None } else { Some(self.resource_side(resource)?) };
-        let own: FastMap<&str, Target> = match &target {
-            Some(_) => FastMap::default(),
-            None => self
-                .env
-                .accounts
-                .iter()
-                .filter_map(|a| self.resource_side_in(resource, &a.id).ok().map(|t| (a.id.as_str(), t)))
-                .collect(),
-        };
-        // Candidates: principals whose identity policies may allow it, and those the resource
-        // policy names.
-        let mut by_identity = vec![false; self.entries.len()];
-        self.actions.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
-        let allows = by_identity.clone();
-        let mut marks = by_identity.clone();
-        // ... and, apart, those a `Deny` of their identity policies may concern.
-        self.denials.mark(action, target.as_ref().map(|_| resource), &mut by_identity);
-        if let Some(target) = &target {
-            // A principal of another account is allowed only when the resource's policy also
-            // allows it, naming it, its account or anyone: its own policies alone cannot
-            // (those the policy names are marked below).
-            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
-            for (idx, mark) in marks.iter_mut().enumerate() {
-                if *mark && self.entries[idx].principal.scope.as_deref() != Some(&*target.account) {
-                    *mark = false;
-                }
-            }
-        }
-        let mut marks = Marks::Dense(marks);
-        if let Some(target) = &target {
-            self.mark_named(target, action, resource, &mut marks, None, Some(&allows));
-        }
-        let candidates = marks.into_list(self.entries.len());
-        // Collected in place, in the candidates' order (no list of chunks to merge).
-        let decided: Vec<Option<Holder>> = candidates
-            .par_iter()
-            .map_init(
-                // Each thread merges its own copy of the resource's context into requests (no
-                // reference count shared between cores), and keeps the outcomes of statements
-                // that read none of a principal's own keys (the same for every candidate).
-                || {
-                    target.as_ref().map(|t| {
-                        let shared = SharedOutcomes::new(index::principal_key);
-                        let alike: FastMap<CallerKey, Option<Holder>> = FastMap::default();
-                        (Arc::new(t.prepared.detached()), question(action, resource, t), shared, alike)
-                    })
-                },
-                |local, &idx| {
-                    let entry = &self.entries[idx];
-                    let target = match &target {
-                        Some(t) => t,
-                        None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
-                    };
-                    if target.controls.restricted && entry.principal.scope.as_deref() != Some(&*target.account) {
-                        return None;
-                    }
-                    let Some((prepared, question, shared, alike)) = local else {
-                        let decision = self.decide(entry, action, resource, target);
-                        return self.holder(entry, &decision, target);
-                    };
-                    // A principal that only the resource policy lets in (none of its identity
-                    // statements may allow or deny this) is decided as the
-                    // others of its class that the policy names alike and whose keys it reads
-                    // hold the same values: decided once, the answer shared (its path and
-                    // conditions name no policy of its own).
-                    // (Only in classes large enough to share: in a class of a few dozen, keys
-                    // and copies cost more than the decisions they would spare.)
-                    let shares = self.class_shares[self.caller_class[idx] as usize];
-                    let key = (shares && !by_identity[idx]).then(|| self.caller_key(idx, target));
-                    if let Some(found) = key.as_ref().and_then(|key| alike.get(key)) {
-                        return found.as_ref().map(|h| Holder {
-                            principal: entry.principal.clone(),
-                            access: h.access.clone(),
-                            via: h.via.clone(),
-                        });
-                    }
-                    let decision = decide_partial_shared(
-                        &entry.policies,
-                        None,
-                        &question.target.policies,
-                        &asked(entry, &question.request, prepared, true),
-                        shared,
-                    );
-                    let holder = self.holder(entry, &decision, target);
-                    if let Some(key) = key {
-                        alike.insert(key, holder.clone());
-                    }
-                    holder
-                },
-            )
-            .collect();
+        let own = self.own_targets(resource, target.is_some());
+        let (candidates, decided) = self.decide_candidates(action, resource, target.as_ref(), &own);
         // Principals of the environment (by index, each once) and outsiders, kept apart so
         // that the answer is ordered by precomputed rank rather than by comparing ARNs.
         let mut seen = vec![false; self.entries.len()];
@@ -628,6 +540,115 @@ impl AwsAnalysis {
             holders.extend(if take_inside { inside.next() } else { outside.next() });
         }
         Ok(holders)
+    }
+
+    /// The resource sides of `*` (an action on no resource) in each account, decided in each
+    /// principal's own; none when the question names a resource.
+    fn own_targets(&self, resource: &str, named: bool) -> FastMap<&str, Target> {
+        match named {
+            true => FastMap::default(),
+            false => self
+                .env
+                .accounts
+                .iter()
+                .filter_map(|a| self.resource_side_in(resource, &a.id).ok().map(|t| (a.id.as_str(), t)))
+                .collect(),
+        }
+    }
+
+    /// The principals of the environment that may perform `action` on `resource` themselves
+    /// (their own and their groups' policies, or the resource's policy naming them), each
+    /// decided: the candidates by index, and beside each its holder (`None`: denied).
+    fn decide_candidates(
+        &self,
+        action: &str,
+        resource: &str,
+        target: Option<&Target>,
+        own: &FastMap<&str, Target>,
+    ) -> (Vec<usize>, Vec<Option<Holder>>) {
+        // Candidates: principals whose identity policies may allow it, and those the resource
+        // policy names.
+        let mut by_identity = vec![false; self.entries.len()];
+        self.actions.mark(action, target.map(|_| resource), &mut by_identity);
+        let allows = by_identity.clone();
+        let mut marks = by_identity.clone();
+        // ... and, apart, those a `Deny` of their identity policies may concern.
+        self.denials.mark(action, target.map(|_| resource), &mut by_identity);
+        if let Some(target) = target {
+            // A principal of another account is allowed only when the resource's policy also
+            // allows it, naming it, its account or anyone: its own policies alone cannot
+            // (those the policy names are marked below).
+            // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+            for (idx, mark) in marks.iter_mut().enumerate() {
+                if *mark && self.entries[idx].principal.scope.as_deref() != Some(&*target.account) {
+                    *mark = false;
+                }
+            }
+        }
+        let mut marks = Marks::Dense(marks);
+        if let Some(target) = target {
+            self.mark_named(target, action, resource, &mut marks, None, Some(&allows));
+        }
+        let candidates = marks.into_list(self.entries.len());
+        // Collected in place, in the candidates' order (no list of chunks to merge).
+        let decided: Vec<Option<Holder>> = candidates
+            .par_iter()
+            .map_init(
+                // Each thread merges its own copy of the resource's context into requests (no
+                // reference count shared between cores), and keeps the outcomes of statements
+                // that read none of a principal's own keys (the same for every candidate).
+                || {
+                    target.map(|t| {
+                        let shared = SharedOutcomes::new(index::principal_key);
+                        let alike: FastMap<CallerKey, Option<Holder>> = FastMap::default();
+                        (Arc::new(t.prepared.detached()), question(action, resource, t), shared, alike)
+                    })
+                },
+                |local, &idx| {
+                    let entry = &self.entries[idx];
+                    let target = match target {
+                        Some(t) => t,
+                        None => own.get(entry.principal.scope.as_deref().unwrap_or_default())?,
+                    };
+                    if target.controls.restricted && entry.principal.scope.as_deref() != Some(&*target.account) {
+                        return None;
+                    }
+                    let Some((prepared, question, shared, alike)) = local else {
+                        let decision = self.decide(entry, action, resource, target);
+                        return self.holder(entry, &decision, target);
+                    };
+                    // A principal that only the resource policy lets in (none of its identity
+                    // statements may allow or deny this) is decided as the
+                    // others of its class that the policy names alike and whose keys it reads
+                    // hold the same values: decided once, the answer shared (its path and
+                    // conditions name no policy of its own).
+                    // (Only in classes large enough to share: in a class of a few dozen, keys
+                    // and copies cost more than the decisions they would spare.)
+                    let shares = self.class_shares[self.caller_class[idx] as usize];
+                    let key = (shares && !by_identity[idx]).then(|| self.caller_key(idx, target));
+                    if let Some(found) = key.as_ref().and_then(|key| alike.get(key)) {
+                        return found.as_ref().map(|h| Holder {
+                            principal: entry.principal.clone(),
+                            access: h.access.clone(),
+                            via: h.via.clone(),
+                        });
+                    }
+                    let decision = decide_partial_shared(
+                        &entry.policies,
+                        None,
+                        &question.target.policies,
+                        &asked(entry, &question.request, prepared, true),
+                        shared,
+                    );
+                    let holder = self.holder(entry, &decision, target);
+                    if let Some(key) = key {
+                        alike.insert(key, holder.clone());
+                    }
+                    holder
+                },
+            )
+            .collect();
+        (candidates, decided)
     }
 
     /// What a decision on `target` reads of principal `idx` beside its identity statements
@@ -765,6 +786,18 @@ impl AwsAnalysis {
 
     /// The decision for one principal, with the statements of every layer.
     pub fn explain(&self, principal: &str, action: &str, resource: &str) -> Result<Explained, QueryError> {
+        self.explain_with(principal, action, resource, &[])
+    }
+
+    /// [`AwsAnalysis::explain`] with the request-context keys `context` known (each `(key,
+    /// value)`, single-valued), as a step of an escalation sets them.
+    pub fn explain_with(
+        &self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        context: &[(&str, &str)],
+    ) -> Result<Explained, QueryError> {
         check_action(action)?;
         let idx = *self.by_arn.get(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let entry = &self.entries[idx];
@@ -772,6 +805,7 @@ impl AwsAnalysis {
             "*" => self.resource_side_in(resource, entry.principal.scope.as_deref().unwrap_or_default())?,
             _ => self.resource_side(resource)?,
         };
+        let target = direct::with_context(target, context);
         let decision = self.decide(entry, action, resource, &target);
         // The concrete explanation (unknown keys taken as absent) lists the statements that
         // apply outright; the partial decision adds those that depend on unknown context.

@@ -462,6 +462,13 @@ impl Granted<'_> {
     pub fn action_count(&self) -> usize {
         self.runs.iter().map(|(_, count)| *count as usize).sum()
     }
+
+    /// The actions as runs of consecutive ids `(first, count)`, in catalog order: set
+    /// arithmetic over a principal's grants (a class of actions is often most of a service)
+    /// without visiting each action.
+    pub fn runs(&self) -> &[(u32, u32)] {
+        self.runs
+    }
 }
 
 impl AwsAnalysis {
@@ -1503,7 +1510,7 @@ impl AwsAnalysis {
 
     /// The actions an `Action`/`NotAction` element names, expanded through the catalog once per
     /// distinct element (managed policies repeat across principals).
-    fn expanded(&self, patterns: &[String], negated: bool) -> Arc<ActionSet> {
+    pub(crate) fn expanded(&self, patterns: &[String], negated: bool) -> Arc<ActionSet> {
         let mut key = String::with_capacity(patterns.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
         key.push(if negated { '!' } else { '=' });
         for p in patterns {

@@ -34,6 +34,10 @@ use crate::{
 /// The session name of every role the collector assumes, so that CloudTrail shows its calls.
 const SESSION_NAME: &str = "remit-collector";
 
+/// The bundle's `aws lambda list-functions` file in a region's `lambda/` directory, beside the
+/// functions' policy files (a name no function can have: function names have no `.`).
+const LAMBDA_LIST: &str = "functions.list.json";
+
 pub(crate) async fn run(config: &CollectConfig, progress: &dyn Progress) -> Result<CollectSummary, CollectError> {
     validate(config)?;
     let started = DateTime::from(SystemTime::now());
@@ -915,8 +919,9 @@ impl Run<'_> {
         let lambda = self.lambda_client(sdk);
         let listing =
             lambda.list_functions().max_items(50).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await;
-        // The configurations listed carry environment variables: only the names are kept.
         let Some(functions) = self.listed(scope, "lambda:ListFunctions", listing) else { return Ok(()) };
+        // The configurations listed carry environment variables: the inventory leaves them out.
+        self.write(&["accounts", dir, region, "lambda", LAMBDA_LIST], &shapes::lambda_functions(&functions))?;
         let names: Vec<String> = functions.into_iter().filter_map(|f| f.function_name).collect();
         for name in &names {
             let answer = lambda.get_policy().function_name(name).send().await;

@@ -11,7 +11,8 @@
 //!    `arn:aws:iam::<account>:role/<member_role_name>` (session `remit-collector`) elsewhere:
 //!    IAM's authorization details and credential report, S3 bucket policies, public access blocks
 //!    and ACLs, and per region KMS key policies, grants and metadata, SQS queue, SNS topic,
-//!    Lambda function and Secrets Manager secret policies.
+//!    Lambda function and Secrets Manager secret policies, and the Lambda functions with the
+//!    role each runs as (`list-functions`, without their environment variables).
 //! 4. IAM Identity Center, when reachable: instances, permission sets and their policies,
 //!    account assignments, and the identity store's users, groups and memberships.
 //!
@@ -24,7 +25,11 @@
 //! **Not collected** (the layout marks them optional; a missing file means "not collected"):
 //! the account-level S3 public access block and S3 access points (both need the `s3control`
 //! SDK crate, about as large as the S3 one; left out to keep the build affordable), ECR,
-//! Glacier, OpenSearch and API Gateway policies, and Lambda policies on aliases and versions.
+//! Glacier, OpenSearch and API Gateway policies, Lambda policies on aliases and versions, and
+//! the workloads other than Lambda functions (EC2 instances, CodeBuild projects, CloudFormation
+//! stacks, Glue development endpoints, SageMaker notebook instances, App Runner services, ECS
+//! tasks: each service's SDK crate would add minutes to the build for one or two calls; the
+//! AWS CLI writes their files).
 //!
 //! **Security.** The collector only reads: [`COLLECTOR_POLICY`] (`collector-policy.json`) is
 //! the exact IAM policy its credentials need, checked by a test against every SDK call in this
@@ -32,9 +37,9 @@
 //! [`CollectConfig::member_role_name`], adjusting the `sts:AssumeRole` resource) in each member
 //! account, trusted by the caller's account. Credentials are never printed: progress messages
 //! name accounts, regions and resources only, [`StaticCredentials`] hides its secret from
-//! `Debug`, and the collector never calls an API that returns a secret (it reads Secrets
-//! Manager's resource policies, never secret values, and Lambda's resource policies, never
-//! function configurations with their environment variables).
+//! `Debug`, and no secret reaches the bundle: the collector reads Secrets Manager's resource
+//! policies, never secret values, and leaves out of `functions.list.json` the environment
+//! variables `lambda:ListFunctions` returns with each function.
 //!
 //! **Use from the CLI** (`remit collect aws --profile P --role NAME --out DIR`):
 //!

@@ -404,6 +404,32 @@ pub(crate) fn lambda_policy(policy: Option<&str>, revision_id: Option<&str>) -> 
     Obj::new().s("Policy", policy).s("RevisionId", revision_id).build()
 }
 
+/// `aws lambda list-functions`, every page merged, without what the bundle must not hold or
+/// does not need: `Environment` (its variables often hold secrets), and the code's storage,
+/// network, layers, logging and signing configuration. What remains is the function's
+/// identity, the role it runs as and its runtime.
+pub(crate) fn lambda_functions(functions: &[aws_sdk_lambda::types::FunctionConfiguration]) -> Value {
+    list_of("Functions", functions, |f| {
+        Obj::new()
+            .os("FunctionName", &f.function_name)
+            .os("FunctionArn", &f.function_arn)
+            .s("Runtime", f.runtime.as_ref().map(|r| r.as_str()))
+            .os("Role", &f.role)
+            .os("Handler", &f.handler)
+            .i("CodeSize", f.code_size)
+            .os("Description", &f.description)
+            .i("Timeout", f.timeout.map(i64::from))
+            .i("MemorySize", f.memory_size.map(i64::from))
+            .os("LastModified", &f.last_modified)
+            .os("CodeSha256", &f.code_sha256)
+            .os("Version", &f.version)
+            .os("RevisionId", &f.revision_id)
+            .s("PackageType", f.package_type.as_ref().map(|p| p.as_str()))
+            .strs("Architectures", f.architectures.as_deref(), |a| a.as_str())
+            .build()
+    })
+}
+
 /// `aws secretsmanager get-resource-policy`.
 pub(crate) fn secret_policy(arn: Option<&str>, name: Option<&str>, policy: Option<&str>) -> Value {
     Obj::new().s("ARN", arn).s("Name", name).s("ResourcePolicy", policy).build()

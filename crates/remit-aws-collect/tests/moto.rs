@@ -430,6 +430,46 @@ async fn build_world(endpoint: &str) -> World {
         .await
         .expect("put-resource-policy");
 
+    // A Lambda function running as a role, invoked by SNS, with an environment variable that
+    // must never reach the bundle. moto keeps the code as given: any bytes serve as its zip.
+    let function_role = iam
+        .create_role()
+        .role_name("orders-handler-role")
+        .path("/service-role/")
+        .assume_role_policy_document(policy_doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        })))
+        .send()
+        .await
+        .expect("create-role")
+        .role
+        .map(|role| role.arn)
+        .expect("role arn");
+    let lambda = aws_sdk_lambda::Client::new(&management);
+    use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+    lambda
+        .create_function()
+        .function_name("orders-handler")
+        .runtime(Runtime::Python312)
+        .role(&function_role)
+        .handler("app.handler")
+        .code(FunctionCode::builder().zip_file(aws_sdk_lambda::primitives::Blob::new(b"PK\x05\x06".to_vec())).build())
+        .environment(Environment::builder().variables("DB_PASSWORD", SECRET_VALUE).build())
+        .send()
+        .await
+        .expect("create-function");
+    lambda
+        .add_permission()
+        .function_name("orders-handler")
+        .statement_id("sns-invoke")
+        .action("lambda:InvokeFunction")
+        .principal("sns.amazonaws.com")
+        .source_arn(format!("arn:aws:sns:us-east-1:{MANAGEMENT}:alerts"))
+        .send()
+        .await
+        .expect("add-permission");
+
     // IAM Identity Center: a permission set assigned to a group in the member account.
     let sso = aws_sdk_ssoadmin::Client::new(&management);
     let instance = sso.list_instances().send().await.expect("list-instances");
@@ -798,6 +838,18 @@ async fn collects_an_organization_from_moto() {
     if let Some(policy) = topic["Attributes"].get("Policy") {
         parse(policy, PolicyKind::Resource, "topic policy");
     }
+    // Lambda: the function's policy, and the inventory of functions with the role each runs as
+    // (and without their environment variables).
+    let function_policy = read_json(&region.join("lambda/orders-handler.json"));
+    parse(&function_policy["Policy"], PolicyKind::Resource, "function policy");
+    let functions = read_json(&region.join("lambda/functions.list.json"));
+    let function = &functions["Functions"][0];
+    assert_eq!(function["FunctionName"], "orders-handler");
+    assert_eq!(function["FunctionArn"], format!("arn:aws:lambda:us-east-1:{MANAGEMENT}:function:orders-handler"));
+    assert_eq!(function["Role"], format!("arn:aws:iam::{MANAGEMENT}:role/service-role/orders-handler-role"));
+    assert_eq!(function["Runtime"], "python3.12");
+    assert!(function.get("Environment").is_none(), "{function}");
+    assert_eq!(functions["Functions"].as_array().map(Vec::len), Some(1));
     let secret = read_json(&region.join("secretsmanager/prod%2Fdb%2Fpassword.json"));
     assert_eq!(secret["Name"], "prod/db/password");
     let secret_policy = parse(&secret["ResourcePolicy"], PolicyKind::Resource, "secret policy");
@@ -982,6 +1034,7 @@ async fn collects_an_organization_from_moto() {
 /// who-can, explain, can-become, what-can and exposure over the collected organization.
 fn queries_answer_from_the_bundle(out: &Path, world: &World) {
     use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
+    use remit_aws_import::WorkloadKind;
     use remit_model::{Access, PrincipalKind, Step};
 
     let env = remit_aws_import::load(out).expect("the collected bundle loads");
@@ -993,6 +1046,21 @@ fn queries_answer_from_the_bundle(out: &Path, world: &World) {
     let unexpected: Vec<_> =
         env.issues.iter().filter(|i| !i.message.contains("is not a permission set of instance")).collect();
     assert!(unexpected.is_empty(), "the collected bundle imports without issues: {unexpected:#?}");
+
+    // The function is a workload running as its role; its policy is a resource beside it.
+    let management = env.accounts.iter().find(|account| account.id == MANAGEMENT).expect("the management account");
+    assert_eq!(management.workloads_collected, [WorkloadKind::LambdaFunction]);
+    let function_arn = format!("arn:aws:lambda:us-east-1:{MANAGEMENT}:function:orders-handler");
+    let function = management.workload(&function_arn).expect("the function is a workload");
+    assert_eq!(function.kind, WorkloadKind::LambdaFunction);
+    assert_eq!(function.role, Some(format!("arn:aws:iam::{MANAGEMENT}:role/service-role/orders-handler-role")));
+    assert!(!function.incomplete);
+    assert!(management.resource(&function_arn).is_some_and(|resource| resource.policy.is_some()));
+    assert_eq!(management.workloads.len(), 1, "{:#?}", management.workloads);
+    // The member account has none, and says it looked.
+    let member = env.accounts.iter().find(|account| account.id == world.member).expect("the member account");
+    assert!(member.workloads.is_empty() && member.workloads_collected == [WorkloadKind::LambdaFunction]);
+
     let analysis = AwsAnalysis::new(env);
     let alice = format!("arn:aws:iam::{MANAGEMENT}:user/alice");
     let erin = format!("arn:aws:iam::{MANAGEMENT}:user/erin");

@@ -16,7 +16,7 @@ use crate::{
     },
     identity_center,
     json::{self, FileRead, Obj, Sink},
-    org, resources,
+    org, resources, workloads,
 };
 
 /// Why an environment cannot be read at all.
@@ -204,15 +204,21 @@ fn load_bundle(path: &Path) -> Result<AwsEnvironment, LoadError> {
 
 fn read_account(bundle: &Path, rel: &Path, id: &str, issues: &mut Vec<ImportIssue>) -> Account {
     // The authorization details (one large file, its first pass on one core) are read while
-    // the other core reads the credential report and the resources (thousands of small
-    // files). The resources are read for the `aws` partition meanwhile, and again in the
-    // partition the export names if it is another (GovCloud, China): their ARNs carry it.
-    let (mut authz_issues, mut report_issues, mut resource_issues) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut account, (report, resources)) = rayon::join(
+    // the other core reads the credential report, the resources and the workloads (thousands
+    // of small files). The resources are read for the `aws` partition meanwhile, and again in
+    // the partition the export names if it is another (GovCloud, China): their ARNs carry it.
+    // Workloads take their partition from their region, or from their outputs' ARNs.
+    let (mut authz_issues, mut report_issues, mut resource_issues, mut workload_issues) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut account, (report, (resources, (workloads, collected)))) = rayon::join(
         || read_authorization_details(bundle, rel, id, &mut authz_issues),
         || {
             let report = read_credential_report(bundle, rel, &mut report_issues);
-            (report, read_resources(bundle, rel, id, "aws", &mut resource_issues))
+            let read = rayon::join(
+                || read_resources(bundle, rel, id, "aws", &mut resource_issues),
+                || workloads::read(bundle, rel, id, &mut workload_issues),
+            );
+            (report, read)
         },
     );
     let (resources, block) = match account.partition.as_str() {
@@ -225,12 +231,21 @@ fn read_account(bundle: &Path, rel: &Path, id: &str, issues: &mut Vec<ImportIssu
     issues.extend(authz_issues);
     issues.extend(report_issues);
     issues.extend(resource_issues);
+    issues.extend(workload_issues);
     if let Some(report) = report {
         account.credential_report_collected = true;
         account.credential_report = report;
     }
     account.resources = resources;
     account.s3_public_access_block = block;
+    account.workloads = workloads;
+    account.workloads_collected = collected;
+    workloads::resolve_instance_roles(
+        &mut account.workloads,
+        &account.roles,
+        &rel.join("authorization-details.json"),
+        issues,
+    );
     account
 }
 

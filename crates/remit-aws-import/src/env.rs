@@ -164,6 +164,13 @@ pub struct Account {
     /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov` ...), from the account's ARNs or
     /// regions; `aws` when nothing says.
     pub partition: String,
+    /// The compute that runs as a role (functions, instances, projects, stacks ...), sorted by
+    /// ARN.
+    pub workloads: Vec<Workload>,
+    /// The kinds of workloads whose inventory file is in the bundle for at least one region,
+    /// in [`WorkloadKind::ALL`]'s order: a kind not listed was not collected, which is not the
+    /// same as "none".
+    pub workloads_collected: Vec<WorkloadKind>,
 }
 
 /// An inline policy.
@@ -321,6 +328,96 @@ pub struct Resource {
     pub source: PathBuf,
 }
 
+/// What a workload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    /// A Lambda function (`aws lambda list-functions`), its unpublished version: the one whose
+    /// code can be changed.
+    LambdaFunction,
+    /// An EC2 instance (`aws ec2 describe-instances`), running as its instance profile's role.
+    Ec2Instance,
+    /// A CodeBuild project (`aws codebuild batch-get-projects`), building as its service role.
+    CodeBuildProject,
+    /// A CloudFormation stack (`aws cloudformation describe-stacks`), changed with its service
+    /// role.
+    CloudFormationStack,
+    /// A Glue development endpoint (`aws glue get-dev-endpoints`).
+    GlueDevEndpoint,
+    /// A SageMaker notebook instance (`aws sagemaker describe-notebook-instance`).
+    SageMakerNotebook,
+    /// An App Runner service (`aws apprunner describe-service`), running as its instance role.
+    AppRunnerService,
+    /// An ECS task (`aws ecs describe-tasks`), running as its task role.
+    EcsTask,
+}
+
+impl WorkloadKind {
+    /// Every kind, in the order [`Account::workloads_collected`] lists them.
+    pub const ALL: [WorkloadKind; 8] = [
+        WorkloadKind::LambdaFunction,
+        WorkloadKind::Ec2Instance,
+        WorkloadKind::CodeBuildProject,
+        WorkloadKind::CloudFormationStack,
+        WorkloadKind::GlueDevEndpoint,
+        WorkloadKind::SageMakerNotebook,
+        WorkloadKind::AppRunnerService,
+        WorkloadKind::EcsTask,
+    ];
+
+    /// Its name in reports and in the generator's ground truth: `lambda-function`,
+    /// `ec2-instance`, `codebuild-project`, `cloudformation-stack`, `glue-dev-endpoint`,
+    /// `sagemaker-notebook-instance`, `apprunner-service`, `ecs-task`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::LambdaFunction => "lambda-function",
+            WorkloadKind::Ec2Instance => "ec2-instance",
+            WorkloadKind::CodeBuildProject => "codebuild-project",
+            WorkloadKind::CloudFormationStack => "cloudformation-stack",
+            WorkloadKind::GlueDevEndpoint => "glue-dev-endpoint",
+            WorkloadKind::SageMakerNotebook => "sagemaker-notebook-instance",
+            WorkloadKind::AppRunnerService => "apprunner-service",
+            WorkloadKind::EcsTask => "ecs-task",
+        }
+    }
+}
+
+/// Compute that runs as an IAM role: whoever can change or enter it acts as that role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// ARN (EC2 instances and Glue development endpoints: rebuilt from the bundle, as their
+    /// outputs carry none).
+    pub arn: String,
+    /// Its kind.
+    pub kind: WorkloadKind,
+    /// Its name: the function, project, stack, endpoint, notebook or service name, the instance
+    /// id, the task id.
+    pub name: String,
+    /// The region (its directory in the bundle).
+    pub region: String,
+    /// The ARN of the role it runs as; `None` when it runs as none, or when that could not be
+    /// read (then `incomplete`, or for an instance, see `instance_profile`).
+    pub role: Option<String>,
+    /// Its state as the output says it: `running`, `stopped` ... (EC2), `CREATE_COMPLETE` ...
+    /// (CloudFormation), `RUNNING`, `STOPPED` ... (ECS), `READY` (Glue), `InService` (SageMaker),
+    /// `RUNNING`, `PAUSED` (App Runner), when the output has one; list-functions has none.
+    pub state: Option<String>,
+    /// EC2: the instance profile's ARN. Its role is the role whose `InstanceProfileList` lists
+    /// the profile in the account's authorization details; `role: None` with a profile means
+    /// that no role the export lists holds it (the profile is empty, or the export is not
+    /// complete: see [`Account::iam_collected`] and [`Account::iam_incomplete`]).
+    pub instance_profile: Option<String>,
+    /// Tags, where the output carries them (EC2, CodeBuild, CloudFormation, ECS).
+    pub tags: Vec<(String, String)>,
+    /// Facts of its kind, by name: `Cluster`, `TaskDefinition` and `EnableExecuteCommand`
+    /// (`true`/`false`) for ECS tasks.
+    pub attributes: Vec<(String, String)>,
+    /// True when part of it could not be read (see the issues): its role may be unknown rather
+    /// than none.
+    pub incomplete: bool,
+    /// The file it was read from, relative to the bundle.
+    pub source: PathBuf,
+}
+
 /// S3 Block Public Access settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PublicAccessBlock {
@@ -451,6 +548,8 @@ impl Default for Account {
             iam_absent_lists: Vec::new(),
             credential_report_collected: false,
             partition: "aws".to_owned(),
+            workloads: Vec::new(),
+            workloads_collected: Vec::new(),
         }
     }
 }
@@ -484,5 +583,10 @@ impl Account {
     /// The resource with this ARN.
     pub fn resource(&self, arn: &str) -> Option<&Resource> {
         self.resources.binary_search_by(|resource| resource.arn.as_str().cmp(arn)).ok().map(|idx| &self.resources[idx])
+    }
+
+    /// The workload with this ARN.
+    pub fn workload(&self, arn: &str) -> Option<&Workload> {
+        self.workloads.binary_search_by(|workload| workload.arn.as_str().cmp(arn)).ok().map(|idx| &self.workloads[idx])
     }
 }

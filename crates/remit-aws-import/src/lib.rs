@@ -8,7 +8,7 @@
 //! - [`load`] reads a bundle directory or a single authorization-details file into an
 //!   [`AwsEnvironment`]; it fails ([`LoadError`]) only when nothing can be read.
 //! - [`parse_authorization_details`] reads one authorization-details export from bytes, without
-//!   touching the disk.
+//!   touching the disk; [`parse_workloads`] reads one workload inventory file the same way.
 //!
 //! **Architecture invariant:** no panics on any input; the same bundle always gives the same
 //! environment, in the same order (accounts by id, principals, policies and resources by ARN,
@@ -23,8 +23,10 @@ mod identity_center;
 mod json;
 mod org;
 mod resources;
+mod workloads;
 
 pub use crate::{
     bundle::{LoadError, load, parse_authorization_details},
     env::*,
+    workloads::parse_workloads,
 };

@@ -17,6 +17,7 @@ use crate::{
     dir::{self, decode_name},
     env::{AclGrant, ImportIssue, KmsGrant, PublicAccessBlock, Resource},
     json::{self, FileRead, Obj, Sink},
+    workloads,
 };
 
 /// The regional services read, by directory name.
@@ -253,6 +254,7 @@ impl Reader<'_> {
                         reader.read_key(region, &service_rel.join(&item.name), &decode_name(&item.name));
                     }
                 } else if !item.is_dir
+                    && !is_workload_list(&service.name, &item.name)
                     && let Some(stem) = item.name.strip_suffix(".json")
                 {
                     reader.read_regional_file(region, &service.name, &service_rel.join(&item.name), &decode_name(stem));
@@ -351,6 +353,12 @@ impl Reader<'_> {
         resource.incomplete = sink.since(mark);
         self.resources.push(resource);
     }
+}
+
+/// Whether a file of a service's directory is the region's workload inventory rather than a
+/// resource's policy.
+fn is_workload_list(service_dir: &str, file: &str) -> bool {
+    service_dir == "lambda" && file == workloads::LAMBDA_LIST
 }
 
 /// The policy and facts of one regional output file.

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod queries;
+mod scan;
 
 use crate::queries::Format;
 
@@ -31,7 +32,7 @@ const EXIT_ERROR: u8 = 2;
     name = "remit",
     version,
     about = "Who can do what, on which cloud resource, why, and do they use it",
-    after_help = "Exit status: 0 success; 1 some inputs were rejected (each reported); 2 error."
+    after_help = "Exit status: 0 success; 1 some inputs were rejected (each reported); 2 error; 3 `remit scan --fail-on` found open findings at or above the level."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -117,6 +118,61 @@ Examples:
     Exposure {
         #[command(flatten)]
         input: Input,
+    },
+    /// Find the risks in an environment, ranked: administrators, privilege-escalation paths,
+    /// external and public access, over-permission, inactive identities, credential hygiene,
+    /// toxic combinations.
+    #[command(after_help = "\
+Every finding has a stable id (rmt-...), a severity with its rationale, the principals and
+resources, the evidence (the statements of every layer, the facts read) and the fix. Rules,
+severities and escalation techniques: docs/findings.md; output formats: docs/report-formats.md.
+
+Examples:
+  remit scan ./my-org
+  remit scan authorization-details.json --format json > findings.json
+  remit scan ./my-org --format html --out report.html
+  remit scan ./my-org --format ocsf --out findings.ocsf.jsonl
+  remit scan ./my-org --fail-on high --suppressions remit-suppressions.toml --rules sod.toml
+
+A suppressions file holds [[suppress]] tables: id = \"rmt-...\", reason = \"...\", optional
+by = \"...\" and expires = \"2027-03-31\". A rules file holds [[rule]] tables: id, title,
+optional severity and rationale, and two or more [[rule.requires]] with action and resource.
+
+Exit status: 0 done; 2 error; 3 open findings at or above --fail-on.")]
+    Scan {
+        /// The environment: a bundle directory or one `get-account-authorization-details` file.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = scan::ScanFormat::Table)]
+        format: scan::ScanFormat,
+        /// Write the report to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit with status 3 when open findings reach this severity (critical, high, medium,
+        /// low, info).
+        #[arg(long)]
+        fail_on: Option<String>,
+        /// Suppressions (a TOML file of [[suppress]] tables).
+        #[arg(long)]
+        suppressions: Option<PathBuf>,
+        /// Separation-of-duties rules (a TOML file of [[rule]] tables).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Where Remit keeps its data (first-seen times); default $XDG_DATA_HOME/remit.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Do not record first-seen times.
+        #[arg(long)]
+        no_record: bool,
+        /// Days without use after which an identity or key is inactive.
+        #[arg(long, default_value_t = 90)]
+        inactive_days: i64,
+        /// Days after which an active access key should have been rotated.
+        #[arg(long, default_value_t = 90)]
+        key_age_days: i64,
+        /// Rows of the terminal table.
+        #[arg(long, default_value_t = 40)]
+        limit: usize,
     },
     /// Collect a cloud environment into a bundle that every query reads.
     Collect {
@@ -339,6 +395,31 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             queries::can_become(&input.env, role.as_deref(), from.as_deref(), input.format)
         }
         Command::Exposure { input } => queries::exposure(&input.env, input.format),
+        Command::Scan {
+            path,
+            format,
+            out,
+            fail_on,
+            suppressions,
+            rules,
+            data_dir,
+            no_record,
+            inactive_days,
+            key_age_days,
+            limit,
+        } => scan::run(scan::ScanArgs {
+            path,
+            format,
+            out,
+            fail_on,
+            suppressions,
+            rules,
+            data_dir,
+            no_record,
+            inactive_days,
+            key_age_days,
+            limit,
+        }),
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
             &input.env,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },

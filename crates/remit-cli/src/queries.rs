@@ -21,6 +21,15 @@ pub(crate) enum Format {
 /// Loads the environment and reports import issues on standard error, with a spinner on a
 /// terminal (a large organization takes seconds).
 pub(crate) fn load(env: &Path) -> anyhow::Result<AwsAnalysis> {
+    load_with(env, |e| e)
+}
+
+/// [`load`], with the environment changed by `prepare` before it is indexed (a scan adds its
+/// ceiling probes).
+pub(crate) fn load_with(
+    env: &Path,
+    prepare: impl FnOnce(remit_aws_import::AwsEnvironment) -> remit_aws_import::AwsEnvironment,
+) -> anyhow::Result<AwsAnalysis> {
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner.set_message(format!("reading {}", env.display()));
@@ -40,7 +49,7 @@ pub(crate) fn load(env: &Path) -> anyhow::Result<AwsAnalysis> {
         });
     }
     spinner.set_message("indexing: compiling policies and the trust graph");
-    let analysis = AwsAnalysis::new(environment);
+    let analysis = AwsAnalysis::new(prepare(environment));
     let (principals, edges) = analysis.size();
     spinner.finish_and_clear();
     if console_is_terminal() {

@@ -11,7 +11,7 @@ use std::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 
-use remit_aws_import::AwsEnvironment;
+use remit_aws_import::{AwsEnvironment, WorkloadKind};
 use remit_gen::aws_org::{Options, Size, Summary, generate, generate_with};
 
 /// A directory under the system's temporary directory, removed when dropped.
@@ -117,6 +117,42 @@ fn check_counts(env: &AwsEnvironment, summary: &Summary) {
     }
 }
 
+/// The importer reads the workloads the ground truth lists, each with its role and state, and
+/// every collected account says which kinds were collected.
+fn check_workloads(env: &AwsEnvironment, dir: &Path, summary: &Summary) {
+    let truth: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("ground-truth.json")).expect("ground truth")).expect("JSON");
+    let listed = truth["workloads"].as_array().expect("workloads");
+    assert_eq!(listed.len(), summary.workloads);
+    let mut imported = BTreeMap::new();
+    for account in env.accounts.iter().filter(|a| a.iam_collected) {
+        assert_eq!(
+            account.workloads_collected,
+            [
+                WorkloadKind::LambdaFunction,
+                WorkloadKind::Ec2Instance,
+                WorkloadKind::CodeBuildProject,
+                WorkloadKind::CloudFormationStack
+            ],
+            "{}",
+            account.id
+        );
+        for workload in &account.workloads {
+            assert!(!workload.incomplete, "{}", workload.arn);
+            imported.insert(workload.arn.as_str(), workload);
+        }
+    }
+    assert_eq!(imported.len(), listed.len());
+    for item in listed {
+        let arn = item["arn"].as_str().unwrap_or_default();
+        assert!(imported.contains_key(arn), "{arn} is in the ground truth, not in the bundle");
+        let workload = imported.get(arn).expect("checked");
+        assert_eq!(Some(workload.kind.as_str()), item["kind"].as_str(), "{arn}");
+        assert_eq!(workload.role.as_deref(), item["role"].as_str(), "{arn}");
+        assert_eq!(workload.state.as_deref(), item["state"].as_str(), "{arn}");
+    }
+}
+
 fn within(what: &str, value: usize, low: usize, high: usize) {
     assert!((low..=high).contains(&value), "{what}: {value} is not within {low}..={high}");
 }
@@ -149,6 +185,7 @@ fn small_imports_without_issues() {
     assert!(summary.admin_equivalent > 0 && summary.escalations > 0, "{summary:?}");
     let env = import(dir.path());
     check_counts(&env, &summary);
+    check_workloads(&env, dir.path(), &summary);
     assert!(env.organization.is_none() && env.identity_center.is_none());
     let truth: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("ground-truth.json")).expect("ground truth")).expect("JSON");
@@ -165,6 +202,7 @@ fn medium_has_its_size_and_imports_without_issues() {
     within("policies", summary.policies, 480, 600);
     let env = import(dir.path());
     check_counts(&env, &summary);
+    check_workloads(&env, dir.path(), &summary);
 }
 
 #[test]
@@ -175,6 +213,7 @@ fn a_reduced_organization_imports_without_issues() {
     within("collected accounts", summary.collected_accounts, 10, 12);
     let env = import(dir.path());
     check_counts(&env, &summary);
+    check_workloads(&env, dir.path(), &summary);
     let org = env.organization.as_ref().expect("an organization");
     assert!(
         org.policies.iter().any(|p| p.name == "RegionLock")
@@ -199,14 +238,19 @@ fn large_and_org_have_their_sizes() {
     within("users", summary.users, 2900, 3200);
     within("roles", summary.roles, 9500, 10_500);
     within("policies", summary.policies, 4800, 5200);
-    check_counts(&import(dir.path()), &summary);
+    let env = import(dir.path());
+    check_counts(&env, &summary);
+    check_workloads(&env, dir.path(), &summary);
+    drop(env);
     drop(dir);
 
     let dir = TempDir::new("org");
     let summary = generate(1, Size::Org, dir.path()).expect("generate");
     within("accounts", summary.accounts, 100, 100);
     within("roles", summary.roles, 5000, 12_000);
-    check_counts(&import(dir.path()), &summary);
+    let env = import(dir.path());
+    check_counts(&env, &summary);
+    check_workloads(&env, dir.path(), &summary);
 }
 
 /// Each planted problem shows in the part of the ground truth that describes its kind.
@@ -269,4 +313,44 @@ fn planted_problems_are_in_the_ground_truth() {
     ] {
         assert!(techniques.contains(&technique), "{technique}");
     }
+}
+
+/// The legacy account's strongest roles run workloads: updating the function, commanding the
+/// instance or updating the stack acts as an administrator.
+#[test]
+fn administrator_roles_run_workloads_in_the_legacy_account() {
+    let dir = TempDir::new("workloads");
+    generate(11, Size::Small, dir.path()).expect("generate");
+    let truth: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("ground-truth.json")).expect("ground truth")).expect("JSON");
+    let admins: Vec<&str> = truth["adminEquivalent"]
+        .as_array()
+        .expect("adminEquivalent")
+        .iter()
+        .filter_map(|a| a["principal"].as_str())
+        .collect();
+    let workloads = truth["workloads"].as_array().expect("workloads");
+    let as_admin = |kind: &str, role_part: &str, state: Option<&str>| {
+        workloads.iter().any(|w| {
+            let role = w["role"].as_str().unwrap_or_default();
+            w["kind"] == kind && role.contains(role_part) && admins.contains(&role) && w["state"].as_str() == state
+        })
+    };
+    assert!(as_admin("lambda-function", "-processor-lambda-role", None), "a function runs as the planted Lambda role");
+    assert!(
+        as_admin("ec2-instance", "role/jenkins-master-role", Some("running")),
+        "an instance runs as jenkins-master-role"
+    );
+    assert!(
+        workloads
+            .iter()
+            .any(|w| w["kind"] == "cloudformation-stack"
+                && w["role"].as_str().is_some_and(|r| r.contains("cfn-exec-role"))),
+        "a stack is deployed with the CDK execution role"
+    );
+    assert!(
+        workloads.iter().any(|w| w["kind"] == "ec2-instance" && w["role"].is_null()),
+        "some instances have no profile"
+    );
+    assert!(workloads.iter().any(|w| w["state"] == "stopped"), "some instances are stopped");
 }

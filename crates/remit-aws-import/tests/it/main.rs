@@ -9,3 +9,4 @@ mod bundle;
 mod fixtures;
 mod props;
 mod support;
+mod workloads;

@@ -1,13 +1,16 @@
-//! Import never panics: on arbitrary bytes, and on valid exports with any element replaced by
-//! arbitrary JSON.
+//! Import never panics: on arbitrary bytes, and on valid exports and workload inventories with
+//! any element replaced by arbitrary JSON.
 
 use std::path::Path;
 
 use proptest::prelude::*;
-use remit_aws_import::{load, parse_authorization_details};
+use remit_aws_import::{WorkloadKind, load, parse_authorization_details, parse_workloads};
 use serde_json::Value;
 
-use crate::support::{ACCOUNT, TempDir, authorization_details};
+use crate::{
+    support::{ACCOUNT, TempDir, authorization_details},
+    workloads,
+};
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -120,5 +123,57 @@ proptest! {
             })
             .collect();
         prop_assert_eq!(a_issues, unprefixed);
+    }
+}
+
+/// A sample inventory of `kind`, as the CLI prints it.
+fn inventory(kind: WorkloadKind) -> Value {
+    match kind {
+        WorkloadKind::LambdaFunction => workloads::functions(),
+        WorkloadKind::Ec2Instance => workloads::instances(),
+        WorkloadKind::CodeBuildProject => workloads::projects(),
+        WorkloadKind::CloudFormationStack => workloads::stacks(),
+        WorkloadKind::GlueDevEndpoint => workloads::dev_endpoints(),
+        WorkloadKind::SageMakerNotebook => workloads::notebook(),
+        WorkloadKind::AppRunnerService => workloads::apprunner_service(),
+        WorkloadKind::EcsTask => workloads::tasks(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Whatever an inventory holds, reading it never panics, every workload read is of the
+    /// account and region of the file, and whatever is marked incomplete is reported.
+    #[test]
+    fn workload_inventories_never_panic(
+        kind in prop::sample::select(WorkloadKind::ALL.to_vec()),
+        pick in any::<prop::sample::Index>(),
+        replacement in json_value(),
+    ) {
+        let mut value = inventory(kind);
+        let mut all = Vec::new();
+        pointers(&value, String::new(), &mut all);
+        let pointer = pick.get(&all).clone();
+        match value.pointer_mut(&pointer) {
+            Some(node) => *node = replacement,
+            None => value = replacement,
+        }
+        let bytes = serde_json::to_vec(&value).unwrap();
+        let (found, issues) = parse_workloads(kind, &bytes, Path::new("inventory.json"), ACCOUNT, "eu-west-1");
+        prop_assert!(!found.iter().any(|w| w.incomplete) || !issues.is_empty());
+        for workload in &found {
+            prop_assert_eq!(workload.kind, kind);
+            prop_assert_eq!(workload.region.as_str(), "eu-west-1");
+            prop_assert!(workload.arn.contains(&format!(":eu-west-1:{ACCOUNT}:")), "{}", workload.arn);
+        }
+    }
+
+    #[test]
+    fn workload_inventories_never_panic_on_arbitrary_text(
+        kind in prop::sample::select(WorkloadKind::ALL.to_vec()),
+        text in "[\\[\\]{}\",:0-9a-zA-Z%\\\\ ]{0,200}",
+    ) {
+        let _ = parse_workloads(kind, text.as_bytes(), Path::new("inventory.json"), ACCOUNT, "eu-west-1");
     }
 }

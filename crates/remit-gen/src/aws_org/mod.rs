@@ -29,6 +29,7 @@ mod resources;
 mod rng;
 mod sso;
 mod truth;
+mod workloads;
 mod world;
 mod write;
 
@@ -122,6 +123,9 @@ pub struct Summary {
     pub policies: usize,
     /// Resources in the bundle (buckets, keys, queues, topics, functions, secrets).
     pub resources: usize,
+    /// Workloads in the bundle (Lambda functions, EC2 instances, CodeBuild projects,
+    /// CloudFormation stacks), each with the role it runs as.
+    pub workloads: usize,
     /// Principals that are administrator-equivalent by construction.
     pub admin_equivalent: usize,
     /// Principals with an escalation path to an administrator.
@@ -177,6 +181,7 @@ pub fn generate_with(options: &Options, out_dir: &Path) -> io::Result<Summary> {
         roles: 0,
         policies: 0,
         resources: 0,
+        workloads: 0,
         admin_equivalent: 0,
         escalations: 0,
         files: 0,
@@ -189,7 +194,9 @@ pub fn generate_with(options: &Options, out_dir: &Path) -> io::Result<Summary> {
         }
         let built = plan::build(&world, idx, &sso);
         write::account(&mut out, &built.plan)?;
+        workloads::write(&mut out, &built.plan, account.region)?;
         let plan = &built.plan;
+        summary.workloads += plan.workloads.len();
         summary.users += plan.users.len();
         summary.groups += plan.groups.len();
         summary.roles += plan.roles.len();

@@ -529,6 +529,40 @@ pub(super) struct RootUser {
     pub(super) keys: Vec<AccessKey>,
 }
 
+/// The kinds of compute the generator writes with the role each runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum WorkloadKind {
+    Function,
+    Instance,
+    Project,
+    Stack,
+}
+
+impl WorkloadKind {
+    /// The name the importer gives the kind (`remit_aws_import::WorkloadKind::as_str`).
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Function => "lambda-function",
+            WorkloadKind::Instance => "ec2-instance",
+            WorkloadKind::Project => "codebuild-project",
+            WorkloadKind::Stack => "cloudformation-stack",
+        }
+    }
+}
+
+/// A Lambda function, EC2 instance, CodeBuild project or CloudFormation stack.
+#[derive(Debug, Clone)]
+pub(super) struct Workload {
+    pub(super) kind: WorkloadKind,
+    pub(super) arn: String,
+    /// The role it runs as (an instance: its instance profile's), as the ground truth says it.
+    pub(super) role: Option<String>,
+    /// The state written (instances and stacks).
+    pub(super) state: Option<&'static str>,
+    /// Its entry in the CLI output that lists it, as written.
+    pub(super) entry: Value,
+}
+
 /// Everything generated for one account.
 #[derive(Debug, Clone)]
 pub(super) struct AccountPlan {
@@ -543,6 +577,9 @@ pub(super) struct AccountPlan {
     pub(super) public_access_block: Option<[bool; 4]>,
     /// The S3 canonical user id of the account.
     pub(super) canonical_id: String,
+    /// Compute running as the account's roles, drawn from a stream of its own (see
+    /// `workloads.rs`).
+    pub(super) workloads: Vec<Workload>,
 }
 
 #[cfg(test)]

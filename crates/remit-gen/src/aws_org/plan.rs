@@ -21,6 +21,7 @@ use crate::aws_org::{
     resources,
     rng::Rng,
     sso::{SetBoundary, SsoPlan},
+    workloads,
     world::{AccountKind, AccountSpec, World, past},
 };
 
@@ -115,6 +116,7 @@ pub(super) fn build(world: &World, account_idx: usize, sso: &SsoPlan) -> Built {
         root: RootUser { created: spec.joined, password_last_used: None, mfa: true, keys: Vec::new() },
         public_access_block: None,
         canonical_id: rng.hex(64),
+        workloads: Vec::new(),
     };
     let plant_all = spec.legacy;
     let mut builder = Builder {
@@ -135,7 +137,9 @@ pub(super) fn build(world: &World, account_idx: usize, sso: &SsoPlan) -> Built {
         plant_all,
     };
     builder.build(resource_rng);
-    Built { plan: builder.plan, planted: builder.planted }
+    let mut plan = builder.plan;
+    plan.workloads = workloads::build(world, spec, &plan);
+    Built { plan, planted: builder.planted }
 }
 
 impl Builder<'_> {

@@ -8,7 +8,8 @@
 //! allow `iam:PassRole` on it to a service the role trusts and in which the principal can
 //! create compute. The escalation paths are the shortest over these steps to a principal that
 //! is administrator-equivalent. Every listed path exists; paths through techniques the
-//! generator does not model (updating existing compute, for example) may exist unlisted.
+//! generator does not model (updating existing compute, for example) may exist unlisted, and
+//! the compute they would act on is listed under `workloads` with the role it runs as.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -66,6 +67,7 @@ pub(super) struct Truth {
     principals: Vec<Principal>,
     resources: Vec<Value>,
     planted: Vec<Value>,
+    workloads: Vec<Value>,
 }
 
 /// A step that needs the trust's `sts:ExternalId` (beside the gates of [`Caps::gates`]).
@@ -92,7 +94,7 @@ fn gates(caps: &Caps) -> Vec<&'static str> {
 
 impl Truth {
     pub(super) fn new() -> Truth {
-        Truth { principals: Vec::new(), resources: Vec::new(), planted: Vec::new() }
+        Truth { principals: Vec::new(), resources: Vec::new(), planted: Vec::new(), workloads: Vec::new() }
     }
 
     /// Records an account's principals, resources and planted problems.
@@ -291,6 +293,16 @@ impl Truth {
         }
         for (what, arn) in planted {
             self.planted.push(json!({"what": what, "arn": arn}));
+        }
+        let mut workloads: Vec<&crate::aws_org::model::Workload> = plan.workloads.iter().collect();
+        workloads.sort_by(|a, b| a.arn.cmp(&b.arn));
+        for workload in workloads {
+            self.workloads.push(json!({
+                "arn": workload.arn,
+                "kind": workload.kind.as_str(),
+                "role": workload.role,
+                "state": workload.state,
+            }));
         }
     }
 
@@ -597,6 +609,12 @@ impl Truth {
         w.begin_list("planted")?;
         for planted in &self.planted {
             w.item(planted)?;
+        }
+        w.end_list()?;
+        // Last, so that what came before reads as it did before workloads were generated.
+        w.begin_list("workloads")?;
+        for workload in &self.workloads {
+            w.item(workload)?;
         }
         w.end_list()?;
         let file = w.finish()?;
