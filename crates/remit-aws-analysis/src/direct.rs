@@ -64,6 +64,26 @@ impl AwsAnalysis {
         Ok(self.holder(entry, &decision, &target))
     }
 
+    /// Whether `principal` could perform `action` on `resource` itself if the resource's
+    /// policy were `policy` (its RCPs, the principal's policies, boundary and SCPs as they are):
+    /// what a principal that can rewrite a role's trust policy gets from assuming it afterwards.
+    pub fn can_directly_under(
+        &self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        policy: &remit_aws_policy::Policy,
+    ) -> Result<Option<Holder>, QueryError> {
+        check_action(action)?;
+        let entry = self.entry(principal)?;
+        let mut target = self.resource_side(resource)?;
+        let rcps = self.guardrails.rcps.get(&*target.account).cloned().unwrap_or_default();
+        target.policies = remit_aws_policy::ResourcePolicies::new(Some(policy), &rcps);
+        target.document = Some(policy.clone());
+        let decision = self.decide(entry, action, resource, &target);
+        Ok(self.holder(entry, &decision, &target))
+    }
+
     /// The principals whose identity policies (their own or their groups') have an `Allow`
     /// statement that may allow `action` on some resource: an index lookup, deciding nothing
     /// (the engine decides each afterwards). In environment order.
@@ -94,6 +114,28 @@ impl AwsAnalysis {
         }
         out.sort();
         out.dedup();
+        Ok(out)
+    }
+
+    /// The actions `principal`'s identity policies (its own and its groups') allow on every
+    /// resource by unconditional statements, read from the policies alone: no boundary, SCP,
+    /// deny or resource policy applied. What a tool reading one policy at a time reports; the
+    /// engine's answer may be less (what-can), and the difference is what those layers take
+    /// away.
+    pub fn policies_allow_on_any(&self, principal: &str) -> Result<remit_aws_catalog::ActionSet, QueryError> {
+        let entry = self.entry(principal)?;
+        let mut out = remit_aws_catalog::ActionSet::new();
+        for doc in &entry.documents {
+            for st in doc.statements.iter().filter(|st| st.effect == Effect::Allow && st.conditions.is_empty()) {
+                let on_any = match &st.resource {
+                    Some(r) if !r.negated => r.values.iter().any(|v| v == "*"),
+                    _ => true,
+                };
+                if on_any {
+                    out.union_with(&self.expanded(&st.action.values, st.action.negated));
+                }
+            }
+        }
         Ok(out)
     }
 

@@ -517,6 +517,17 @@ pub const TECHNIQUES: &[Technique] = &[
         },
     },
     Technique {
+        id: "aws-cloudformation-change-set",
+        pathfinding: &[],
+        name: "cloudformation:CreateChangeSet + cloudformation:ExecuteChangeSet (existing stack)",
+        kind: Workload {
+            service: "cloudformation.amazonaws.com",
+            workload: "CloudFormation stack",
+            actions: &["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"],
+            instance_profile: false,
+        },
+    },
+    Technique {
         id: "aws-glue-update-dev-endpoint",
         pathfinding: &["glue-002"],
         name: "glue:UpdateDevEndpoint",
@@ -733,15 +744,56 @@ impl<'e> Facts<'e> {
         }
     }
 
-    /// True when a group's own policies (inline and attached) allow everything.
+    /// True when the principal's permissions boundary allows every IAM action on every
+    /// resource (so a policy allowing everything lets it remove the boundary).
+    fn boundary_allows_iam(&self, analysis: &AwsAnalysis, principal: &str) -> bool {
+        match analysis.boundary_of(principal) {
+            Ok(Some(arn)) => self.policies.get(arn).and_then(|p| p.document.as_ref()).is_some_and(allows_iam),
+            _ => false,
+        }
+    }
+
+    /// True when a group's own policies (inline and attached) allow everything, or every IAM
+    /// action (its members can then grant themselves everything).
     fn group_allows_everything(&self, group: &remit_aws_import::Group) -> bool {
-        group.inline_policies.iter().filter_map(|p| p.document.as_ref()).any(allows_everything)
+        group.inline_policies.iter().filter_map(|p| p.document.as_ref()).any(allows_iam)
             || group
                 .attached_policies
                 .iter()
                 .filter_map(|a| self.policies.get(a.as_str()).and_then(|p| p.document.as_ref()))
-                .any(allows_everything)
+                .any(allows_iam)
     }
+
+    /// The managed policies of `subject`'s account (and `AdministratorAccess`) that allow
+    /// everything: what an attach can give.
+    fn open_policies(&self, subject: &str) -> Vec<String> {
+        let partition = self.partition_of(subject);
+        let mut out = vec![format!("arn:{partition}:iam::aws:policy/AdministratorAccess")];
+        if let Some(account) = self.accounts.get(self.account_of(subject)) {
+            out.extend(
+                account
+                    .managed_policies
+                    .iter()
+                    .filter(|p| !p.aws_managed && p.document.as_ref().is_some_and(allows_everything))
+                    .map(|p| p.arn.clone()),
+            );
+        }
+        out
+    }
+}
+
+/// True when a policy has an unconditional `Allow` of every IAM action (`iam:*` or `*`) on
+/// every resource, and no `Deny`.
+fn allows_iam(policy: &Policy) -> bool {
+    let denies = policy.statements.iter().any(|s| s.effect == Effect::Deny);
+    !denies
+        && policy.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.conditions.is_empty()
+                && !s.action.negated
+                && s.action.values.iter().any(|a| a == "*" || a.eq_ignore_ascii_case("iam:*"))
+                && s.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v == "*"))
+        })
 }
 
 /// True when a policy has an unconditional `Allow` of every action on every resource (as
@@ -921,17 +973,28 @@ impl<'a, 'e> Search<'a, 'e> {
                 });
             }
         }
-        // Rewriting its trust policy.
+        // Rewriting its trust policy to admit itself, then assuming it: the assumption is
+        // decided under the trust it would write (its own policies, boundary and SCPs still
+        // apply: an SCP denying sts:AssumeRole stops the path).
         for (from, h) in self.holders("iam:UpdateAssumeRolePolicy", role, &[]) {
             if self.facts.account_of(&from) != self.facts.account_of(role) {
                 continue;
             }
+            let trust = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": from}, "Action": "sts:AssumeRole"}]
+            });
+            let Ok(trust) = Policy::from_json(&trust, remit_aws_policy::PolicyKind::Trust) else { continue };
+            let Ok(Some(assume)) = analysis.can_directly_under(&from, "sts:AssumeRole", role, &trust) else { continue };
             steps.push(Step {
                 from,
                 to: role.to_owned(),
                 technique: technique("aws-update-assume-role-policy"),
-                permissions: vec![Permission::new("iam:UpdateAssumeRolePolicy", role)],
-                reach: reach(&h.access),
+                permissions: vec![
+                    Permission::new("iam:UpdateAssumeRolePolicy", role),
+                    Permission::new("sts:AssumeRole", role),
+                ],
+                reach: both(&reach(&h.access), &reach(&assume.access)),
                 facts: Vec::new(),
                 description: format!("rewrites the trust policy of {role} to admit itself, then assumes it"),
             });
@@ -949,14 +1012,15 @@ impl<'a, 'e> Search<'a, 'e> {
                     if operators.is_empty() {
                         continue;
                     }
-                    let pass = self.holders("iam:PassRole", role, &[("iam:PassedToService", service)]);
+                    let passed_to = passed_to_service(service);
+                    let pass = self.holders("iam:PassRole", role, &[("iam:PassedToService", passed_to)]);
                     for (from, h) in pass {
                         if self.facts.account_of(&from) != self.facts.account_of(role) {
                             continue;
                         }
                         let Some((op_reach, used)) = operators.get(&from) else { continue };
                         let mut permissions =
-                            vec![Permission::new("iam:PassRole", role).with("iam:PassedToService", service)];
+                            vec![Permission::new("iam:PassRole", role).with("iam:PassedToService", passed_to)];
                         permissions.extend(used.iter().cloned());
                         let mut facts = vec![Evidence::fact(trust_source.clone(), format!("trusts {service}"))];
                         if instance_profile {
@@ -1190,6 +1254,12 @@ impl<'a, 'e> Search<'a, 'e> {
             };
             match decide(action, subject, &[]) {
                 Some(r) => (r, Some(Permission::new(action, subject))),
+                // A boundary that allows IAM writes lets the policy written next remove it:
+                // the subject then holds the policy's IAM writes, and the boundary's removal
+                // among them.
+                None if self.facts.boundary_allows_iam(analysis, subject) => {
+                    (Reach::allowed(), Some(Permission::new(action, subject)))
+                }
                 None => return out,
             }
         };
@@ -1223,14 +1293,17 @@ impl<'a, 'e> Search<'a, 'e> {
                 format!("writes an inline policy allowing everything on {who}"),
             );
         }
-        if let Some(r) = decide(attach, subject, &[("iam:PolicyARN", admin_policy.as_str())]) {
+        let open = self.facts.open_policies(subject);
+        if let Some((policy, r)) =
+            open.iter().find_map(|p| decide(attach, subject, &[("iam:PolicyARN", p.as_str())]).map(|r| (p, r)))
+        {
             let t = if kind == PrincipalKind::User { "aws-attach-user-policy" } else { "aws-attach-role-policy" };
             push(
                 t,
-                vec![Permission::new(attach, subject).with("iam:PolicyARN", &admin_policy)],
+                vec![Permission::new(attach, subject).with("iam:PolicyARN", policy)],
                 r,
                 Vec::new(),
-                format!("attaches AdministratorAccess to {who}"),
+                format!("attaches {policy}, which allows everything, to {who}"),
             );
         }
         if kind == PrincipalKind::User {
@@ -1272,7 +1345,7 @@ impl<'a, 'e> Search<'a, 'e> {
                                 format!("group {}", g.arn),
                                 "its policies allow every action on every resource",
                             )],
-                            format!("adds itself to {}, whose policies allow everything", g.arn),
+                            format!("adds itself to {}, whose policies allow every IAM action", g.arn),
                         );
                         break;
                     }
@@ -1337,6 +1410,18 @@ impl<'a, 'e> Search<'a, 'e> {
     }
 }
 
+/// The value of `iam:PassedToService` when a role trusting `service` is passed: the service's
+/// principal, except where the service that receives the role is not the one the role trusts.
+/// App Runner instance roles trust `tasks.apprunner.amazonaws.com`, and App Runner is passed
+/// them as `apprunner.amazonaws.com` (as AWS's own AWSAppRunnerFullAccess policy conditions
+/// iam:PassRole): https://docs.aws.amazon.com/apprunner/latest/dg/security_iam_service-with-iam.html
+fn passed_to_service(service: &str) -> &str {
+    match service {
+        "tasks.apprunner.amazonaws.com" => "apprunner.amazonaws.com",
+        other => other,
+    }
+}
+
 /// The kind of workload a technique on existing compute changes.
 fn workload_kind(technique: &str) -> Option<WorkloadKind> {
     Some(match technique {
@@ -1345,7 +1430,7 @@ fn workload_kind(technique: &str) -> Option<WorkloadKind> {
             WorkloadKind::Ec2Instance
         }
         "aws-codebuild-start-build" => WorkloadKind::CodeBuildProject,
-        "aws-cloudformation-update-stack" => WorkloadKind::CloudFormationStack,
+        "aws-cloudformation-update-stack" | "aws-cloudformation-change-set" => WorkloadKind::CloudFormationStack,
         "aws-glue-update-dev-endpoint" => WorkloadKind::GlueDevEndpoint,
         "aws-sagemaker-presigned-notebook-url" => WorkloadKind::SageMakerNotebook,
         "aws-apprunner-update-service" => WorkloadKind::AppRunnerService,

@@ -48,7 +48,14 @@ pub(crate) fn findings(analysis: &AwsAnalysis) -> Vec<Finding> {
         let outsider_account = e.outsider.split(':').nth(4).unwrap_or_default();
         if e.outsider == "*" {
             out.push(public(&e, is_role));
-        } else if e.outsider.starts_with("arn:") && !org_accounts.contains(outsider_account) {
+        } else if e.outsider.starts_with("arn:")
+            && !org_accounts.contains(outsider_account)
+            && account_of(&e.resource).as_deref() != Some(outsider_account)
+            && !e.outsider.contains(":oidc-provider/")
+            && !e.outsider.contains(":saml-provider/")
+        {
+            // (Identity providers are the web-identity rule's; the account's own are not
+            // outsiders.)
             out.push(external(analysis, &e, is_role));
         }
     }
@@ -235,22 +242,41 @@ fn web_identity(analysis: &AwsAnalysis) -> Vec<Finding> {
                     let sub_key = format!("{host}:sub");
                     let subject_conditions: Vec<&remit_aws_policy::ConditionEntry> =
                         st.conditions.iter().filter(|c| c.key.eq_ignore_ascii_case(&sub_key)).collect();
+                    let github = host.contains("token.actions.githubusercontent.com");
                     let open_values =
                         subject_conditions.iter().all(|c| c.values.iter().all(|v| v == "*" || v.starts_with("repo:*")));
-                    if !subject_conditions.is_empty() && !open_values {
+                    // GitHub subjects are `repo:OWNER/REPO:...`: a wildcard for the repository
+                    // admits every repository (and branch) of the owner.
+                    // https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+                    let any_repository = github
+                        && !subject_conditions.is_empty()
+                        && subject_conditions.iter().any(|c| {
+                            c.values.iter().any(|v| {
+                                v.strip_prefix("repo:")
+                                    .and_then(|rest| rest.split_once('/'))
+                                    .is_some_and(|(_, repo)| repo.starts_with('*'))
+                            })
+                        });
+                    if !subject_conditions.is_empty() && !open_values && !any_repository {
                         continue;
                     }
-                    let github = host.contains("token.actions.githubusercontent.com");
-                    let severity = if github { Severity::Critical } else { Severity::High };
-                    let rationale = match github {
-                        true => {
-                            "any GitHub Actions workflow, in any repository of any owner, can get a token this trust accepts"
+                    let (severity, rationale) = match (github, open_values || subject_conditions.is_empty()) {
+                        (true, true) => (
+                            Severity::Critical,
+                            "any GitHub Actions workflow, in any repository of any owner, can get a token this trust accepts",
+                        ),
+                        (true, false) => (
+                            Severity::Medium,
+                            "any workflow of any repository of the owner, on any branch or pull request, can get a token this trust accepts",
+                        ),
+                        (false, _) => {
+                            (Severity::High, "any identity the provider issues a token to can assume the role")
                         }
-                        false => "any identity the provider issues a token to can assume the role",
                     };
-                    let detail = match subject_conditions.is_empty() {
-                        true => format!("no condition on {sub_key}"),
-                        false => format!("{sub_key} allows any value"),
+                    let detail = match (subject_conditions.is_empty(), open_values) {
+                        (true, _) => format!("no condition on {sub_key}"),
+                        (false, true) => format!("{sub_key} allows any value"),
+                        (false, false) => format!("{sub_key} allows any repository of the owner"),
                     };
                     let statement = match &st.sid {
                         Some(sid) => format!("#{idx} (Sid {sid})"),

@@ -55,6 +55,8 @@ const CATEGORIES: &[Category] = &[
             "glue:UpdateDevEndpoint",
             "codebuild:StartBuild",
             "cloudformation:UpdateStack",
+            "cloudformation:CreateChangeSet",
+            "cloudformation:ExecuteChangeSet",
             "sagemaker:CreatePresignedNotebookInstanceUrl",
             "sso:CreateAccountAssignment",
             "sso:PutInlinePolicyToPermissionSet",
@@ -129,6 +131,144 @@ const CATEGORIES: &[Category] = &[
     },
 ];
 
+/// What a principal's own policies grant on `*` (read alone, as a tool reading one policy at
+/// a time does) but a guardrail, its boundary, a deny or a condition takes away entirely:
+/// risk categories it holds none of, and services it does not hold whole. Each is reported
+/// suppressed, by `remit`, saying what takes it away: the team sees why a policy that looks
+/// dangerous is not, and the grant to remove before the guardrail changes. A category keeps
+/// the id its open finding would have.
+fn neutralized(
+    analysis: &AwsAnalysis,
+    arn: &str,
+    account: Option<&str>,
+    membership: &[u8],
+    held_runs: &[(u32, u32)],
+    held: &[(Vec<u32>, Vec<u32>, Vec<String>)],
+    services: &[(&str, Vec<u32>)],
+) -> Vec<Finding> {
+    let catalog = Catalog::aws();
+    let covered = |id: u32| {
+        let at = held_runs.partition_point(|&(first, _)| first <= id);
+        at > 0 && id < held_runs[at - 1].0 + held_runs[at - 1].1
+    };
+    let mut out = Vec::new();
+    let Ok(by_policies) = analysis.policies_allow_on_any(arn) else { return out };
+    if by_policies.is_empty() {
+        return out;
+    }
+    let name = |id: u32| catalog.action_info(remit_aws_catalog::ActionId(id)).map(|a| a.name().to_owned());
+    for (bit, (c, h)) in CATEGORIES.iter().zip(held).enumerate() {
+        // Held effectively, at least in part: the open finding says what remains.
+        if !h.1.is_empty() {
+            continue;
+        }
+        let taken: Vec<u32> = by_policies
+            .iter()
+            .map(|id| id.0)
+            .filter(|id| membership[*id as usize] & (1 << bit) != 0 && !covered(*id))
+            .collect();
+        let Some(first) = taken.first().and_then(|id| name(*id)) else { continue };
+        let names: Vec<String> = taken.iter().take(12).filter_map(|id| name(*id)).collect();
+        let more = taken.len().saturating_sub(names.len());
+        let listed = match more {
+            0 => names.join(", "),
+            n => format!("{} and {n} more", names.join(", ")),
+        };
+        let (reason, mut evidence) = taken_away(analysis, arn, &first);
+        evidence.insert(0, Evidence::fact("identity policies", format!("allow on `*`: {listed}")));
+        out.push(Finding {
+            id: FindingId::new(rules::RISK_CATEGORY, &[arn], &[c.name]),
+            kind: Kind::OverPermission,
+            rule: rules::RISK_CATEGORY.to_owned(),
+            title: format!(
+                "{} is granted {} {} action{} on every resource by its policies, all taken away",
+                short(arn),
+                taken.len(),
+                c.name,
+                if taken.len() == 1 { "" } else { "s" }
+            ),
+            severity: c.severity,
+            severity_rationale: c.rationale.to_owned(),
+            cloud: "aws".to_owned(),
+            account: account.map(str::to_owned),
+            principals: vec![arn.to_owned()],
+            resources: vec!["*".to_owned()],
+            categories: vec![c.name.to_owned()],
+            reach: Reach::allowed(),
+            evidence,
+            path: Vec::new(),
+            remediation: "None needed while the guardrail stands; remove the grant from the policy so that it does not return when the guardrail changes.".to_owned(),
+            first_seen: None,
+            suppressed: Some(remit_findings::Suppressed { reason, by: "remit".to_owned(), expires: None }),
+        });
+    }
+    // Services the policies grant whole on `*`, not held whole.
+    let taken_services: Vec<(&str, u32)> = services
+        .iter()
+        .filter(|(_, ids)| {
+            !ids.is_empty() && ids.iter().all(|id| by_policies.contains(remit_aws_catalog::ActionId(*id)))
+        })
+        .filter_map(|(service, ids)| ids.iter().find(|id| !covered(**id)).map(|id| (*service, *id)))
+        .collect();
+    if let Some(first) = taken_services.first().and_then(|(_, id)| name(*id)) {
+        let list: Vec<&str> = taken_services.iter().map(|(s, _)| *s).collect();
+        let (reason, mut evidence) = taken_away(analysis, arn, &first);
+        evidence.insert(
+            0,
+            Evidence::fact("identity policies", format!("allow every action on `*` of: {}", list.join(", "))),
+        );
+        out.push(Finding {
+            id: FindingId::new(rules::SERVICE_WILDCARD, &[arn], &["taken away"]),
+            kind: Kind::OverPermission,
+            rule: rules::SERVICE_WILDCARD.to_owned(),
+            title: format!(
+                "{} is granted every action of {} service{} on every resource by its policies, taken away",
+                short(arn),
+                list.len(),
+                if list.len() == 1 { "" } else { "s" }
+            ),
+            severity: Severity::Low,
+            severity_rationale: "service:* on `*` in a policy, which a guardrail cuts down".to_owned(),
+            cloud: "aws".to_owned(),
+            account: account.map(str::to_owned),
+            principals: vec![arn.to_owned()],
+            resources: vec!["*".to_owned()],
+            categories: Vec::new(),
+            reach: Reach::allowed(),
+            evidence,
+            path: Vec::new(),
+            remediation: "None needed while the guardrail stands; replace the wildcards in the policy with the actions the principal uses.".to_owned(),
+            first_seen: None,
+            suppressed: Some(remit_findings::Suppressed { reason, by: "remit".to_owned(), expires: None }),
+        });
+    }
+    out
+}
+
+/// Why `action` on `*`, which `arn`'s policies allow, is not allowed: the engine's reason and
+/// the statements that take it away (denies, the boundary), with the explanation as evidence.
+fn taken_away(analysis: &AwsAnalysis, arn: &str, action: &str) -> (String, Vec<Evidence>) {
+    let Ok(explained) = analysis.explain(arn, action, "*") else {
+        return (format!("neutralized: {action} on `*` is not allowed"), Vec::new());
+    };
+    let mut denies: Vec<String> = explained
+        .statements
+        .iter()
+        .filter(|s| s.effect == "Deny" || s.layer == "permissionsBoundary")
+        .map(|s| format!("{} {} {}", s.layer, s.source, s.statement))
+        .collect();
+    if let Ok(Some(boundary)) = analysis.boundary_of(arn)
+        && explained.reason.contains("boundary")
+    {
+        denies.push(format!("boundary {boundary}"));
+    }
+    let reason = match denies.is_empty() {
+        true => format!("neutralized: {action} on `*`: {}", explained.reason),
+        false => format!("neutralized: {action} on `*`: {} ({})", explained.reason, denies.join("; ")),
+    };
+    (reason, crate::evidence::statements(analysis, arn, action, "*", &[]))
+}
+
 /// Runs of ids sorted and merged (overlapping or touching runs joined).
 fn merged(mut runs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
     runs.sort_unstable();
@@ -185,6 +325,19 @@ pub(crate) fn findings(analysis: &AwsAnalysis, admins: &Admins) -> Vec<Finding> 
     }
     let services: Vec<(usize, remit_aws_catalog::ActionSet)> =
         SENSITIVE.iter().enumerate().map(|(i, (s, _))| (i, catalog.service_actions(s))).collect();
+    // Every other service, by its actions' ids: (prefix, ids), the ids sorted.
+    let others: Vec<(&str, Vec<u32>)> = catalog
+        .services()
+        .map(|svc| svc.prefix())
+        .filter(|prefix| !SENSITIVE.iter().any(|(s, _)| s == prefix))
+        .map(|prefix| (prefix, catalog.service_actions(prefix).iter().map(|id| id.0).collect::<Vec<u32>>()))
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    // Every service, by its actions' ids (what neutralized wildcards are checked against).
+    let every_service: Vec<(&str, Vec<u32>)> = catalog
+        .services()
+        .map(|svc| (svc.prefix(), catalog.service_actions(svc.prefix()).iter().map(|id| id.0).collect()))
+        .collect();
     let principals: Vec<String> = analysis
         .principals()
         .filter(|p| matches!(p.kind, PrincipalKind::User | PrincipalKind::Role))
@@ -256,6 +409,7 @@ pub(crate) fn findings(analysis: &AwsAnalysis, admins: &Admins) -> Vec<Finding> 
                 h.2 = conditions.clone();
             }
             let account = arn.split(':').nth(4).map(str::to_owned);
+            out.extend(neutralized(analysis, arn, account.as_deref(), &membership, &all_runs, &held, &every_service));
             for (c, (shown_ids, counts, conditions)) in CATEGORIES.iter().zip(held) {
                 let [total, allowed] = counts[..] else { continue };
                 let only_conditional = allowed == 0;
@@ -295,32 +449,74 @@ pub(crate) fn findings(analysis: &AwsAnalysis, admins: &Admins) -> Vec<Finding> 
                 let at = runs.partition_point(|&(first, _)| first <= id);
                 at > 0 && id < runs[at - 1].0 + runs[at - 1].1
             };
+            // Every service held whole, in one finding whose severity is that of the most
+            // sensitive (a principal holding `PowerUserAccess` holds hundreds).
+            let mut held_services: Vec<&str> = Vec::new();
+            let mut severity = Severity::Info;
+            let mut any_allowed = false;
             for (i, set) in &services {
-                let (service, severity) = SENSITIVE[*i];
+                let (service, sensitivity) = SENSITIVE[*i];
                 if set.is_empty() || !set.iter().all(|id| covered(&all_runs, id.0)) {
                     continue;
                 }
-                let conditional = !set.iter().all(|id| covered(&allowed_runs, id.0));
+                let allowed = set.iter().all(|id| covered(&allowed_runs, id.0));
+                any_allowed |= allowed;
+                severity = severity.max(if allowed { sensitivity } else { lower(sensitivity) });
+                held_services.push(service);
+            }
+            for (prefix, ids) in &others {
+                // Merged runs are maximal: a service whose ids are consecutive is held whole
+                // when one run holds its first and last.
+                let whole = |runs: &[(u32, u32)]| match ids.last() {
+                    Some(&last) if last - ids[0] + 1 == ids.len() as u32 => {
+                        let at = runs.partition_point(|&(first, _)| first <= ids[0]);
+                        at > 0 && last < runs[at - 1].0 + runs[at - 1].1
+                    }
+                    _ => ids.iter().all(|id| covered(runs, *id)),
+                };
+                if whole(&all_runs) {
+                    let allowed = whole(&allowed_runs);
+                    any_allowed |= allowed;
+                    severity = severity.max(if allowed { Severity::Low } else { Severity::Info });
+                    held_services.push(prefix);
+                }
+            }
+            if !held_services.is_empty() {
+                let n = held_services.len();
+                let sensitive: Vec<&str> =
+                    held_services.iter().copied().filter(|s| SENSITIVE.iter().any(|(x, _)| x == s)).collect();
+                let title = match sensitive.is_empty() {
+                    true => format!("{} holds every action of {n} service{} on every resource", short(arn), if n == 1 { "" } else { "s" }),
+                    false => format!(
+                        "{} holds every action of {n} service{} on every resource, {}",
+                        short(arn),
+                        if n == 1 { "" } else { "s" },
+                        sensitive.join(", ")
+                    ),
+                };
                 out.push(Finding {
-                    id: FindingId::new(rules::SERVICE_WILDCARD, &[arn.as_str()], &[service]),
+                    id: FindingId::new(rules::SERVICE_WILDCARD, &[arn.as_str()], &[] as &[&str]),
                     kind: Kind::OverPermission,
                     rule: rules::SERVICE_WILDCARD.to_owned(),
-                    title: format!("{} holds every {service} action on every resource", short(arn)),
-                    severity: if conditional { lower(severity) } else { severity },
-                    severity_rationale: format!("{service}:* on `*` gives every present and future {service} action, however sensitive"),
+                    title,
+                    severity,
+                    severity_rationale: match sensitive.is_empty() {
+                        true => "service:* on `*` gives every present and future action of the service".to_owned(),
+                        false => format!("every present and future action of sensitive services ({}) on every resource", sensitive.join(", ")),
+                    },
                     cloud: "aws".to_owned(),
                     account: account.clone(),
                     principals: vec![arn.clone()],
                     resources: vec!["*".to_owned()],
                     categories: Vec::new(),
-                    reach: if conditional {
-                        Reach::conditional(vec!["some actions only under conditions".to_owned()])
-                    } else {
+                    reach: if any_allowed {
                         Reach::allowed()
+                    } else {
+                        Reach::conditional(vec!["every such service only under conditions".to_owned()])
                     },
-                    evidence: vec![Evidence::fact("effective permissions", format!("all {} {service} actions on `*`", set.len()))],
+                    evidence: vec![Evidence::fact("effective permissions", format!("every action on `*` of: {}", held_services.join(", ")))],
                     path: Vec::new(),
-                    remediation: format!("Replace {service}:* with the {service} actions the principal uses (remit what-can --service {service} lists them)."),
+                    remediation: "Replace service-wide wildcards with the actions the principal uses (remit what-can --service SERVICE lists them).".to_owned(),
                     first_seen: None,
                     suppressed: None,
                 });

@@ -6,10 +6,7 @@
 //! breaks the rule. Rules live in a TOML file the team reviews; an unreadable rule is an
 //! error naming its line.
 
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, path::Path};
 
 use remit_aws_analysis::AwsAnalysis;
 use remit_findings::{Evidence, Finding, FindingId, Kind, Reach, Severity};
@@ -53,28 +50,8 @@ pub struct ToxicRules {
     pub rules: Vec<ToxicRule>,
 }
 
-/// A rules file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ToxicRulesError {
-    /// It cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// It is not a valid rules file.
-    #[error("{}:{line}: {message}", path.display())]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// The line (1-based).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+/// A rules file that cannot be used (its file and line).
+pub type ToxicRulesError = remit_findings::FileError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,21 +63,14 @@ struct File {
 impl ToxicRules {
     /// Reads a file of `[[rule]]` tables.
     pub fn load(path: &Path) -> Result<ToxicRules, ToxicRulesError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ToxicRulesError::Read { path: path.to_owned(), source })?;
-        ToxicRules::parse(&text, path)
+        ToxicRules::parse(&remit_findings::toml_file::read(path)?, path)
     }
 
     /// Reads the text of a rules file (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<ToxicRules, ToxicRulesError> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1;
-        let invalid = |offset: usize, message: String| ToxicRulesError::Invalid {
-            path: path.to_owned(),
-            line: line_of(offset),
-            message,
-        };
-        let file: File =
-            toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
+        let document = remit_findings::toml_file::Document::new(text, path);
+        let invalid = |offset: usize, message: String| document.invalid(offset, message);
+        let file: File = document.parse()?;
         let mut rules: Vec<ToxicRule> = Vec::new();
         for spanned in file.rule {
             let at = spanned.span().start;

@@ -832,6 +832,7 @@ techniques! {
     ec2_user_data: "aws-ec2-user-data" => [NoInstanceProfile, Deny("ec2:StopInstances")];
     codebuild_start_build: "aws-codebuild-start-build" => [OtherResource, Boundary];
     cloudformation_update_stack: "aws-cloudformation-update-stack" => [Untrusted, Deny("cloudformation:UpdateStack")];
+    cloudformation_change_set: "aws-cloudformation-change-set" => [Untrusted, Deny("cloudformation:ExecuteChangeSet"), Boundary];
     glue_update_dev_endpoint: "aws-glue-update-dev-endpoint" => [TagCondition, Scp("glue:UpdateDevEndpoint"), TagConditionMet];
     sagemaker_presigned_notebook_url: "aws-sagemaker-presigned-notebook-url" => [Untrusted, OtherResource];
     apprunner_update_service: "aws-apprunner-update-service" => [Boundary, Deny("apprunner:UpdateService"), OpenBoundary];
@@ -929,10 +930,18 @@ fn a_boundary_the_attacker_can_remove_is_removed_first() {
     let first = &escalation_of(&findings, &attacker).path[0];
     assert_eq!((first.technique.as_str(), first.to.as_str()), ("aws-put-user-policy", attacker.as_str()));
     assert!(first.permissions.iter().any(|p| p.starts_with("iam:DeleteUserPermissionsBoundary on ")), "{first:?}");
-    // FIXME: the boundary allows `iam:*`, so after writing a policy allowing everything the
-    // attacker may remove the boundary itself (two calls). Today only a boundary the attacker
-    // can remove before the write counts; this should be an escalation.
+    // The boundary allows `iam:*`, so after writing a policy allowing everything the attacker
+    // may remove the boundary itself (two calls).
     let findings = env(&[put]).scan();
+    let first = &escalation_of(&findings, &attacker).path[0];
+    assert_eq!(first.technique, "aws-put-user-policy");
+    assert!(first.permissions.iter().any(|p| p.starts_with("iam:DeleteUserPermissionsBoundary on ")), "{first:?}");
+    // A boundary without IAM writes stays.
+    let narrow = managed("boundary", &[(&[allow(&["s3:*"], "*")], true)]);
+    let findings = Env::default()
+        .policy(narrow)
+        .user(bounded(user(ATTACKER, &[allow(&["iam:PutUserPolicy"], &attacker)]), &arn("policy", "boundary")))
+        .scan();
     assert!(escalation(&findings, &attacker).is_none(), "{findings:#?}");
 }
 
@@ -1038,17 +1047,21 @@ fn policy_versions_count_through_groups_too() {
 
 #[test]
 fn rewriting_a_trust_policy_needs_assuming_the_role_afterwards() {
-    // FIXME: an SCP that denies sts:AssumeRole (or the attacker's own explicit deny) stops
-    // the second half of the technique: the attacker may rewrite the trust policy, but never
-    // use it, as `aws-assume-role` with the same SCP shows. Today only
-    // iam:UpdateAssumeRolePolicy is decided, so these are reported.
+    // An SCP that denies sts:AssumeRole (or the attacker's own explicit deny) stops the
+    // second half of the technique: the attacker may rewrite the trust policy, but never use
+    // it. The assumption is decided under the trust the attacker would write.
     // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
     for twist in [Scp("sts:AssumeRole"), Deny("sts:AssumeRole")] {
         let case = case(technique("aws-update-assume-role-policy"), Some(twist));
         let findings = case.env.scan();
-        let first = &escalation_of(&findings, &case.attacker).path[0];
-        assert_eq!(first.technique, "aws-update-assume-role-policy", "{twist:?}");
+        assert!(escalation(&findings, &case.attacker).is_none(), "{twist:?}: {findings:#?}");
     }
+    // Without them, the step names both permissions.
+    let case = case(technique("aws-update-assume-role-policy"), None);
+    let findings = case.env.scan();
+    let first = &escalation_of(&findings, &case.attacker).path[0];
+    assert_eq!(first.technique, "aws-update-assume-role-policy");
+    assert_eq!(first.permissions.len(), 2, "{:?}", first.permissions);
 }
 
 /// `ATTACKER` holding `dev-policy` of `versions` versions (the default first), with `grants`.
@@ -1078,8 +1091,8 @@ fn a_policy_with_five_versions_needs_one_deleted_first() {
 
 #[test]
 fn attaching_a_customer_policy_that_allows_everything() {
-    // FIXME: the attachment is allowed only for the account's own policies, one of which
-    // allows everything; only AdministratorAccess is tried today.
+    // The attachment is allowed only for the account's own policies, one of which allows
+    // everything: each of them is tried, not only AdministratorAccess.
     let attacker = arn("user", ATTACKER);
     let findings = Env::default()
         .policy(managed("everything", &[(&[allow(&["*"], "*")], true)]))
@@ -1089,20 +1102,21 @@ fn attaching_a_customer_policy_that_allows_everything() {
                      "Condition": {"ArnLike": {"iam:PolicyARN": format!("arn:aws:iam::{A}:policy/*")}}})],
         ))
         .scan();
-    assert!(escalation(&findings, &attacker).is_none(), "{findings:#?}");
+    let first = &escalation_of(&findings, &attacker).path[0];
+    assert_eq!(first.technique, "aws-attach-user-policy");
+    assert!(first.permissions[0].contains(&arn("policy", "everything")), "{first:?}");
 }
 
 #[test]
 fn joining_a_group_that_grants_iam_writes() {
-    // FIXME: a group allowing `iam:*` makes its members IAM administrators (they can attach
-    // AdministratorAccess to themselves), so joining it is an escalation; only groups whose
-    // policies allow everything are considered today.
+    // A group allowing `iam:*` makes its members IAM administrators (they can attach
+    // AdministratorAccess to themselves), so joining it is an escalation.
     let attacker = arn("user", ATTACKER);
     let findings = Env::default()
         .group(group("iam-admins", &[allow(&["iam:*"], "*")]))
         .user(user(ATTACKER, &[allow(&["iam:AddUserToGroup"], &arn("group", "iam-admins"))]))
         .scan();
-    assert!(escalation(&findings, &attacker).is_none(), "{findings:#?}");
+    assert_eq!(escalation_of(&findings, &attacker).path[0].technique, "aws-add-user-to-group");
 }
 
 #[test]
@@ -1110,8 +1124,7 @@ fn passing_a_role_to_app_runner_as_aws_managed_policies_allow_it() {
     // AWSAppRunnerFullAccess allows iam:PassRole when `iam:PassedToService` is
     // `apprunner.amazonaws.com`, while instance roles trust `tasks.apprunner.amazonaws.com`.
     // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSAppRunnerFullAccess.html
-    // FIXME: the analysis sets `iam:PassedToService` to the trusted service, so this pass is
-    // not found.
+    // The pass is decided with the service App Runner names when it is passed a role.
     let target = arn("role", TARGET);
     let findings = Env::default()
         .role(attach(role(TARGET, trust_service("tasks.apprunner.amazonaws.com"), &[]), ADMIN_POLICY))
@@ -1124,5 +1137,8 @@ fn passing_a_role_to_app_runner_as_aws_managed_policies_allow_it() {
             ],
         ))
         .scan();
-    assert!(escalation(&findings, &arn("user", ATTACKER)).is_none(), "{target}: {findings:#?}");
+    let found = escalation_of(&findings, &arn("user", ATTACKER));
+    assert_eq!(found.path[0].technique, "aws-passrole-apprunner");
+    assert_eq!(found.path[0].to, target);
+    assert!(found.reach.is_allowed(), "{found:#?}");
 }

@@ -105,7 +105,8 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     let principals = analysis.principals().filter(|p| !remit_aws_risk::admin::is_probe(&p.id)).count();
     let tool = Tool { name: "remit".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() };
-    let report = Report::new(tool, now.to_string(), args.path.display().to_string(), principals, findings);
+    let mut report = Report::new(tool, now.to_string(), args.path.display().to_string(), principals, findings);
+    report.count_at_risk_among(|p| analysis.principal(p).is_some());
     let elapsed = started.elapsed().as_secs_f64();
     write(&report, &args, elapsed)?;
     if let Some(level) = fail_on {
@@ -156,7 +157,7 @@ fn table(report: &Report, limit: usize, elapsed: f64, out: &mut Vec<u8>) -> anyh
         .collect();
     writeln!(
         out,
-        "{} open findings ({}) on {} of {} principals; {} suppressed; scanned in {elapsed:.2} s",
+        "{} open findings ({}); {} of {} principals at risk; {} suppressed; scanned in {elapsed:.2} s",
         s.open,
         counts.join(", "),
         s.principals_at_risk,

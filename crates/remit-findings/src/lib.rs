@@ -17,11 +17,13 @@ mod sample;
 mod seen;
 mod suppress;
 mod time;
+pub mod toml_file;
 
 pub use crate::id::FindingId;
 pub use crate::seen::{FirstSeen, SeenError};
 pub use crate::suppress::{Suppression, Suppressions, SuppressionsError};
 pub use crate::time::{Timestamp, TimestampError};
+pub use crate::toml_file::FileError;
 
 use std::collections::BTreeMap;
 
@@ -375,6 +377,17 @@ impl Report {
     /// The open findings at or above `severity`.
     pub fn open_at_least(&self, severity: Severity) -> usize {
         self.findings.iter().filter(|f| f.is_open() && f.severity >= severity).count()
+    }
+
+    /// Counts `principalsAtRisk` among the principals analysed only (`analysed` tells them):
+    /// outsiders a finding names (`*`, another account, an identity provider) are not among
+    /// the principals the summary counts.
+    pub fn count_at_risk_among(&mut self, analysed: impl Fn(&str) -> bool) {
+        let mut at_risk = std::collections::BTreeSet::new();
+        for f in self.findings.iter().filter(|f| f.is_open()) {
+            at_risk.extend(f.principals.iter().map(String::as_str).filter(|p| analysed(p)));
+        }
+        self.summary.principals_at_risk = at_risk.len();
     }
 
     /// Recounts the summary (after suppressions change).

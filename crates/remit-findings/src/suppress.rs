@@ -5,7 +5,7 @@
 //! with its line, never silently ignored. An expired suppression stops applying: the finding
 //! is open again, and says so.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -31,28 +31,8 @@ pub struct Suppressions {
     pub entries: Vec<Suppression>,
 }
 
-/// A suppressions file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum SuppressionsError {
-    /// It cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// It is not a valid suppressions file.
-    #[error("{}:{line}: {message}", path.display())]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// The line (1-based).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+/// A suppressions file that cannot be used (its file and line).
+pub type SuppressionsError = crate::FileError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,23 +56,14 @@ impl Suppressions {
     /// Reads a file of `[[suppress]]` tables (`id`, `reason`, optional `by` and `expires`,
     /// a date or UTC timestamp).
     pub fn load(path: &Path) -> Result<Suppressions, SuppressionsError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SuppressionsError::Read { path: path.to_owned(), source })?;
-        Suppressions::parse(&text, path)
+        Suppressions::parse(&crate::toml_file::read(path)?, path)
     }
 
     /// Reads the text of a suppressions file (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Suppressions, SuppressionsError> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1;
-        let invalid = |offset: usize, message: String| SuppressionsError::Invalid {
-            path: path.to_owned(),
-            line: line_of(offset),
-            message,
-        };
-        let file: File = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            invalid(offset, e.message().to_owned())
-        })?;
+        let document = crate::toml_file::Document::new(text, path);
+        let invalid = |offset: usize, message: String| document.invalid(offset, message);
+        let file: File = document.parse()?;
         let mut entries = Vec::new();
         for spanned in file.suppress {
             let at = spanned.span().start;

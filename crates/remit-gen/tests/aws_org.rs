@@ -132,7 +132,9 @@ fn check_workloads(env: &AwsEnvironment, dir: &Path, summary: &Summary) {
                 WorkloadKind::LambdaFunction,
                 WorkloadKind::Ec2Instance,
                 WorkloadKind::CodeBuildProject,
-                WorkloadKind::CloudFormationStack
+                WorkloadKind::CloudFormationStack,
+                WorkloadKind::GlueDevEndpoint,
+                WorkloadKind::EcsTask,
             ],
             "{}",
             account.id

@@ -410,7 +410,11 @@ pub(super) fn write(out: &mut Out, plan: &AccountPlan, region: &str) -> io::Resu
         &format!("{dir}/codebuild/projects.json"),
         &json!({"projects": entries(WorkloadKind::Project), "projectsNotFound": []}),
     )?;
-    out.json(&format!("{dir}/cloudformation/stacks.json"), &json!({"Stacks": entries(WorkloadKind::Stack)}))
+    out.json(&format!("{dir}/cloudformation/stacks.json"), &json!({"Stacks": entries(WorkloadKind::Stack)}))?;
+    // The kinds the generator makes none of, listed as collected and empty: an analysis then
+    // knows there is no Glue development endpoint or ECS task, rather than not knowing.
+    out.json(&format!("{dir}/glue/dev-endpoints.json"), &json!({"DevEndpoints": []}))?;
+    out.json(&format!("{dir}/ecs/tasks.json"), &json!({"tasks": [], "failures": []}))
 }
 
 #[cfg(test)]
