@@ -44,8 +44,10 @@ impl AwsAnalysis {
     }
 
     /// Whether `principal` can perform `action` on `resource` itself (as
-    /// [`AwsAnalysis::who_can_directly`]), and how; `None` when it cannot. `*` is decided in
-    /// the principal's own account.
+    /// [`AwsAnalysis::who_can_directly`]), and how; `None` when it cannot. `*`, and a resource
+    /// whose ARN names no account and that the environment does not hold (an Identity Center
+    /// permission set: `arn:aws:sso:::permissionSet/...`), are decided in the principal's own
+    /// account.
     pub fn can_directly(
         &self,
         principal: &str,
@@ -55,9 +57,13 @@ impl AwsAnalysis {
     ) -> Result<Option<Holder>, QueryError> {
         check_action(action)?;
         let entry = self.entry(principal)?;
+        let own = entry.principal.scope.as_deref().unwrap_or_default();
         let target = match resource {
-            "*" => self.resource_side_in(resource, entry.principal.scope.as_deref().unwrap_or_default())?,
-            _ => self.resource_side(resource)?,
+            "*" => self.resource_side_in(resource, own)?,
+            _ => match self.resource_side(resource) {
+                Err(QueryError::UnknownResourceAccount(_)) => self.resource_side_in(resource, own)?,
+                side => side?,
+            },
         };
         let target = with_context(target, context);
         let decision = self.decide(entry, action, resource, &target);

@@ -85,6 +85,12 @@ pub enum TechniqueKind {
     SetDefaultVersion,
     /// Add oneself to a group whose policies allow everything.
     AddUserToGroup,
+    /// Change the permission set an Identity Center role is provisioned from (its inline
+    /// policy, or an attached AdministratorAccess), then provision it.
+    EditPermissionSet,
+    /// As an Identity Center user (signed in through one of its roles), assign oneself
+    /// another permission set in another account, then provision it.
+    AssignPermissionSet,
 }
 
 /// A privilege-escalation technique.
@@ -182,6 +188,18 @@ pub const TECHNIQUES: &[Technique] = &[
         pathfinding: &["iam-013"],
         name: "iam:AddUserToGroup",
         kind: AddUserToGroup,
+    },
+    Technique {
+        id: "aws-sso-edit-permission-set",
+        pathfinding: &[],
+        name: "sso:PutInlinePolicyToPermissionSet (or AttachManagedPolicyToPermissionSet) + sso:ProvisionPermissionSet",
+        kind: EditPermissionSet,
+    },
+    Technique {
+        id: "aws-sso-assign-permission-set",
+        pathfinding: &[],
+        name: "sso:CreateAccountAssignment + sso:ProvisionPermissionSet",
+        kind: AssignPermissionSet,
     },
     Technique {
         id: "aws-passrole-lambda-invoke",
@@ -659,6 +677,10 @@ struct Facts<'e> {
     users: HashMap<&'e str, &'e remit_aws_import::User>,
     /// Credential-report rows by user ARN.
     report: HashMap<&'e str, &'e remit_aws_import::CredentialReportRow>,
+    /// IAM Identity Center, when collected.
+    identity_center: Option<&'e remit_aws_import::IdentityCenter>,
+    /// The organization, when the bundle has one.
+    organization: Option<&'e remit_aws_import::Organization>,
 }
 
 impl<'e> Facts<'e> {
@@ -670,6 +692,8 @@ impl<'e> Facts<'e> {
             roles: HashMap::new(),
             users: HashMap::new(),
             report: HashMap::new(),
+            identity_center: env.identity_center.as_ref(),
+            organization: env.organization.as_ref(),
         };
         for account in &env.accounts {
             facts.accounts.insert(&account.id, account);
@@ -742,6 +766,29 @@ impl<'e> Facts<'e> {
             Ok(Some(arn)) => self.policies.get(arn).and_then(|p| p.document.as_ref()).is_some_and(allows_everything),
             Err(_) => false,
         }
+    }
+
+    /// The account that holds the Identity Center instance: the organization's management
+    /// account, or the bundle's only account.
+    fn identity_center_account(&self) -> Option<&'e str> {
+        self.identity_center?;
+        match self.organization {
+            Some(org) => Some(org.management_account.as_str()),
+            None if self.accounts.len() == 1 => self.accounts.keys().next().copied(),
+            None => None,
+        }
+    }
+
+    /// The permission set an Identity Center role (`AWSReservedSSO_<set>_<suffix>` under
+    /// `/aws-reserved/sso.amazonaws.com/`) is provisioned from.
+    /// https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
+    fn permission_set_of(&self, role: &str) -> Option<&'e remit_aws_import::PermissionSet> {
+        let record = self.roles.get(role)?;
+        if !record.path.starts_with("/aws-reserved/sso.amazonaws.com/") {
+            return None;
+        }
+        let (name, _) = record.name.strip_prefix("AWSReservedSSO_")?.rsplit_once('_')?;
+        self.identity_center?.permission_sets.iter().find(|ps| ps.name == name)
     }
 
     /// True when the principal's permissions boundary allows every IAM action on every
@@ -998,6 +1045,51 @@ impl<'a, 'e> Search<'a, 'e> {
                 facts: Vec::new(),
                 description: format!("rewrites the trust policy of {role} to admit itself, then assumes it"),
             });
+        }
+        // Assigning its permission set, in its account, to the Identity Center user an actor
+        // is signed in as (an actor that is itself an Identity Center role, in the instance's
+        // account).
+        // https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreateAccountAssignment.html
+        if let Some(ps) = self.facts.permission_set_of(role)
+            && let Some(home) = self.facts.identity_center_account()
+        {
+            for actor in analysis.identity_may_allow("sso:CreateAccountAssignment") {
+                let from = actor.id.as_str();
+                if from == role
+                    || self.admins.contains(from)
+                    || self.facts.account_of(from) != home
+                    || self.facts.permission_set_of(from).is_none()
+                {
+                    continue;
+                }
+                let decided = |action: &str| match analysis.can_directly(from, action, &ps.arn, &[]) {
+                    Ok(Some(h)) => Some(reach(&h.access)),
+                    _ => None,
+                };
+                let (Some(assign), Some(provision)) =
+                    (decided("sso:CreateAccountAssignment"), decided("sso:ProvisionPermissionSet"))
+                else {
+                    continue;
+                };
+                steps.push(Step {
+                    from: from.to_owned(),
+                    to: role.to_owned(),
+                    technique: technique("aws-sso-assign-permission-set"),
+                    permissions: vec![
+                        Permission::new("sso:CreateAccountAssignment", &ps.arn),
+                        Permission::new("sso:ProvisionPermissionSet", &ps.arn),
+                    ],
+                    reach: both(&assign, &provision),
+                    facts: vec![Evidence::fact(
+                        format!("permission set {}", ps.arn),
+                        format!("{role} is provisioned from it; {from} is an Identity Center user's role"),
+                    )],
+                    description: format!(
+                        "assigns its own Identity Center user the permission set {} in the account of {role}, then signs in as it",
+                        ps.name
+                    ),
+                });
+            }
         }
         // Passing it to compute, new or existing.
         let services = trusted_services(record);
@@ -1306,6 +1398,37 @@ impl<'a, 'e> Search<'a, 'e> {
                 format!("attaches {policy}, which allows everything, to {who}"),
             );
         }
+        // The permission set an Identity Center role is provisioned from, changed from the
+        // instance's account (provisioning pushes it to every account it is assigned in).
+        // https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsetsconcept.html
+        if kind == PrincipalKind::Role
+            && let Some(ps) = self.facts.permission_set_of(subject)
+            && self.facts.identity_center_account() == Some(self.facts.account_of(actor))
+        {
+            let edit = decide("sso:PutInlinePolicyToPermissionSet", &ps.arn, &[])
+                .map(|r| ("sso:PutInlinePolicyToPermissionSet", r))
+                .or_else(|| {
+                    decide("sso:AttachManagedPolicyToPermissionSet", &ps.arn, &[])
+                        .map(|r| ("sso:AttachManagedPolicyToPermissionSet", r))
+                });
+            if let Some((action, r)) = edit
+                && let Some(provision) = decide("sso:ProvisionPermissionSet", &ps.arn, &[])
+            {
+                push(
+                    "aws-sso-edit-permission-set",
+                    vec![Permission::new(action, &ps.arn), Permission::new("sso:ProvisionPermissionSet", &ps.arn)],
+                    both(&r, &provision),
+                    vec![Evidence::fact(
+                        format!("permission set {}", ps.arn),
+                        format!("{subject} is provisioned from it"),
+                    )],
+                    format!(
+                        "changes the permission set {} ({}) to allow everything and provisions it to {who}",
+                        ps.name, ps.arn
+                    ),
+                );
+            }
+        }
         if kind == PrincipalKind::User {
             for g in self.facts.groups_of(subject) {
                 if let Some(r) = decide("iam:PutGroupPolicy", &g.arn, &[]) {
@@ -1510,6 +1633,8 @@ fn search_routes(search: &Search<'_, '_>) -> HashMap<String, Route> {
         "iam:CreatePolicyVersion",
         "iam:SetDefaultPolicyVersion",
         "iam:AddUserToGroup",
+        "sso:PutInlinePolicyToPermissionSet",
+        "sso:AttachManagedPolicyToPermissionSet",
     ];
     let mut writers: Vec<String> = writes
         .iter()
@@ -1643,6 +1768,7 @@ fn remediation(steps: &[Step]) -> String {
         AssumeRole => "Narrow the role's trust policy, or the principal's sts:AssumeRole statements, so that it cannot assume the role; or reduce the role's own permissions so that it is not an escalation step.".to_owned(),
         PassRole { .. } => "Scope iam:PassRole to the roles the principal must pass (with an iam:PassedToService condition), and never to roles stronger than the principal.".to_owned(),
         Workload { .. } => "Restrict who can change this compute to principals at least as privileged as the role it runs as, or give the compute a weaker role.".to_owned(),
+        EditPermissionSet | AssignPermissionSet => "Keep Identity Center administration (permission-set edits, assignments, provisioning) to a dedicated administrator permission set, scoped with sso resource ARNs; delegate it to a member account rather than the management account.".to_owned(),
         _ => "Remove this IAM write from the principal, or scope it to resources that are not its own (and add a permissions boundary that denies changing itself).".to_owned(),
     };
     format!("{base} The first step uses: {}.", perms.join("; "))

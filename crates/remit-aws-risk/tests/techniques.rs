@@ -226,6 +226,8 @@ struct Env {
     policies: Vec<Value>,
     report: Option<Vec<Credentials>>,
     scps: Vec<Value>,
+    /// Identity Center permission sets (by name), when the instance is collected.
+    permission_sets: Vec<&'static str>,
 }
 
 impl Env {
@@ -254,6 +256,11 @@ impl Env {
         self
     }
 
+    fn permission_set(mut self, name: &'static str) -> Env {
+        self.permission_sets.push(name);
+        self
+    }
+
     fn scp(mut self, statements: &[Value]) -> Env {
         self.scps.push(document(statements));
         self
@@ -274,6 +281,9 @@ impl Env {
         }
         if !self.scps.is_empty() {
             write_organization(dir, &self.scps);
+        }
+        if !self.permission_sets.is_empty() {
+            write_identity_center(dir, &self.permission_sets);
         }
     }
 
@@ -296,6 +306,64 @@ fn write(dir: &Path, rel: &str, contents: &str) {
         std::fs::create_dir_all(parent).expect("a bundle directory");
     }
     std::fs::write(&path, contents).expect("a bundle file");
+}
+
+/// `identity-center/`: one instance with the permission sets `names` (describe-permission-set
+/// only), and an empty identity store.
+fn write_identity_center(dir: &Path, names: &[&str]) {
+    write_json(
+        dir,
+        "identity-center/instances.json",
+        &json!({"Instances": [{"InstanceArn": INSTANCE, "IdentityStoreId": "d-1234567890", "OwnerAccountId": A}]}),
+    );
+    for name in names {
+        let id = permission_set_id(name);
+        write_json(
+            dir,
+            &format!("identity-center/permission-sets/{id}/describe.json"),
+            &json!({"PermissionSet": {"Name": name, "PermissionSetArn": permission_set_arn(name), "SessionDuration": "PT1H"}}),
+        );
+        let set = format!("identity-center/permission-sets/{id}");
+        write_json(dir, &format!("{set}/inline-policy.json"), &json!({"InlinePolicy": ""}));
+        write_json(dir, &format!("{set}/managed-policies.json"), &json!({"AttachedManagedPolicies": []}));
+        write_json(
+            dir,
+            &format!("{set}/customer-managed-policies.json"),
+            &json!({"CustomerManagedPolicyReferences": []}),
+        );
+    }
+    write_json(dir, "identity-center/identity-store/users.json", &json!({"Users": []}));
+    write_json(dir, "identity-center/identity-store/groups.json", &json!({"Groups": []}));
+}
+
+const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+
+fn permission_set_id(name: &str) -> String {
+    format!("ps-{:016x}", name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))))
+}
+
+fn permission_set_arn(name: &str) -> String {
+    format!("arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/{}", permission_set_id(name))
+}
+
+/// The role Identity Center provisions in account `A` for permission set `name`, trusting the
+/// instance's SAML provider, with `statements` (as its permission set's inline policy).
+fn sso_role(name: &str, statements: &[Value]) -> Value {
+    let role_name = format!("AWSReservedSSO_{name}_0123456789abcdef");
+    let mut r = role(
+        &role_name,
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+            "Principal": {"Federated": format!("arn:aws:iam::{A}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE")},
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}),
+        statements,
+    );
+    r["Path"] = json!("/aws-reserved/sso.amazonaws.com/");
+    r["Arn"] = json!(format!("arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/{role_name}"));
+    r
+}
+
+fn sso_role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{name}_0123456789abcdef")
 }
 
 /// Pretty JSON, as the AWS CLI writes it.
@@ -631,6 +699,9 @@ fn case(t: &Technique, twist: Option<Twist>) -> Case {
             (scoped, other, to) = ("*".to_owned(), format!("arn:aws:*:*:{OTHER_ACCOUNT}:*"), arn("role", TARGET));
             grants = vec![allow(actions, "*")];
         }
+        TechniqueKind::EditPermissionSet | TechniqueKind::AssignPermissionSet => {
+            unreachable!("{}: tested apart (TESTED_APART), its fixture needs Identity Center", t.id)
+        }
     }
     // The twists on the attacker's grants, boundary and guardrails.
     match twist {
@@ -839,9 +910,12 @@ techniques! {
     ecs_execute_command: "aws-ecs-execute-command" => [Untrusted, TagCondition];
 }
 
+/// Techniques tested by their own tests below (their fixtures need Identity Center).
+const TESTED_APART: &[&str] = &["aws-sso-edit-permission-set", "aws-sso-assign-permission-set"];
+
 #[test]
 fn every_technique_is_tested() {
-    let tested: BTreeSet<&str> = TESTED.iter().copied().collect();
+    let tested: BTreeSet<&str> = TESTED.iter().chain(TESTED_APART).copied().collect();
     let all: BTreeSet<&str> = TECHNIQUES.iter().map(|t| t.id).collect();
     assert_eq!(tested, all, "each technique of TECHNIQUES has its test above, and only those");
 }
@@ -1141,4 +1215,63 @@ fn passing_a_role_to_app_runner_as_aws_managed_policies_allow_it() {
     assert_eq!(found.path[0].technique, "aws-passrole-apprunner");
     assert_eq!(found.path[0].to, target);
     assert!(found.reach.is_allowed(), "{found:#?}");
+}
+
+#[test]
+fn editing_ones_own_permission_set_is_an_escalation() {
+    // An Identity Center user signed in as `Operators` (in the instance's account) may change
+    // that permission set and provision it: its own role then allows everything.
+    let ops = sso_role_arn("Operators");
+    let ps = permission_set_arn("Operators");
+    let grants = |edit: &[&str]| {
+        let mut g = vec![allow(&["s3:GetObject"], "*")];
+        if !edit.is_empty() {
+            g.push(allow(edit, &ps));
+        }
+        Env::default().permission_set("Operators").role(sso_role("Operators", &g))
+    };
+    let findings = grants(&["sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet"]).scan();
+    let first = &escalation_of(&findings, &ops).path[0];
+    assert_eq!((first.technique.as_str(), first.to.as_str()), ("aws-sso-edit-permission-set", ops.as_str()));
+    assert!(first.permissions.iter().any(|p| p == &format!("sso:ProvisionPermissionSet on {ps}")), "{first:?}");
+    // Without provisioning the change never reaches the role.
+    let findings = grants(&["sso:PutInlinePolicyToPermissionSet"]).scan();
+    assert!(escalation(&findings, &ops).is_none(), "{findings:#?}");
+    // Another permission set's edits give nothing.
+    let other = permission_set_arn("Auditors");
+    let findings = Env::default()
+        .permission_set("Operators")
+        .permission_set("Auditors")
+        .role(sso_role(
+            "Operators",
+            &[allow(&["sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet"], &other)],
+        ))
+        .scan();
+    assert!(escalation(&findings, &ops).is_none(), "{findings:#?}");
+}
+
+#[test]
+fn assigning_oneself_an_administrator_permission_set_is_an_escalation() {
+    // An Identity Center user (signed in as `Helpdesk`) that may create account assignments
+    // can give itself `Admins`, whose role allows everything, and sign in as it.
+    let helpdesk = sso_role_arn("Helpdesk");
+    let admins = sso_role_arn("Admins");
+    let env = |grants: &[Value]| {
+        Env::default()
+            .permission_set("Helpdesk")
+            .permission_set("Admins")
+            .role(attach(sso_role("Admins", &[]), ADMIN_POLICY))
+            .role(sso_role("Helpdesk", grants))
+    };
+    let assign = allow(&["sso:CreateAccountAssignment", "sso:ProvisionPermissionSet"], "*");
+    let findings = env(std::slice::from_ref(&assign)).scan();
+    let first = &escalation_of(&findings, &helpdesk).path[0];
+    assert_eq!((first.technique.as_str(), first.to.as_str()), ("aws-sso-assign-permission-set", admins.as_str()));
+    // A deny on assignments neutralizes it.
+    let deny = json!({"Effect": "Deny", "Action": "sso:CreateAccountAssignment", "Resource": "*"});
+    let findings = env(&[assign.clone(), deny]).scan();
+    assert!(escalation(&findings, &helpdesk).is_none(), "{findings:#?}");
+    // An IAM role that is not Identity Center's has no Identity Center user to assign.
+    let findings = env(&[]).role(role("automation", trust_account(), std::slice::from_ref(&assign))).scan();
+    assert!(escalation(&findings, &arn("role", "automation")).is_none(), "{findings:#?}");
 }
