@@ -546,6 +546,44 @@ pub const TECHNIQUES: &[Technique] = &[
         },
     },
     Technique {
+        id: "aws-ec2-launch-template",
+        pathfinding: &["ec2-004"],
+        name: "ec2:CreateLaunchTemplateVersion + ec2:ModifyLaunchTemplate",
+        kind: Workload {
+            service: "ec2.amazonaws.com",
+            workload: "launch template (of an Auto Scaling group)",
+            actions: &["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+            instance_profile: true,
+        },
+    },
+    Technique {
+        id: "aws-bedrock-code-interpreter",
+        pathfinding: &["bedrock-002"],
+        name: "bedrock-agentcore:StartCodeInterpreterSession + bedrock-agentcore:InvokeCodeInterpreter",
+        kind: Workload {
+            service: "bedrock-agentcore.amazonaws.com",
+            workload: "Bedrock AgentCore code interpreter",
+            actions: &["bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"],
+            instance_profile: false,
+        },
+    },
+    Technique {
+        id: "aws-sagemaker-lifecycle-config",
+        pathfinding: &["sagemaker-005"],
+        name: "sagemaker:CreateNotebookInstanceLifecycleConfig + StopNotebookInstance + UpdateNotebookInstance + StartNotebookInstance",
+        kind: Workload {
+            service: "sagemaker.amazonaws.com",
+            workload: "SageMaker notebook instance",
+            actions: &[
+                "sagemaker:CreateNotebookInstanceLifecycleConfig",
+                "sagemaker:StopNotebookInstance",
+                "sagemaker:UpdateNotebookInstance",
+                "sagemaker:StartNotebookInstance",
+            ],
+            instance_profile: false,
+        },
+    },
+    Technique {
         id: "aws-glue-update-dev-endpoint",
         pathfinding: &["glue-002"],
         name: "glue:UpdateDevEndpoint",
@@ -1555,7 +1593,7 @@ fn workload_kind(technique: &str) -> Option<WorkloadKind> {
         "aws-codebuild-start-build" => WorkloadKind::CodeBuildProject,
         "aws-cloudformation-update-stack" | "aws-cloudformation-change-set" => WorkloadKind::CloudFormationStack,
         "aws-glue-update-dev-endpoint" => WorkloadKind::GlueDevEndpoint,
-        "aws-sagemaker-presigned-notebook-url" => WorkloadKind::SageMakerNotebook,
+        "aws-sagemaker-presigned-notebook-url" | "aws-sagemaker-lifecycle-config" => WorkloadKind::SageMakerNotebook,
         "aws-apprunner-update-service" => WorkloadKind::AppRunnerService,
         "aws-ecs-execute-command" => WorkloadKind::EcsTask,
         _ => return None,

@@ -894,7 +894,9 @@ techniques! {
     passrole_ecs_run_task: "aws-passrole-ecs-run-task" => [OtherResource, Scp("ecs:RunTask")];
     passrole_ecs_start_task: "aws-passrole-ecs-start-task" => [Boundary, Deny("ecs:RegisterTaskDefinition")];
     passrole_apprunner: "aws-passrole-apprunner" => [PassedToOtherService, Untrusted];
-    passrole_bedrock_code_interpreter: "aws-passrole-bedrock-code-interpreter" => [OtherResource, TagCondition, PassedToItsService];
+    // Passing the role elsewhere leaves invoking existing code interpreters (conditional on
+    // one running as the role): denying the invocation stops both.
+    passrole_bedrock_code_interpreter: "aws-passrole-bedrock-code-interpreter" => [Deny("bedrock-agentcore:InvokeCodeInterpreter"), TagCondition, PassedToItsService];
     passrole_step_functions: "aws-passrole-step-functions" => [PassedToOtherService, Deny("states:StartExecution")];
     lambda_update_code: "aws-lambda-update-code" => [Untrusted, Scp("lambda:UpdateFunctionCode"), UnrelatedScp];
     ssm_send_command: "aws-ssm-send-command" => [NoInstanceProfile, Boundary];
@@ -908,6 +910,9 @@ techniques! {
     sagemaker_presigned_notebook_url: "aws-sagemaker-presigned-notebook-url" => [Untrusted, OtherResource];
     apprunner_update_service: "aws-apprunner-update-service" => [Boundary, Deny("apprunner:UpdateService"), OpenBoundary];
     ecs_execute_command: "aws-ecs-execute-command" => [Untrusted, TagCondition];
+    ec2_launch_template: "aws-ec2-launch-template" => [NoInstanceProfile, Deny("ec2:ModifyLaunchTemplate")];
+    bedrock_code_interpreter: "aws-bedrock-code-interpreter" => [Untrusted, Boundary];
+    sagemaker_lifecycle_config: "aws-sagemaker-lifecycle-config" => [OtherResource, Deny("sagemaker:StartNotebookInstance")];
 }
 
 /// Techniques tested by their own tests below (their fixtures need Identity Center).
