@@ -139,41 +139,7 @@ by = \"...\" and expires = \"2027-03-31\". A rules file holds [[rule]] tables: i
 optional severity and rationale, and two or more [[rule.requires]] with action and resource.
 
 Exit status: 0 done; 2 error; 3 open findings at or above --fail-on.")]
-    Scan {
-        /// The environment: a bundle directory or one `get-account-authorization-details` file.
-        path: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = scan::ScanFormat::Table)]
-        format: scan::ScanFormat,
-        /// Write the report to this file (atomically) instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Exit with status 3 when open findings reach this severity (critical, high, medium,
-        /// low, info).
-        #[arg(long)]
-        fail_on: Option<String>,
-        /// Suppressions (a TOML file of [[suppress]] tables).
-        #[arg(long)]
-        suppressions: Option<PathBuf>,
-        /// Separation-of-duties rules (a TOML file of [[rule]] tables).
-        #[arg(long)]
-        rules: Option<PathBuf>,
-        /// Where Remit keeps its data (first-seen times); default $XDG_DATA_HOME/remit.
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// Do not record first-seen times.
-        #[arg(long)]
-        no_record: bool,
-        /// Days without use after which an identity or key is inactive.
-        #[arg(long, default_value_t = 90)]
-        inactive_days: i64,
-        /// Days after which an active access key should have been rotated.
-        #[arg(long, default_value_t = 90)]
-        key_age_days: i64,
-        /// Rows of the terminal table.
-        #[arg(long, default_value_t = 40)]
-        limit: usize,
-    },
+    Scan(scan::ScanArgs),
     /// Collect a cloud environment into a bundle that every query reads.
     Collect {
         #[command(subcommand)]
@@ -395,31 +361,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             queries::can_become(&input.env, role.as_deref(), from.as_deref(), input.format)
         }
         Command::Exposure { input } => queries::exposure(&input.env, input.format),
-        Command::Scan {
-            path,
-            format,
-            out,
-            fail_on,
-            suppressions,
-            rules,
-            data_dir,
-            no_record,
-            inactive_days,
-            key_age_days,
-            limit,
-        } => scan::run(scan::ScanArgs {
-            path,
-            format,
-            out,
-            fail_on,
-            suppressions,
-            rules,
-            data_dir,
-            no_record,
-            inactive_days,
-            key_age_days,
-            limit,
-        }),
+        Command::Scan(args) => scan::run(args),
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
             &input.env,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },

@@ -26,17 +26,41 @@ pub(crate) enum ScanFormat {
 }
 
 /// What `remit scan` was asked.
+#[derive(clap::Args)]
 pub(crate) struct ScanArgs {
+    /// The environment: a bundle directory or one `get-account-authorization-details` file.
     pub(crate) path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub(crate) format: ScanFormat,
+    /// Write the report to this file (atomically, readable by its owner only) instead of
+    /// standard output.
+    #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Exit with status 3 when open findings reach this severity (critical, high, medium,
+    /// low, info).
+    #[arg(long)]
     pub(crate) fail_on: Option<String>,
+    /// Suppressions (a TOML file of [[suppress]] tables).
+    #[arg(long)]
     pub(crate) suppressions: Option<PathBuf>,
+    /// Separation-of-duties rules (a TOML file of [[rule]] tables).
+    #[arg(long)]
     pub(crate) rules: Option<PathBuf>,
+    /// Where Remit keeps its data (first-seen times); default $XDG_DATA_HOME/remit.
+    #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Do not record first-seen times.
+    #[arg(long)]
     pub(crate) no_record: bool,
+    /// Days without use after which an identity or key is inactive.
+    #[arg(long, default_value_t = 90)]
     pub(crate) inactive_days: i64,
+    /// Days after which an active access key should have been rotated.
+    #[arg(long, default_value_t = 90)]
     pub(crate) key_age_days: i64,
+    /// Rows of the terminal table.
+    #[arg(long, default_value_t = 40)]
     pub(crate) limit: usize,
 }
 
