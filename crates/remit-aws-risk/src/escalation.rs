@@ -797,13 +797,19 @@ impl<'e> Facts<'e> {
         arns.into_iter().filter_map(|a| self.policies.get(a).copied()).filter(|p| !p.aws_managed).collect()
     }
 
+    /// The principal's permissions boundary: `Ok(None)` without one, `Err` when it cannot be
+    /// read (an unknown principal, a boundary policy not in the export).
+    fn boundary(&self, analysis: &AwsAnalysis, principal: &str) -> Result<Option<&'e Policy>, ()> {
+        match analysis.boundary_of(principal) {
+            Ok(None) => Ok(None),
+            Ok(Some(arn)) => self.policies.get(arn).and_then(|p| p.document.as_ref()).map(Some).ok_or(()),
+            Err(_) => Err(()),
+        }
+    }
+
     /// True when the principal's permissions boundary (if any) limits nothing.
     fn boundary_is_open(&self, analysis: &AwsAnalysis, principal: &str) -> bool {
-        match analysis.boundary_of(principal) {
-            Ok(None) => true,
-            Ok(Some(arn)) => self.policies.get(arn).and_then(|p| p.document.as_ref()).is_some_and(allows_everything),
-            Err(_) => false,
-        }
+        self.boundary(analysis, principal).is_ok_and(|b| b.is_none_or(allows_everything))
     }
 
     /// The account that holds the Identity Center instance: the organization's management
@@ -832,10 +838,7 @@ impl<'e> Facts<'e> {
     /// True when the principal's permissions boundary allows every IAM action on every
     /// resource (so a policy allowing everything lets it remove the boundary).
     fn boundary_allows_iam(&self, analysis: &AwsAnalysis, principal: &str) -> bool {
-        match analysis.boundary_of(principal) {
-            Ok(Some(arn)) => self.policies.get(arn).and_then(|p| p.document.as_ref()).is_some_and(allows_iam),
-            _ => false,
-        }
+        self.boundary(analysis, principal).is_ok_and(|b| b.is_some_and(allows_iam))
     }
 
     /// True when a group's own policies (inline and attached) allow everything, or every IAM
@@ -870,27 +873,25 @@ impl<'e> Facts<'e> {
 /// True when a policy has an unconditional `Allow` of every IAM action (`iam:*` or `*`) on
 /// every resource, and no `Deny`.
 fn allows_iam(policy: &Policy) -> bool {
-    let denies = policy.statements.iter().any(|s| s.effect == Effect::Deny);
-    !denies
-        && policy.statements.iter().any(|s| {
-            s.effect == Effect::Allow
-                && s.conditions.is_empty()
-                && !s.action.negated
-                && s.action.values.iter().any(|a| a == "*" || a.eq_ignore_ascii_case("iam:*"))
-                && s.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v == "*"))
-        })
+    allows_on_any(policy, |a| a == "*" || a.eq_ignore_ascii_case("iam:*"))
 }
 
 /// True when a policy has an unconditional `Allow` of every action on every resource (as
 /// `AdministratorAccess` has) and no `Deny`.
 pub(crate) fn allows_everything(policy: &Policy) -> bool {
+    allows_on_any(policy, |a| a == "*")
+}
+
+/// True when a policy has no `Deny` and an unconditional `Allow` on every resource of an
+/// `Action` that `names` accepts.
+fn allows_on_any(policy: &Policy, names: impl Fn(&str) -> bool) -> bool {
     let denies = policy.statements.iter().any(|s| s.effect == Effect::Deny);
     !denies
         && policy.statements.iter().any(|s| {
             s.effect == Effect::Allow
                 && s.conditions.is_empty()
                 && !s.action.negated
-                && s.action.values.iter().any(|a| a == "*")
+                && s.action.values.iter().any(|a| names(a))
                 && s.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v == "*"))
         })
 }

@@ -147,10 +147,7 @@ fn neutralized(
     services: &[(&str, Vec<u32>)],
 ) -> Vec<Finding> {
     let catalog = Catalog::aws();
-    let covered = |id: u32| {
-        let at = held_runs.partition_point(|&(first, _)| first <= id);
-        at > 0 && id < held_runs[at - 1].0 + held_runs[at - 1].1
-    };
+    let covered = |id: u32| covers(held_runs, id);
     let mut out = Vec::new();
     let Ok(by_policies) = analysis.policies_allow_on_any(arn) else { return out };
     if by_policies.is_empty() {
@@ -269,6 +266,12 @@ fn taken_away(analysis: &AwsAnalysis, arn: &str, action: &str) -> (String, Vec<E
     (reason, crate::evidence::statements(analysis, arn, action, "*", &[]))
 }
 
+/// True when one of `runs` (sorted, merged) holds `id`.
+fn covers(runs: &[(u32, u32)], id: u32) -> bool {
+    let at = runs.partition_point(|&(first, _)| first <= id);
+    at > 0 && id < runs[at - 1].0 + runs[at - 1].1
+}
+
 /// Runs of ids sorted and merged (overlapping or touching runs joined).
 fn merged(mut runs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
     runs.sort_unstable();
@@ -326,17 +329,15 @@ pub(crate) fn findings(analysis: &AwsAnalysis, admins: &Admins) -> Vec<Finding> 
     let services: Vec<(usize, remit_aws_catalog::ActionSet)> =
         SENSITIVE.iter().enumerate().map(|(i, (s, _))| (i, catalog.service_actions(s))).collect();
     // Every other service, by its actions' ids: (prefix, ids), the ids sorted.
-    let others: Vec<(&str, Vec<u32>)> = catalog
-        .services()
-        .map(|svc| svc.prefix())
-        .filter(|prefix| !SENSITIVE.iter().any(|(s, _)| s == prefix))
-        .map(|prefix| (prefix, catalog.service_actions(prefix).iter().map(|id| id.0).collect::<Vec<u32>>()))
-        .filter(|(_, ids)| !ids.is_empty())
-        .collect();
-    // Every service, by its actions' ids (what neutralized wildcards are checked against).
+    // Every service, by its actions' ids (what neutralized wildcards are checked against), and
+    // those not among the sensitive ones (reported together).
     let every_service: Vec<(&str, Vec<u32>)> = catalog
         .services()
         .map(|svc| (svc.prefix(), catalog.service_actions(svc.prefix()).iter().map(|id| id.0).collect()))
+        .collect();
+    let others: Vec<&(&str, Vec<u32>)> = every_service
+        .iter()
+        .filter(|(prefix, ids)| !ids.is_empty() && !SENSITIVE.iter().any(|(s, _)| s == prefix))
         .collect();
     let principals: Vec<String> = analysis
         .principals()
@@ -445,10 +446,7 @@ pub(crate) fn findings(analysis: &AwsAnalysis, admins: &Admins) -> Vec<Finding> 
                     suppressed: None,
                 });
             }
-            let covered = |runs: &[(u32, u32)], id: u32| {
-                let at = runs.partition_point(|&(first, _)| first <= id);
-                at > 0 && id < runs[at - 1].0 + runs[at - 1].1
-            };
+            let covered = covers;
             // Every service held whole, in one finding whose severity is that of the most
             // sensitive (a principal holding `PowerUserAccess` holds hundreds).
             let mut held_services: Vec<&str> = Vec::new();
