@@ -3,7 +3,9 @@
 //! Every client is built with a [`Recorder`] that notes the IAM action behind each operation
 //! it sends, so a run reports exactly which permissions it exercised. A unit test reads this
 //! crate's source for every SDK call and checks that `collector-policy.json` grants each
-//! action and nothing else; the moto test checks the recorded actions of a real run.
+//! action and nothing else; the moto test checks the recorded actions of a real run. The
+//! CloudTrail reader (`trail_objects.rs`) has its own policy, `trail-reader-policy.json`,
+//! checked the same way against that file's calls.
 //!
 //! Each client lives in a variable or field named after its service's IAM prefix (`iam`,
 //! `s3`, `sso` for `sso-admin` ...), which is what lets the source scan map a call to an action.
@@ -22,6 +24,14 @@ use aws_smithy_runtime_api::{box_error::BoxError, client::orchestrator::Metadata
 /// the member role in every other account), exactly: no more, no less.
 pub const COLLECTOR_POLICY: &str = include_str!("../collector-policy.json");
 
+/// The IAM policy [`crate::read_trail_objects`] needs, as a template: replace `<TRAIL_BUCKET>`,
+/// `<PREFIX>` (the prefix read, e.g. `AWSLogs/o-abc/`; empty for the whole bucket, and then
+/// remove the `s3:prefix` condition, which a listing without a prefix does not set),
+/// `<TRAIL_KMS_KEY_ARN>` and `<REGION>` (the bucket's), or remove the `kms:Decrypt` statement
+/// when the trail's logs are not SSE-KMS encrypted. A reader in another account than the bucket
+/// also needs the bucket's policy (and the key's) to grant it the same.
+pub const TRAIL_READER_POLICY: &str = include_str!("../trail-reader-policy.json");
+
 /// The IAM action that authorizes an operation of the client named by `prefix` (an IAM
 /// service prefix). Most operations are authorized by the action of the same name; the
 /// exceptions are listed here.
@@ -30,6 +40,7 @@ pub(crate) fn iam_action(prefix: &str, operation: &str) -> String {
         // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
         ("s3", "ListBuckets") => "s3:ListAllMyBuckets".to_owned(),
         ("s3", "GetPublicAccessBlock") => "s3:GetBucketPublicAccessBlock".to_owned(),
+        ("s3", "ListObjectsV2") => "s3:ListBucket".to_owned(),
         _ => format!("{prefix}:{operation}"),
     }
 }
@@ -149,13 +160,20 @@ mod tests {
         found
     }
 
-    fn source_actions() -> BTreeSet<String> {
+    /// The source files of the trail reader, whose calls `trail-reader-policy.json` grants
+    /// (every other file is the collector's).
+    const TRAIL_READER_SOURCES: &[&str] = &["trail_objects.rs"];
+
+    /// The actions called in this crate's `src/*.rs` files (but this one) that `keep` accepts
+    /// by file name.
+    fn source_actions(keep: impl Fn(&str) -> bool) -> BTreeSet<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut found = BTreeSet::new();
         let mut entries: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
-            if path.extension().is_some_and(|ext| ext == "rs") && !path.ends_with("actions.rs") {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.ends_with(".rs") && name != "actions.rs" && keep(name) {
                 let source = std::fs::read_to_string(&path).unwrap_or_default();
                 found.extend(actions_called(&source));
             }
@@ -163,8 +181,16 @@ mod tests {
         found
     }
 
-    fn policy_actions() -> BTreeSet<String> {
-        let value: serde_json::Value = serde_json::from_str(COLLECTOR_POLICY).unwrap_or_default();
+    fn collector_source_actions() -> BTreeSet<String> {
+        source_actions(|name| !TRAIL_READER_SOURCES.contains(&name))
+    }
+
+    fn trail_reader_source_actions() -> BTreeSet<String> {
+        source_actions(|name| TRAIL_READER_SOURCES.contains(&name))
+    }
+
+    fn policy_actions(policy: &str) -> BTreeSet<String> {
+        let value: serde_json::Value = serde_json::from_str(policy).unwrap_or_default();
         let mut found = BTreeSet::new();
         for statement in value["Statement"].as_array().into_iter().flatten() {
             match &statement["Action"] {
@@ -182,9 +208,12 @@ mod tests {
 
     #[test]
     fn the_scan_sees_chained_and_split_calls() {
-        let source = "let x = c.iam\n    .get_account_authorization_details()\n; s3.list_buckets().s3.config(); sso . list_instances ( )";
+        let source = "let x = c.iam\n    .get_account_authorization_details()\n; s3.list_buckets().s3.config(); sso . list_instances ( ); s3.list_objects_v2()";
         let found: Vec<String> = actions_called(source).into_iter().collect();
-        assert_eq!(found, ["iam:GetAccountAuthorizationDetails", "s3:ListAllMyBuckets", "sso:ListInstances"]);
+        assert_eq!(
+            found,
+            ["iam:GetAccountAuthorizationDetails", "s3:ListAllMyBuckets", "s3:ListBucket", "sso:ListInstances"]
+        );
     }
 
     /// Every operation the collector sends is allowed by `collector-policy.json`, decided by
@@ -192,9 +221,9 @@ mod tests {
     /// not use (`sts:AssumeRole` is sent by aws-config's assume-role provider, not by our code).
     #[test]
     fn collector_policy_covers_exactly_the_calls() {
-        let used = source_actions();
+        let used = collector_source_actions();
         assert!(used.len() > 30, "the source scan found too few calls: {used:?}");
-        let granted = policy_actions();
+        let granted = policy_actions(COLLECTOR_POLICY);
         let mut expected = used.clone();
         expected.insert("sts:AssumeRole".to_owned());
         assert_eq!(granted, expected, "collector-policy.json must list exactly the actions the collector calls");
@@ -235,11 +264,105 @@ mod tests {
     /// credential report (which AWS classifies as Read) and assuming the collector role.
     #[test]
     fn collector_policy_is_read_only() {
-        for action in policy_actions() {
+        for action in policy_actions(COLLECTOR_POLICY) {
             let name = action.split_once(':').map(|(_, name)| name).unwrap_or("");
             let read = ["List", "Get", "Describe"].iter().any(|verb| name.starts_with(verb));
             assert!(
                 read || action == "iam:GenerateCredentialReport" || action == "sts:AssumeRole",
+                "{action} is not a read-only action"
+            );
+            assert!(!action.contains('*'), "{action}: the policy names each action exactly");
+        }
+    }
+
+    /// `trail-reader-policy.json` with its placeholders filled in.
+    fn trail_reader_policy(prefix: &str) -> Policy {
+        let filled = TRAIL_READER_POLICY
+            .replace("<TRAIL_BUCKET>", "org-trail-logs")
+            .replace("<PREFIX>", prefix)
+            .replace(
+                "<TRAIL_KMS_KEY_ARN>",
+                "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            )
+            .replace("<REGION>", "eu-west-1");
+        assert!(!filled.contains('<'), "a placeholder is left: {filled}");
+        match Policy::parse(&filled, PolicyKind::Identity) {
+            Ok(policy) => policy,
+            Err(err) => panic!("trail-reader-policy.json is not a valid identity policy: {err:?}"),
+        }
+    }
+
+    /// Every S3 operation the trail reader sends is granted by `trail-reader-policy.json`, and
+    /// it grants nothing else but `kms:Decrypt` (which S3 calls on the reader's behalf for
+    /// SSE-KMS objects); decided by Remit's own engine, only on the prefix it names.
+    #[test]
+    fn trail_reader_policy_covers_exactly_the_calls() {
+        let used = trail_reader_source_actions();
+        assert_eq!(
+            used.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["s3:GetObject", "s3:ListBucket"],
+            "the source scan of the trail reader"
+        );
+        let mut expected = used.clone();
+        expected.insert("kms:Decrypt".to_owned());
+        assert_eq!(policy_actions(TRAIL_READER_POLICY), expected, "trail-reader-policy.json must list exactly these");
+
+        let policy = trail_reader_policy("AWSLogs/o-abc/");
+        // KMS reads a key's policy first: the default one lets the account's policies decide.
+        let key_policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#;
+        let key_policy = match Policy::parse(key_policy, PolicyKind::Resource) {
+            Ok(key_policy) => key_policy,
+            Err(err) => panic!("{err:?}"),
+        };
+        let decide = |action: &str, resource: &str, context: &[(&str, &str)]| {
+            let resource_policy = action.starts_with("kms:").then(|| key_policy.clone());
+            let set = PolicySet::new(&Policies {
+                identity: vec![policy.clone()],
+                resource: resource_policy,
+                ..Policies::default()
+            });
+            let caller = match Caller::parse("arn:aws:iam::111122223333:role/RemitTrailReader") {
+                Ok(caller) => caller,
+                Err(err) => panic!("{err}"),
+            };
+            let owner = resource.starts_with("arn:aws:s3:::").then_some("111122223333");
+            set.decide(&Request::new(caller, action, resource, owner, Context::from_pairs(context)))
+        };
+        let bucket = "arn:aws:s3:::org-trail-logs";
+        let object = "arn:aws:s3:::org-trail-logs/AWSLogs/o-abc/111122223333/CloudTrail/eu-west-1/2026/02/27/x.json.gz";
+        let via_s3 = [("kms:ViaService", "s3.eu-west-1.amazonaws.com")];
+        let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(decide("s3:ListBucket", bucket, &[("s3:prefix", "AWSLogs/o-abc/")]), Decision::Allowed);
+        assert_eq!(decide("s3:ListBucket", bucket, &[("s3:prefix", "AWSLogs/o-abc/111122223333/")]), Decision::Allowed);
+        assert_eq!(decide("s3:GetObject", object, &[]), Decision::Allowed);
+        assert_eq!(decide("kms:Decrypt", key, &via_s3), Decision::Allowed);
+        // Nothing outside the prefix, and the key only through S3.
+        assert_eq!(decide("s3:ListBucket", bucket, &[("s3:prefix", "other/")]), Decision::ImplicitlyDenied);
+        assert_eq!(decide("s3:ListBucket", bucket, &[]), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide("s3:GetObject", "arn:aws:s3:::org-trail-logs/other/x.json.gz", &[]),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide("s3:GetObject", "arn:aws:s3:::other-bucket/AWSLogs/o-abc/x", &[]),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(decide("s3:PutObject", object, &[]), Decision::ImplicitlyDenied);
+        assert_eq!(decide("kms:Decrypt", key, &[]), Decision::ImplicitlyDenied);
+        assert_eq!(
+            decide("kms:Decrypt", key, &[("kms:ViaService", "secretsmanager.eu-west-1.amazonaws.com")]),
+            Decision::ImplicitlyDenied
+        );
+    }
+
+    /// The trail reader's policy only reads.
+    #[test]
+    fn trail_reader_policy_is_read_only() {
+        for action in policy_actions(TRAIL_READER_POLICY) {
+            let name = action.split_once(':').map(|(_, name)| name).unwrap_or("");
+            assert!(
+                name.starts_with("List") || name.starts_with("Get") || action == "kms:Decrypt",
                 "{action} is not a read-only action"
             );
             assert!(!action.contains('*'), "{action}: the policy names each action exactly");

@@ -58,6 +58,19 @@
 //! [`collect`] is the same inside an existing Tokio runtime. [`CollectError`] means no bundle
 //! (exit 2); a summary with `errors` means a bundle with calls missing, listed in `bundle.json`.
 //!
+//! **CloudTrail logs in S3** (`remit ingest cloudtrail s3://bucket/prefix`):
+//! [`read_trail_objects`] lists the log files under an [`S3Location`] and hands each one's bytes
+//! to the caller in key order, a few downloads at a time, skipping those the caller already has.
+//! It needs its own, smaller policy, [`TRAIL_READER_POLICY`] (`trail-reader-policy.json`).
+//!
+//! ```text
+//! let location: S3Location = arg.parse()?;  // s3://bucket/prefix
+//! let progress = remit_aws_collect::progress::terminal();
+//! let summary = read_trail_objects(&location, &options, &progress,
+//!     |key, etag| store.has(key, etag),       // true: not downloaded again
+//!     |object| store.ingest(object))?;        // an Err stops the read and comes back
+//! ```
+//!
 //! **Architecture invariant:** this is the only crate that talks to AWS. It knows nothing of
 //! argv; the CLI builds a [`CollectConfig`] and draws [`Progress`] with [`progress::terminal`].
 
@@ -67,12 +80,17 @@ mod json;
 mod out;
 pub mod progress;
 mod shapes;
+mod trail_objects;
 
 use std::{collections::BTreeMap, fmt, path::PathBuf, time::Duration};
 
 pub use crate::{
-    actions::COLLECTOR_POLICY,
+    actions::{COLLECTOR_POLICY, TRAIL_READER_POLICY},
     progress::{NoProgress, Progress},
+    trail_objects::{
+        S3Location, S3LocationError, TRAIL_LOG_SUFFIXES, TrailObject, TrailReadError, TrailReadOptions,
+        TrailReadSummary, TrailS3Error, is_trail_log_key, read_trail_objects,
+    },
 };
 
 /// What to collect, from where, and where to write it.

@@ -7,7 +7,8 @@
 
 use std::{borrow::Cow, time::Duration};
 
-/// Receives progress from [`crate::collect`]. Calls come from one task at a time.
+/// Receives progress from [`crate::collect`] and [`crate::read_trail_objects`]. Calls come from
+/// one task at a time.
 pub trait Progress: Send + Sync {
     /// More work has been discovered (accounts and regions are known only as collection goes).
     fn add_work(&self, units: u64);

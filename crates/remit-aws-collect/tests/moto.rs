@@ -22,12 +22,13 @@
 //! - IAM Identity Center permission-set ARNs read `arn:aws:sso:::instance/ssoins-.../ps-...`
 //!   (AWS: `arn:aws:sso:::permissionSet/ssoins-.../ps-...`); the importer reports it.
 
+mod support;
+
 use std::{
     collections::BTreeSet,
-    net::{TcpListener, TcpStream},
+    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -37,26 +38,13 @@ use remit_aws_collect::{
 };
 use remit_aws_policy::{Caller, Context, Decision, Policies, Policy, PolicyKind, PolicySet, Request};
 use serde_json::{Value, json};
+use support::start_moto;
 
 const MANAGEMENT: &str = "123456789012";
 const PARTNER: &str = "999988887777";
 const ACCESS_KEY: &str = "AKIAREMITTESTKEY0001";
 const SECRET_KEY: &str = "remit-test-secret-key-that-must-never-be-printed";
 const SECRET_VALUE: &str = "remit-secret-value-that-must-never-be-collected";
-const MOTO_VERSION: &str = "5.2.5";
-
-/// moto_server on a free port of 127.0.0.1, killed on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A directory removed on drop (kept when `REMIT_KEEP_TEST_BUNDLE` is set, to look at).
 struct TempDir(PathBuf);
@@ -69,45 +57,6 @@ impl Drop for TempDir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
-}
-
-fn moto_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("REMIT_MOTO_SERVER") {
-        let path = PathBuf::from(path);
-        assert!(path.is_file(), "REMIT_MOTO_SERVER={} does not exist", path.display());
-        return Some(path);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join("moto_server")).find(|candidate| candidate.is_file())
-}
-
-fn start_moto() -> Option<Moto> {
-    let Some(binary) = moto_binary() else {
-        let install = format!(
-            "install it with `python3 -m venv DIR && DIR/bin/pip install 'moto[server]=={MOTO_VERSION}'` and set \
-             REMIT_MOTO_SERVER=DIR/bin/moto_server (scripts/test.sh does this)"
-        );
-        assert!(std::env::var_os("CI").is_none(), "moto_server not found: {install}");
-        eprintln!("skipping the moto test: moto_server not found; {install}");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-    let child = Command::new(&binary)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|err| format!("starting {}: {err}", binary.display()))
-        .expect("moto_server starts");
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not answer on port {port} within 60 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
 }
 
 fn temp_dir(name: &str) -> TempDir {
