@@ -1,0 +1,252 @@
+//! Many log files into rollups, on every core, committed in batches.
+//!
+//! Idempotence: each file is named by the SHA-256 of its bytes. A file whose digest is already
+//! in the ledger (or met earlier in the same run) is skipped, so ingesting the same logs again,
+//! or a copy of them under another name, counts nothing twice. Each batch hands its rollups and
+//! the ledger entries of the files they came from to one commit, which the store makes one
+//! transaction: a crash loses at most the batch in flight, and never counts a file without
+//! recording it (or the reverse).
+//!
+//! Memory stays flat however many events are read: files are read a few at a time (their
+//! bytes dropped once read), and rollups grow with distinct (principal, action, resource)
+//! keys, not with events.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use remit_activity::Rollups;
+use sha2::{Digest, Sha256};
+
+use crate::read::{FileStats, Issue, read_file};
+
+/// One file's bytes and where they came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// A path, or `s3://bucket/key`.
+    pub location: String,
+    /// The file as stored (gzip or not).
+    pub bytes: Vec<u8>,
+}
+
+/// The ledger entry of one file read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceEntry {
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub digest: String,
+    /// Where it was read from.
+    pub location: String,
+    /// Records read.
+    pub records: u64,
+    /// Whether it was read to its end.
+    pub complete: bool,
+    /// Problems reported.
+    pub issues: u64,
+}
+
+/// What one commit holds: rollups and the files they came from.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The usage of the batch's files.
+    pub rollups: Rollups,
+    /// The files.
+    pub sources: Vec<SourceEntry>,
+}
+
+/// Totals of a whole ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Files read.
+    pub files: u64,
+    /// Files skipped because the ledger already holds them.
+    pub already_ingested: u64,
+    /// Files skipped because the same bytes came earlier in this run.
+    pub repeated: u64,
+    /// Bytes of the files read (as stored).
+    pub bytes: u64,
+    /// What the records gave.
+    pub stats: FileStats,
+    /// Problems reported (also those not kept).
+    pub issues: u64,
+}
+
+/// The account of a CloudTrail log file's name, `<account>_CloudTrail_<region>_…`
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html>).
+pub fn account_of_log_name(location: &str) -> Option<&str> {
+    let name = location.rsplit('/').next()?;
+    let (account, rest) = name.split_once('_')?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with("CloudTrail_"))
+        .then_some(account)
+}
+
+/// Problems kept in full (the rest are counted).
+const ISSUES_KEPT: usize = 1_000;
+
+/// Reads files into batches of rollups.
+pub struct Ingester<C> {
+    known: HashSet<String>,
+    run: HashSet<String>,
+    covered: HashSet<String>,
+    pending: Vec<(String, Input)>,
+    pending_bytes: usize,
+    batch: Batch,
+    batch_records: u64,
+    batch_records_limit: u64,
+    commit: C,
+    totals: Totals,
+    issues: Vec<Issue>,
+}
+
+/// Files read together on every core.
+const CHUNK_FILES: usize = 64;
+/// Bytes (as stored) read together.
+const CHUNK_BYTES: usize = 128 << 20;
+
+impl<C, E> Ingester<C>
+where
+    C: FnMut(Batch) -> Result<(), E>,
+{
+    /// An ingester that skips the files whose digests are `known`, treats the accounts in
+    /// `covered` as having their own logs ingested, and hands each batch to `commit`.
+    pub fn new(known: HashSet<String>, covered: HashSet<String>, commit: C) -> Ingester<C> {
+        Ingester {
+            known,
+            run: HashSet::new(),
+            covered,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            batch: Batch::default(),
+            batch_records: 0,
+            batch_records_limit: 2_000_000,
+            commit,
+            totals: Totals::default(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Commits after about this many records (default 2 million).
+    pub fn with_batch_records(mut self, records: u64) -> Self {
+        self.batch_records_limit = records.max(1);
+        self
+    }
+
+    /// Adds accounts whose own logs are being ingested (from the files' names, before they are
+    /// read, so that the order files come in does not matter).
+    pub fn cover(&mut self, accounts: impl IntoIterator<Item = String>) {
+        self.covered.extend(accounts);
+    }
+
+    /// The totals so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Queues one file; reads the queue when it is full.
+    pub fn add(&mut self, input: Input) -> Result<(), E> {
+        let digest = hex(&Sha256::digest(&input.bytes));
+        if self.run.contains(&digest) {
+            self.totals.repeated += 1;
+            return Ok(());
+        }
+        if self.known.contains(&digest) {
+            self.totals.already_ingested += 1;
+            return Ok(());
+        }
+        self.run.insert(digest.clone());
+        if let Some(account) = account_of_log_name(&input.location)
+            && !self.covered.contains(account)
+        {
+            self.covered.insert(account.to_owned());
+        }
+        self.pending_bytes += input.bytes.len();
+        self.pending.push((digest, input));
+        if self.pending.len() >= CHUNK_FILES || self.pending_bytes >= CHUNK_BYTES {
+            self.read_pending()?;
+        }
+        Ok(())
+    }
+
+    fn read_pending(&mut self) -> Result<(), E> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let covered = &self.covered;
+        let results: Vec<(SourceEntry, Rollups, FileStats, Vec<Issue>, u64)> = pending
+            .into_par_iter()
+            .map_init(Vec::new, |buffer, (digest, input)| {
+                let mut rollups = Rollups::new();
+                let (stats, issues) = read_file(&input.location, &input.bytes, &mut rollups, covered, buffer);
+                let entry = SourceEntry {
+                    digest,
+                    location: input.location,
+                    records: stats.records,
+                    complete: stats.complete,
+                    issues: issues.len() as u64,
+                };
+                (entry, rollups, stats, issues, input.bytes.len() as u64)
+            })
+            .collect();
+        for (entry, rollups, stats, issues, bytes) in results {
+            self.totals.files += 1;
+            self.totals.bytes += bytes;
+            if self.totals.files == 1 {
+                self.totals.stats.complete = true;
+            }
+            self.totals.stats.add(&stats);
+            self.totals.issues += issues.len() as u64;
+            let room = ISSUES_KEPT.saturating_sub(self.issues.len());
+            self.issues.extend(issues.into_iter().take(room));
+            self.batch_records += stats.records;
+            self.batch.rollups.merge(&rollups);
+            self.batch.sources.push(entry);
+        }
+        if self.batch_records >= self.batch_records_limit {
+            self.commit_batch()?;
+        }
+        Ok(())
+    }
+
+    fn commit_batch(&mut self) -> Result<(), E> {
+        if self.batch.sources.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_records = 0;
+        (self.commit)(batch)
+    }
+
+    /// Reads what is queued, commits the last batch, and returns the totals and the problems
+    /// (the first thousand; `Totals::issues` counts them all).
+    pub fn finish(mut self) -> Result<(Totals, Vec<Issue>), E> {
+        if !self.pending.is_empty() {
+            self.read_pending()?;
+        }
+        self.commit_batch()?;
+        Ok((self.totals, self.issues))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_from_cloudtrail_file_names() {
+        assert_eq!(
+            account_of_log_name(
+                "AWSLogs/o-abc/111122223333/CloudTrail/us-east-1/2026/02/27/111122223333_CloudTrail_us-east-1_20260227T1005Z_AbCdEf0123456789.json.gz"
+            ),
+            Some("111122223333")
+        );
+        assert_eq!(account_of_log_name("logs/trail.json"), None);
+        assert_eq!(account_of_log_name("12345_CloudTrail_x.json.gz"), None);
+    }
+}

@@ -1,0 +1,357 @@
+//! Least-privilege policies from observed activity, verified by the engine.
+//!
+//! The policy allows every request the principal was observed making successfully in the
+//! window, and as little else as possible:
+//! - actions exactly as observed (never widened to a service wildcard), grouped per service
+//!   into statements of actions that share their resources;
+//! - resources as observed: S3 objects by the prefix the rollups keep (`bucket/logs/*`), a
+//!   bucket's prefixes collapsed to `bucket/*` beyond [`MAX_PREFIXES`]; IAM names resolved to
+//!   the environment's ARNs (with their paths); where the log did not say which resource, the
+//!   patterns the principal is granted the action on today, so that nothing that worked stops
+//!   working; actions that take no resource on `*`;
+//! - optionally, actions of a *growth template* (patterns such as `s3:Get*`) kept where the
+//!   principal holds them today.
+//!
+//! Then the engine checks it: the environment is rebuilt with the principal's identity policies
+//! (its own and its groups') replaced by the new one — boundaries, SCPs, RCPs and resource
+//! policies unchanged — and every observed request is decided again (*replay*): each must be
+//! allowed as it was before. What the new policy removes is the difference between the
+//! principal's effective permissions before and after.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use remit_activity::UsageRow;
+use remit_aws_analysis::{AwsAnalysis, QueryError, WhatCanFilter};
+use remit_aws_catalog::Catalog;
+use remit_aws_import::{AwsEnvironment, InlinePolicy};
+use remit_aws_policy::{Policy, PolicyKind};
+use remit_model::Access;
+use serde_json::{Value, json};
+
+use crate::usage::touches;
+
+/// S3 prefixes of one bucket kept apart before they are collapsed to `bucket/*`.
+pub const MAX_PREFIXES: usize = 8;
+
+/// The name of the policy `rightsize` writes.
+pub const POLICY_NAME: &str = "remit-rightsized";
+
+/// One observed request, replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    /// The action.
+    pub action: String,
+    /// The resource as recorded.
+    pub resource: String,
+    /// The concrete resource the engine decided on.
+    pub decided_on: String,
+    /// Requests recorded.
+    pub requests: u64,
+    /// `allowed`, `conditional` or `denied` under the original policies.
+    pub before: &'static str,
+    /// The same under the new policy.
+    pub after: &'static str,
+}
+
+/// A right-sized policy and its verification.
+#[derive(Debug, Clone)]
+pub struct Rightsized {
+    /// The principal.
+    pub principal: String,
+    /// The new policy document.
+    pub policy: Value,
+    /// Every distinct observed request, replayed before and after.
+    pub replay: Vec<Replayed>,
+    /// (action, resource) pairs granted before.
+    pub pairs_before: usize,
+    /// (action, resource) pairs granted after.
+    pub pairs_after: usize,
+    /// Actions granted before and not after, with their service.
+    pub removed_actions: Vec<String>,
+    /// Actions granted before.
+    pub actions_before: usize,
+    /// Actions granted after.
+    pub actions_after: usize,
+    /// The policies it replaces: managed policy ARNs, inline policy names, groups left.
+    pub replaces: Replaces,
+}
+
+/// What applying the new policy removes from the principal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replaces {
+    /// Managed policies attached to it.
+    pub managed: Vec<String>,
+    /// Its inline policies.
+    pub inline: Vec<String>,
+    /// Groups it leaves (a user's).
+    pub groups: Vec<String>,
+    /// Whether it is a role (else a user).
+    pub role: bool,
+    /// Its name.
+    pub name: String,
+}
+
+impl Rightsized {
+    /// Whether every request observed as allowed is still allowed (or conditional where it was).
+    pub fn replay_holds(&self) -> bool {
+        self.replay.iter().all(|r| r.before == "denied" || r.after == r.before || r.after == "allowed")
+    }
+
+    /// Observed requests allowed before and still allowed after.
+    pub fn replay_counts(&self) -> (usize, usize) {
+        let observed = self.replay.iter().filter(|r| r.before != "denied").count();
+        let kept = self.replay.iter().filter(|r| r.before != "denied" && r.after != "denied").count();
+        (kept, observed)
+    }
+}
+
+/// A concrete resource a pattern names, for the engine to decide on.
+fn concrete(pattern: &str) -> String {
+    pattern.replace('*', "remit-replay").replace('?', "x")
+}
+
+/// Generates and verifies the least-privilege policy of `principal` from its `usage` rows
+/// (those with authorized requests count), keeping the actions of `growth` patterns it holds.
+pub fn rightsize(
+    analysis: &AwsAnalysis,
+    principal: &str,
+    usage: &[UsageRow],
+    growth: &[String],
+) -> Result<Rightsized, QueryError> {
+    let catalog = Catalog::aws();
+    let before = analysis.what_can(principal, &WhatCanFilter::default())?;
+    let granted: BTreeMap<&str, Vec<&str>> =
+        before.iter().map(|p| (p.action.as_str(), p.resources.iter().map(|(r, _)| r.as_str()).collect())).collect();
+    let env = analysis.environment();
+    let account = principal.split(':').nth(4).unwrap_or("");
+    // Resource patterns per action, as observed (resolved).
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut observed: Vec<(String, String, u64)> = Vec::new();
+    for row in usage.iter().filter(|r| r.counts.authorized() > 0) {
+        let wildcard_only =
+            catalog.action(&row.action).and_then(|id| catalog.action_info(id)).is_some_and(|a| a.is_wildcard_only());
+        let resolved = resolve_iam_name(env, &row.resource);
+        observed.push((row.action.to_string(), resolved.clone(), row.counts.authorized()));
+        let entry = wanted.entry(row.action.to_string()).or_default();
+        if wildcard_only {
+            entry.insert("*".to_owned());
+        } else if resolved == "*" {
+            // Not known which: what it is granted the action on today.
+            match granted.get(&*row.action) {
+                Some(patterns) => entry.extend(patterns.iter().map(|p| (*p).to_owned())),
+                None => {
+                    entry.insert("*".to_owned());
+                }
+            }
+        } else {
+            entry.insert(resolved);
+        }
+    }
+    // Growth: actions matching a template pattern that it holds today, on what it holds them.
+    for pattern in growth {
+        let set = catalog.expand(pattern);
+        for action in catalog.actions_in(&set) {
+            if let Some(patterns) = granted.get(action.name()) {
+                wanted.entry(action.name().to_owned()).or_default().extend(patterns.iter().map(|p| (*p).to_owned()));
+            }
+        }
+    }
+    for resources in wanted.values_mut() {
+        collapse_s3_prefixes(resources);
+        if resources.contains("*") {
+            resources.retain(|r| r == "*");
+        }
+    }
+    // Group per service: actions sharing their resources form one statement.
+    let mut statements: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
+    for (action, resources) in &wanted {
+        let service = action.split(':').next().unwrap_or("").to_owned();
+        statements.entry((service, resources.iter().cloned().collect())).or_default().push(action.clone());
+    }
+    let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+    let statements: Vec<Value> = statements
+        .into_iter()
+        .map(|((service, resources), actions)| {
+            let n = counters.entry(service.clone()).or_insert(0);
+            *n += 1;
+            let sid: String = service
+                .split(['-', '.'])
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                })
+                .collect();
+            json!({
+                "Sid": format!("{sid}{n}"),
+                "Effect": "Allow",
+                "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
+                "Resource": if resources.len() == 1 { json!(resources[0]) } else { json!(resources) },
+            })
+        })
+        .collect();
+    let policy = json!({ "Version": "2012-10-17", "Statement": statements });
+    let parsed = Policy::parse(&policy.to_string(), PolicyKind::Identity)
+        .map_err(|e| QueryError::UnknownPrincipal(format!("{principal}: the generated policy is invalid: {e}")))?;
+    let (modified, replaces) = with_policy(env, principal, parsed);
+    let after_analysis = AwsAnalysis::new(modified);
+    let after = if statements_empty(&policy) {
+        Vec::new()
+    } else {
+        after_analysis.what_can(principal, &WhatCanFilter::default())?
+    };
+    let _ = account;
+    let mut replay = Vec::new();
+    for (action, resource, requests) in observed {
+        let decided_on = concrete(&resource);
+        let access = |a: &AwsAnalysis| -> Result<&'static str, QueryError> {
+            Ok(match a.can_directly(principal, &action, &decided_on, &[])? {
+                Some(holder) => match holder.access {
+                    Access::Allowed => "allowed",
+                    Access::Conditional(_) => "conditional",
+                },
+                None => "denied",
+            })
+        };
+        let (b, a) = (access(analysis)?, access(&after_analysis)?);
+        replay.push(Replayed { action, resource, decided_on, requests, before: b, after: a });
+    }
+    let pairs = |perms: &[remit_aws_analysis::Permission]| perms.iter().map(|p| p.resources.len()).sum::<usize>();
+    let after_actions: BTreeSet<&str> = after.iter().map(|p| p.action.as_str()).collect();
+    let removed_actions =
+        before.iter().map(|p| p.action.clone()).filter(|a| !after_actions.contains(a.as_str())).collect();
+    Ok(Rightsized {
+        principal: principal.to_owned(),
+        policy,
+        replay,
+        pairs_before: pairs(&before),
+        pairs_after: pairs(&after),
+        removed_actions,
+        actions_before: before.len(),
+        actions_after: after.len(),
+        replaces,
+    })
+}
+
+fn statements_empty(policy: &Value) -> bool {
+    policy["Statement"].as_array().is_none_or(Vec::is_empty)
+}
+
+/// `arn:aws:iam::<acct>:role/<name>` (as a request names a role, without its path) → the
+/// environment's ARN of that role (names are unique in an account, whatever the path).
+fn resolve_iam_name(env: &AwsEnvironment, resource: &str) -> String {
+    let Some(rest) = resource.strip_prefix("arn:aws:iam::") else {
+        return resource.to_owned();
+    };
+    let Some((account, what)) = rest.split_once(':') else {
+        return resource.to_owned();
+    };
+    let Some(acct) = env.accounts.iter().find(|a| a.id == account) else {
+        return resource.to_owned();
+    };
+    let found = if let Some(name) = what.strip_prefix("role/") {
+        acct.roles.iter().find(|r| r.name == name).map(|r| r.arn.clone())
+    } else if let Some(name) = what.strip_prefix("user/") {
+        acct.users.iter().find(|u| u.name == name).map(|u| u.arn.clone())
+    } else if let Some(name) = what.strip_prefix("group/") {
+        acct.groups.iter().find(|g| g.name == name).map(|g| g.arn.clone())
+    } else {
+        None
+    };
+    found.unwrap_or_else(|| resource.to_owned())
+}
+
+/// More than [`MAX_PREFIXES`] prefixes of one bucket become `bucket/*`.
+fn collapse_s3_prefixes(resources: &mut BTreeSet<String>) {
+    let mut per_bucket: BTreeMap<String, usize> = BTreeMap::new();
+    for r in resources.iter() {
+        if let Some((bucket, _)) = r.strip_prefix("arn:aws:s3:::").and_then(|rest| rest.split_once('/')) {
+            *per_bucket.entry(bucket.to_owned()).or_default() += 1;
+        }
+    }
+    for (bucket, n) in per_bucket {
+        if n > MAX_PREFIXES {
+            let whole = format!("arn:aws:s3:::{bucket}/*");
+            resources.retain(|r| !(r.starts_with(&format!("arn:aws:s3:::{bucket}/"))));
+            resources.insert(whole);
+        }
+    }
+    // A pattern another covers adds nothing.
+    let all: Vec<String> = resources.iter().cloned().collect();
+    resources.retain(|r| !all.iter().any(|o| o != r && o.contains('*') && touches(o, r) && super::usage::glob(o, r)));
+}
+
+/// The environment with `principal`'s identity policies replaced by `policy`.
+fn with_policy(env: &AwsEnvironment, principal: &str, policy: Policy) -> (AwsEnvironment, Replaces) {
+    let mut env = env.clone();
+    let mut replaces = Replaces::default();
+    let inline = InlinePolicy { name: POLICY_NAME.to_owned(), document: Some(policy) };
+    for account in &mut env.accounts {
+        if let Some(role) = account.roles.iter_mut().find(|r| r.arn == principal) {
+            replaces.role = true;
+            replaces.name = role.name.clone();
+            replaces.managed = std::mem::take(&mut role.attached_policies);
+            replaces.inline = role.inline_policies.iter().map(|p| p.name.clone()).collect();
+            role.inline_policies = vec![inline.clone()];
+        }
+        if let Some(user) = account.users.iter_mut().find(|u| u.arn == principal) {
+            replaces.name = user.name.clone();
+            replaces.managed = std::mem::take(&mut user.attached_policies);
+            replaces.inline = user.inline_policies.iter().map(|p| p.name.clone()).collect();
+            replaces.groups = std::mem::take(&mut user.groups);
+            user.inline_policies = vec![inline.clone()];
+        }
+    }
+    (env, replaces)
+}
+
+/// The policy as `aws iam` commands: create it, attach it, detach and delete what it replaces.
+pub fn as_cli(r: &Rightsized) -> String {
+    let document = serde_json::to_string(&r.policy).unwrap_or_default().replace('\'', "'\\''");
+    let name = &r.replaces.name;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Least-privilege policy for {}, generated by Remit from observed activity.\n",
+        r.principal
+    ));
+    out.push_str("# Review, then run in order. Every observed request was replayed against it.\n");
+    let (entity, flag) = if r.replaces.role { ("role", "--role-name") } else { ("user", "--user-name") };
+    out.push_str(&format!(
+        "aws iam put-{entity}-policy {flag} {name} --policy-name {POLICY_NAME} --policy-document '{document}'\n"
+    ));
+    for arn in &r.replaces.managed {
+        out.push_str(&format!("aws iam detach-{entity}-policy {flag} {name} --policy-arn {arn}\n"));
+    }
+    for inline in r.replaces.inline.iter().filter(|n| n.as_str() != POLICY_NAME) {
+        out.push_str(&format!("aws iam delete-{entity}-policy {flag} {name} --policy-name {inline}\n"));
+    }
+    for group in &r.replaces.groups {
+        let group_name = group.rsplit('/').next().unwrap_or(group);
+        out.push_str(&format!("aws iam remove-user-from-group --user-name {name} --group-name {group_name}\n"));
+    }
+    out
+}
+
+/// The policy as Terraform HCL (`aws_iam_role_policy` / `aws_iam_user_policy` with
+/// `jsonencode`), with the detachments as comments to apply in the module that owns them.
+pub fn as_terraform(r: &Rightsized) -> String {
+    let entity = if r.replaces.role { "role" } else { "user" };
+    let ident: String =
+        r.replaces.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let pretty = serde_json::to_string_pretty(&r.policy).unwrap_or_default();
+    let body: String = pretty.lines().map(|l| format!("    {l}\n")).collect();
+    let mut out = format!(
+        "# Least-privilege policy for {}, generated by Remit from observed activity.\n\
+         resource \"aws_iam_{entity}_policy\" \"{ident}_rightsized\" {{\n  name   = \"{POLICY_NAME}\"\n  {entity}   = \"{}\"\n  policy = jsonencode(\n{body}  )\n}}\n",
+        r.principal, r.replaces.name
+    );
+    for arn in &r.replaces.managed {
+        out.push_str(&format!("# then remove the attachment of {arn}\n"));
+    }
+    for inline in &r.replaces.inline {
+        out.push_str(&format!("# then remove the inline policy {inline}\n"));
+    }
+    for group in &r.replaces.groups {
+        out.push_str(&format!("# then remove the membership in {group}\n"));
+    }
+    out
+}
