@@ -13,6 +13,7 @@ use std::{
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod activity;
 mod demo;
 mod queries;
 mod scan;
@@ -35,6 +36,10 @@ const EXIT_ERROR: u8 = 2;
     after_help = "Exit status: 0 success; 1 some inputs were rejected (each reported); 2 error; 3 `remit scan --fail-on` found open findings at or above the level."
 )]
 struct Cli {
+    /// Where Remit keeps its data (the store, first-seen times); default $XDG_DATA_HOME/remit,
+    /// else ~/.local/share/remit.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,6 +145,91 @@ optional severity and rationale, and two or more [[rule.requires]] with action a
 
 Exit status: 0 done; 2 error; 3 open findings at or above --fail-on.")]
     Scan(scan::ScanArgs),
+    /// Read activity logs into Remit's store (usage rollups per principal, action and resource).
+    Ingest {
+        #[command(subcommand)]
+        command: IngestCommand,
+    },
+    /// What PRINCIPAL did, per action and resource: first and last seen, successful and denied
+    /// requests, and who was behind a role's sessions.
+    #[command(after_help = "\
+Examples:
+  remit usage arn:aws:iam::111122223333:role/deploy
+  remit usage arn:aws:iam::111122223333:user/alice --format json
+
+A role's sessions count toward the role (its IAM ARN, with its path).")]
+    Usage {
+        /// The principal's IAM ARN.
+        principal: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// What PRINCIPAL is granted (decided by the engine, every layer) and did not use in the
+    /// window, per service and action, with its Permission Creep Index.
+    #[command(after_help = "\
+The window ends at --as-of, by default the last event ingested (so that logs exported some
+time ago are judged on their own period). Formula of the index: docs/activity.md.
+
+Examples:
+  remit unused arn:aws:iam::111122223333:role/deploy --env ./my-org
+  remit unused arn:aws:iam::111122223333:user/alice --env ./my-org --days 30 --format json")]
+    Unused {
+        /// The principal's IAM ARN.
+        principal: String,
+        /// The window, in days.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// The end of the window (2026-03-01 or 2026-03-01T09:00:00Z).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// A least-privilege policy for PRINCIPAL from its observed activity, verified by replaying
+    /// every observed request against it; as JSON, `aws iam` commands or Terraform.
+    #[command(after_help = "\
+Examples:
+  remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org
+  remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org --format terraform > deploy.tf
+  remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org --grow 's3:Get*' --format cli
+
+Exit status: 0 every observed request is still allowed; 1 some are not (listed with --format json).")]
+    Rightsize {
+        /// The principal's IAM ARN.
+        principal: String,
+        /// The window of activity to keep, in days.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// The end of the window (default: the last event ingested).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Also keep these actions (patterns such as `s3:Get*`) where the principal holds them.
+        #[arg(long = "grow")]
+        growth: Vec<String>,
+        /// The environment (bundle or authorization-details file).
+        #[arg(long)]
+        env: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = activity::RightsizeFormat::Table)]
+        format: activity::RightsizeFormat,
+    },
+    /// The Permission Creep Index of every user and role of the environment: its distribution,
+    /// per account, and the principals with the most unused risky access.
+    #[command(after_help = "\
+Examples:
+  remit creep --env ./my-org
+  remit creep --env ./my-org --days 30 --format json")]
+    Creep {
+        /// The window, in days.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// The end of the window (default: the last event ingested).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Collect a cloud environment into a bundle that every query reads.
     Collect {
         #[command(subcommand)]
@@ -173,6 +263,33 @@ Examples:
     Generate {
         #[command(subcommand)]
         command: GenerateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestCommand {
+    /// Read CloudTrail logs: files (.json.gz as CloudTrail delivers them, .json, JSON Lines),
+    /// directories (walked; digest files skipped) and s3://bucket/prefix.
+    #[command(after_help = "\
+Files are recognised by the SHA-256 of their bytes: ingesting the same logs again counts
+nothing twice. Each batch of files is committed with its ledger in one transaction. A
+truncated gzip or a malformed record is reported with the file and offset; the rest is read.
+S3 is read with the default AWS credentials (read-only: s3:ListBucket and s3:GetObject on the
+trail's prefix, see crates/remit-aws-collect/trail-reader-policy.json).
+
+Examples:
+  remit ingest cloudtrail ./AWSLogs
+  remit ingest cloudtrail s3://org-trail-bucket/AWSLogs/o-abc123/
+  remit ingest cloudtrail 111122223333_CloudTrail_us-east-1_20260227T1005Z_AbC.json.gz --format json
+
+Exit status: 0 all read; 1 some files or records had problems (reported; the rest is stored); 2 error.")]
+    Cloudtrail {
+        /// Files, directories or s3://bucket/prefix.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -352,7 +469,21 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    let data_dir = cli.data_dir.as_deref();
     match cli.command {
+        Command::Ingest { command: IngestCommand::Cloudtrail { paths, format } } => {
+            activity::ingest(&paths, data_dir, format)
+        }
+        Command::Usage { principal, format } => activity::usage_of(&principal, data_dir, format),
+        Command::Unused { principal, days, as_of, input } => {
+            activity::unused(&principal, &input.env, days, as_of.as_deref(), data_dir, input.format)
+        }
+        Command::Rightsize { principal, days, as_of, growth, env, format } => {
+            activity::rightsize_cmd(&principal, &env, days, as_of.as_deref(), &growth, data_dir, format)
+        }
+        Command::Creep { days, as_of, input } => {
+            activity::creep(&input.env, days, as_of.as_deref(), data_dir, input.format)
+        }
         Command::WhoCan { action, resource, input } => queries::who_can(&input.env, &action, &resource, input.format),
         Command::Explain { principal, action, resource, input } => {
             queries::explain(&input.env, &principal, &action, &resource, input.format)
@@ -361,7 +492,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             queries::can_become(&input.env, role.as_deref(), from.as_deref(), input.format)
         }
         Command::Exposure { input } => queries::exposure(&input.env, input.format),
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(args, data_dir),
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
             &input.env,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },

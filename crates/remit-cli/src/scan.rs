@@ -47,9 +47,6 @@ pub(crate) struct ScanArgs {
     /// Separation-of-duties rules (a TOML file of [[rule]] tables).
     #[arg(long)]
     pub(crate) rules: Option<PathBuf>,
-    /// Where Remit keeps its data (first-seen times); default $XDG_DATA_HOME/remit.
-    #[arg(long)]
-    pub(crate) data_dir: Option<PathBuf>,
     /// Do not record first-seen times.
     #[arg(long)]
     pub(crate) no_record: bool,
@@ -79,7 +76,7 @@ pub(crate) fn data_dir(given: Option<&Path>) -> Option<PathBuf> {
     std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|home| PathBuf::from(home).join(".local/share/remit"))
 }
 
-pub(crate) fn run(args: ScanArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ScanArgs, data_dir_given: Option<&Path>) -> anyhow::Result<u8> {
     // Everything the user gave is checked before the (long) analysis starts.
     let fail_on = match &args.fail_on {
         Some(text) => Some(
@@ -99,7 +96,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let now = Timestamp::now();
     let seen_path = match args.no_record {
         true => None,
-        false => data_dir(args.data_dir.as_deref()).map(|d| d.join("findings").join("first-seen.json")),
+        false => data_dir(data_dir_given).map(|d| d.join("findings").join("first-seen.json")),
     };
     let mut seen = match &seen_path {
         Some(path) => FirstSeen::load(path)?,
