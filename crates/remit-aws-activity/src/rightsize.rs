@@ -107,6 +107,9 @@ impl Rightsized {
 
 /// A concrete resource a pattern names, for the engine to decide on.
 fn concrete(pattern: &str) -> String {
+    if pattern == "*" {
+        return pattern.to_owned();
+    }
     pattern.replace('*', "remit-replay").replace('?', "x")
 }
 
