@@ -7,13 +7,14 @@
 //! that compare usage with permissions need both this and the decision engine, and live in
 //! `unused` and `rightsize` beside it.
 //!
-//! - [`ingest`]: files (gzip or not, CloudTrail's shapes) into batches of [`Rollups`], skipping
-//!   files already ingested.
+//! - [`ingest`]: files (gzip or not, CloudTrail's shapes, or Security Lake's OCSF Parquet) into
+//!   batches of [`Rollups`], skipping files already ingested.
 //! - `identity`, `actions`: who made a request, and which action on which resource it used.
 
 mod actions;
 mod identity;
 pub mod ingest;
+mod ocsf;
 mod read;
 mod record;
 pub mod rightsize;

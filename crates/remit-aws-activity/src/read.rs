@@ -1,6 +1,7 @@
 //! One log file's bytes into rollups.
 //!
-//! Accepted shapes (detected from the bytes, gzip or not):
+//! Accepted shapes (detected from the bytes, gzip or not; Parquet is Security Lake's OCSF,
+//! read by [`crate::ocsf`]):
 //! - CloudTrail's delivery to S3: one object `{"Records":[…]}` (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html>);
 //! - a bare array of records (what `jq '.Records'` and several tools export);
 //! - `lookup-events` output, `{"Events":[{"CloudTrailEvent":"<record as a JSON string>"},…]}`;
@@ -18,6 +19,7 @@ use std::{
     io::{self, Read},
 };
 
+use bytes::Bytes;
 use flate2::read::MultiGzDecoder;
 use remit_activity::{CallerKind, Outcome, Rollups, window::parse_time};
 use serde::{
@@ -28,6 +30,7 @@ use serde::{
 use crate::{
     actions::{Exercised, exercised},
     identity::caller,
+    ocsf::{is_parquet, read_parquet},
     record::{Lenient, Record, Text},
 };
 
@@ -36,9 +39,11 @@ use crate::{
 pub struct Issue {
     /// The file (path or `s3://bucket/key`).
     pub location: String,
-    /// Byte offset in the file's (decompressed) JSON where the problem is, when known.
+    /// Byte offset in the file's (decompressed) JSON where the problem is, when known (never
+    /// for Parquet, whose problems name the row group in the message).
     pub offset: Option<u64>,
-    /// The record's index in the file (0-based), when the problem is one record's.
+    /// The record's index in the file (0-based; the row of a Parquet file), when the problem is
+    /// one record's.
     pub record: Option<u64>,
     /// What is wrong.
     pub message: String,
@@ -125,20 +130,43 @@ pub(crate) struct Sink<'s> {
     pub(crate) bad: Vec<(u64, String)>,
 }
 
+/// How a log format names what a record lacks, for the issues of records without what usage
+/// needs.
+pub(crate) struct Names {
+    pub(crate) time: &'static str,
+    pub(crate) source_or_name: &'static str,
+    pub(crate) caller: &'static str,
+}
+
+/// CloudTrail's names.
+const CLOUDTRAIL: Names = Names {
+    time: "eventTime is missing or not an ISO 8601 time",
+    source_or_name: "eventSource or eventName is missing",
+    caller: "userIdentity names no caller",
+};
+
 impl Sink<'_> {
     fn record(&mut self, record: &Record<'_>) {
+        let time = record.event_time.get().and_then(parse_time);
+        self.record_at(record, time, &CLOUDTRAIL);
+    }
+
+    /// Counts `record`, which happened at `time` (Unix seconds; `None` when the record has no
+    /// valid time): every log format goes through here, so identity and action mapping are
+    /// the same whatever the format.
+    pub(crate) fn record_at(&mut self, record: &Record<'_>, time: Option<i64>, names: &Names) {
         let index = self.stats.records;
         self.stats.records += 1;
-        let Some(time) = record.event_time.get().and_then(parse_time) else {
-            self.bad.push((index, "eventTime is missing or not an ISO 8601 time".into()));
+        let Some(time) = time else {
+            self.bad.push((index, names.time.into()));
             return;
         };
         let (Some(source), Some(name)) = (record.event_source.get(), record.event_name.get()) else {
-            self.bad.push((index, "eventSource or eventName is missing".into()));
+            self.bad.push((index, names.source_or_name.into()));
             return;
         };
         let Some(who) = caller(record) else {
-            self.bad.push((index, "userIdentity names no caller".into()));
+            self.bad.push((index, names.caller.into()));
             return;
         };
         let recipient = record.recipient_account_id.get().unwrap_or(&who.account);
@@ -323,15 +351,23 @@ pub(crate) fn gunzip(bytes: &[u8], out: &mut Vec<u8>) -> Option<Option<String>> 
     }
 }
 
-/// Reads one file's bytes (gzip or not) into `rollups`.
+/// Reads one file's bytes (CloudTrail JSON, gzip or not, or Security Lake's OCSF Parquet) into
+/// `rollups`.
 pub(crate) fn read_file(
     location: &str,
-    bytes: &[u8],
+    bytes: &Bytes,
     rollups: &mut Rollups,
     covered: &HashSet<String>,
     buffer: &mut Vec<u8>,
 ) -> (FileStats, Vec<Issue>) {
     let mut issues = Vec::new();
+    if is_parquet(bytes) {
+        let mut sink =
+            Sink { rollups, covered, stats: FileStats { complete: true, ..FileStats::default() }, bad: Vec::new() };
+        read_parquet(location, bytes.clone(), &mut sink, &mut issues);
+        return (sink.stats, issues);
+    }
+    let bytes: &[u8] = bytes;
     let json: &[u8] = match gunzip(bytes, buffer) {
         None => bytes,
         Some(damage) => {

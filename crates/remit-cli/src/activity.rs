@@ -39,7 +39,10 @@ fn is_log_file(path: &Path) -> bool {
     if text.contains("CloudTrail-Digest") {
         return false;
     }
-    [".json.gz", ".json", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"].iter().any(|ext| name.ends_with(ext))
+    // `.parquet`: Security Lake's OCSF (`….gz.parquet`, `….zstd.parquet`), told apart by its bytes.
+    [".json.gz", ".json", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".parquet"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// Every log file under `paths` (files as given, directories walked), sorted.
