@@ -15,8 +15,11 @@
 //! - [`aws_decide_cases`]: JSON Lines cases in the `remit aws decide` format (see `docs/aws-decide.md`).
 //! - [`aws_org`]: whole AWS organizations as environment bundles, with a ground truth of what is
 //!   known by construction (see `docs/generator.md`).
+//! - [`cloudtrail`]: CloudTrail activity of given actors, written as a trail delivers it, with a
+//!   truth of every call made (see `docs/generator.md`).
 
 mod aws_cases;
 pub mod aws_org;
+pub mod cloudtrail;
 
 pub use crate::aws_cases::aws_decide_cases;
