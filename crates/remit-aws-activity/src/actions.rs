@@ -12,7 +12,7 @@
 //! events AWS services emit themselves): they count as activity of the principal, not as use of
 //! a permission.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, cell::RefCell, collections::HashMap};
 
 use remit_aws_catalog::Catalog;
 
@@ -198,17 +198,44 @@ pub(crate) fn exercised<'r>(record: &'r Record<'r>) -> Exercised<'r> {
     if !authorized_by_iam(record, prefix, name) {
         return Exercised::NotAuthorized;
     }
-    let Some(action) = action_of(catalog, prefix, name) else {
+    let Some((action, wildcard_only)) = cached_action(catalog, prefix, name) else {
         return Exercised::Unmapped;
     };
-    let action = versioned(record, action);
-    let resource =
-        if catalog.action(action).and_then(|id| catalog.action_info(id)).is_some_and(|a| a.is_wildcard_only()) {
-            Cow::Borrowed("*")
-        } else {
-            resource_of(record, prefix, action)
-        };
-    Exercised::Action { action, resource }
+    let versioned_action = versioned(record, action);
+    let wildcard_only =
+        if versioned_action == action { wildcard_only } else { is_wildcard_only(catalog, versioned_action) };
+    let resource = if wildcard_only { Cow::Borrowed("*") } else { resource_of(record, prefix, versioned_action) };
+    Exercised::Action { action: versioned_action, resource }
+}
+
+fn is_wildcard_only(catalog: &Catalog, action: &str) -> bool {
+    catalog.action(action).and_then(|id| catalog.action_info(id)).is_some_and(|a| a.is_wildcard_only())
+}
+
+type ActionCache = HashMap<Box<str>, Option<(&'static str, bool)>>;
+
+thread_local! {
+    /// Each thread's answers for the (source, name) pairs it met: a log holds a few hundred
+    /// distinct operations and millions of records.
+    static ACTIONS: RefCell<(String, ActionCache)> = RefCell::new((String::new(), HashMap::new()));
+}
+
+/// [`action_of`] and whether the action takes no resource, remembered per thread.
+fn cached_action(catalog: &'static Catalog, prefix: &str, name: &str) -> Option<(&'static str, bool)> {
+    ACTIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let (key, answers) = &mut *cache;
+        key.clear();
+        key.push_str(prefix);
+        key.push(':');
+        key.push_str(name);
+        if let Some(answer) = answers.get(key.as_str()) {
+            return *answer;
+        }
+        let answer = action_of(catalog, prefix, name).map(|a| (a, is_wildcard_only(catalog, a)));
+        answers.insert(key.as_str().into(), answer);
+        answer
+    })
 }
 
 /// The catalogue's spelling of the action `prefix:name` (with the exceptions tabled above).

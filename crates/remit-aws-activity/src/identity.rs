@@ -150,6 +150,30 @@ pub(crate) fn caller<'r>(record: &'r Record<'r>) -> Option<Caller<'r>> {
                 identity: subject.map(|s| (identity_kind, borrowed(s))),
             })
         }
+        // Identity Center's own sign-in and portal events name the store's user:
+        // https://docs.aws.amazon.com/singlesignon/latest/userguide/sso-info-in-cloudtrail.html
+        "IdentityCenterUser" => {
+            let on_behalf = id.on_behalf_of.get()?;
+            let user = on_behalf.user_id.get()?;
+            let principal = match on_behalf.identity_store_arn.get() {
+                Some(store) => format!("{store}/user/{user}"),
+                None => format!("identitycenter-user/{user}"),
+            };
+            Some(Caller {
+                principal: Cow::Owned(principal),
+                kind: CallerKind::Unknown,
+                account: borrowed(account),
+                identity: None,
+            })
+        }
+        // Service events name only the service (KMS key rotation: `{"accountId", "invokedBy"}`):
+        // https://docs.aws.amazon.com/kms/latest/developerguide/ct-rotatekey.html
+        _ if id.arn.get().is_none() && id.invoked_by.get().is_some() => Some(Caller {
+            principal: borrowed(id.invoked_by.get()?),
+            kind: CallerKind::Service,
+            account: borrowed(recipient),
+            identity: None,
+        }),
         _ => {
             let principal = id.arn.get().or(id.principal_id.get())?;
             Some(Caller {
@@ -257,6 +281,15 @@ mod tests {
         .expect("caller");
         assert_eq!(c.0, "arn:aws:iam::111122223333:role/gha-deploy");
         assert_eq!(c.3, Some((IdentityKind::WebIdentity, "repo:org/app:ref:refs/heads/main".into())));
+    }
+
+    #[test]
+    fn identity_center_users_of_the_portal() {
+        let c = caller_of(
+            r#"{"userIdentity":{"type":"IdentityCenterUser","accountId":"111122223333","onBehalfOf":{"userId":"u-1","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-1"}}}"#,
+        )
+        .expect("caller");
+        assert_eq!(c.0, "arn:aws:identitystore::111122223333:identitystore/d-1/user/u-1");
     }
 
     #[test]

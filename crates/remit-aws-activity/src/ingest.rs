@@ -87,7 +87,7 @@ pub struct Ingester<C> {
     known: HashSet<String>,
     run: HashSet<String>,
     covered: HashSet<String>,
-    pending: Vec<(String, Input)>,
+    pending: Vec<Input>,
     pending_bytes: usize,
     batch: Batch,
     batch_records: u64,
@@ -98,7 +98,7 @@ pub struct Ingester<C> {
 }
 
 /// Files read together on every core.
-const CHUNK_FILES: usize = 64;
+const CHUNK_FILES: usize = 256;
 /// Bytes (as stored) read together.
 const CHUNK_BYTES: usize = 128 << 20;
 
@@ -141,65 +141,93 @@ where
         &self.totals
     }
 
+    /// Counts files the caller skipped without reading because the ledger holds them (S3
+    /// objects already ingested whole are not downloaded).
+    pub fn skipped_known(&mut self, files: u64) {
+        self.totals.already_ingested += files;
+    }
+
     /// Queues one file; reads the queue when it is full.
     pub fn add(&mut self, input: Input) -> Result<(), E> {
-        let digest = hex(&Sha256::digest(&input.bytes));
-        if self.run.contains(&digest) {
-            self.totals.repeated += 1;
-            return Ok(());
-        }
-        if self.known.contains(&digest) {
-            self.totals.already_ingested += 1;
-            return Ok(());
-        }
-        self.run.insert(digest.clone());
-        if let Some(account) = account_of_log_name(&input.location)
-            && !self.covered.contains(account)
-        {
-            self.covered.insert(account.to_owned());
-        }
         self.pending_bytes += input.bytes.len();
-        self.pending.push((digest, input));
+        self.pending.push(input);
         if self.pending.len() >= CHUNK_FILES || self.pending_bytes >= CHUNK_BYTES {
             self.read_pending()?;
         }
         Ok(())
     }
 
+    /// Reads the queued files: digests on every core, then (in order) the files already known
+    /// are set aside, then the others are read on every core, each core into rollups of its
+    /// own, merged at the end (a few merges per chunk rather than one per file).
     fn read_pending(&mut self) -> Result<(), E> {
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let covered = &self.covered;
-        let results: Vec<(SourceEntry, Rollups, FileStats, Vec<Issue>, u64)> = pending
-            .into_par_iter()
-            .map_init(Vec::new, |buffer, (digest, input)| {
-                let mut rollups = Rollups::new();
-                // Handed over without a copy (Parquet reads from `Bytes`).
-                let bytes = Bytes::from(input.bytes);
-                let (stats, issues) = read_file(&input.location, &bytes, &mut rollups, covered, buffer);
-                let entry = SourceEntry {
-                    digest,
-                    location: input.location,
-                    records: stats.records,
-                    complete: stats.complete,
-                    issues: issues.len() as u64,
-                };
-                (entry, rollups, stats, issues, bytes.len() as u64)
-            })
-            .collect();
-        for (entry, rollups, stats, issues, bytes) in results {
-            self.totals.files += 1;
-            self.totals.bytes += bytes;
-            if self.totals.files == 1 {
-                self.totals.stats.complete = true;
+        let digests: Vec<String> = pending.par_iter().map(|input| hex(&Sha256::digest(&input.bytes))).collect();
+        let mut fresh = Vec::with_capacity(pending.len());
+        for (digest, input) in digests.into_iter().zip(pending) {
+            if self.run.contains(&digest) {
+                self.totals.repeated += 1;
+                continue;
             }
-            self.totals.stats.add(&stats);
-            self.totals.issues += issues.len() as u64;
-            let room = ISSUES_KEPT.saturating_sub(self.issues.len());
-            self.issues.extend(issues.into_iter().take(room));
-            self.batch_records += stats.records;
-            self.batch.rollups.merge(&rollups);
-            self.batch.sources.push(entry);
+            if self.known.contains(&digest) {
+                self.totals.already_ingested += 1;
+                continue;
+            }
+            self.run.insert(digest.clone());
+            if let Some(account) = account_of_log_name(&input.location)
+                && !self.covered.contains(account)
+            {
+                self.covered.insert(account.to_owned());
+            }
+            fresh.push((digest, input));
+        }
+        let covered = &self.covered;
+        struct Part {
+            rollups: Rollups,
+            files: Vec<(SourceEntry, FileStats, Vec<Issue>, u64)>,
+            buffer: Vec<u8>,
+        }
+        let parts: Vec<Part> = fresh
+            .into_par_iter()
+            .fold(
+                || Part { rollups: Rollups::new(), files: Vec::new(), buffer: Vec::new() },
+                |mut part, (digest, input)| {
+                    // Handed over without a copy (Parquet reads from `Bytes`).
+                    let bytes = Bytes::from(input.bytes);
+                    let (stats, issues) =
+                        read_file(&input.location, &bytes, &mut part.rollups, covered, &mut part.buffer);
+                    let entry = SourceEntry {
+                        digest,
+                        location: input.location,
+                        records: stats.records,
+                        complete: stats.complete,
+                        issues: issues.len() as u64,
+                    };
+                    part.files.push((entry, stats, issues, bytes.len() as u64));
+                    part
+                },
+            )
+            .collect();
+        for part in parts {
+            for (entry, stats, issues, bytes) in part.files {
+                self.totals.files += 1;
+                self.totals.bytes += bytes;
+                if self.totals.files == 1 {
+                    self.totals.stats.complete = true;
+                }
+                self.totals.stats.add(&stats);
+                self.totals.issues += issues.len() as u64;
+                let room = ISSUES_KEPT.saturating_sub(self.issues.len());
+                self.issues.extend(issues.into_iter().take(room));
+                self.batch_records += stats.records;
+                self.batch.sources.push(entry);
+            }
+            if self.batch.rollups.is_empty() {
+                self.batch.rollups = part.rollups;
+            } else {
+                self.batch.rollups.merge(&part.rollups);
+            }
         }
         if self.batch_records >= self.batch_records_limit {
             self.commit_batch()?;

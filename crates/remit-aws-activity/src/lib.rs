@@ -15,6 +15,7 @@ mod actions;
 mod identity;
 pub mod ingest;
 mod ocsf;
+pub mod plan;
 mod read;
 mod record;
 pub mod rightsize;

@@ -275,25 +275,42 @@ impl<'de> Visitor<'de> for LookupEvents<'_, '_> {
 struct Top<'a, 's>(&'a mut Sink<'s>);
 
 impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = ();
+    type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(r#"{"Records": [...]}, {"Events": [...]} or an array of records"#)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "Records" => map.next_value_seed(Records(self.0))?,
-                "Events" => map.next_value_seed(LookupEvents(self.0))?,
+                "Records" => {
+                    map.next_value_seed(Records(self.0))?;
+                    found = true;
+                }
+                "Events" => {
+                    map.next_value_seed(LookupEvents(self.0))?;
+                    found = true;
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(())
+        Ok(found)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        Records(self.0).visit_seq(seq)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        Records(self.0).visit_seq(seq).map(|()| true)
     }
+}
+
+/// Reads a whole document; `Ok(false)` when it holds no records array at all.
+fn parse_top<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut Sink<'_>,
+) -> Result<bool, serde_json::Error> {
+    let found = de.deserialize_any(Top(sink))?;
+    de.end()?;
+    Ok(found)
 }
 
 /// The byte offset of a (1-based) line and column.
@@ -335,6 +352,9 @@ pub(crate) fn gunzip(bytes: &[u8], out: &mut Vec<u8>) -> Option<Option<String>> 
     if !is_gzip(bytes) {
         return None;
     }
+    if whole_member(bytes, out) {
+        return Some(None);
+    }
     out.clear();
     // CloudTrail files are compressed about 10:1.
     out.reserve(bytes.len().saturating_mul(10));
@@ -349,6 +369,30 @@ pub(crate) fn gunzip(bytes: &[u8], out: &mut Vec<u8>) -> Option<Option<String>> 
             Some(Some(format!("{message}; {} bytes of JSON recovered before it", out.len())))
         }
     }
+}
+
+thread_local! {
+    static INFLATE: std::cell::RefCell<libdeflater::Decompressor> = std::cell::RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// The fast path: a file that is one whole gzip member, inflated in one call into a buffer of
+/// the size its trailer states (ISIZE, RFC 1952 §2.3.1). Accepted only when the output has that
+/// size and the CRC-32 the file ends with (libdeflate checks the member's own): anything else —
+/// several members, damage, more than 4 GiB — goes to the streaming decoder.
+fn whole_member(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(trailer) = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) else {
+        return false;
+    };
+    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let size = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
+    // A stated size beyond what deflate can reach (1032:1) is damage, not a reason to allocate.
+    if size > bytes.len().saturating_mul(1032) {
+        return false;
+    }
+    out.clear();
+    out.resize(size, 0);
+    let inflated = INFLATE.with(|d| d.borrow_mut().gzip_decompress(bytes, out));
+    matches!(inflated, Ok(n) if n == size) && libdeflater::crc32(out) == crc
 }
 
 /// Reads one file's bytes (CloudTrail JSON, gzip or not, or Security Lake's OCSF Parquet) into
@@ -384,8 +428,23 @@ pub(crate) fn read_file(
     if lines {
         read_lines(location, json, &mut sink, &mut issues);
     } else {
-        let mut de = serde_json::Deserializer::from_slice(json);
-        let result = de.deserialize_any(Top(&mut sink)).and_then(|()| de.end());
+        // Valid UTF-8 (checked once, quickly) lets the parser skip checking each string.
+        let result = match std::str::from_utf8(json) {
+            Ok(text) => parse_top(serde_json::Deserializer::from_str(text), &mut sink),
+            Err(_) => parse_top(serde_json::Deserializer::from_slice(json), &mut sink),
+        };
+        let result = match result {
+            Ok(false) => {
+                issues.push(Issue {
+                    location: location.to_owned(),
+                    offset: None,
+                    record: None,
+                    message: "not a CloudTrail log: no `Records` or `Events` array".to_owned(),
+                });
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        };
         if let Err(err) = result {
             sink.stats.complete = false;
             let offset = offset_of(json, err.line(), err.column());

@@ -231,6 +231,8 @@ pub(crate) struct WebIdFederationData<'a> {
 pub(crate) struct OnBehalfOf<'a> {
     #[serde(borrow)]
     pub(crate) user_id: Text<'a>,
+    #[serde(borrow)]
+    pub(crate) identity_store_arn: Text<'a>,
 }
 
 /// One entry of `resources`.

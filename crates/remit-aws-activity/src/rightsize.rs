@@ -9,6 +9,9 @@
 //!   the environment's ARNs (with their paths); where the log did not say which resource, the
 //!   patterns the principal is granted the action on today, so that nothing that worked stops
 //!   working; actions that take no resource on `*`;
+//! - the conditions of the original grants kept: where every statement that allowed an action on
+//!   a resource carried a `Condition` (a source network, MFA, a tag …), the new statement carries
+//!   it too (each distinct block its own statement, as they were alternatives);
 //! - optionally, actions of a *growth template* (patterns such as `s3:Get*`) kept where the
 //!   principal holds them today.
 //!
@@ -105,6 +108,90 @@ impl Rightsized {
     }
 }
 
+/// The statements of the identity policies that apply to `principal` (its own, and its
+/// groups' for a user), in canonical JSON.
+fn identity_statements(env: &AwsEnvironment, principal: &str) -> Vec<Value> {
+    let mut documents: Vec<Value> = Vec::new();
+    for account in &env.accounts {
+        let managed = |arn: &String| {
+            account
+                .managed_policies
+                .iter()
+                .find(|m| &m.arn == arn)
+                .and_then(|m| m.document.as_ref())
+                .map(Policy::to_json)
+        };
+        let mut take = |inline: &[InlinePolicy], attached: &[String]| {
+            documents.extend(inline.iter().filter_map(|p| p.document.as_ref().map(Policy::to_json)));
+            documents.extend(attached.iter().filter_map(managed));
+        };
+        if let Some(role) = account.roles.iter().find(|r| r.arn == principal) {
+            take(&role.inline_policies, &role.attached_policies);
+        }
+        if let Some(user) = account.users.iter().find(|u| u.arn == principal) {
+            take(&user.inline_policies, &user.attached_policies);
+            for group in account.groups.iter().filter(|g| user.groups.iter().any(|n| n == &g.name || n == &g.arn)) {
+                take(&group.inline_policies, &group.attached_policies);
+            }
+        }
+    }
+    documents
+        .into_iter()
+        .flat_map(|d| d["Statement"].as_array().cloned().unwrap_or_default())
+        .filter(|st| st["Effect"] == "Allow")
+        .collect()
+}
+
+fn texts(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether an `Allow` statement's Action and Resource elements name `action` on `resource`
+/// (IAM's matching: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
+/// action names ignore case; resources are matched as patterns, so a statement on `bucket/*`
+/// names the observed `bucket/logs/*`).
+fn statement_names(statement: &Value, action: &str, resource: &str) -> bool {
+    let action_matches = |patterns: Vec<&str>| {
+        patterns.iter().any(|p| super::usage::glob(&p.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+    };
+    let acts = match (statement.get("Action"), statement.get("NotAction")) {
+        (Some(a), _) => action_matches(texts(a)),
+        (None, Some(n)) => !action_matches(texts(n)),
+        _ => false,
+    };
+    let covers = |patterns: Vec<&str>| {
+        patterns.iter().any(|p| super::usage::glob(p, resource) || touches(p, resource) && *p == "*")
+    };
+    let on = match (statement.get("Resource"), statement.get("NotResource")) {
+        (Some(r), _) => covers(texts(r)),
+        (None, Some(n)) => !covers(texts(n)),
+        _ => false,
+    };
+    acts && on
+}
+
+/// The conditions to keep on `action` and `resource`: none when some statement that allows it
+/// carries none; else each distinct condition block of the statements that allow it (their
+/// grants are alternatives, so each becomes its own statement).
+fn kept_conditions(statements: &[Value], action: &str, resource: &str) -> Vec<Option<Value>> {
+    let allowing: Vec<&Value> = statements.iter().filter(|st| statement_names(st, action, resource)).collect();
+    if allowing.is_empty() || allowing.iter().any(|st| st.get("Condition").is_none()) {
+        return vec![None];
+    }
+    let mut blocks: Vec<Option<Value>> = Vec::new();
+    for st in allowing {
+        let block = st.get("Condition").cloned();
+        if !blocks.contains(&block) {
+            blocks.push(block);
+        }
+    }
+    blocks
+}
+
 /// A concrete resource a pattern names, for the engine to decide on.
 fn concrete(pattern: &str) -> String {
     if pattern == "*" {
@@ -165,16 +252,27 @@ pub fn rightsize(
             resources.retain(|r| r == "*");
         }
     }
-    // Group per service: actions sharing their resources form one statement.
-    let mut statements: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
+    // Group per service: actions sharing their resources (and the conditions the original
+    // grants carried) form one statement.
+    let original = identity_statements(env, principal);
+    let mut statements: BTreeMap<(String, String, Vec<String>), Vec<String>> = BTreeMap::new();
     for (action, resources) in &wanted {
         let service = action.split(':').next().unwrap_or("").to_owned();
-        statements.entry((service, resources.iter().cloned().collect())).or_default().push(action.clone());
+        let mut by_condition: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for resource in resources {
+            for block in kept_conditions(&original, action, resource) {
+                let key = block.map(|b| b.to_string()).unwrap_or_default();
+                by_condition.entry(key).or_default().push(resource.clone());
+            }
+        }
+        for (condition, resources) in by_condition {
+            statements.entry((service.clone(), condition, resources)).or_default().push(action.clone());
+        }
     }
     let mut counters: BTreeMap<String, usize> = BTreeMap::new();
     let statements: Vec<Value> = statements
         .into_iter()
-        .map(|((service, resources), actions)| {
+        .map(|((service, condition, resources), actions)| {
             let n = counters.entry(service.clone()).or_insert(0);
             *n += 1;
             let sid: String = service
@@ -184,12 +282,16 @@ pub fn rightsize(
                     c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
                 })
                 .collect();
-            json!({
+            let mut statement = json!({
                 "Sid": format!("{sid}{n}"),
                 "Effect": "Allow",
                 "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
                 "Resource": if resources.len() == 1 { json!(resources[0]) } else { json!(resources) },
-            })
+            });
+            if let Ok(block) = serde_json::from_str::<Value>(&condition) {
+                statement["Condition"] = block;
+            }
+            statement
         })
         .collect();
     let policy = json!({ "Version": "2012-10-17", "Statement": statements });

@@ -21,7 +21,9 @@ fn analysis() -> AwsAnalysis {
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
             "RolePolicyList": [{"PolicyName": "broad", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]},
-                {"Effect": "Allow", "Action": ["iam:*", "kms:Decrypt", "ec2:Describe*"], "Resource": "*"}
+                {"Effect": "Allow", "Action": ["iam:*", "kms:Decrypt", "ec2:Describe*"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
             ]}}],
             "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": []
         }]
@@ -60,7 +62,7 @@ fn rollups(records: Vec<serde_json::Value>) -> Rollups {
     ingester.add(Input { location: "test.json".into(), bytes: body }).expect("add");
     let (totals, issues) = ingester.finish().expect("finish");
     assert!(issues.is_empty(), "{issues:?}");
-    assert_eq!(totals.stats.records, 5);
+    assert_eq!(totals.stats.records, 6);
     out
 }
 
@@ -89,6 +91,13 @@ fn observed() -> Rollups {
             Some("SlowDown"),
         ),
         record(
+            "2026-02-25T10:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+        record(
             "2026-02-24T10:00:00Z",
             "sqs.amazonaws.com",
             "SendMessage",
@@ -112,7 +121,18 @@ fn the_rightsized_policy_keeps_every_observed_request_and_removes_the_rest() {
     assert!(!policy.contains("sqs:"), "{policy}");
     assert!(!policy.contains("iam:"), "{policy}");
     assert!(r.replay_holds(), "{:?}", r.replay);
-    assert_eq!(r.replay_counts(), (4, 4));
+    assert_eq!(r.replay_counts(), (5, 5));
+    // The grant was conditional on the source network: the new one is too, and replays alike.
+    let dynamo = r.policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| s["Action"] == "dynamodb:GetItem")
+        .expect("dynamodb");
+    assert_eq!(dynamo["Condition"], serde_json::json!({"IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}));
+    assert_eq!(dynamo["Resource"], "arn:aws:dynamodb:eu-west-1:111122223333:table/orders");
+    let replayed = r.replay.iter().find(|x| x.action == "dynamodb:GetItem").expect("replayed");
+    assert_eq!((replayed.before, replayed.after), ("conditional", "conditional"));
     assert!(r.removed_actions.iter().any(|a| a == "iam:CreateRole"));
     assert!(r.removed_actions.iter().any(|a| a == "kms:Decrypt"));
     assert!(r.actions_after < r.actions_before && r.actions_after >= 4, "{} -> {}", r.actions_before, r.actions_after);
@@ -144,7 +164,7 @@ fn unused_lists_what_was_not_used_and_scores_creep() {
     let end = parse_time("2026-03-01T00:00:00Z").expect("time");
     let report = usage::unused(&analysis, ROLE, &usage, Window::last_days(end, 90)).expect("unused");
     let used: Vec<&str> = report.actions.iter().filter(|a| a.last_used.is_some()).map(|a| a.action.as_str()).collect();
-    assert_eq!(used, ["ec2:DescribeInstances", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    assert_eq!(used, ["dynamodb:GetItem", "ec2:DescribeInstances", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     assert!(report.unused().any(|a| a.action == "iam:PassRole"));
     assert_eq!(report.denied_only, vec![("sqs:SendMessage".to_owned(), 1)]);
     assert!(report.creep.pci > 50, "{:?}", report.creep);

@@ -295,6 +295,41 @@ Exit status: 0 all read; 1 some files or records had problems (reported; the res
 
 #[derive(Subcommand)]
 enum GenerateCommand {
+    /// Generate realistic CloudTrail logs for an environment: every successful call one the
+    /// engine allows, denied attempts, sessions, daily patterns, errors, as CloudTrail delivers
+    /// them (gzip files in the trail's key layout), with activity-truth.json of what was written.
+    #[command(after_help = "\
+Each user and role uses a sample of what it holds (some nothing at all); people work weekdays
+in their time zone, machines around the clock. The same environment, seed and options always
+give the same bytes. The truth file is documented in docs/generator.md.
+
+Examples:
+  remit generate aws-org --size small --out ./gen-small
+  remit generate cloudtrail --env ./gen-small --out ./gen-small-trail --events 200000
+  remit ingest cloudtrail ./gen-small-trail")]
+    Cloudtrail {
+        /// The environment whose principals act.
+        #[arg(long)]
+        env: PathBuf,
+        /// Where to write the log files (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// About how many records.
+        #[arg(long, default_value_t = 100_000)]
+        events: u64,
+        /// Days of activity.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// The end of the period (default 2026-03-01T09:00:00Z, when generated environments are collected).
+        #[arg(long)]
+        end: Option<String>,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write into OUT even when it is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate a realistic AWS environment bundle from a seed, with a ground truth of what it
     /// holds by construction (administrators, who can assume which role, escalation paths).
     #[command(after_help = "\
@@ -502,6 +537,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo { out, seed } => demo::run(out, seed),
         Command::Generate { command: GenerateCommand::AwsOrg { size, seed, out, force, org_accounts, format } } => {
             generate_aws_org(size, seed, &out, force, org_accounts, format)
+        }
+        Command::Generate { command: GenerateCommand::Cloudtrail { env, out, events, days, end, seed, force } } => {
+            activity::generate_cloudtrail(&env, &out, events, days, end.as_deref(), seed, force)
         }
         Command::Aws { command: AwsCommand::Check { input } } => queries::check(&input.env, input.format),
         Command::Collect {

@@ -17,7 +17,7 @@ use remit_activity::{
     CallerKind, Counts, CoverageRow, IdentityKind, IdentityRow, PrincipalRow, Rollups, UnmappedRow, UsageRow,
 };
 use sqlx::{
-    AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction,
+    AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool, Transaction,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
 };
 
@@ -452,25 +452,25 @@ async fn upsert<'r, const N: usize>(
     rows: impl Iterator<Item = ([&'r str; N], Counts)>,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<([&str; N], Counts)> = rows.collect();
-    let width = N + 5;
     let conflict = columns[..key].join(", ");
     let names = columns.join(", ");
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = format!("INSERT INTO {table} ({names}, first_seen, last_seen, allowed, denied, failed) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
+        // The builder writes each backend's own placeholders (`?` here, `$N` on PostgreSQL):
+        // binding 4,000 named `$N` parameters costs SQLite a name lookup each.
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO {table} ({names}, first_seen, last_seen, allowed, denied, failed) "
+        ));
+        query.push_values(chunk, |mut row, (texts, c)| {
+            for text in texts {
+                row.push_bind(*text);
             }
-            sql.push('(');
-            for j in 0..width {
-                if j > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("${}", i * width + j + 1));
-            }
-            sql.push(')');
-        }
-        sql.push_str(&format!(
+            row.push_bind(c.first_seen)
+                .push_bind(c.last_seen)
+                .push_bind(to_i64(c.allowed))
+                .push_bind(to_i64(c.denied))
+                .push_bind(to_i64(c.failed));
+        });
+        query.push(format!(
             " ON CONFLICT ({conflict}) DO UPDATE SET
               first_seen = CASE WHEN excluded.first_seen < {table}.first_seen THEN excluded.first_seen ELSE {table}.first_seen END,
               last_seen = CASE WHEN excluded.last_seen > {table}.last_seen THEN excluded.last_seen ELSE {table}.last_seen END,
@@ -478,19 +478,7 @@ async fn upsert<'r, const N: usize>(
               denied = {table}.denied + excluded.denied,
               failed = {table}.failed + excluded.failed"
         ));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (texts, c) in chunk {
-            for text in texts {
-                query = query.bind(*text);
-            }
-            query = query
-                .bind(c.first_seen)
-                .bind(c.last_seen)
-                .bind(to_i64(c.allowed))
-                .bind(to_i64(c.denied))
-                .bind(to_i64(c.failed));
-        }
-        query.execute(&mut **tx).await?;
+        query.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
