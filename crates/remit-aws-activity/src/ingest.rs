@@ -29,6 +29,30 @@ pub struct Input {
     pub bytes: Vec<u8>,
 }
 
+/// A file queued: its bytes, or a path read when the queue is (on every core).
+#[derive(Debug)]
+enum Queued {
+    Bytes(Input),
+    Path(std::path::PathBuf),
+}
+
+impl Queued {
+    fn into_input(self) -> Result<Input, Issue> {
+        match self {
+            Queued::Bytes(input) => Ok(input),
+            Queued::Path(path) => {
+                let location = path.display().to_string();
+                match std::fs::read(&path) {
+                    Ok(bytes) => Ok(Input { location, bytes }),
+                    Err(err) => {
+                        Err(Issue { location, offset: None, record: None, message: format!("cannot be read: {err}") })
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The ledger entry of one file read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceEntry {
@@ -68,6 +92,8 @@ pub struct Totals {
     pub stats: FileStats,
     /// Problems reported (also those not kept).
     pub issues: u64,
+    /// Files that could not be read at all.
+    pub unreadable: u64,
 }
 
 /// The account of a CloudTrail log file's name, `<account>_CloudTrail_<region>_…`
@@ -87,7 +113,7 @@ pub struct Ingester<C> {
     known: HashSet<String>,
     run: HashSet<String>,
     covered: HashSet<String>,
-    pending: Vec<Input>,
+    pending: Vec<Queued>,
     pending_bytes: usize,
     batch: Batch,
     batch_records: u64,
@@ -150,7 +176,19 @@ where
     /// Queues one file; reads the queue when it is full.
     pub fn add(&mut self, input: Input) -> Result<(), E> {
         self.pending_bytes += input.bytes.len();
-        self.pending.push(input);
+        self.pending.push(Queued::Bytes(input));
+        self.read_if_full()
+    }
+
+    /// Queues a file by its path: it is read from disk with the others of its chunk, on every
+    /// core (a file that cannot be read is a problem reported with its path).
+    pub fn add_path(&mut self, path: std::path::PathBuf, size: u64) -> Result<(), E> {
+        self.pending_bytes += usize::try_from(size).unwrap_or(usize::MAX);
+        self.pending.push(Queued::Path(path));
+        self.read_if_full()
+    }
+
+    fn read_if_full(&mut self) -> Result<(), E> {
         if self.pending.len() >= CHUNK_FILES || self.pending_bytes >= CHUNK_BYTES {
             self.read_pending()?;
         }
@@ -163,9 +201,23 @@ where
     fn read_pending(&mut self) -> Result<(), E> {
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let digests: Vec<String> = pending.par_iter().map(|input| hex(&Sha256::digest(&input.bytes))).collect();
-        let mut fresh = Vec::with_capacity(pending.len());
-        for (digest, input) in digests.into_iter().zip(pending) {
+        let loaded: Vec<Result<(String, Input), Issue>> = pending
+            .into_par_iter()
+            .map(|queued| queued.into_input().map(|input| (hex(&Sha256::digest(&input.bytes)), input)))
+            .collect();
+        let mut fresh = Vec::with_capacity(loaded.len());
+        for loaded in loaded {
+            let (digest, input) = match loaded {
+                Ok(found) => found,
+                Err(issue) => {
+                    self.totals.issues += 1;
+                    self.totals.unreadable += 1;
+                    if self.issues.len() < ISSUES_KEPT {
+                        self.issues.push(issue);
+                    }
+                    continue;
+                }
+            };
             if self.run.contains(&digest) {
                 self.totals.repeated += 1;
                 continue;

@@ -476,12 +476,23 @@ pub(crate) fn read_file(
 }
 
 /// JSON Lines: the first line is a whole object and more lines follow.
+/// JSON Lines: the first line is a whole object that is a record, not a file of them (no
+/// `Records` or `Events` key) — one record alone on its line is JSON Lines too.
 fn looks_like_json_lines(json: &[u8]) -> bool {
-    let Some(end) = json.iter().position(|&b| b == b'\n') else {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(rename = "Records")]
+        records: Option<IgnoredAny>,
+        #[serde(rename = "Events")]
+        events: Option<IgnoredAny>,
+    }
+    let end = json.iter().position(|&b| b == b'\n').unwrap_or(json.len());
+    // A large first line is a whole `{"Records":…}` file, not a record (CloudTrail records are
+    // a few kilobytes): not parsed twice.
+    if end > 1 << 20 {
         return false;
-    };
-    let rest_has_object = json[end..].contains(&b'{');
-    rest_has_object && serde_json::from_slice::<IgnoredAny>(&json[..end]).is_ok()
+    }
+    matches!(serde_json::from_slice::<Probe>(&json[..end]), Ok(Probe { records: None, events: None }))
 }
 
 fn read_lines(location: &str, json: &[u8], sink: &mut Sink<'_>, issues: &mut Vec<Issue>) {

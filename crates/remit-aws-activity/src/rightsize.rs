@@ -208,6 +208,44 @@ pub fn rightsize(
     usage: &[UsageRow],
     growth: &[String],
 ) -> Result<Rightsized, QueryError> {
+    let draft = draft(analysis, principal, usage, growth)?;
+    let (modified, mut replaced) = with_policies(analysis.environment(), std::slice::from_ref(&draft));
+    let after = AwsAnalysis::new(modified);
+    verify(analysis, &after, draft, replaced.pop().unwrap_or_default())
+}
+
+/// [`rightsize`] for many principals at once: each principal's policy is drafted on every
+/// core, the environment rebuilt once with every one of them in place (a principal's own
+/// decisions read only its own identity policies, so replacing the others' changes none of
+/// them), and each verified on that one environment.
+pub fn rightsize_all(
+    analysis: &AwsAnalysis,
+    usage: &BTreeMap<String, Vec<UsageRow>>,
+    growth: &[String],
+) -> Vec<Result<Rightsized, QueryError>> {
+    use rayon::prelude::*;
+    let drafts: Vec<Result<Draft, QueryError>> =
+        usage.par_iter().map(|(principal, rows)| draft(analysis, principal, rows, growth)).collect();
+    let ok: Vec<Draft> = drafts.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+    let (modified, replaced) = with_policies(analysis.environment(), &ok);
+    let after = AwsAnalysis::new(modified);
+    let mut verified: Vec<Result<Rightsized, QueryError>> =
+        ok.into_par_iter().zip(replaced).map(|(draft, replaces)| verify(analysis, &after, draft, replaces)).collect();
+    verified.extend(drafts.into_iter().filter_map(Result::err).map(Err));
+    verified
+}
+
+/// A policy written, not yet verified.
+#[derive(Debug, Clone)]
+struct Draft {
+    principal: String,
+    policy: Value,
+    parsed: Policy,
+    observed: Vec<(String, String, u64)>,
+    before: Vec<remit_aws_analysis::Permission>,
+}
+
+fn draft(analysis: &AwsAnalysis, principal: &str, usage: &[UsageRow], growth: &[String]) -> Result<Draft, QueryError> {
     let catalog = Catalog::aws();
     let before = analysis.what_can(principal, &WhatCanFilter::default())?;
     let granted: BTreeMap<&str, Vec<&str>> =
@@ -297,14 +335,25 @@ pub fn rightsize(
     let policy = json!({ "Version": "2012-10-17", "Statement": statements });
     let parsed = Policy::parse(&policy.to_string(), PolicyKind::Identity)
         .map_err(|e| QueryError::UnknownPrincipal(format!("{principal}: the generated policy is invalid: {e}")))?;
-    let (modified, replaces) = with_policy(env, principal, parsed);
-    let after_analysis = AwsAnalysis::new(modified);
+    let _ = account;
+    Ok(Draft { principal: principal.to_owned(), policy, parsed, observed, before })
+}
+
+/// Replays a draft's observed requests before (`analysis`) and after (`after_analysis`, the
+/// environment with the draft in place), and compares the effective permissions.
+fn verify(
+    analysis: &AwsAnalysis,
+    after_analysis: &AwsAnalysis,
+    draft: Draft,
+    replaces: Replaces,
+) -> Result<Rightsized, QueryError> {
+    let Draft { principal, policy, observed, before, .. } = draft;
+    let principal = principal.as_str();
     let after = if statements_empty(&policy) {
         Vec::new()
     } else {
         after_analysis.what_can(principal, &WhatCanFilter::default())?
     };
-    let _ = account;
     let mut replay = Vec::new();
     for (action, resource, requests) in observed {
         let decided_on = concrete(&resource);
@@ -317,7 +366,7 @@ pub fn rightsize(
                 None => "denied",
             })
         };
-        let (b, a) = (access(analysis)?, access(&after_analysis)?);
+        let (b, a) = (access(analysis)?, access(after_analysis)?);
         replay.push(Replayed { action, resource, decided_on, requests, before: b, after: a });
     }
     let pairs = |perms: &[remit_aws_analysis::Permission]| perms.iter().map(|p| p.resources.len()).sum::<usize>();
@@ -385,9 +434,16 @@ fn collapse_s3_prefixes(resources: &mut BTreeSet<String>) {
     resources.retain(|r| !all.iter().any(|o| o != r && o.contains('*') && touches(o, r) && super::usage::glob(o, r)));
 }
 
-/// The environment with `principal`'s identity policies replaced by `policy`.
-fn with_policy(env: &AwsEnvironment, principal: &str, policy: Policy) -> (AwsEnvironment, Replaces) {
+/// The environment with each draft's principal's identity policies replaced by its policy, and
+/// what each replaced (in the drafts' order).
+fn with_policies(env: &AwsEnvironment, drafts: &[Draft]) -> (AwsEnvironment, Vec<Replaces>) {
     let mut env = env.clone();
+    let replaced = drafts.iter().map(|d| replace_policies(&mut env, &d.principal, d.parsed.clone())).collect();
+    (env, replaced)
+}
+
+/// Replaces `principal`'s identity policies (its own, and its groups' for a user) by `policy`.
+fn replace_policies(env: &mut AwsEnvironment, principal: &str, policy: Policy) -> Replaces {
     let mut replaces = Replaces::default();
     let inline = InlinePolicy { name: POLICY_NAME.to_owned(), document: Some(policy) };
     for account in &mut env.accounts {
@@ -406,7 +462,7 @@ fn with_policy(env: &AwsEnvironment, principal: &str, policy: Policy) -> (AwsEnv
             user.inline_policies = vec![inline.clone()];
         }
     }
-    (env, replaces)
+    replaces
 }
 
 /// The policy as `aws iam` commands: create it, attach it, detach and delete what it replaces.

@@ -45,13 +45,13 @@ fn is_log_file(path: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-/// Every log file under `paths` (files as given, directories walked), sorted.
-fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// Every log file under `paths` (files as given, directories walked), sorted, with its size.
+fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, u64)>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         if meta.is_file() {
-            out.push(path.clone());
+            out.push((path.clone(), meta.len()));
             continue;
         }
         let mut stack = vec![path.clone()];
@@ -63,7 +63,8 @@ fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                 if kind.is_dir() {
                     stack.push(p);
                 } else if is_log_file(&p) {
-                    out.push(p);
+                    let size = entry.metadata().map_or(0, |m| m.len());
+                    out.push((p, size));
                 }
             }
         }
@@ -106,7 +107,7 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
         Ok(())
     };
     let mut ingester = Ingester::new(known, covered, commit);
-    ingester.cover(files.iter().filter_map(|f| account_of_log_name(&f.to_string_lossy()).map(str::to_owned)));
+    ingester.cover(files.iter().filter_map(|(f, _)| account_of_log_name(&f.to_string_lossy()).map(str::to_owned)));
     let bar = if format == Format::Table {
         indicatif::ProgressBar::new(files.len() as u64)
     } else {
@@ -116,9 +117,8 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg} ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    for file in &files {
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
-        ingester.add(Input { location: file.display().to_string(), bytes })?;
+    for (file, size) in &files {
+        ingester.add_path(file.clone(), *size)?;
         bar.inc(1);
         bar.set_message(format!("{} records", ingester.totals().stats.records));
     }
@@ -485,6 +485,101 @@ pub(crate) fn rightsize_cmd(
     Ok(if r.replay_holds() { EXIT_OK } else { EXIT_SOME_FAILED })
 }
 
+/// `remit rightsize --all`: every principal with activity right-sized at once, and the sum of
+/// what the right-sized policies remove.
+pub(crate) fn rightsize_everyone(
+    env: &Path,
+    days: u32,
+    as_of: Option<&str>,
+    growth: &[String],
+    data_dir: Option<&Path>,
+    format: RightsizeFormat,
+) -> anyhow::Result<u8> {
+    let data_dir = data_dir_or_error(data_dir)?;
+    let rt = runtime()?;
+    let store = open_store(&rt, &data_dir)?;
+    let end = window_end(&rt, &store, as_of)?;
+    let window = Window::last_days(end, days);
+    let analysis = crate::queries::load(env)?;
+    let known: std::collections::HashSet<String> = analysis
+        .principals()
+        .filter(|p| matches!(p.kind, remit_model::PrincipalKind::User | remit_model::PrincipalKind::Role))
+        .map(|p| p.id.to_string())
+        .collect();
+    let mut usage: std::collections::BTreeMap<String, Vec<UsageRow>> = Default::default();
+    for row in rt.block_on(store.usage(None))? {
+        if row.counts.last_seen >= window.start && row.counts.authorized() > 0 && known.contains(&*row.principal) {
+            usage.entry(row.principal.to_string()).or_default().push(row);
+        }
+    }
+    let started = Instant::now();
+    let results = rightsize::rightsize_all(&analysis, &usage, growth);
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for r in results {
+        match r {
+            Ok(r) => ok.push(r),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    let holds = ok.iter().filter(|r| r.replay_holds()).count();
+    let (observed, kept) = ok.iter().fold((0, 0), |(o, k), r| {
+        let (kk, oo) = r.replay_counts();
+        (o + oo, k + kk)
+    });
+    let sum = |f: fn(&rightsize::Rightsized) -> usize| ok.iter().map(f).sum::<usize>();
+    let (actions_before, actions_after) = (sum(|r| r.actions_before), sum(|r| r.actions_after));
+    let (pairs_before, pairs_after) = (sum(|r| r.pairs_before), sum(|r| r.pairs_after));
+    let share = |before: usize, after: usize| {
+        if before == 0 { 0.0 } else { 100.0 * (before - after.min(before)) as f64 / before as f64 }
+    };
+    if format == RightsizeFormat::Json {
+        let doc = json!({
+            "window": {"start": format_time(window.start), "end": format_time(window.end), "days": days},
+            "principals": ok.len(),
+            "replayHolds": holds,
+            "observedRequests": observed,
+            "stillAllowed": kept,
+            "actions": {"before": actions_before, "after": actions_after, "removedPercent": share(actions_before, actions_after)},
+            "grants": {"before": pairs_before, "after": pairs_after, "removedPercent": share(pairs_before, pairs_after)},
+            "seconds": started.elapsed().as_secs_f64(),
+            "errors": failed,
+            "byPrincipal": ok.iter().map(|r| json!({"principal": r.principal, "actionsBefore": r.actions_before, "actionsAfter": r.actions_after, "grantsBefore": r.pairs_before, "grantsAfter": r.pairs_after, "replayHolds": r.replay_holds()})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!(
+            "right-sized {} principals with activity in the {days} days to {}: replay holds for {holds} ({kept} of {observed} observed requests still allowed)",
+            ok.len(),
+            format_date(end)
+        );
+        println!(
+            "actions granted: {actions_before} → {actions_after} ({:.1}% removed); action-resource grants: {pairs_before} → {pairs_after} ({:.1}% removed)",
+            share(actions_before, actions_after),
+            share(pairs_before, pairs_after)
+        );
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_header(["principal", "actions before", "after", "grants before", "after", "replay"]);
+        let mut biggest: Vec<&rightsize::Rightsized> = ok.iter().collect();
+        biggest.sort_by_key(|r| std::cmp::Reverse(r.pairs_before.saturating_sub(r.pairs_after)));
+        for r in biggest.iter().take(15) {
+            table.add_row([
+                r.principal.clone(),
+                r.actions_before.to_string(),
+                r.actions_after.to_string(),
+                r.pairs_before.to_string(),
+                r.pairs_after.to_string(),
+                if r.replay_holds() { "holds".into() } else { "FAILS".into() },
+            ]);
+        }
+        println!("{table}");
+        for e in &failed {
+            eprintln!("remit: {e}");
+        }
+    }
+    Ok(if holds == ok.len() && failed.is_empty() { EXIT_OK } else { EXIT_SOME_FAILED })
+}
+
 /// `remit creep`: the Permission Creep Index of every principal of the environment.
 pub(crate) fn creep(
     env: &Path,
@@ -508,6 +603,17 @@ pub(crate) fn creep(
         .principals()
         .filter(|p| matches!(p.kind, remit_model::PrincipalKind::User | remit_model::PrincipalKind::Role))
         .map(|p| p.id.to_string())
+        .collect();
+    // Inactive: no event of any kind in the window (the logs' own last sighting is kept).
+    let last_seen: std::collections::HashMap<String, i64> = rt
+        .block_on(store.principals(None))?
+        .into_iter()
+        .map(|p| (p.principal.to_string(), p.counts.last_seen))
+        .collect();
+    let inactive: Vec<(&String, Option<i64>)> = principals
+        .iter()
+        .map(|p| (p, last_seen.get(p).copied()))
+        .filter(|(_, last)| last.is_none_or(|t| t < window.start))
         .collect();
     let empty = Vec::new();
     let scores: Vec<(String, String, u8, usize, usize)> = {
@@ -536,6 +642,7 @@ pub(crate) fn creep(
             "organization": dist(&org),
             "accounts": accounts.iter().map(|(a, s)| json!({"account": a, "distribution": dist(&distribution(s.iter().copied()))})).collect::<Vec<_>>(),
             "principals": scores.iter().map(|s| json!({"principal": s.0, "pci": s.2, "bucket": Bucket::of(s.2).as_str(), "granted": s.3, "unused": s.4})).collect::<Vec<_>>(),
+            "inactive": inactive.iter().map(|(p, last)| json!({"principal": p, "lastSeen": last.map(format_time)})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(EXIT_OK);
@@ -552,6 +659,16 @@ pub(crate) fn creep(
         org.buckets[1],
         org.buckets[2]
     );
+    if !inactive.is_empty() {
+        let names: Vec<&str> = inactive.iter().take(8).map(|(p, _)| p.as_str()).collect();
+        println!(
+            "{} of {} principals made no request in the window (inactive): {}{}",
+            inactive.len(),
+            principals.len(),
+            names.join(", "),
+            if inactive.len() > names.len() { ", …" } else { "" }
+        );
+    }
     let widest = org.deciles.iter().copied().max().unwrap_or(1).max(1);
     for (i, n) in org.deciles.iter().enumerate() {
         let bar = "█".repeat((n * 50).div_ceil(widest));

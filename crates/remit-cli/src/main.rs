@@ -193,11 +193,16 @@ Examples:
   remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org
   remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org --format terraform > deploy.tf
   remit rightsize arn:aws:iam::111122223333:role/deploy --env ./my-org --grow 's3:Get*' --format cli
+  remit rightsize --all --env ./my-org    # every principal with activity: how much would go
 
 Exit status: 0 every observed request is still allowed; 1 some are not (listed with --format json).")]
     Rightsize {
         /// The principal's IAM ARN.
-        principal: String,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        principal: Option<String>,
+        /// Right-size every user and role with activity in the window, and sum what it removes.
+        #[arg(long)]
+        all: bool,
         /// The window of activity to keep, in days.
         #[arg(long, default_value_t = 90)]
         days: u32,
@@ -513,9 +518,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Unused { principal, days, as_of, input } => {
             activity::unused(&principal, &input.env, days, as_of.as_deref(), data_dir, input.format)
         }
-        Command::Rightsize { principal, days, as_of, growth, env, format } => {
-            activity::rightsize_cmd(&principal, &env, days, as_of.as_deref(), &growth, data_dir, format)
-        }
+        Command::Rightsize { principal, all, days, as_of, growth, env, format } => match principal {
+            Some(principal) if !all => {
+                activity::rightsize_cmd(&principal, &env, days, as_of.as_deref(), &growth, data_dir, format)
+            }
+            _ => activity::rightsize_everyone(&env, days, as_of.as_deref(), &growth, data_dir, format),
+        },
         Command::Creep { days, as_of, input } => {
             activity::creep(&input.env, days, as_of.as_deref(), data_dir, input.format)
         }

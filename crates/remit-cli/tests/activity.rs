@@ -96,6 +96,11 @@ fn ingest_then_usage_unused_creep_and_rightsize() {
 
     let creep = ok_json(&remit(&["--data-dir", &data, "creep", "--env", &env, "--format", "json"], &[]));
     assert!(creep["organization"]["principals"].as_u64().expect("principals") > 10);
+    // The generator leaves some principals idle: they are listed as inactive.
+    let idle = truth["inactive"].as_array().expect("inactive");
+    let listed: Vec<&str> =
+        creep["inactive"].as_array().expect("inactive").iter().filter_map(|p| p["principal"].as_str()).collect();
+    assert!(idle.iter().filter_map(Value::as_str).all(|p| listed.contains(&p)), "{idle:?} {listed:?}");
 
     let r = ok_json(&remit(&["--data-dir", &data, "rightsize", &principal, "--env", &env, "--format", "json"], &[]));
     assert_eq!(r["replay"]["holds"], true, "{}", r["replay"]);
