@@ -131,7 +131,13 @@ fn concrete_resources(env_resources: &[&str], pattern: &str, mix: &mut Mix) -> V
             out.push((*r).to_owned());
         }
     }
-    if out.is_empty() && pattern.starts_with("arn:aws:s3:::") && pattern.ends_with('*') && pattern.contains('/') {
+    // An object under a bucket the pattern names exactly (a wildcard in the bucket's name names
+    // no bucket one could write a request to).
+    let bucket_named = pattern
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(bucket, _)| !bucket.contains(['*', '?']));
+    if out.is_empty() && bucket_named && pattern.ends_with('*') {
         let folders = ["reports", "exports", "logs", "data"];
         out.push(format!(
             "{}{}/2026/part-{:04}.json",

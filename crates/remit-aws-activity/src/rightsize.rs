@@ -286,9 +286,6 @@ fn draft(analysis: &AwsAnalysis, principal: &str, usage: &[UsageRow], growth: &[
     }
     for resources in wanted.values_mut() {
         collapse_s3_prefixes(resources);
-        if resources.contains("*") {
-            resources.retain(|r| r == "*");
-        }
     }
     // Group per service: actions sharing their resources (and the conditions the original
     // grants carried) form one statement.
@@ -296,11 +293,21 @@ fn draft(analysis: &AwsAnalysis, principal: &str, usage: &[UsageRow], growth: &[
     let mut statements: BTreeMap<(String, String, Vec<String>), Vec<String>> = BTreeMap::new();
     for (action, resources) in &wanted {
         let service = action.split(':').next().unwrap_or("").to_owned();
+        let needs: Vec<(&String, Vec<Option<Value>>)> =
+            resources.iter().map(|r| (r, kept_conditions(&original, action, r))).collect();
+        // A pattern another covers adds nothing, unless the covering one is granted only under
+        // conditions this one was not (the covering grant would turn an allowed request into a
+        // conditional one: the replay would say so).
+        let covered = |(r, blocks): &(&String, Vec<Option<Value>>)| {
+            needs.iter().any(|(o, other)| {
+                o != r && o.contains('*') && super::usage::glob(o, r) && (other.as_slice() == [None] || other == blocks)
+            })
+        };
         let mut by_condition: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for resource in resources {
-            for block in kept_conditions(&original, action, resource) {
-                let key = block.map(|b| b.to_string()).unwrap_or_default();
-                by_condition.entry(key).or_default().push(resource.clone());
+        for need in needs.iter().filter(|n| !covered(n)) {
+            for block in &need.1 {
+                let key = block.as_ref().map(Value::to_string).unwrap_or_default();
+                by_condition.entry(key).or_default().push(need.0.clone());
             }
         }
         for (condition, resources) in by_condition {
@@ -429,9 +436,6 @@ fn collapse_s3_prefixes(resources: &mut BTreeSet<String>) {
             resources.insert(whole);
         }
     }
-    // A pattern another covers adds nothing.
-    let all: Vec<String> = resources.iter().cloned().collect();
-    resources.retain(|r| !all.iter().any(|o| o != r && o.contains('*') && touches(o, r) && super::usage::glob(o, r)));
 }
 
 /// The environment with each draft's principal's identity policies replaced by its policy, and

@@ -11,7 +11,11 @@ const ACCOUNT: &str = "111122223333";
 const ROLE: &str = "arn:aws:iam::111122223333:role/app/worker";
 
 fn analysis() -> AwsAnalysis {
-    let details = serde_json::json!({
+    analysis_with(None)
+}
+
+fn analysis_with(statements: Option<serde_json::Value>) -> AwsAnalysis {
+    let mut details = serde_json::json!({
         "UserDetailList": [],
         "GroupDetailList": [],
         "Policies": [],
@@ -28,6 +32,9 @@ fn analysis() -> AwsAnalysis {
             "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": []
         }]
     });
+    if let Some(statements) = statements {
+        details["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"]["Statement"] = statements;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("authorization-details.json");
     std::fs::write(&file, details.to_string()).expect("write");
@@ -173,4 +180,65 @@ fn unused_lists_what_was_not_used_and_scores_creep() {
     let idle = usage::unused(&analysis, ROLE, &usage, later).expect("unused");
     assert_eq!(idle.unused().count(), idle.actions.len());
     assert!(idle.creep.pci >= report.creep.pci);
+}
+
+#[test]
+fn a_conditional_wide_grant_does_not_swallow_an_unconditional_narrow_one() {
+    // Orders are readable outright; every table only from the office network. One request names
+    // the orders table, one does not say which table (so the new policy keeps what it holds).
+    let analysis = analysis_with(Some(serde_json::json!([
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"},
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+    ])));
+    // (Six records: the helper checks it read them all.)
+    let observed = rollups(vec![
+        record(
+            "2026-02-25T10:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+        record("2026-02-25T11:00:00Z", "dynamodb.amazonaws.com", "GetItem", serde_json::json!(null), None),
+        record(
+            "2026-02-25T12:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+        record(
+            "2026-02-25T13:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+        record(
+            "2026-02-25T14:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+        record(
+            "2026-02-25T15:00:00Z",
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            serde_json::json!({"tableName": "orders"}),
+            None,
+        ),
+    ])
+    .usage();
+    let r = rightsize::rightsize(&analysis, ROLE, &observed, &[]).expect("rightsize");
+    assert!(r.replay_holds(), "{:?}\n{}", r.replay, r.policy);
+    let orders = r.replay.iter().find(|x| x.resource.ends_with("table/orders")).expect("orders");
+    assert_eq!((orders.before, orders.after), ("allowed", "allowed"), "{}", r.policy);
+    let statements = r.policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 2, "{}", r.policy);
+    assert!(statements.iter().any(
+        |s| s["Resource"] == "arn:aws:dynamodb:eu-west-1:111122223333:table/orders" && s.get("Condition").is_none()
+    ));
+    assert!(statements.iter().any(|s| s["Resource"] == "arn:aws:dynamodb:eu-west-1:111122223333:table/*" && s.get("Condition").is_some()));
 }
