@@ -119,21 +119,45 @@ async fn base_config(config: &CollectConfig) -> SdkConfig {
         RetryMode::Adaptive => RetryConfig::adaptive(),
     }
     .with_max_attempts(config.max_attempts);
+    load_sdk_config(SdkSource {
+        retry,
+        profile: config.profile.as_deref(),
+        region: config.region.as_deref(),
+        endpoint_url: config.endpoint_url.as_deref(),
+        credentials: config.credentials.as_ref(),
+    })
+    .await
+}
+
+/// Where an SDK configuration comes from: the caller's profile, region, endpoint (an emulator in
+/// tests) and static credentials, with the retry policy. The collector and the trail reader
+/// share it, so both talk to AWS the same way.
+pub(crate) struct SdkSource<'a> {
+    pub(crate) retry: RetryConfig,
+    pub(crate) profile: Option<&'a str>,
+    pub(crate) region: Option<&'a str>,
+    pub(crate) endpoint_url: Option<&'a str>,
+    pub(crate) credentials: Option<&'a crate::StaticCredentials>,
+}
+
+/// Loads the SDK configuration, with bounded connect and attempt timeouts.
+pub(crate) async fn load_sdk_config(source: SdkSource<'_>) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
         .operation_attempt_timeout(Duration::from_secs(120))
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
-    if let Some(profile) = &config.profile {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(source.retry).timeout_config(timeouts);
+    if let Some(profile) = source.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(region) = &config.region {
-        loader = loader.region(Region::new(region.clone()));
+    if let Some(region) = source.region {
+        loader = loader.region(Region::new(region.to_owned()));
     }
-    if let Some(url) = &config.endpoint_url {
+    if let Some(url) = source.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    if let Some(credentials) = &config.credentials {
+    if let Some(credentials) = source.credentials {
         loader = loader.credentials_provider(Credentials::new(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.clone(),

@@ -28,11 +28,10 @@
 //! The client is held in a variable named `s3` (as in `collect.rs`): the policy test finds the
 //! calls by that name.
 
-use std::{collections::VecDeque, error::Error, fmt, str::FromStr, time::Duration};
+use std::{collections::VecDeque, error::Error, fmt, str::FromStr};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_config::{Region, SdkConfig, retry::RetryConfig};
 use aws_sdk_s3::{
-    config::Credentials,
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     types::Object,
 };
@@ -380,31 +379,14 @@ fn validate<E>(options: &TrailReadOptions) -> Result<(), TrailReadError<E>> {
 }
 
 async fn sdk_config(options: &TrailReadOptions) -> SdkConfig {
-    let retry = RetryConfig::adaptive().with_max_attempts(options.max_attempts);
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .operation_attempt_timeout(Duration::from_secs(120))
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(region) = &options.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if let Some(url) = &options.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    if let Some(credentials) = &options.credentials {
-        loader = loader.credentials_provider(Credentials::new(
-            credentials.access_key_id.clone(),
-            credentials.secret_access_key.clone(),
-            credentials.session_token.clone(),
-            None,
-            "remit-static",
-        ));
-    }
-    loader.load().await
+    crate::collect::load_sdk_config(crate::collect::SdkSource {
+        retry: RetryConfig::adaptive().with_max_attempts(options.max_attempts),
+        profile: options.profile.as_deref(),
+        region: options.region.as_deref(),
+        endpoint_url: options.endpoint_url.as_deref(),
+        credentials: options.credentials.as_ref(),
+    })
+    .await
 }
 
 fn s3_client(sdk: &SdkConfig, region: &str, options: &TrailReadOptions) -> aws_sdk_s3::Client {

@@ -250,6 +250,31 @@ fn print_ingest(
     Ok(())
 }
 
+/// The store, and the window of days up to `--as-of` (by default the last event ingested), that
+/// the commands comparing usage with permissions start from.
+struct Windowed {
+    rt: tokio::runtime::Runtime,
+    store: Store,
+    window: Window,
+}
+
+fn windowed(data_dir: Option<&Path>, days: u32, as_of: Option<&str>) -> anyhow::Result<Windowed> {
+    let data_dir = data_dir_or_error(data_dir)?;
+    let rt = runtime()?;
+    let store = open_store(&rt, &data_dir)?;
+    let end = window_end(&rt, &store, as_of)?;
+    Ok(Windowed { rt, store, window: Window::last_days(end, days) })
+}
+
+/// The users and roles of the environment, by ARN.
+fn users_and_roles(analysis: &remit_aws_analysis::AwsAnalysis) -> Vec<String> {
+    analysis
+        .principals()
+        .filter(|p| matches!(p.kind, remit_model::PrincipalKind::User | remit_model::PrincipalKind::Role))
+        .map(|p| p.id.to_string())
+        .collect()
+}
+
 /// The end of the analysis window: `--as-of`, else the last event ingested.
 fn window_end(rt: &tokio::runtime::Runtime, store: &Store, as_of: Option<&str>) -> anyhow::Result<i64> {
     if let Some(text) = as_of {
@@ -344,13 +369,10 @@ pub(crate) fn unused(
     data_dir: Option<&Path>,
     format: Format,
 ) -> anyhow::Result<u8> {
-    let data_dir = data_dir_or_error(data_dir)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, &data_dir)?;
-    let end = window_end(&rt, &store, as_of)?;
+    let Windowed { rt, store, window } = windowed(data_dir, days, as_of)?;
+    let end = window.end;
     let rows = rt.block_on(store.usage(Some(principal)))?;
     let analysis = crate::queries::load(env)?;
-    let window = Window::last_days(end, days);
     let report = usage::unused(&analysis, principal, &rows, window)?;
     let coverage_start = rt.block_on(store.coverage())?.iter().map(|c| c.counts.first_seen).min().unwrap_or(end);
     if format == Format::Json {
@@ -442,11 +464,7 @@ pub(crate) fn rightsize_cmd(
     data_dir: Option<&Path>,
     format: RightsizeFormat,
 ) -> anyhow::Result<u8> {
-    let data_dir = data_dir_or_error(data_dir)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, &data_dir)?;
-    let end = window_end(&rt, &store, as_of)?;
-    let window = Window::last_days(end, days);
+    let Windowed { rt, store, window } = windowed(data_dir, days, as_of)?;
     let rows: Vec<UsageRow> =
         rt.block_on(store.usage(Some(principal)))?.into_iter().filter(|r| r.counts.last_seen >= window.start).collect();
     let analysis = crate::queries::load(env)?;
@@ -495,17 +513,10 @@ pub(crate) fn rightsize_everyone(
     data_dir: Option<&Path>,
     format: RightsizeFormat,
 ) -> anyhow::Result<u8> {
-    let data_dir = data_dir_or_error(data_dir)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, &data_dir)?;
-    let end = window_end(&rt, &store, as_of)?;
-    let window = Window::last_days(end, days);
+    let Windowed { rt, store, window } = windowed(data_dir, days, as_of)?;
+    let end = window.end;
     let analysis = crate::queries::load(env)?;
-    let known: std::collections::HashSet<String> = analysis
-        .principals()
-        .filter(|p| matches!(p.kind, remit_model::PrincipalKind::User | remit_model::PrincipalKind::Role))
-        .map(|p| p.id.to_string())
-        .collect();
+    let known: std::collections::HashSet<String> = users_and_roles(&analysis).into_iter().collect();
     let mut usage: std::collections::BTreeMap<String, Vec<UsageRow>> = Default::default();
     for row in rt.block_on(store.usage(None))? {
         if row.counts.last_seen >= window.start && row.counts.authorized() > 0 && known.contains(&*row.principal) {
@@ -588,22 +599,15 @@ pub(crate) fn creep(
     data_dir: Option<&Path>,
     format: Format,
 ) -> anyhow::Result<u8> {
-    let data_dir = data_dir_or_error(data_dir)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, &data_dir)?;
-    let end = window_end(&rt, &store, as_of)?;
-    let window = Window::last_days(end, days);
+    let Windowed { rt, store, window } = windowed(data_dir, days, as_of)?;
+    let end = window.end;
     let all = rt.block_on(store.usage(None))?;
     let analysis = crate::queries::load(env)?;
     let mut by_principal: std::collections::HashMap<&str, Vec<UsageRow>> = Default::default();
     for row in &all {
         by_principal.entry(&row.principal).or_default().push(row.clone());
     }
-    let principals: Vec<String> = analysis
-        .principals()
-        .filter(|p| matches!(p.kind, remit_model::PrincipalKind::User | remit_model::PrincipalKind::Role))
-        .map(|p| p.id.to_string())
-        .collect();
+    let principals = users_and_roles(&analysis);
     // Inactive: no event of any kind in the window (the logs' own last sighting is kept).
     let last_seen: std::collections::HashMap<String, i64> = rt
         .block_on(store.principals(None))?

@@ -21,5 +21,6 @@
 mod aws_cases;
 pub mod aws_org;
 pub mod cloudtrail;
+mod stable;
 
 pub use crate::aws_cases::aws_decide_cases;

@@ -14,6 +14,8 @@ use std::{
 
 use serde_json::Value;
 
+use crate::stable::civil_from_days;
+
 /// The bundle directory being written, with running totals.
 pub(super) struct Out {
     root: PathBuf,
@@ -253,20 +255,6 @@ pub(super) fn jackson(value: &Value) -> String {
     let mut out = String::new();
     go(&mut out, value, 0);
     out
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Unix seconds as the AWS CLI v2 prints a timestamp: `2021-03-04T12:34:56+00:00`.

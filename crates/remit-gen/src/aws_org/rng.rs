@@ -15,15 +15,7 @@ const HEX: &[u8] = b"0123456789abcdef";
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/// FNV-1a, for turning labels into seeds and names into stable identifiers.
-pub(super) fn fnv(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
+pub(super) use crate::stable::fnv;
 
 impl Rng {
     /// The stream for `label` number `index` of the bundle seeded with `seed`.

@@ -7,19 +7,7 @@ pub(super) const DAY: i64 = 86_400;
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/// (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
-pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub(super) use crate::stable::civil_from_days;
 
 /// The day of the week of a day counted from 1970-01-01 (a Thursday): 0 is Monday, 6 Sunday.
 pub(super) fn weekday(days: i64) -> i64 {

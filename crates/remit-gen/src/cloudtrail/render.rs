@@ -976,6 +976,43 @@ fn assume_record(
     out
 }
 
+/// The opening of an `AssumeRoleWithSAML` / `AssumeRoleWithWebIdentity` record: the federated
+/// caller (`type`, `principalId`, `userName`, `identityProvider`), when and where.
+fn federated_head(
+    obj: &mut Obj<'_>,
+    (kind, principal_id, user, provider): (&str, &str, &str, &str),
+    event: &str,
+    t: i64,
+    region: &str,
+    ip: &str,
+) {
+    obj.str("eventVersion", "1.08");
+    let mut identity = obj.obj("userIdentity");
+    identity.str("type", kind);
+    identity.str("principalId", principal_id);
+    identity.str("userName", user);
+    identity.str("identityProvider", provider);
+    identity.close();
+    obj.str("eventTime", &iso(t));
+    obj.str("eventSource", "sts.amazonaws.com");
+    obj.str("eventName", event);
+    obj.str("awsRegion", region);
+    obj.str("sourceIPAddress", ip);
+}
+
+/// The fields after the response of a federated assumption's record.
+fn federated_tail(obj: &mut Obj<'_>, rng: &mut Rng, resources: &str, account: &str, tls13: bool, region: &str) {
+    obj.str("requestID", &rng.uuid());
+    obj.str("eventID", &rng.uuid());
+    obj.bool("readOnly", true);
+    obj.raw("resources", resources);
+    obj.str("eventType", "AwsApiCall");
+    obj.bool("managementEvent", true);
+    obj.str("recipientAccountId", account);
+    obj.str("eventCategory", "Management");
+    tls(obj, tls13, &format!("sts.{region}.amazonaws.com"));
+}
+
 fn saml_record(
     plan: &Plan<'_>,
     profile: &Profile<'_>,
@@ -990,18 +1027,15 @@ fn saml_record(
     let account = &profile.actor.account;
     let mut out = String::with_capacity(2000);
     let mut obj = Obj::open(&mut out);
-    obj.str("eventVersion", "1.08");
-    let mut identity = obj.obj("userIdentity");
-    identity.str("type", "SAMLUser");
-    identity.str("principalId", &format!("{name_qualifier}:{user}"));
-    identity.str("userName", user);
-    identity.str("identityProvider", name_qualifier);
-    identity.close();
-    obj.str("eventTime", &iso(t));
-    obj.str("eventSource", "sts.amazonaws.com");
-    obj.str("eventName", "AssumeRoleWithSAML");
-    obj.str("awsRegion", region);
-    obj.str("sourceIPAddress", &session.ip);
+    let principal_id = format!("{name_qualifier}:{user}");
+    federated_head(
+        &mut obj,
+        ("SAMLUser", &principal_id, user, name_qualifier),
+        "AssumeRoleWithSAML",
+        t,
+        region,
+        &session.ip,
+    );
     let mut agent = String::new();
     let tool = if session.console { Tool::Console } else { Tool::Cli };
     push_agent(&mut agent, tool, profile.variant, Host::Person, "sts", "sso.login", rng);
@@ -1033,15 +1067,8 @@ fn saml_record(
     inner.str("audience", "https://signin.aws.amazon.com/saml");
     inner.str("nameQualifier", name_qualifier);
     inner.close();
-    obj.str("requestID", &rng.uuid());
-    obj.str("eventID", &rng.uuid());
-    obj.bool("readOnly", true);
-    obj.raw("resources", &resources_of_role(account, &profile.actor.arn, Some(("AWS::IAM::SAMLProvider", provider))));
-    obj.str("eventType", "AwsApiCall");
-    obj.bool("managementEvent", true);
-    obj.str("recipientAccountId", account);
-    obj.str("eventCategory", "Management");
-    tls(&mut obj, session.tls13, &format!("sts.{region}.amazonaws.com"));
+    let resources = resources_of_role(account, &profile.actor.arn, Some(("AWS::IAM::SAMLProvider", provider)));
+    federated_tail(&mut obj, rng, &resources, account, session.tls13, region);
     obj.close();
     out
 }
@@ -1060,18 +1087,15 @@ fn web_record(
     let account = &profile.actor.account;
     let mut out = String::with_capacity(1800);
     let mut obj = Obj::open(&mut out);
-    obj.str("eventVersion", "1.08");
-    let mut identity = obj.obj("userIdentity");
-    identity.str("type", "WebIdentityUser");
-    identity.str("principalId", &format!("{provider_arn}:sts.amazonaws.com:{subject}"));
-    identity.str("userName", subject);
-    identity.str("identityProvider", provider_arn);
-    identity.close();
-    obj.str("eventTime", &iso(t));
-    obj.str("eventSource", "sts.amazonaws.com");
-    obj.str("eventName", "AssumeRoleWithWebIdentity");
-    obj.str("awsRegion", region);
-    obj.str("sourceIPAddress", &session.ip);
+    let principal_id = format!("{provider_arn}:sts.amazonaws.com:{subject}");
+    federated_head(
+        &mut obj,
+        ("WebIdentityUser", &principal_id, subject, provider_arn),
+        "AssumeRoleWithWebIdentity",
+        t,
+        region,
+        &session.ip,
+    );
     if *github {
         obj.str("userAgent", "configure-aws-credentials-for-github-actions");
     } else {
@@ -1107,15 +1131,14 @@ fn web_record(
     inner.str("audience", "sts.amazonaws.com");
     inner.close();
     obj.raw("additionalEventData", "{\"identityProviderConnectionVerificationMethod\":\"IAMTrustStore\"}");
-    obj.str("requestID", &rng.uuid());
-    obj.str("eventID", &rng.uuid());
-    obj.bool("readOnly", true);
-    obj.raw("resources", &resources_of_role(account, &profile.actor.arn, None));
-    obj.str("eventType", "AwsApiCall");
-    obj.bool("managementEvent", true);
-    obj.str("recipientAccountId", account);
-    obj.str("eventCategory", "Management");
-    tls(&mut obj, session.tls13, &format!("sts.{region}.amazonaws.com"));
+    federated_tail(
+        &mut obj,
+        rng,
+        &resources_of_role(account, &profile.actor.arn, None),
+        account,
+        session.tls13,
+        region,
+    );
     obj.close();
     out
 }

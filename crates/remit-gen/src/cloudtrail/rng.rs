@@ -21,15 +21,7 @@ pub(super) const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DIGITS: &[u8] = b"0123456789";
 
-/// FNV-1a, for turning labels and ARNs into stream indexes.
-pub(super) fn fnv(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
+pub(super) use crate::stable::fnv;
 
 impl Rng {
     /// The stream for `label` number `index` of the activity seeded with `seed`.
