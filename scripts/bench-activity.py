@@ -135,7 +135,7 @@ def main():
             shutil.rmtree(trail, ignore_errors=True)
             started = time.monotonic()
             subprocess.run([remit, "generate", "cloudtrail", "--env", env_dir, "--out", trail, "--events", str(events),
-                            "--days", "30", "--seed", str(args.seed)], check=True)
+                            "--days", "30", "--seed", str(args.seed)], check=True, stdout=sys.stderr)
             print(f"generated {events} events in {time.monotonic() - started:.1f} s", file=sys.stderr)
         truth = json.load(open(os.path.join(trail, "activity-truth.json")))
         records = truth["records"]
