@@ -200,9 +200,11 @@ fn actor(analysis: &AwsAnalysis, arn: &str, account: &str, env_resources: &[&str
         order.swap(i, mix.below(i + 1));
     }
     // Prefer services the environment holds resources of, and reads over writes.
+    let services_with_resources: std::collections::HashSet<&str> =
+        env_resources.iter().filter_map(|r| r.split(':').nth(2)).collect();
     order.sort_by_key(|&i| {
         let p = &permissions[i];
-        let has = env_resources.iter().any(|r| r.split(':').nth(2) == Some(p.service.as_str()));
+        let has = services_with_resources.contains(p.service.as_str());
         let read = p.access_levels.iter().any(|l| matches!(l, AccessLevel::Read | AccessLevel::List));
         (!has, !read)
     });

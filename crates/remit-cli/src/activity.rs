@@ -301,6 +301,18 @@ fn usage_row_json(r: &UsageRow) -> Value {
     })
 }
 
+/// The user or role with the most events in the store at `data_dir`, if any.
+pub(crate) fn busiest_principal(data_dir: &Path) -> anyhow::Result<Option<String>> {
+    let rt = runtime()?;
+    let store = open_store(&rt, data_dir)?;
+    let principals = rt.block_on(store.principals(None))?;
+    Ok(principals
+        .into_iter()
+        .filter(|p| matches!(p.kind, remit_activity::CallerKind::User | remit_activity::CallerKind::Role))
+        .max_by_key(|p| p.counts.events())
+        .map(|p| p.principal.to_string()))
+}
+
 /// `remit usage PRINCIPAL`.
 pub(crate) fn usage_of(principal: &str, data_dir: Option<&Path>, format: Format) -> anyhow::Result<u8> {
     let data_dir = data_dir_or_error(data_dir)?;

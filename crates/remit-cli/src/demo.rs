@@ -71,6 +71,24 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
         queries::can_become_limited(&analysis, &role, 12)?;
     }
 
+    // Activity: a week of generated CloudTrail logs, ingested into a store of the demo's own
+    // (not the user's data directory), then usage against permissions.
+    let logs = out.join("cloudtrail");
+    let data = out.join("data");
+    println!(
+        "\n== What principals use, and what they do not (remit ingest cloudtrail, remit creep, remit rightsize --all)"
+    );
+    if !logs.join("activity-truth.json").is_file() {
+        crate::activity::generate_cloudtrail(env, &logs, 100_000, 7, None, seed, true)?;
+    }
+    let logs_dir = logs.join("AWSLogs").display().to_string();
+    crate::activity::ingest(std::slice::from_ref(&logs_dir), Some(&data), queries::Format::Table)?;
+    println!();
+    crate::activity::creep(env, 7, None, Some(&data), queries::Format::Table)?;
+    println!();
+    crate::activity::rightsize_everyone(env, 7, None, &[], Some(&data), crate::activity::RightsizeFormat::Table)?;
+    let busiest = crate::activity::busiest_principal(&data)?;
+
     let example_user = analysis.principals().find(|p| p.kind == PrincipalKind::User).map(|p| p.id.clone());
     println!("\nKeep asking:");
     println!("  remit exposure --env {}", env.display());
@@ -80,6 +98,13 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
         println!("  remit explain {user} s3:PutObject arn:aws:s3:::some-bucket/x --env {}", env.display());
     }
     println!("  remit aws check --env {}", env.display());
+    println!("  remit scan {}", env.display());
+    if let Some(principal) = busiest {
+        let d = data.display();
+        println!("  remit --data-dir {d} usage {principal}");
+        println!("  remit --data-dir {d} unused {principal} --env {} --days 7", env.display());
+        println!("  remit --data-dir {d} rightsize {principal} --env {} --days 7 --format terraform", env.display());
+    }
     println!("(add --format json to any of them)");
     Ok(0)
 }

@@ -246,7 +246,8 @@ Examples:
         command: AwsCommand,
     },
     /// Analyse a generated demo organization: exposure, who can read a public bucket, the
-    /// most-assumable role; then the commands to keep asking.
+    /// most-assumable role, a week of its CloudTrail activity (creep index, right-sized
+    /// policies); then the commands to keep asking.
     #[command(after_help = "\
 The demo organization (12 accounts in OUs, with SCPs, RCPs, IAM Identity Center, users, groups,
 roles, managed and inline policies, buckets, keys, queues, topics, functions and secrets) is
