@@ -2,8 +2,9 @@
 //! logs and reports use.
 //!
 //! Why not a date crate: logs carry one fixed format (`2026-02-27T10:11:12Z`, sometimes with
-//! fractional seconds), parsed millions of times a second; the conversion is the proleptic
-//! Gregorian calendar's, a dozen lines, exact for every year logs can hold.
+//! fractional seconds), parsed millions of times a second; the calendar is `remit-model`'s.
+
+use remit_model::calendar::{civil_from_days, days_from_civil, days_in_month};
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -27,31 +28,6 @@ impl Window {
     pub fn contains(&self, time: i64) -> bool {
         self.start <= time && time < self.end
     }
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 fn digits(bytes: &[u8]) -> Option<u32> {
@@ -106,15 +82,6 @@ pub fn parse_time(text: &str) -> Option<i64> {
         _ => return None,
     };
     Some(date + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s) - offset)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
 }
 
 /// `2026-02-27T10:11:12Z`.

@@ -7,6 +7,7 @@
 //! in lower-case hex for control characters).
 
 use aws_sdk_sts::primitives::DateTime;
+use remit_model::calendar::civil_from_days;
 use serde_json::{Map, Value};
 
 /// Builds one JSON object in the order its members are added (the model's order, which is the
@@ -99,20 +100,6 @@ pub(crate) fn timestamp(value: &DateTime) -> String {
     }
     out.push_str("+00:00");
     out
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Percent-decoding as Python's `urllib.parse.unquote` does it (`+` stays `+`; a `%` not

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+pub mod calendar;
+
 /// The cloud a principal or resource belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cloud {
