@@ -27,6 +27,7 @@ events per second per core is events / seconds / threads. Memory is reported per
 events to show whether it stays flat. Results: a Markdown table on stdout and WORK/results.json.
 """
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -36,26 +37,18 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-WRAPPER = (
-    "import os,sys,json,time,subprocess\n"
-    "t=time.monotonic()\n"
-    "p=subprocess.Popen(sys.argv[1:],stdout=sys.stdout,stderr=sys.stderr)\n"
-    "_,status,ru=os.wait4(p.pid,0)\n"
-    "sys.stderr.write('\\nREMIT-MEASURE '+json.dumps({'s':time.monotonic()-t,'maxrss_kib':ru.ru_maxrss,"
-    "'status':os.waitstatus_to_exitcode(status)})+'\\n')\n"
-)
+# The same measurement as the environment benchmark (wall time, the child's own peak RSS).
+_spec = importlib.util.spec_from_file_location("bench_aws_env", os.path.join(ROOT, "scripts", "bench-aws-env.py"))
+_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench)
 
 
 def measured(cmd, env=None):
-    """Runs cmd, returning its wall time, peak RSS of the child itself, status and output."""
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], env=env, capture_output=True, text=True)
-    line = [l for l in proc.stderr.splitlines() if l.startswith("REMIT-MEASURE ")]
-    if not line:
-        raise SystemExit(f"could not measure {cmd}: {proc.stderr[-2000:]}")
-    m = json.loads(line[-1][len("REMIT-MEASURE "):])
-    if m["status"] not in (0,):
-        raise SystemExit(f"{cmd} exited {m['status']}: {proc.stderr[-3000:]}")
-    return {"seconds": m["s"], "peakMiB": m["maxrss_kib"] / 1024, "stdout": proc.stdout}
+    """Runs cmd, returning its time, peak memory and output; a failure stops the benchmark."""
+    m = _bench.measured(cmd, env=env)
+    if m["status"] != 0:
+        raise SystemExit(f"{cmd} exited {m['status']}: {m['stderr'][-3000:]}")
+    return m
 
 
 DUCKDB_SQL = """

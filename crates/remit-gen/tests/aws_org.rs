@@ -4,38 +4,15 @@
 //! The large and org sizes take about ten seconds together in a debug build: they run with the
 //! rest, so that the benchmark's inputs are known to import cleanly.
 
-use std::{
-    collections::BTreeMap,
-    fs,
-    path::{Path, PathBuf},
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use std::{collections::BTreeMap, fs, path::Path};
 
 use remit_aws_import::{AwsEnvironment, WorkloadKind};
 use remit_gen::aws_org::{Options, Size, Summary, generate, generate_with};
+use tempfile::TempDir;
 
-/// A directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("remit-gen-{tag}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// A new directory under the system's temporary directory, removed when dropped.
+fn tempdir(tag: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("remit-gen-{tag}-")).tempdir().expect("create a temporary directory")
 }
 
 /// FNV-1a of a file's bytes.
@@ -63,7 +40,7 @@ fn hashes(dir: &Path) -> BTreeMap<String, (u64, u64)> {
 }
 
 fn run(options: &Options, tag: &str) -> (TempDir, Summary) {
-    let dir = TempDir::new(tag);
+    let dir = tempdir(tag);
     let summary = generate_with(options, dir.path()).expect("generate");
     (dir, summary)
 }
@@ -177,7 +154,7 @@ fn the_same_seed_gives_the_same_bytes() {
 
 #[test]
 fn small_imports_without_issues() {
-    let dir = TempDir::new("small");
+    let dir = tempdir("small");
     let summary = generate(1, Size::Small, dir.path()).expect("generate");
     within("accounts", summary.accounts, 1, 1);
     within("users", summary.users, 20, 60);
@@ -197,7 +174,7 @@ fn small_imports_without_issues() {
 
 #[test]
 fn medium_has_its_size_and_imports_without_issues() {
-    let dir = TempDir::new("medium");
+    let dir = tempdir("medium");
     let summary = generate(3, Size::Medium, dir.path()).expect("generate");
     within("users", summary.users, 250, 400);
     within("roles", summary.roles, 950, 1100);
@@ -235,7 +212,7 @@ fn a_reduced_organization_imports_without_issues() {
 
 #[test]
 fn large_and_org_have_their_sizes() {
-    let dir = TempDir::new("large");
+    let dir = tempdir("large");
     let summary = generate(1, Size::Large, dir.path()).expect("generate");
     within("users", summary.users, 2900, 3200);
     within("roles", summary.roles, 9500, 10_500);
@@ -246,7 +223,7 @@ fn large_and_org_have_their_sizes() {
     drop(env);
     drop(dir);
 
-    let dir = TempDir::new("org");
+    let dir = tempdir("org");
     let summary = generate(1, Size::Org, dir.path()).expect("generate");
     within("accounts", summary.accounts, 100, 100);
     within("roles", summary.roles, 5000, 12_000);
@@ -258,7 +235,7 @@ fn large_and_org_have_their_sizes() {
 /// Each planted problem shows in the part of the ground truth that describes its kind.
 #[test]
 fn planted_problems_are_in_the_ground_truth() {
-    let dir = TempDir::new("planted");
+    let dir = tempdir("planted");
     generate(11, Size::Small, dir.path()).expect("generate");
     let truth: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("ground-truth.json")).expect("ground truth")).expect("JSON");
@@ -321,7 +298,7 @@ fn planted_problems_are_in_the_ground_truth() {
 /// instance or updating the stack acts as an administrator.
 #[test]
 fn administrator_roles_run_workloads_in_the_legacy_account() {
-    let dir = TempDir::new("workloads");
+    let dir = tempdir("workloads");
     generate(11, Size::Small, dir.path()).expect("generate");
     let truth: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("ground-truth.json")).expect("ground truth")).expect("JSON");

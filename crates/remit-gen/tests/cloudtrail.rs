@@ -5,39 +5,18 @@ use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
     io::Read,
-    path::{Path, PathBuf},
-    sync::{
-        OnceLock,
-        atomic::{AtomicUsize, Ordering},
-    },
+    path::Path,
+    sync::OnceLock,
 };
 
 use flate2::read::{DeflateDecoder, GzDecoder};
 use remit_gen::cloudtrail::{ActivitySpec, Actor, ActorKind, Call, Written, write_cloudtrail};
 use serde_json::Value;
+use tempfile::TempDir;
 
-/// A directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("remit-ct-{tag}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// A new directory under the system's temporary directory, removed when dropped.
+fn tempdir(tag: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("remit-ct-{tag}-")).tempdir().expect("create a temporary directory")
 }
 
 const A: &str = "111122223333";
@@ -394,7 +373,7 @@ struct Output {
 
 /// The files written for `spec`, by relative path.
 fn generate_bytes(spec: &ActivitySpec) -> (Written, BTreeMap<String, Vec<u8>>) {
-    let dir = TempDir::new("gen");
+    let dir = tempdir("gen");
     let written = write_cloudtrail(spec, dir.path()).expect("generate");
     (written, files(dir.path()))
 }
@@ -938,7 +917,7 @@ fn roles_are_assumed_through_chains_and_from_other_accounts() {
 
 #[test]
 fn invalid_specs_are_rejected() {
-    let dir = TempDir::new("invalid");
+    let dir = tempdir("invalid");
     let mut bad = spec(1, 100, 1);
     bad.actors[0].kind = ActorKind::Role;
     let mut wrong_account = spec(1, 100, 1);
@@ -988,7 +967,7 @@ fn many_actors(n: usize) -> Vec<Actor> {
 #[test]
 #[ignore = "a million records: run in release mode"]
 fn a_million_records() {
-    let dir = TempDir::new("million");
+    let dir = tempdir("million");
     let spec = ActivitySpec { actors: many_actors(20), days: 30, target_events: 1_000_000, ..spec(7, 0, 30) };
     let started = std::time::Instant::now();
     let written = write_cloudtrail(&spec, dir.path()).expect("generate");
