@@ -1,0 +1,1 @@
+//! Who may use Remit, and what they may do.

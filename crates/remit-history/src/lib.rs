@@ -1,0 +1,1 @@
+//! Snapshots of environments over time.

@@ -1,0 +1,1 @@
+//! Remit as a service.
