@@ -1,0 +1,1 @@
+//! OpenID Connect single sign-on (in progress).
