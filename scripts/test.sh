@@ -42,4 +42,22 @@ else
   echo "== python3 not found: the moto and Parquet tests will say so (and fail under CI)"
 fi
 
+# --- browser tests (the console's end-to-end test, crates/remit-server/tests/browser) ---------
+# playwright-core (the pinned version in package-lock.json, no browser download) drives Debian's
+# chromium; it is installed outside the repository, again only when the lock file changed.
+browser_src=crates/remit-server/tests/browser
+browser_dir=${REMIT_BROWSER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/remit/browser}
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ] || ! cmp -s "$browser_src/package-lock.json" "$browser_dir/package-lock.json"; then
+    echo "== installing the browser tests' packages into $browser_dir"
+    mkdir -p "$browser_dir"
+    cp "$browser_src/package.json" "$browser_src/package-lock.json" "$browser_dir/"
+    (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  export REMIT_BROWSER_DIR=$browser_dir
+else
+  echo "== node/npm not found: the browser tests will say so (and fail under REMIT_REQUIRE_BROWSER=1)"
+fi
+# --- end of the browser tests' block ------------------------------------------------------------
+
 cargo nextest run --workspace --no-fail-fast "$@"
