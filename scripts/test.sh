@@ -60,4 +60,22 @@ else
 fi
 # --- end of the browser tests' block ------------------------------------------------------------
 
+# --- OIDC provider (remit-auth's single sign-on tests, crates/remit-auth/tests/support) --------
+# oidc-provider-mock (PyPI, MIT) is a real OpenID Connect provider (discovery, authorize form,
+# RS256-signed ID tokens) that the sign-on tests start on a loopback port. 0.3.4 is the newest
+# that runs on Python 3.11 (0.4 needs 3.12). Its own virtual environment, installed once.
+OIDC_PROVIDER_VERSION=0.3.4
+oidc_dir=${REMIT_OIDC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/remit/oidc}
+if command -v python3 >/dev/null 2>&1; then
+  if ! "$oidc_dir/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('oidc-provider-mock') != '$OIDC_PROVIDER_VERSION')" >/dev/null 2>&1; then
+    echo "== installing oidc-provider-mock $OIDC_PROVIDER_VERSION into $oidc_dir"
+    python3 -m venv "$oidc_dir"
+    "$oidc_dir/bin/python" -m pip install --quiet --disable-pip-version-check "oidc-provider-mock==$OIDC_PROVIDER_VERSION"
+  fi
+  export REMIT_OIDC_PYTHON=$oidc_dir/bin/python
+else
+  echo "== python3 not found: the OIDC tests will say so (and fail under REMIT_REQUIRE_OIDC=1)"
+fi
+# --- end of the OIDC provider's block -----------------------------------------------------------
+
 cargo nextest run --workspace --no-fail-fast "$@"
