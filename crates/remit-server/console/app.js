@@ -542,16 +542,7 @@ async function identity(route) {
       { caption: "Principals this identity can become", cls: "compact" })
       : empty("No other principal."));
 
-  const permRows = perms(d);
-  const maxActions = Math.max(1, ...permRows.map((x) => Number(x.actions) || 0));
-  const permCard = card("Effective permissions", permRows.length
-    ? [h("p", { class: "muted" }, `${permRows.length} service and access-level pairs; bars: allowed outright (dark) and under conditions (light) out of the level's actions.`),
-      table([{ label: "Service" }, { label: "Access level" }, { label: "Actions", cls: "num" }, { label: "Allowed", cls: "num" }, { label: "Conditional", cls: "num" }, { label: "Coverage" }],
-        permRows.map((x) => [h("span", { class: "mono" }, x.service), x.access_level, num(x.actions), num(x.allowed), num(x.conditional),
-          meter([{ value: x.allowed, cls: "fill-accent" }, { value: x.conditional, cls: "fill-accent-light" }], maxActions,
-            `${x.service} ${x.access_level}: ${x.allowed} allowed, ${x.conditional} conditional of ${x.actions}`)]),
-        { caption: "Effective permissions by service and access level", cls: "compact" })]
-    : empty("No effective permissions."));
+  const permCard = card("Effective permissions", permissionsPivot(perms(d)));
 
   const used = d.last_used || [];
   const usedCard = card("Last used", used.length
@@ -567,7 +558,8 @@ async function identity(route) {
   const self = p.arn || arn;
   let edges = [];
   const targets = new Set();
-  for (const e of esc) {
+  const GRAPHED = 8;
+  for (const e of esc.slice(0, GRAPHED)) {
     const path = e.path || [];
     for (const st of path) {
       // A technique on a principal's own permissions (from = to) ends at administrator power.
@@ -583,7 +575,8 @@ async function identity(route) {
     graphNote = h("p", { class: "muted" }, "No escalation path to an administrator; the graph shows the principals this identity can become.");
   }
   const escCard = card("Escalation paths", edges.length
-    ? [graphNote, h("div", { class: "graphwrap" }, flowGraph(edges, self, (a) => (a === ADMIN_NODE ? null : identityHref(a)), "Escalation paths from this identity", targets)),
+    ? [graphNote, esc.length > GRAPHED ? h("p", { class: "muted" }, `The graph draws the first ${GRAPHED} of ${esc.length} paths; all are listed below.`) : null,
+      h("div", { class: "graphwrap" }, flowGraph(edges, self, (a) => (a === ADMIN_NODE ? null : identityHref(a)), "Escalation paths from this identity", targets)),
       esc.length ? h("ol", { class: "paths" }, esc.map((e) => h("li", {},
         e.severity ? [sevBadge(e.severity), " "] : null,
         (e.path || []).length ? h("strong", { title: e.path[0].from }, shortName(e.path[0].from)) : null,
@@ -596,7 +589,8 @@ async function identity(route) {
     pageHeader(p.name || shortName(arn), p.kind ? badge(p.kind, "kind") : null, h("span", { class: "mono muted arn" }, p.arn || arn)),
     h("div", { class: "grid2" }, facts, groups),
     escCard,
-    h("div", { class: "grid2" }, permCard, h("div", {}, findCard, explainCard(p.arn || arn))),
+    h("div", { class: "grid2" }, explainCard(p.arn || arn), findCard),
+    permCard,
     usedCard);
 }
 
@@ -604,6 +598,51 @@ const ADMIN_NODE = "administrator power";
 
 function stepLabel(st) {
   return `${st.technique || st.action || "step"}${st.conditional ? " (if)" : ""}`;
+}
+
+const LEVELS = ["List", "Read", "Write", "Permissions management", "Tagging"];
+const PIVOT_ROWS = 25;
+
+/**
+ * Effective permissions as services × access levels: each cell the actions allowed outright
+ * and under conditions, with a bar; the services with the most actions first.
+ */
+function permissionsPivot(rows) {
+  if (!rows.length) return empty("No effective permissions.");
+  const services = new Map();
+  for (const r of rows) {
+    const sv = services.get(r.service) || { service: r.service, total: 0, cond: 0, levels: {} };
+    sv.levels[r.access_level] = r;
+    sv.total += Number(r.actions) || (Number(r.allowed) || 0) + (Number(r.conditional) || 0);
+    sv.cond += Number(r.conditional) || 0;
+    services.set(r.service, sv);
+  }
+  const list = [...services.values()].sort((a, b) => b.total - a.total || String(a.service).localeCompare(String(b.service)));
+  const max = Math.max(1, ...rows.map((r) => Number(r.actions) || 0));
+  const maxTotal = Math.max(1, ...list.map((x) => x.total));
+  const cell = (r, level) => {
+    if (!r) return h("span", { class: "muted" }, "—");
+    const label = `${r.service} ${level}: ${r.allowed} allowed, ${r.conditional} conditional`;
+    return h("div", { class: "pcell", title: label }, h("span", { class: "n" }, num(r.actions ?? r.allowed + r.conditional),
+      r.conditional ? h("span", { class: "cond" }, ` (${num(r.conditional)} if)`) : null),
+    meter([{ value: r.allowed, cls: "fill-accent" }, { value: r.conditional, cls: "fill-accent-light" }], max, label));
+  };
+  const tbody = h("tbody");
+  const draw = (all) => fill(tbody, (all ? list : list.slice(0, PIVOT_ROWS)).map((sv) => h("tr", {},
+    h("th", { scope: "row", class: "mono" }, sv.service),
+    LEVELS.map((lv) => h("td", {}, cell(sv.levels[lv], lv))),
+    h("td", { class: "num" }, h("strong", {}, num(sv.total)), h("div", {}, meter([{ value: sv.total - sv.cond, cls: "fill-accent" }, { value: sv.cond, cls: "fill-accent-light" }], maxTotal, `${sv.service}: ${sv.total} actions`))))));
+  draw(false);
+  const more = list.length > PIVOT_ROWS
+    ? h("button", { type: "button", class: "link", onclick: (ev) => { draw(true); ev.currentTarget.remove(); } }, `Show all ${list.length} services`)
+    : null;
+  return [
+    h("p", { class: "muted" }, `${num(list.length)} services; actions per access level, allowed outright (dark) and under conditions (light, "if").`),
+    h("div", { class: "tablewrap" }, h("table", { class: "data compact pivot" }, h("caption", { class: "sr-only" }, "Effective permissions by service and access level"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Service"), LEVELS.map((lv) => h("th", { scope: "col" }, lv === "Permissions management" ? "Permissions mgmt" : lv)), h("th", { scope: "col", class: "num" }, "Total"))),
+      tbody)),
+    more,
+  ];
 }
 
 /** The permission rows of an identity answer (the contract's `permissions`). */
@@ -732,7 +771,7 @@ async function findings(route) {
     { name: "q", label: "Text", placeholder: "title, principal, resource" },
     { name: "severity", label: "Severity", options: [["", "Any"], ...SEVERITIES.map((x) => [x, x])] },
     { name: "kind", label: "Kind", options: [["", "Any"], ...KINDS.map((x) => [x, x])] },
-    { name: "suppressed", label: "Suppressed", options: [["", "Open only (default)"], ["false", "Open"], ["true", "Suppressed"], ["any", "Any"]] },
+    { name: "suppressed", label: "Status", options: [["", "Open"], ["true", "Suppressed"], ["any", "Any"]] },
   ]);
   return h("div", { class: "findings" }, pageHeader("Findings", h("span", { class: "count" }, `${num(d.total ?? rows.length)} findings`)),
     card("Filter", form),
@@ -762,7 +801,7 @@ async function identities(route) {
   return h("div", {}, pageHeader("Identities", h("span", { class: "count" }, `${num(d.total ?? rows.length)} principals`)),
     card("Filter", filterForm(route, [
       { name: "q", label: "Text", placeholder: "name or ARN" },
-      { name: "kind", label: "Kind", options: [["", "Any"], ["user", "user"], ["role", "role"], ["group", "group"], ["root", "root"], ["identity-center-user", "identity-center-user"], ["service", "service"]] },
+      { name: "kind", label: "Kind", options: [["", "Any"], ...["user", "role", "group", "person", "service-account", "account"].map((k) => [k, k])] },
       { name: "account", label: "Account", placeholder: "123456789012" }])),
     h("section", { class: "card", "aria-label": "Identities list" },
       rows.length ? h("table", { class: "data" }, h("caption", { class: "sr-only" }, "Identities"),

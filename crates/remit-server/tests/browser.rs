@@ -182,10 +182,13 @@ impl Server {
         let log = work.join("server.log");
         let out = fs::File::create(&log)?;
         let err = out.try_clone()?;
+        // A demo of its own (OUT holds the bundle and the store): suppressions of an earlier run
+        // are not there.
         let child = Command::new(remit)
-            .arg("--data-dir")
-            .arg(work.join("data"))
-            .args(["demo", "--no-open", "--listen", listen, "--password", PASSWORD])
+            .arg("demo")
+            .arg("--out")
+            .arg(work.join("demo"))
+            .args(["--listen", listen, "--password", PASSWORD])
             .env("REMIT_DEMO_PASSWORD", PASSWORD)
             .stdin(Stdio::null())
             .stdout(out)

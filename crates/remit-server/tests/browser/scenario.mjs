@@ -68,7 +68,8 @@ await context.addInitScript(() => {
   });
 });
 const page = await context.newPage();
-page.setDefaultTimeout(Number(process.env.REMIT_BROWSER_TIMEOUT_MS || 30000));
+// Generous: a debug build of the server loads a snapshot's analysis slowly the first time.
+page.setDefaultTimeout(Number(process.env.REMIT_BROWSER_TIMEOUT_MS || 300000));
 page.on("console", (msg) => {
   if (msg.type() !== "error") return;
   const text = msg.text();
