@@ -1,5 +1,5 @@
 // Remit console: hash routing, the API client and every page. No framework and no build step;
-// the DOM is built with createElement and textContent only (never innerHTML), so data from the
+// the DOM is built with createElement and textContent only (never by parsing HTML), so data from the
 // API cannot inject markup, and there is no inline script or style for the CSP to refuse.
 
 import { s, stackedArea, bars, meter, flowGraph, shortName } from "./charts.js";

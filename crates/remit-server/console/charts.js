@@ -1,5 +1,5 @@
-// Remit console: the SVG charts and the escalation graph, drawn with DOM calls only (no
-// innerHTML, no inline style: colours come from classes in app.css, which the CSP allows).
+// Remit console: the SVG charts and the escalation graph, drawn with DOM calls only (no HTML
+// parsing, no inline style: colours come from classes in app.css, which the CSP allows).
 
 const NS = "http://www.w3.org/2000/svg";
 

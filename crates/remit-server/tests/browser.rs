@@ -92,6 +92,53 @@ fn console_end_to_end_in_chromium() {
     let _ = fs::remove_dir_all(&work);
 }
 
+/// The rules that keep the strict CSP and the DOM safe, checked on the files themselves (the
+/// browser test sees only the pages it visits): no inline script, style or event handler, no
+/// `innerHTML`-like sink, nothing loaded from another origin.
+#[test]
+fn console_assets_keep_the_csp_rules() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../remit-server/console");
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).expect("the console folder").flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if name.ends_with(".md") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        for sink in
+            ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "javascript:"]
+        {
+            assert!(!text.contains(sink), "{name} uses `{sink}`");
+        }
+        for origin in ["http://", "https://"] {
+            let external = text.match_indices(origin).any(|(i, _)| !text[i..].starts_with("http://www.w3.org/"));
+            assert!(!external, "{name} names another origin ({origin})");
+        }
+        if name.ends_with(".html") {
+            let lower = text.to_lowercase();
+            assert!(!lower.contains(" style="), "{name} has a style attribute");
+            assert!(!lower.contains("<style"), "{name} has an inline stylesheet");
+            assert!(!has_event_attribute(&lower), "{name} has an inline event handler");
+            for script in lower.split("<script").skip(1) {
+                let tag = script.split('>').next().unwrap_or_default();
+                assert!(tag.contains("src="), "{name} has an inline script");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "the console has index.html, app.js and app.css");
+}
+
+/// True when the markup has an `on…=` attribute (`onclick=`, `onload =` …).
+fn has_event_attribute(html: &str) -> bool {
+    html.match_indices(" on").any(|(i, _)| {
+        let rest = &html[i + 3..];
+        let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
+        name_len > 0 && rest[name_len..].trim_start().starts_with('=')
+    })
+}
+
 /// What the test needs, found on this machine.
 struct Setup {
     remit: PathBuf,
