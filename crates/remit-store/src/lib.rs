@@ -947,8 +947,71 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+#[path = "../tests/support/pg.rs"]
+mod pg_support;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A snapshot's transaction dropped half-way (a killed task, a lost connection) leaves
+    /// the store as it was, and the next commit goes through.
+    async fn a_dropped_snapshot_transaction_changes_nothing(store: Store) {
+        let version = |key: &str, hash: &str| NewVersion {
+            kind: "principal".into(),
+            key: key.into(),
+            hash: hash.into(),
+            meta: serde_json::json!({}),
+        };
+        let snapshot = |taken_at, versions| NewSnapshot {
+            env: "prod".into(),
+            cloud: "aws".into(),
+            source: "test".into(),
+            taken_at,
+            summary: serde_json::json!({}),
+            versions,
+        };
+        let event = AuditEvent::new("cli", "snapshot.commit", "prod", "cli");
+        let s1 =
+            store.commit_snapshot(&snapshot(1, vec![version("a", "1"), version("b", "1")]), &event).await.expect("s1");
+        {
+            let mut tx = store.write("begin").await.expect("begin");
+            let s2 = store
+                .commit_snapshot_in(&mut tx, &snapshot(2, vec![version("a", "2"), version("c", "1")]), &event)
+                .await
+                .expect("written, not committed");
+            assert!(s2.id > s1.id);
+        }
+        assert_eq!(store.latest_snapshot(None).await.expect("latest"), Some(s1.clone()));
+        let keys: Vec<(String, String)> =
+            store.versions(&s1, "principal").await.expect("versions").into_iter().map(|v| (v.key, v.hash)).collect();
+        assert_eq!(keys, vec![("a".into(), "1".into()), ("b".into(), "1".into())]);
+        assert_eq!(store.audit_records(0, 10).await.expect("audit").len(), 1);
+        let s3 = store.commit_snapshot(&snapshot(3, vec![version("a", "3")]), &event).await.expect("s3");
+        assert_eq!(s3.previous, Some(s1.id));
+        assert!(store.audit_verify().await.expect("verify").is_ok());
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    }
+
+    #[test]
+    fn a_dropped_transaction_changes_nothing_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        rt().block_on(async {
+            a_dropped_snapshot_transaction_changes_nothing(Store::open(dir.path()).await.expect("open")).await;
+        });
+    }
+
+    #[test]
+    fn a_dropped_transaction_changes_nothing_on_postgres() {
+        let Some(cluster) = pg_support::PgCluster::start() else { return };
+        rt().block_on(async {
+            let store = Store::connect(&cluster.url("postgres")).await.expect("connect");
+            a_dropped_snapshot_transaction_changes_nothing(store).await;
+        });
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -1,8 +1,9 @@
 //! Runs each store test on both engines: SQLite in a temporary directory, and PostgreSQL in a
 //! throw-away cluster ([`pg`]).
 
-// Test support: a setup that cannot go on fails the test, loudly.
-#![allow(clippy::panic)]
+// Test support: a setup that cannot go on fails the test, loudly; each test binary uses a
+// part of it.
+#![allow(clippy::panic, dead_code)]
 
 pub(crate) mod pg;
 

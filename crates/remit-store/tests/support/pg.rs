@@ -7,8 +7,8 @@
 //! own cluster: test runners give each test its own process, and a cluster must not outlive
 //! the test that started it; `initdb` with `--no-sync` and `fsync=off` take about a second.
 //!
-//! The binaries come from Debian's `/usr/lib/postgresql/<version>/bin` (the newest), or from
-//! `PATH`. Without them a test is skipped with the reason printed — unless
+//! The binaries come from `REMIT_PG_BINDIR` if set, else Debian's
+//! `/usr/lib/postgresql/<version>/bin` (the newest), else `PATH`. Without them a test is skipped with the reason printed — unless
 //! `REMIT_REQUIRE_POSTGRES=1` (CI), where that is a failure. As root, the server runs as the
 //! `postgres` user (or `nobody`): PostgreSQL refuses to run as root.
 //!
@@ -41,8 +41,10 @@ pub(crate) fn postgres_required() -> bool {
 
 /// The directory with `initdb` and `pg_ctl`: the newest Debian cluster version, or `PATH`.
 pub(crate) fn find_bindir() -> Option<PathBuf> {
-    if let Ok(dir) = std::env::var("REMIT_PG_BINDIR") {
-        return Some(PathBuf::from(dir));
+    // An explicit directory is the only one looked at (and a wrong one means none).
+    if let Some(dir) = std::env::var_os("REMIT_PG_BINDIR") {
+        let dir = PathBuf::from(dir);
+        return dir.join("initdb").is_file().then_some(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
