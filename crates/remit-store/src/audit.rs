@@ -537,13 +537,9 @@ impl Store {
             .map_err(self.err("read the audit trail"))
     }
 
-    /// Verifies the whole trail: every record's hash, every link, no gap.
-    pub async fn audit_verify(&self) -> Result<AuditVerification, StoreError> {
-        self.audit_verify_with(None).await
-    }
-
-    /// Verifies the whole trail, and that it still holds a head kept earlier.
-    pub async fn audit_verify_with(&self, expect_head: Option<&AuditHead>) -> Result<AuditVerification, StoreError> {
+    /// Verifies the whole trail (every record's hash, every link, no gap) and, when given, that
+    /// it still holds a head kept earlier.
+    pub async fn audit_verify(&self, expect_head: Option<&AuditHead>) -> Result<AuditVerification, StoreError> {
         let mut verifier = Verifier::default();
         let mut after = i64::MIN;
         loop {

@@ -989,7 +989,7 @@ mod tests {
         assert_eq!(store.audit_records(0, 10).await.expect("audit").len(), 1);
         let s3 = store.commit_snapshot(&snapshot(3, vec![version("a", "3")]), &event).await.expect("s3");
         assert_eq!(s3.previous, Some(s1.id));
-        assert!(store.audit_verify().await.expect("verify").is_ok());
+        assert!(store.audit_verify(None).await.expect("verify").is_ok());
     }
 
     fn rt() -> tokio::runtime::Runtime {

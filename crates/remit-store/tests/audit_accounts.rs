@@ -31,7 +31,7 @@ async fn tampering_with_the_trail_is_found(f: Fixture) {
     for n in 1..=8 {
         f.store.audit(&event(n)).await.expect("append");
     }
-    let clean = f.store.audit_verify().await.expect("verify");
+    let clean = f.store.audit_verify(None).await.expect("verify");
     assert!(clean.is_ok(), "{:?}", clean.problems);
     assert_eq!(clean.records, 8);
     let head = clean.head.clone().expect("a head");
@@ -39,46 +39,46 @@ async fn tampering_with_the_trail_is_found(f: Fixture) {
 
     // Modified: one field of record 3.
     f.sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await;
-    assert_eq!(kinds(&f.store.audit_verify().await.expect("verify")), vec![(3, AuditProblemKind::Modified)]);
+    assert_eq!(kinds(&f.store.audit_verify(None).await.expect("verify")), vec![(3, AuditProblemKind::Modified)]);
     f.sql("UPDATE audit_log SET actor = 'alice' WHERE seq = 3").await;
-    assert!(f.store.audit_verify().await.expect("verify").is_ok());
+    assert!(f.store.audit_verify(None).await.expect("verify").is_ok());
 
     // Modified: the outcome, and the detail.
     f.sql("UPDATE audit_log SET outcome = 'denied' WHERE seq = 2").await;
     f.sql("UPDATE audit_log SET detail = '{\"n\":99}' WHERE seq = 6").await;
     assert_eq!(
-        kinds(&f.store.audit_verify().await.expect("verify")),
+        kinds(&f.store.audit_verify(None).await.expect("verify")),
         vec![(2, AuditProblemKind::Modified), (6, AuditProblemKind::Modified)]
     );
     f.sql("UPDATE audit_log SET outcome = 'success' WHERE seq = 2").await;
     f.sql("UPDATE audit_log SET detail = '{\"n\":6}' WHERE seq = 6").await;
-    assert!(f.store.audit_verify().await.expect("verify").is_ok());
+    assert!(f.store.audit_verify(None).await.expect("verify").is_ok());
 
     // Reordered: records 4 and 5 swap places.
     f.sql("UPDATE audit_log SET seq = -5 WHERE seq = 5").await;
     f.sql("UPDATE audit_log SET seq = 5 WHERE seq = 4").await;
     f.sql("UPDATE audit_log SET seq = 4 WHERE seq = -5").await;
-    let reordered = f.store.audit_verify().await.expect("verify");
+    let reordered = f.store.audit_verify(None).await.expect("verify");
     assert_eq!(kinds(&reordered), vec![(4, AuditProblemKind::Reordered), (5, AuditProblemKind::Reordered)]);
     assert!(reordered.problems[0].to_string().contains("written as seq 5"), "{}", reordered.problems[0]);
     f.sql("UPDATE audit_log SET seq = -5 WHERE seq = 4").await;
     f.sql("UPDATE audit_log SET seq = 4 WHERE seq = 5").await;
     f.sql("UPDATE audit_log SET seq = 5 WHERE seq = -5").await;
-    assert!(f.store.audit_verify().await.expect("verify").is_ok());
+    assert!(f.store.audit_verify(None).await.expect("verify").is_ok());
 
     // Deleted: record 6, and then the first.
     f.sql("DELETE FROM audit_log WHERE seq = 6").await;
-    assert_eq!(kinds(&f.store.audit_verify().await.expect("verify")), vec![(6, AuditProblemKind::Deleted)]);
+    assert_eq!(kinds(&f.store.audit_verify(None).await.expect("verify")), vec![(6, AuditProblemKind::Deleted)]);
     f.sql("DELETE FROM audit_log WHERE seq = 1").await;
     assert_eq!(
-        kinds(&f.store.audit_verify().await.expect("verify")),
+        kinds(&f.store.audit_verify(None).await.expect("verify")),
         vec![(1, AuditProblemKind::Deleted), (6, AuditProblemKind::Deleted)]
     );
 
     // Deleted and the rest renumbered to hide the gap: 7 and 8 no longer hash, and the
     // first renumbered record links to nothing.
     f.sql("UPDATE audit_log SET seq = seq - 1 WHERE seq > 6").await;
-    let renumbered = f.store.audit_verify().await.expect("verify");
+    let renumbered = f.store.audit_verify(None).await.expect("verify");
     assert!(
         renumbered.problems.iter().any(|p| p.seq == 6 && p.kind == AuditProblemKind::Unlinked),
         "{:?}",
@@ -92,20 +92,17 @@ async fn tampering_with_the_trail_is_found(f: Fixture) {
     for n in 1..=5 {
         fresh.audit(&event(n)).await.expect("append");
     }
-    let kept = fresh.audit_verify().await.expect("verify").head.expect("head");
+    let kept = fresh.audit_verify(None).await.expect("verify").head.expect("head");
     let text = kept.to_string();
     assert_eq!(text.parse::<AuditHead>().expect("parse"), kept);
     f.sql("DELETE FROM audit_log WHERE seq >= 4").await;
-    assert!(fresh.audit_verify().await.expect("verify").is_ok());
-    let cut = fresh.audit_verify_with(Some(&kept)).await.expect("verify");
+    assert!(fresh.audit_verify(None).await.expect("verify").is_ok());
+    let cut = fresh.audit_verify(Some(&kept)).await.expect("verify");
     assert_eq!(kinds(&cut), vec![(5, AuditProblemKind::Truncated)]);
     // Cut and written again up to the same length: the head kept no longer matches.
     fresh.audit(&event(40)).await.expect("append");
     fresh.audit(&event(50)).await.expect("append");
-    assert_eq!(
-        kinds(&fresh.audit_verify_with(Some(&kept)).await.expect("verify")),
-        vec![(5, AuditProblemKind::Truncated)]
-    );
+    assert_eq!(kinds(&fresh.audit_verify(Some(&kept)).await.expect("verify")), vec![(5, AuditProblemKind::Truncated)]);
 }
 
 async fn the_chain_stays_linear_across_writers_and_instances(f: Fixture) {
@@ -121,7 +118,7 @@ async fn the_chain_stays_linear_across_writers_and_instances(f: Fixture) {
     for t in tasks {
         t.await.expect("task");
     }
-    let v = f.store.audit_verify().await.expect("verify");
+    let v = f.store.audit_verify(None).await.expect("verify");
     assert!(v.is_ok(), "{:?}", v.problems);
     assert_eq!(v.records, 60);
     let records = f.store.audit_records(0, 1_000).await.expect("records");
@@ -146,7 +143,7 @@ async fn exports_verify_and_escape(f: Fixture) {
     assert!(lines.iter().all(|l| !l.contains('\n')));
     let parsed: Vec<remit_store::AuditRecord> = lines.iter().map(|l| serde_json::from_str(l).expect("parse")).collect();
     assert_eq!(parsed, stored);
-    let head = f.store.audit_verify().await.expect("verify").head;
+    let head = f.store.audit_verify(None).await.expect("verify").head;
     assert!(verify_records(parsed, head.as_ref()).is_ok());
     // CEF: header and extension escaping.
     let cef = audit_cef(&stored[1]);
@@ -216,7 +213,7 @@ async fn user_changes_are_audited_with_them(f: Fixture) {
         ("user.bind", "bob"),
     ];
     assert_eq!(actions, want.iter().map(|(a, t)| ((*a).to_owned(), (*t).to_owned())).collect::<Vec<_>>());
-    assert!(f.store.audit_verify().await.expect("verify").is_ok());
+    assert!(f.store.audit_verify(None).await.expect("verify").is_ok());
 }
 
 async fn tokens_and_sessions_are_found_by_hash(f: Fixture) {

@@ -310,7 +310,7 @@ async fn snapshots_store_only_what_changed_and_travel_in_time(f: Fixture) {
     let records = f.store.audit_records(0, 100).await.expect("audit");
     assert_eq!(records.len(), 5);
     assert!(records.iter().all(|r| r.action == "snapshot.commit"));
-    assert!(f.store.audit_verify().await.expect("verify").is_ok());
+    assert!(f.store.audit_verify(None).await.expect("verify").is_ok());
 }
 
 async fn an_older_snapshot_is_refused_and_leaves_nothing(f: Fixture) {
@@ -404,7 +404,7 @@ async fn writers_of_one_environment_are_serialised(f: Fixture) {
         previous = Some(id);
     }
     assert_eq!(f.count("SELECT COUNT(*) FROM history_version WHERE valid_to IS NULL").await, 21);
-    let v = f.store.audit_verify().await.expect("verify");
+    let v = f.store.audit_verify(None).await.expect("verify");
     assert!(v.is_ok(), "{:?}", v.problems);
     assert_eq!(v.records, 20);
 }
