@@ -9,8 +9,21 @@ use remit_model::{Access, PrincipalKind};
 
 use crate::queries;
 
-/// Generates (or reuses) the demo organization in `out` and analyses it.
-pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
+mod history;
+
+/// How the demo serves its console.
+pub(crate) struct DemoServe {
+    /// Where to listen.
+    pub(crate) listen: std::net::SocketAddr,
+    /// Analyse and print only.
+    pub(crate) no_serve: bool,
+    /// The demo users' password (else REMIT_DEMO_PASSWORD, else a random one printed once).
+    pub(crate) password: Option<String>,
+}
+
+/// Generates (or reuses) the demo organization in `out`, analyses it, captures it into the
+/// demo's store with a month of history, and serves the console.
+pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::Result<u8> {
     let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("remit-demo-seed{seed}")));
     if !out.join("bundle.json").is_file() {
         let options = remit_gen::aws_org::Options {
@@ -89,6 +102,9 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
     crate::activity::rightsize_everyone(env, 7, None, &[], Some(&data), crate::activity::RightsizeFormat::Table)?;
     let busiest = crate::activity::busiest_principal(&data)?;
 
+    println!("\n== History: snapshots in the demo's store (remit snapshot, remit diff)");
+    let password = history::prepare(&out, &data, serve.password.clone())?;
+
     let example_user = analysis.principals().find(|p| p.kind == PrincipalKind::User).map(|p| p.id.clone());
     println!("\nKeep asking:");
     println!("  remit exposure --env {}", env.display());
@@ -105,6 +121,22 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64) -> anyhow::Result<u8> {
         println!("  remit --data-dir {d} unused {principal} --env {} --days 7", env.display());
         println!("  remit --data-dir {d} rightsize {principal} --env {} --days 7 --format terraform", env.display());
     }
+    let d = data.display();
+    println!("  remit --data-dir {d} snapshots");
+    println!("  remit --data-dir {d} diff");
+    println!("  remit --data-dir {d} who-can s3:GetObject '*' --at {}", history::between());
     println!("(add --format json to any of them)");
-    Ok(0)
+    if serve.no_serve {
+        return Ok(0);
+    }
+    let password_note = match &password {
+        Some(p) => format!("password `{p}` (shown once; REMIT_DEMO_PASSWORD or --password sets it)"),
+        None => "the password you gave".to_owned(),
+    };
+    crate::service::set_database(None);
+    crate::service::serve(serve.listen, false, &Default::default(), Some(&data), |addr| {
+        println!("\n== The console: http://{addr}/");
+        println!("Sign in as admin, analyst (security-analyst) or auditor, with {password_note}.");
+        println!("The API: http://{addr}/api/openapi.json. Ctrl-C stops.");
+    })
 }

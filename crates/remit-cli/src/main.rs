@@ -17,6 +17,7 @@ mod activity;
 mod demo;
 mod queries;
 mod scan;
+mod service;
 
 use crate::queries::Format;
 
@@ -40,6 +41,10 @@ struct Cli {
     /// else ~/.local/share/remit.
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// The database: `postgres://user@host/db` for a team's shared store (default: SQLite in
+    /// the data directory). Also read from REMIT_DATABASE_URL.
+    #[arg(long, global = true, env = "REMIT_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -254,9 +259,14 @@ roles, managed and inline policies, buckets, keys, queues, topics, functions and
 generated from the seed into OUT (default: a directory in the system's temporary directory)
 unless it is already there, then analysed exactly as a collected organization would be.
 
+It is then captured into the demo's own store (OUT/data) as two snapshots a month apart,
+with users admin, analyst (security-analyst) and auditor, and the console is served.
+
 Examples:
   remit demo
-  remit demo --out ./demo-org --seed 7")]
+  remit demo --out ./demo-org --seed 7 --listen 127.0.0.1:9000
+  REMIT_DEMO_PASSWORD='correct horse battery' remit demo
+  remit demo --no-serve")]
     Demo {
         /// Where to write (or find) the demo bundle.
         #[arg(long)]
@@ -264,6 +274,107 @@ Examples:
         /// The seed of the generated organization.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Where the console listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Analyse and print, do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// The demo users' password (also REMIT_DEMO_PASSWORD; default: a random one, printed).
+        #[arg(long, env = "REMIT_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Capture an environment (a bundle or an authorization-details file) as a snapshot in the
+    /// store: every query can then ask about it with --at or --snapshot, and `remit diff`
+    /// compares snapshots.
+    #[command(after_help = "\
+Only what changed since the environment's previous snapshot is stored: files are kept as
+content-addressed blobs (an account's export entry by entry), principals, their effective
+permissions and findings as versions; unchanged ones are shared, not copied. The snapshot
+commits in one transaction: an interrupted capture leaves the store as it was.
+
+Examples:
+  remit snapshot ./my-org
+  remit snapshot ./my-org --name prod --taken-at 2026-03-01
+  remit who-can s3:GetObject arn:aws:s3:::payroll/x --at 2026-03-01
+  remit --database postgres://remit@db/remit snapshot ./my-org")]
+    Snapshot {
+        /// The bundle directory or authorization-details file.
+        path: PathBuf,
+        /// The environment's name in the store (default: the directory's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// When it was collected (default: the bundle's collectedAt, else now).
+        #[arg(long)]
+        taken_at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the snapshots in the store, newest first.
+    Snapshots {
+        /// Only this environment.
+        #[arg(long)]
+        name: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// What changed between two snapshots: principals, effective permissions and findings
+    /// added and removed.
+    #[command(after_help = "\
+Examples:
+  remit diff            # the newest snapshot against the one before it
+  remit diff 3 7
+  remit diff 3 7 --format json")]
+    Diff {
+        /// The older snapshot (default: the one before TO).
+        from: Option<i64>,
+        /// The newer snapshot (default: the newest).
+        to: Option<i64>,
+        /// The environment (default: the one most recently captured).
+        #[arg(long)]
+        name: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Serve the HTTP API (OpenAPI at /api/openapi.json) and the web console.
+    #[command(after_help = "\
+Sign-in: local accounts (`remit user add`), OIDC single sign-on (--oidc-issuer ...), and API
+tokens (`remit token create`, or the console). Every route is authorized by Cedar policies
+for the caller's role; refusals and every change are recorded in the audit trail. Stateless:
+several instances can serve one PostgreSQL database (--database).
+
+Examples:
+  remit user add alice --role admin          # password from REMIT_PASSWORD or standard input
+  remit serve
+  remit serve --listen 0.0.0.0:8443 --database postgres://remit@db/remit
+  REMIT_OIDC_CLIENT_SECRET=... remit serve --oidc-issuer https://idp.example.com --oidc-client-id remit --oidc-redirect-url https://remit.example.com/auth/oidc/callback")]
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Do not mark cookies Secure (only behind a TLS-terminating proxy on another host).
+        #[arg(long)]
+        insecure_cookies: bool,
+        #[command(flatten)]
+        oidc: service::OidcArgs,
+    },
+    /// Remit's own users (who may sign in to the console and the API).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens: scoped, expiring, stored hashed.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Remit's audit trail: every change made through Remit, hash-chained.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Generate synthetic environments to test and benchmark with.
     Generate {
@@ -393,6 +504,85 @@ enum SummaryFormat {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Create a local user; the password comes from REMIT_PASSWORD or standard input.
+    #[command(
+        after_help = "Examples:\n  REMIT_PASSWORD='a long passphrase' remit user add alice --role admin\n  echo 'a long passphrase' | remit user add bob --role auditor"
+    )]
+    Add {
+        /// The user name.
+        name: String,
+        /// admin, security-analyst, auditor, approver or requester.
+        #[arg(long)]
+        role: String,
+        /// The name shown in the console.
+        #[arg(long)]
+        display: Option<String>,
+        /// The user's email.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List users.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// The user name.
+        name: String,
+        /// The new role.
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; printed once (only its hash is stored).
+    #[command(
+        after_help = "Examples:\n  remit token create --user ci --name nightly-export --scope read --scope export --days 30\n  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/findings"
+    )]
+    Create {
+        /// The user it acts as.
+        #[arg(long)]
+        user: String,
+        /// What it is for.
+        #[arg(long)]
+        name: String,
+        /// Remit actions it may perform (read, read_audit, export, suppress, ...), never more
+        /// than the user's role allows.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: every modified, deleted or reordered record is reported.
+    #[command(
+        after_help = "Exit status: 0 intact; 1 problems found (listed).\n\nKeep the head hash it prints somewhere else (a ticket, a SIEM): with --expect-head, removing\nthe newest records is detected too."
+    )]
+    Verify {
+        /// The head hash recorded earlier: the trail must still contain it.
+        #[arg(long)]
+        expect_head: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write the whole trail to standard output.
+    Export {
+        /// jsonl (one JSON object per line) or cef (syslog / SIEM).
+        #[arg(long, value_enum, default_value_t = service::AuditFormat::Jsonl)]
+        format: service::AuditFormat,
+    },
+}
+
+#[derive(Subcommand)]
 enum CollectCommand {
     /// Collect a live AWS organization (or one account) into an environment bundle, read-only.
     #[command(after_help = "\
@@ -486,9 +676,12 @@ Exit status: 0 no issue; 1 some issues (the environment still loads); 2 it canno
 #[derive(Debug, clap::Args)]
 struct Input {
     /// The environment: a bundle directory (docs/environment-bundle.md) or one
-    /// `aws iam get-account-authorization-details` file.
+    /// `aws iam get-account-authorization-details` file. Without it, the newest snapshot in
+    /// the store (or the one --at, --snapshot and --name select).
     #[arg(long)]
-    env: PathBuf,
+    env: Option<PathBuf>,
+    #[command(flatten)]
+    at: service::AtArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -511,13 +704,39 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let data_dir = cli.data_dir.as_deref();
+    service::set_database(cli.database.clone());
+    let env_of = |input: &Input| input.at.resolve(input.env.as_deref(), data_dir);
     match cli.command {
+        Command::Snapshot { path, name, taken_at, format } => {
+            service::snapshot(&path, name.as_deref(), taken_at.as_deref(), data_dir, format)
+        }
+        Command::Snapshots { name, format } => service::snapshots(name.as_deref(), data_dir, format),
+        Command::Diff { from, to, name, format } => service::diff(from, to, name.as_deref(), data_dir, format),
+        Command::Serve { listen, insecure_cookies, oidc } => {
+            service::serve(listen, insecure_cookies, &oidc, data_dir, |addr| {
+                eprintln!("remit: serving the API and console on http://{addr}/ (Ctrl-C stops)")
+            })
+        }
+        Command::User { command: UserCommand::Add { name, role, display, email } } => {
+            service::user_add(&name, &role, display.as_deref(), email.as_deref(), data_dir)
+        }
+        Command::User { command: UserCommand::List { format } } => service::user_list(data_dir, format),
+        Command::User { command: UserCommand::SetRole { name, role } } => {
+            service::user_set_role(&name, &role, data_dir)
+        }
+        Command::Token { command: TokenCommand::Create { user, name, scopes, days } } => {
+            service::token_create(&user, &name, &scopes, days, data_dir)
+        }
+        Command::Audit { command: AuditCommand::Verify { expect_head, format } } => {
+            service::audit_verify(expect_head.as_deref(), data_dir, format)
+        }
+        Command::Audit { command: AuditCommand::Export { format } } => service::audit_export(format, data_dir),
         Command::Ingest { command: IngestCommand::Cloudtrail { paths, format } } => {
             activity::ingest(&paths, data_dir, format)
         }
         Command::Usage { principal, format } => activity::usage_of(&principal, data_dir, format),
         Command::Unused { principal, days, as_of, input } => {
-            activity::unused(&principal, &input.env, days, as_of.as_deref(), data_dir, input.format)
+            activity::unused(&principal, &env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
         }
         Command::Rightsize { principal, all, days, as_of, growth, env, format } => match principal {
             Some(principal) if !all => {
@@ -526,31 +745,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             _ => activity::rightsize_everyone(&env, days, as_of.as_deref(), &growth, data_dir, format),
         },
         Command::Creep { days, as_of, input } => {
-            activity::creep(&input.env, days, as_of.as_deref(), data_dir, input.format)
+            activity::creep(&env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
         }
-        Command::WhoCan { action, resource, input } => queries::who_can(&input.env, &action, &resource, input.format),
+        Command::WhoCan { action, resource, input } => {
+            queries::who_can(&env_of(&input)?, &action, &resource, input.format)
+        }
         Command::Explain { principal, action, resource, input } => {
-            queries::explain(&input.env, &principal, &action, &resource, input.format)
+            queries::explain(&env_of(&input)?, &principal, &action, &resource, input.format)
         }
         Command::CanBecome { role, from, input } => {
-            queries::can_become(&input.env, role.as_deref(), from.as_deref(), input.format)
+            queries::can_become(&env_of(&input)?, role.as_deref(), from.as_deref(), input.format)
         }
-        Command::Exposure { input } => queries::exposure(&input.env, input.format),
+        Command::Exposure { input } => queries::exposure(&env_of(&input)?, input.format),
         Command::Scan(args) => scan::run(args, data_dir),
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
-            &input.env,
+            &env_of(&input)?,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },
             input.format,
         ),
         Command::Aws { command: AwsCommand::Decide { explain, pretty, file } } => decide(file, explain, pretty),
-        Command::Demo { out, seed } => demo::run(out, seed),
+        Command::Demo { out, seed, listen, no_serve, password } => {
+            demo::run(out, seed, demo::DemoServe { listen, no_serve, password })
+        }
         Command::Generate { command: GenerateCommand::AwsOrg { size, seed, out, force, org_accounts, format } } => {
             generate_aws_org(size, seed, &out, force, org_accounts, format)
         }
         Command::Generate { command: GenerateCommand::Cloudtrail { env, out, events, days, end, seed, force } } => {
             activity::generate_cloudtrail(&env, &out, events, days, end.as_deref(), seed, force)
         }
-        Command::Aws { command: AwsCommand::Check { input } } => queries::check(&input.env, input.format),
+        Command::Aws { command: AwsCommand::Check { input } } => queries::check(&env_of(&input)?, input.format),
         Command::Collect {
             command:
                 CollectCommand::Aws { out, profile, role, region, regions, accounts, overwrite, endpoint_url, print_policy },

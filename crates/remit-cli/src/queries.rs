@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use remit_aws_analysis::{AwsAnalysis, Explained, Exposure};
-use remit_model::{Access, Holder, Step};
-use serde_json::{Value, json};
+use remit_model::{Access, Holder};
+use serde_json::json;
 
 /// How to print answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -107,33 +107,6 @@ fn console_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
-/// A path step as JSON.
-fn step_json(step: &Step) -> Value {
-    match step {
-        Step::Direct { sources } => {
-            json!({"type": "policies", "sources": sources.iter().map(|s| &**s).collect::<Vec<&str>>()})
-        }
-        Step::Group { group } => json!({"type": "group", "group": &**group}),
-        Step::Assume { target } => json!({"type": "assume", "role": &**target}),
-        Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": &**source}),
-    }
-}
-
-fn holder_json(h: &Holder) -> Value {
-    json!({
-        "arn": h.principal.id,
-        "kind": h.principal.kind.as_str(),
-        "account": h.principal.scope,
-        "decision": h.access.as_str(),
-        "via": h.via.iter().map(step_json).collect::<Vec<_>>(),
-        "path": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join(" → "),
-        "conditions": h.access.conditions().iter().map(|c| json!({
-            "source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny,
-        })).collect::<Vec<_>>(),
-        "incomplete": h.principal.incomplete,
-    })
-}
-
 fn conditions_text(access: &Access) -> String {
     access
         .conditions()
@@ -149,7 +122,7 @@ fn conditions_text(access: &Access) -> String {
         .join("\n")
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
     t
@@ -160,12 +133,7 @@ pub(crate) fn who_can(env: &Path, action: &str, resource: &str, format: Format) 
     let holders = analysis.who_can(action, resource)?;
     match format {
         Format::Json => {
-            let out = json!({
-                "action": action,
-                "resource": resource,
-                "principals": holders.iter().map(holder_json).collect::<Vec<_>>(),
-                "importIssues": analysis.environment().issues.len(),
-            });
+            let out = remit_history::answers::who_can(action, resource, &holders, analysis.environment().issues.len());
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => print_holders(&holders, action, resource, usize::MAX),
@@ -213,16 +181,7 @@ pub(crate) fn explain(env: &Path, principal: &str, action: &str, resource: &str,
     let explained: Explained = analysis.explain(principal, action, resource)?;
     match format {
         Format::Json => {
-            let out = json!({
-                "principal": explained.principal.id,
-                "action": action,
-                "resource": resource,
-                "decision": explained.verdict.as_str(),
-                "reason": explained.reason,
-                "statements": explained.statements.iter().map(|s| json!({
-                    "layer": s.layer, "source": s.source, "statement": s.statement, "effect": s.effect, "conditions": s.conditions,
-                })).collect::<Vec<_>>(),
-            });
+            let out = remit_history::answers::explain(&explained, action, resource);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => {
@@ -259,7 +218,7 @@ pub(crate) fn can_become(env: &Path, role: Option<&str>, from: Option<&str>, for
     };
     match format {
         Format::Json => {
-            let out = json!({"query": what, "principals": holders.iter().map(holder_json).collect::<Vec<_>>()});
+            let out = remit_history::answers::can_become(&what, &holders);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => print_becomers(&holders, &what, usize::MAX),
@@ -293,17 +252,7 @@ pub(crate) fn exposure(env: &Path, format: Format) -> anyhow::Result<u8> {
     let exposures: Vec<Exposure> = analysis.exposure();
     match format {
         Format::Json => {
-            let out: Vec<Value> = exposures
-                .iter()
-                .map(|e| {
-                    json!({
-                        "resource": e.resource, "outsider": e.outsider, "decision": e.access.as_str(),
-                        "actions": e.actions, "statement": e.statement,
-                        "conditions": e.access.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({"exposures": out}))?);
+            println!("{}", serde_json::to_string_pretty(&remit_history::answers::exposure(&exposures))?);
         }
         Format::Table => {
             print_exposures(&exposures);
@@ -347,39 +296,10 @@ pub(crate) fn what_can(env: &Path, args: WhatCanArgs<'_>, format: Format) -> any
     let analysis = load(env)?;
     let filter = WhatCanFilter { service: args.service.clone(), resource: args.resource.clone(), access_level: level };
     let permissions = analysis.what_can(args.principal, &filter)?;
-    // Per service and access level: (allowed, conditional).
-    let mut summary: std::collections::BTreeMap<&str, [(usize, usize); 5]> = Default::default();
-    for p in &permissions {
-        let row = summary.entry(p.service.as_str()).or_default();
-        let conditional = p.resources.iter().all(|(_, a)| matches!(a, Access::Conditional(_)));
-        for level in &p.access_levels {
-            let i = AccessLevel::ALL.iter().position(|l| l == level).unwrap_or(0);
-            if conditional {
-                row[i].1 += 1;
-            } else {
-                row[i].0 += 1;
-            }
-        }
-    }
+    let summary = remit_history::answers::permission_summary(&permissions);
     match format {
         Format::Json => {
-            let out = json!({
-                "principal": args.principal,
-                "summary": summary.iter().map(|(service, row)| json!({
-                    "service": service,
-                    "accessLevels": AccessLevel::ALL.iter().zip(row).filter(|(_, (a, c))| a + c > 0).map(|(l, (a, c))| json!({
-                        "level": l.as_str(), "allowed": a, "conditional": c,
-                    })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "actions": permissions.iter().map(|p| json!({
-                    "action": p.action,
-                    "accessLevels": p.access_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
-                    "resources": p.resources.iter().map(|(r, a)| json!({
-                        "resource": r, "decision": a.as_str(),
-                        "conditions": a.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            });
+            let out = remit_history::answers::what_can(args.principal, &permissions);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => {
@@ -387,7 +307,7 @@ pub(crate) fn what_can(env: &Path, args: WhatCanArgs<'_>, format: Format) -> any
             header.extend(AccessLevel::ALL.iter().map(|l| l.as_str()));
             let mut t = table(&header);
             for (service, row) in &summary {
-                let mut cells = vec![(*service).to_owned()];
+                let mut cells = vec![service.clone()];
                 for (a, c) in row {
                     cells.push(match (a, c) {
                         (0, 0) => String::new(),

@@ -1,0 +1,124 @@
+//! Query answers as JSON: one encoding for the CLI's `--format json` and the HTTP API, so a
+//! program gets the same document from either (documented in docs/queries.md).
+
+use std::collections::BTreeMap;
+
+use remit_aws_analysis::{AccessLevel, Explained, Exposure, Permission};
+use remit_model::{Holder, Step};
+use serde_json::{Value, json};
+
+/// A path step.
+pub fn step(step: &Step) -> Value {
+    match step {
+        Step::Direct { sources } => {
+            json!({"type": "policies", "sources": sources.iter().map(|s| &**s).collect::<Vec<&str>>()})
+        }
+        Step::Group { group } => json!({"type": "group", "group": &**group}),
+        Step::Assume { target } => json!({"type": "assume", "role": &**target}),
+        Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": &**source}),
+    }
+}
+
+/// A principal holding access, with how and under which conditions.
+pub fn holder(h: &Holder) -> Value {
+    json!({
+        "arn": h.principal.id,
+        "kind": h.principal.kind.as_str(),
+        "account": h.principal.scope,
+        "decision": h.access.as_str(),
+        "via": h.via.iter().map(step).collect::<Vec<_>>(),
+        "path": h.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join(" → "),
+        "conditions": h.access.conditions().iter().map(|c| json!({
+            "source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny,
+        })).collect::<Vec<_>>(),
+        "incomplete": h.principal.incomplete,
+    })
+}
+
+/// `who-can`.
+pub fn who_can(action: &str, resource: &str, holders: &[Holder], import_issues: usize) -> Value {
+    json!({
+        "action": action,
+        "resource": resource,
+        "principals": holders.iter().map(holder).collect::<Vec<_>>(),
+        "importIssues": import_issues,
+    })
+}
+
+/// `explain`.
+pub fn explain(explained: &Explained, action: &str, resource: &str) -> Value {
+    json!({
+        "principal": explained.principal.id,
+        "action": action,
+        "resource": resource,
+        "decision": explained.verdict.as_str(),
+        "reason": explained.reason,
+        "statements": explained.statements.iter().map(|s| json!({
+            "layer": s.layer, "source": s.source, "statement": s.statement, "effect": s.effect, "conditions": s.conditions,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `can-become`.
+pub fn can_become(query: &str, holders: &[Holder]) -> Value {
+    json!({"query": query, "principals": holders.iter().map(holder).collect::<Vec<_>>()})
+}
+
+/// `exposure`.
+pub fn exposure(exposures: &[Exposure]) -> Value {
+    let out: Vec<Value> = exposures
+        .iter()
+        .map(|e| {
+            json!({
+                "resource": e.resource, "outsider": e.outsider, "decision": e.access.as_str(),
+                "actions": e.actions, "statement": e.statement,
+                "conditions": e.access.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"exposures": out})
+}
+
+/// Per service and access level: `(allowed, conditional)` action counts, levels in
+/// [`AccessLevel::ALL`] order.
+pub type LevelCounts = BTreeMap<String, [(usize, usize); 5]>;
+
+/// What-can's summary: actions per service and access level.
+pub fn permission_summary(permissions: &[Permission]) -> LevelCounts {
+    let mut summary: LevelCounts = BTreeMap::new();
+    for p in permissions {
+        let row = summary.entry(p.service.clone()).or_default();
+        let conditional = p.resources.iter().all(|(_, a)| matches!(a, remit_model::Access::Conditional(_)));
+        for level in &p.access_levels {
+            let i = AccessLevel::ALL.iter().position(|l| l == level).unwrap_or(0);
+            if conditional {
+                row[i].1 += 1;
+            } else {
+                row[i].0 += 1;
+            }
+        }
+    }
+    summary
+}
+
+/// `what-can`.
+pub fn what_can(principal: &str, permissions: &[Permission]) -> Value {
+    let summary = permission_summary(permissions);
+    json!({
+        "principal": principal,
+        "summary": summary.iter().map(|(service, row)| json!({
+            "service": service,
+            "accessLevels": AccessLevel::ALL.iter().zip(row).filter(|(_, (a, c))| a + c > 0).map(|(l, (a, c))| json!({
+                "level": l.as_str(), "allowed": a, "conditional": c,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "actions": permissions.iter().map(|p| json!({
+            "action": p.action,
+            "accessLevels": p.access_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+            "resources": p.resources.iter().map(|(r, a)| json!({
+                "resource": r, "decision": a.as_str(),
+                "conditions": a.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
