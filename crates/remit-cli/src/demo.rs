@@ -24,6 +24,9 @@ pub(crate) struct DemoServe {
 /// Generates (or reuses) the demo organization in `out`, analyses it, captures it into the
 /// demo's store with a month of history, and serves the console.
 pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::Result<u8> {
+    if crate::service::database().is_some() {
+        anyhow::bail!("the demo keeps its own embedded store (OUT/data): drop --database (it is for serve, snapshot and the queries)");
+    }
     let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("remit-demo-seed{seed}")));
     if !out.join("bundle.json").is_file() {
         let options = remit_gen::aws_org::Options {
@@ -133,7 +136,6 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
         Some(p) => format!("password `{p}` (shown once; REMIT_DEMO_PASSWORD or --password sets it)"),
         None => "the password you gave".to_owned(),
     };
-    crate::service::set_database(None);
     crate::service::serve(serve.listen, false, &Default::default(), Some(&data), |addr| {
         println!("\n== The console: http://{addr}/");
         println!("Sign in as admin, analyst (security-analyst) or auditor, with {password_note}.");

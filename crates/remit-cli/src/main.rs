@@ -217,9 +217,12 @@ Exit status: 0 every observed request is still allowed; 1 some are not (listed w
         /// Also keep these actions (patterns such as `s3:Get*`) where the principal holds them.
         #[arg(long = "grow")]
         growth: Vec<String>,
-        /// The environment (bundle or authorization-details file).
+        /// The environment (bundle or authorization-details file); without it, a snapshot of
+        /// the store (the newest, or the one --at, --snapshot and --name select).
         #[arg(long)]
-        env: PathBuf,
+        env: Option<PathBuf>,
+        #[command(flatten)]
+        at: service::AtArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = activity::RightsizeFormat::Table)]
         format: activity::RightsizeFormat,
@@ -738,11 +741,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Unused { principal, days, as_of, input } => {
             activity::unused(&principal, &env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
         }
-        Command::Rightsize { principal, all, days, as_of, growth, env, format } => match principal {
+        Command::Rightsize { principal, all, days, as_of, growth, env, at, format } => match principal {
             Some(principal) if !all => {
+                let env = at.resolve(env.as_deref(), data_dir)?;
                 activity::rightsize_cmd(&principal, &env, days, as_of.as_deref(), &growth, data_dir, format)
             }
-            _ => activity::rightsize_everyone(&env, days, as_of.as_deref(), &growth, data_dir, format),
+            _ => {
+                let env = at.resolve(env.as_deref(), data_dir)?;
+                activity::rightsize_everyone(&env, days, as_of.as_deref(), &growth, data_dir, format)
+            }
         },
         Command::Creep { days, as_of, input } => {
             activity::creep(&env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
@@ -757,7 +764,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             queries::can_become(&env_of(&input)?, role.as_deref(), from.as_deref(), input.format)
         }
         Command::Exposure { input } => queries::exposure(&env_of(&input)?, input.format),
-        Command::Scan(args) => scan::run(args, data_dir),
+        Command::Scan(args) => {
+            let env = args.at.resolve(args.path.as_deref(), data_dir)?;
+            scan::run(args, &env, data_dir)
+        }
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
             &env_of(&input)?,
             queries::WhatCanArgs { principal: &principal, service, resource, access_level, expand },

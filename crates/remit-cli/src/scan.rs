@@ -28,8 +28,12 @@ pub(crate) enum ScanFormat {
 /// What `remit scan` was asked.
 #[derive(clap::Args)]
 pub(crate) struct ScanArgs {
-    /// The environment: a bundle directory or one `get-account-authorization-details` file.
-    pub(crate) path: PathBuf,
+    /// The environment: a bundle directory or one `get-account-authorization-details` file
+    /// (without it, a snapshot of the store: the newest, or the one --at, --snapshot and
+    /// --name select).
+    pub(crate) path: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) at: crate::service::AtArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub(crate) format: ScanFormat,
@@ -76,7 +80,7 @@ pub(crate) fn data_dir(given: Option<&Path>) -> Option<PathBuf> {
     std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|home| PathBuf::from(home).join(".local/share/remit"))
 }
 
-pub(crate) fn run(args: ScanArgs, data_dir_given: Option<&Path>) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ScanArgs, env: &Path, data_dir_given: Option<&Path>) -> anyhow::Result<u8> {
     // Everything the user gave is checked before the (long) analysis starts.
     let fail_on = match &args.fail_on {
         Some(text) => Some(
@@ -102,7 +106,7 @@ pub(crate) fn run(args: ScanArgs, data_dir_given: Option<&Path>) -> anyhow::Resu
         Some(path) => FirstSeen::load(path)?,
         None => FirstSeen::default(),
     };
-    let analysis = crate::queries::load_with(&args.path, remit_aws_risk::admin::with_probes)?;
+    let analysis = crate::queries::load_with(env, remit_aws_risk::admin::with_probes)?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner.set_message("scanning: administrators, escalation paths, exposure, credentials");
@@ -126,7 +130,7 @@ pub(crate) fn run(args: ScanArgs, data_dir_given: Option<&Path>) -> anyhow::Resu
     }
     let principals = analysis.principals().filter(|p| !remit_aws_risk::admin::is_probe(&p.id)).count();
     let tool = Tool { name: "remit".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() };
-    let mut report = Report::new(tool, now.to_string(), args.path.display().to_string(), principals, findings);
+    let mut report = Report::new(tool, now.to_string(), env.display().to_string(), principals, findings);
     report.count_at_risk_among(|p| analysis.principal(p).is_some());
     let elapsed = started.elapsed().as_secs_f64();
     write(&report, &args, elapsed)?;
