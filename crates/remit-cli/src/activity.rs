@@ -23,8 +23,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
 }
 
-/// The store in the data directory.
+/// The store: `--database` when given, else the one in the data directory.
 pub(crate) fn open_store(rt: &tokio::runtime::Runtime, data_dir: &Path) -> anyhow::Result<Store> {
+    if let Some(url) = crate::service::database() {
+        return rt.block_on(Store::connect(url)).context("cannot open the database given by --database");
+    }
     rt.block_on(Store::open(data_dir)).with_context(|| format!("cannot open Remit's store in {}", data_dir.display()))
 }
 
