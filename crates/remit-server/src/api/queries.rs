@@ -219,15 +219,16 @@ pub(crate) struct CreepQuery {
     days: Option<u32>,
 }
 
-/// The creep window: `days` up to the end of the logs (else the snapshot's time).
-async fn creep_window(state: &AppState, snapshot: &SnapshotRow, days: u32) -> Result<Option<Window>, ApiError> {
+/// The creep window: `days` up to the last event ingested (`None` when none was), as
+/// `remit creep` does by default.
+async fn creep_window(state: &AppState, days: u32) -> Result<Option<Window>, ApiError> {
     let coverage = state.store.coverage().await?;
     let end = coverage.iter().map(|c| c.counts.last_seen).max();
-    Ok(end.map(|e| Window::last_days(e.max(snapshot.taken_at.min(e)) + 1, days)))
+    Ok(end.map(|e| Window::last_days(e + 1, days)))
 }
 
 async fn compute_creep(state: &AppState, snapshot: &SnapshotRow, days: u32) -> Result<Option<Value>, ApiError> {
-    let Some(window) = creep_window(state, snapshot, days).await? else {
+    let Some(window) = creep_window(state, days).await? else {
         return Ok(None);
     };
     let usage = state.store.usage(None).await?;
