@@ -56,6 +56,28 @@ pub struct Unused {
 }
 
 impl Unused {
+    /// The report as JSON (`remit unused --format json` and the API's `/api/unused`), with the
+    /// time the logs start (`logs_from`): before it, "unused" only means "not seen".
+    pub fn to_json(&self, logs_from: i64) -> serde_json::Value {
+        use remit_activity::window::format_time;
+        let days = (self.window.end - self.window.start) / 86_400;
+        serde_json::json!({
+            "principal": self.principal,
+            "window": {"start": format_time(self.window.start), "end": format_time(self.window.end), "days": days},
+            "logsFrom": format_time(logs_from),
+            "pci": self.creep.pci,
+            "granted": self.actions.len(),
+            "unused": self.unused().count(),
+            "actions": self.actions.iter().map(|a| serde_json::json!({
+                "action": a.action, "service": a.service, "accessLevel": a.access_level,
+                "used": a.last_used.is_some(),
+                "lastUsed": a.last_used.map(format_time), "lastUsedEver": a.last_used_ever.map(format_time),
+                "requests": a.requests, "denied": a.denied, "grantedOn": a.granted_on, "unusedOn": a.unused_on,
+            })).collect::<Vec<_>>(),
+            "deniedNotGranted": self.denied_only.iter().map(|(a, n)| serde_json::json!({"action": a, "denied": n})).collect::<Vec<_>>(),
+        })
+    }
+
     /// The granted actions not used inside the window.
     pub fn unused(&self) -> impl Iterator<Item = &ActionUse> {
         self.actions.iter().filter(|a| a.last_used.is_none())

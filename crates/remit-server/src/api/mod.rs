@@ -66,6 +66,7 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(queries::can_become))
         .routes(routes!(queries::exposure))
         .routes(routes!(queries::usage))
+        .routes(routes!(queries::unused))
         .routes(routes!(queries::creep))
         .routes(routes!(queries::rightsize))
         .routes(routes!(admin::audit))

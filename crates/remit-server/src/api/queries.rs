@@ -211,6 +211,40 @@ pub(crate) async fn usage(
     Ok(Json(page.apply(items, "last_seen", "principal")?))
 }
 
+/// Whose unused permissions.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UnusedQuery {
+    /// The principal's ARN.
+    principal: String,
+    /// Days of activity (default 90).
+    days: Option<u32>,
+}
+
+/// A principal's granted actions with their last use in the window, and those never used.
+#[utoipa::path(get, path = "/api/unused", tag = "queries", params(UnusedQuery, At), responses((status = 200, description = "As `remit unused --format json`"), (status = 404, description = "No activity ingested")))]
+pub(crate) async fn unused(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<UnusedQuery>,
+    Query(at): Query<At>,
+) -> Answer {
+    caller.must(&state, Action::Read, at.resource()).await?;
+    let snapshot = at.resolve(&state).await?;
+    let days = q.days.unwrap_or(90).clamp(1, 3650);
+    let window = creep_window(&state, days)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no activity has been ingested: `remit ingest cloudtrail`"))?;
+    let logs_from = state.store.coverage().await?.iter().map(|c| c.counts.first_seen).min().unwrap_or(window.end);
+    let rows = state.store.usage(Some(&q.principal)).await?;
+    let loaded = state.history.load(&snapshot).await?;
+    let answer = blocking(move || -> Result<Value, ApiError> {
+        Ok(remit_aws_activity::usage::unused(&loaded.analysis, &q.principal, &rows, window)?.to_json(logs_from))
+    })
+    .await??;
+    Ok(with_snapshot(answer, &snapshot))
+}
+
 /// The window of the creep index.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
