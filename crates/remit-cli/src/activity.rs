@@ -391,21 +391,7 @@ pub(crate) fn unused(
     let report = usage::unused(&analysis, principal, &rows, window)?;
     let coverage_start = rt.block_on(store.coverage())?.iter().map(|c| c.counts.first_seen).min().unwrap_or(end);
     if format == Format::Json {
-        let doc = json!({
-            "principal": principal,
-            "window": {"start": format_time(window.start), "end": format_time(window.end), "days": days},
-            "logsFrom": format_time(coverage_start),
-            "pci": report.creep.pci,
-            "granted": report.actions.len(),
-            "unused": report.unused().count(),
-            "actions": report.actions.iter().map(|a| json!({
-                "action": a.action, "service": a.service, "accessLevel": a.access_level,
-                "used": a.last_used.is_some(),
-                "lastUsed": a.last_used.map(format_time), "lastUsedEver": a.last_used_ever.map(format_time),
-                "requests": a.requests, "denied": a.denied, "grantedOn": a.granted_on, "unusedOn": a.unused_on,
-            })).collect::<Vec<_>>(),
-            "deniedNotGranted": report.denied_only.iter().map(|(a, n)| json!({"action": a, "denied": n})).collect::<Vec<_>>(),
-        });
+        let doc = report.to_json(coverage_start);
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(EXIT_OK);
     }

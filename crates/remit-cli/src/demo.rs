@@ -25,7 +25,9 @@ pub(crate) struct DemoServe {
 /// demo's store with a month of history, and serves the console.
 pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::Result<u8> {
     if crate::service::database().is_some() {
-        anyhow::bail!("the demo keeps its own embedded store (OUT/data): drop --database (it is for serve, snapshot and the queries)");
+        anyhow::bail!(
+            "the demo keeps its own embedded store (OUT/data): drop --database (it is for serve, snapshot and the queries)"
+        );
     }
     let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("remit-demo-seed{seed}")));
     if !out.join("bundle.json").is_file() {
