@@ -791,7 +791,7 @@ function findingsTable(rows, route, { compact = false } = {}) {
       h("td", {}, h("span", { class: "kind" }, f.kind || "—")),
       compact ? null : h("td", {}, (f.principals || []).slice(0, 2).map((p, i) => [i ? ", " : "", principalLink(p)]), (f.principals || []).length > 2 ? ` +${f.principals.length - 2}` : ""),
       compact ? null : h("td", {}, fmtDate(f.first_seen ?? f.firstSeen)),
-      h("td", {}, f.suppressed ? badge("suppressed", "suppressed") : badge("open", "open"))))));
+      h("td", {}, f.suppressed ? badge("suppressed", "suppressed") : f.suppressed === undefined ? "—" : badge("open", "open"))))));
 }
 
 async function identities(route) {
@@ -909,9 +909,13 @@ function suppressionCard(f) {
         un.disabled = false;
       }
     });
-    return card("Suppression", h("p", { class: "suppressed-note" }, badge("suppressed", "suppressed"), ` by ${sup.by || "?"}`),
-      dl([["Reason", sup.reason], ["Expires", sup.expires_at || sup.expires ? fmtDate(sup.expires_at ?? sup.expires) : "never"]]),
-      allowed ? un : null, out);
+    // `remit` itself marks a risk another control neutralizes (an SCP, a boundary...): not a
+    // user's suppression, nothing to lift.
+    const byAnalysis = sup.by === "remit";
+    return card("Suppression", h("p", { class: "suppressed-note" }, badge("suppressed", "suppressed"),
+      byAnalysis ? " by the analysis: another control neutralizes the risk" : ` by ${sup.by || "?"}`),
+    dl([["Reason", sup.reason], ["Expires", sup.expires_at || sup.expires ? fmtDate(sup.expires_at ?? sup.expires) : "never"]]),
+    allowed && !byAnalysis ? un : null, out);
   }
   const reason = h("textarea", { id: "suppress-reason", name: "reason", rows: 3, required: true, placeholder: "Why this risk is accepted" });
   const expires = h("input", { id: "suppress-expires", name: "expires_at", type: "date" });
@@ -965,7 +969,7 @@ async function snapshotsPage() {
 
 function summary(sm) {
   if (!sm || typeof sm !== "object") return text(sm);
-  const parts = Object.entries(sm).filter(([, v]) => typeof v !== "object").slice(0, 4).map(([k, v]) => `${k}: ${num(v)}`);
+  const parts = Object.entries(sm).slice(0, 6).map(([k, v]) => (v && typeof v === "object" ? `${k.replace(/_by_.*/, "")}: ${num(sum(v))}` : `${k}: ${num(v)}`));
   return h("span", { class: "muted" }, parts.join(" · ") || "—");
 }
 
@@ -1032,7 +1036,7 @@ async function search(route) {
   return h("div", { class: "search-results" }, pageHeader(`Search: “${q}”`, h("span", { class: "count" }, `${ps.length + rs.length + fs.length} results`)),
     card(`Principals (${ps.length})`, ps.length ? table([{ label: "Name" }, { label: "Kind" }, { label: "Account" }, { label: "ARN" }],
       ps.map((p) => [principalLink(p), p.kind || "—", h("span", { class: "mono" }, p.account || "—"), h("span", { class: "mono muted wrap" }, p.arn || p.key || text(p))]), { caption: "Matching principals" }) : empty("No principal matches.")),
-    card(`Resources (${rs.length})`, rs.length ? table([{ label: "ARN" }, { label: "Type" }, { label: "Account" }],
+    card(`Resources (${rs.length})`, rs.length ? table([{ label: "ARN" }, { label: "Service" }, { label: "Account" }],
       rs.map((r) => [resourceLink(r), r.type || r.service || "—", h("span", { class: "mono" }, r.account || "—")]), { caption: "Matching resources" }) : empty("No resource matches.")),
     card(`Findings (${fs.length})`, fs.length ? findingsTable(fs) : empty("No finding matches.")));
 }
