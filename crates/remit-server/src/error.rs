@@ -68,7 +68,16 @@ impl IntoResponse for ApiError {
 
 impl From<remit_store::StoreError> for ApiError {
     fn from(err: remit_store::StoreError) -> ApiError {
-        ApiError::internal(&err)
+        // What a change names may not exist (lifting a suppression that is not there) or may
+        // exist already (two admins creating one user): the client's doing, not a fault. The
+        // message leaves out the database (its file or host).
+        match err {
+            remit_store::StoreError::NotFound { what, .. } => ApiError::not_found(format!("no {what}")),
+            remit_store::StoreError::Conflict { what, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} exists already"))
+            }
+            other => ApiError::internal(&other),
+        }
     }
 }
 

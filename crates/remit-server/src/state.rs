@@ -13,6 +13,9 @@ use serde_json::Value;
 
 use crate::{ServerConfig, error::ApiError};
 
+/// An authorizer and the admins' policies (name, text) it was built from.
+type BuiltAuthorizer = (Vec<(String, String)>, Arc<Authorizer>);
+
 /// The application's state.
 pub struct AppState {
     pub(crate) history: History,
@@ -21,7 +24,7 @@ pub struct AppState {
     pub(crate) oidc: Option<remit_auth::oidc::OidcClient>,
     /// The authorizer built from the built-in policies and the admins' extensions, with the
     /// extensions it was built from (rebuilt when the database's differ).
-    authorizer: Mutex<Option<(Vec<(String, String)>, Arc<Authorizer>)>>,
+    authorizer: Mutex<Option<BuiltAuthorizer>>,
     /// Per snapshot: derived answers that take seconds (the creep distribution).
     pub(crate) derived: Mutex<HashMap<(i64, &'static str), Arc<Value>>>,
 }

@@ -308,6 +308,9 @@ pub(crate) async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    // A role that may not manage even its own tokens is refused (and audited) before the
+    // lookup, which would otherwise answer 404 without a record of the attempt.
+    caller.must(&state, Action::ManageTokens, Resource::Token { id: id.clone(), owner: caller.user.clone() }).await?;
     let all = caller.may(&state, Action::ManageUsers, Resource::User("*".to_owned())).await?;
     let rows = state.store.tokens(if all { None } else { Some(&caller.user) }).await?;
     let Some(token) = rows.iter().find(|t| t.id == id) else {

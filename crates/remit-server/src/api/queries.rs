@@ -348,6 +348,8 @@ pub(crate) async fn creep(
 pub(crate) struct RightsizeQuery {
     /// The principal's ARN.
     principal: String,
+    /// Days of activity (default 90).
+    days: Option<u32>,
 }
 
 /// A least-privilege policy from the principal's observed activity, verified by replay.
@@ -360,13 +362,27 @@ pub(crate) async fn rightsize(
 ) -> Answer {
     caller.must(&state, Action::Read, at.resource()).await?;
     let snapshot = at.resolve(&state).await?;
-    let usage = state.store.usage(Some(&q.principal)).await?;
+    // Without activity there is nothing to right-size from: an empty observation would
+    // propose removing every permission (as `remit rightsize`, refuse; and use only the
+    // window's activity).
+    let days = q.days.unwrap_or(90).clamp(1, 3650);
+    let window = creep_window(&state, days)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no activity has been ingested: `remit ingest cloudtrail`"))?;
+    let usage: Vec<UsageRow> = state
+        .store
+        .usage(Some(&q.principal))
+        .await?
+        .into_iter()
+        .filter(|r| r.counts.last_seen >= window.start)
+        .collect();
     let loaded = state.history.load(&snapshot).await?;
     let answer = blocking(move || -> Result<Value, ApiError> {
         let r = remit_aws_activity::rightsize::rightsize(&loaded.analysis, &q.principal, &usage, &[])?;
         let (kept, observed) = r.replay_counts();
         Ok(json!({
-            "principal": r.principal, "policy": r.policy, "replay_holds": r.replay_holds(), "replay": {"kept": kept, "observed": observed},
+            "principal": r.principal, "window": {"start": time(window.start), "end": time(window.end), "days": days},
+            "policy": r.policy, "replay_holds": r.replay_holds(), "replay": {"kept": kept, "observed": observed},
             "actions_before": r.actions_before, "actions_after": r.actions_after, "pairs_before": r.pairs_before, "pairs_after": r.pairs_after,
             "removed_actions": r.removed_actions.iter().take(500).collect::<Vec<_>>(),
             "replaces": {"managed": r.replaces.managed, "inline": r.replaces.inline, "groups": r.replaces.groups},
