@@ -131,6 +131,19 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
     let (totals, issues) = ingester.finish()?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
+    // The batches are in the store: record the change in the audit trail (nothing is recorded
+    // when every file was already there, as nothing changed).
+    if totals.files > 0 {
+        let event = crate::service::cli_event(
+            "activity.ingest",
+            &paths.join(" "),
+            json!({
+                "files": totals.files, "records": totals.stats.records, "bytes": totals.bytes,
+                "already_ingested": totals.already_ingested, "issues": totals.issues,
+            }),
+        );
+        rt.block_on(store.audit(&event)).context("cannot record the ingest in the audit trail")?;
+    }
     let (ledger_files, ledger_records) = rt.block_on(store.ledger_totals())?;
     let unmapped = rt.block_on(store.unmapped())?;
     rt.block_on(store.close());
