@@ -87,6 +87,7 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
     let started = Instant::now();
     let (local, remote): (Vec<&String>, Vec<&String>) = paths.iter().partition(|p| !p.starts_with("s3://"));
     let files = log_files(&local.iter().map(PathBuf::from).collect::<Vec<_>>())?;
+    let target = paths.join(" ");
     let commit = |batch: Batch| -> anyhow::Result<()> {
         let ledger: Vec<LedgerEntry> = batch
             .sources
@@ -103,7 +104,21 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
         // another runtime cannot be entered.
         std::thread::scope(|scope| {
             scope
-                .spawn(|| rt.block_on(store.commit_activity(&batch.rollups, &ledger)))
+                .spawn(|| {
+                    // Each batch commits with its audit record: the files it adds, and how much.
+                    let event = crate::service::cli_event(
+                        "activity.ingest",
+                        &target,
+                        json!({
+                            "files": ledger.len(),
+                            "first": ledger.first().map(|l| l.location.as_str()),
+                            "last": ledger.last().map(|l| l.location.as_str()),
+                            "records": ledger.iter().map(|l| l.records).sum::<u64>(),
+                            "issues": ledger.iter().map(|l| l.issues).sum::<u64>(),
+                        }),
+                    );
+                    rt.block_on(store.commit_activity(&batch.rollups, &ledger, &event))
+                })
                 .join()
                 .map_err(|_| anyhow::anyhow!("the store's writer stopped unexpectedly"))
         })??;
@@ -131,19 +146,6 @@ pub(crate) fn ingest(paths: &[String], data_dir: Option<&Path>, format: Format) 
     let (totals, issues) = ingester.finish()?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    // The batches are in the store: record the change in the audit trail (nothing is recorded
-    // when every file was already there, as nothing changed).
-    if totals.files > 0 {
-        let event = crate::service::cli_event(
-            "activity.ingest",
-            &paths.join(" "),
-            json!({
-                "files": totals.files, "records": totals.stats.records, "bytes": totals.bytes,
-                "already_ingested": totals.already_ingested, "issues": totals.issues,
-            }),
-        );
-        rt.block_on(store.audit(&event)).context("cannot record the ingest in the audit trail")?;
-    }
     let (ledger_files, ledger_records) = rt.block_on(store.ledger_totals())?;
     let unmapped = rt.block_on(store.unmapped())?;
     rt.block_on(store.close());

@@ -199,7 +199,7 @@ fn a_malformed_policy_is_named_and_its_principal_marked_incomplete() {
 #[test]
 fn the_demo_analyses_a_generated_organization() {
     let dir = std::env::temp_dir().join(format!("remit-cli-demo-{}", std::process::id()));
-    let out = remit(&["demo", "--out", dir.to_str().expect("utf-8"), "--seed", "3"]);
+    let out = remit(&["demo", "--out", dir.to_str().expect("utf-8"), "--seed", "3", "--no-serve"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -207,4 +207,7 @@ fn the_demo_analyses_a_generated_organization() {
     assert!(text.contains("remit exposure"), "{text}");
     assert!(text.contains("principal(s) can perform s3:GetObject"), "{text}");
     assert!(text.contains("Keep asking:"), "{text}");
+    // The history: two snapshots a month apart, and the demo users (the password chosen once).
+    assert!(text.contains("snapshot 1 taken") && text.contains("snapshot 2 taken"), "{text}");
+    assert!(text.contains("remit --data-dir") && text.contains(" diff"), "{text}");
 }

@@ -95,3 +95,47 @@ impl From<remit_aws_analysis::QueryError> for ApiError {
         ApiError::bad_request(err.to_string())
     }
 }
+
+/// Answers every API error as JSON, including those axum gives before a handler runs (a
+/// missing query parameter, a malformed body, an unknown route, a method not allowed), which
+/// it answers in plain text or with an empty body.
+pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/") || request.uri().path().starts_with("/auth/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        _ if status.is_server_error() => "internal",
+        _ => "error",
+    };
+    let message = match (text.trim(), status) {
+        ("", StatusCode::NOT_FOUND) => "no such route".to_owned(),
+        ("", StatusCode::METHOD_NOT_ALLOWED) => "this route does not take this method".to_owned(),
+        ("", _) => status.canonical_reason().unwrap_or("error").to_owned(),
+        (t, _) => t.to_owned(),
+    };
+    let mut answer = ApiError::new(status, code, message).into_response();
+    for (name, value) in parts.headers.iter().filter(|(n, _)| *n == header::ALLOW || *n == header::RETRY_AFTER) {
+        answer.headers_mut().insert(name.clone(), value.clone());
+    }
+    answer
+}

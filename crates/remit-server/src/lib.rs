@@ -81,6 +81,7 @@ pub fn app(state: AppState) -> Router {
     let state = Arc::new(state);
     api::router(state.clone())
         .merge(console::router())
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -422,6 +422,53 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a single sign-on under way (what `state` names: the nonce and PKCE verifier, as
+    /// the caller encodes them) until `expires_at`, in the database so that the provider's
+    /// answer may reach any instance; expired ones are purged.
+    pub async fn put_pending_login(
+        &self,
+        state_hash: &str,
+        body: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM account_oidc_pending WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("purge expired sign-ons"))?;
+        sqlx::query("INSERT INTO account_oidc_pending (state_hash, body, expires_at) VALUES ($1, $2, $3)")
+            .bind(state_hash)
+            .bind(body)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("keep a sign-on under way"))?;
+        Ok(())
+    }
+
+    /// Takes (reads and deletes, once) a sign-on under way that has not expired.
+    pub async fn take_pending_login(&self, state_hash: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT body, expires_at FROM account_oidc_pending WHERE state_hash = $1")
+            .bind(state_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.err("read a sign-on under way"))?;
+        let deleted = sqlx::query("DELETE FROM account_oidc_pending WHERE state_hash = $1")
+            .bind(state_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("consume a sign-on under way"))?;
+        // Two callbacks racing for one state: only the one that deleted the row proceeds.
+        if deleted.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let Some(row) = row else { return Ok(None) };
+        let body: String = row.try_get(0).map_err(self.err("read a sign-on under way"))?;
+        let expires_at: i64 = row.try_get(1).map_err(self.err("read a sign-on under way"))?;
+        Ok((expires_at > now).then_some(body))
+    }
+
     /// Failed logins for a key at or after `since`.
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StoreError> {
         sqlx::query("SELECT COUNT(*) FROM account_login_failure WHERE fkey = $1 AND failed_at >= $2")

@@ -87,7 +87,9 @@ pub enum StoreError {
     },
     /// A snapshot older than the environment's latest: history is appended in time order.
     #[error(
-        "the store at {database}: environment {env} already has a snapshot taken at {latest}, after this one's {taken_at}"
+        "the store at {database}: environment {env} already has a snapshot taken at {}, after this one's {}: snapshots are added in time order",
+        remit_activity::window::format_time(*latest),
+        remit_activity::window::format_time(*taken_at)
     )]
     OutOfOrder {
         /// The database.
@@ -332,10 +334,20 @@ CREATE TABLE cedar_policy (
 );
 ",
     ),
+    (
+        3,
+        "
+CREATE TABLE account_oidc_pending (
+    state_hash {key} NOT NULL PRIMARY KEY,
+    body TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+",
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Advisory lock keys on PostgreSQL (one 64-bit space per database): the migration, the audit
 /// chain's head; environments hash into the rest (see `history::env_lock`).
@@ -660,8 +672,14 @@ impl Store {
         rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>().map_err(self.err("read the coverage"))
     }
 
-    /// Adds a batch: its rollups and the ledger entries of its files, in one transaction.
-    pub async fn commit_activity(&self, rollups: &Rollups, sources: &[LedgerEntry]) -> Result<(), StoreError> {
+    /// Adds a batch: its rollups, the ledger entries of its files and its audit record, in one
+    /// transaction.
+    pub async fn commit_activity(
+        &self,
+        rollups: &Rollups,
+        sources: &[LedgerEntry],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write("begin a batch").await?;
         let at = now();
         for entry in sources {
@@ -704,6 +722,8 @@ impl Store {
         self.upsert(&mut tx, "activity_coverage", &["account", "region"], 2, rows)
             .await
             .map_err(self.err("add coverage"))?;
+        // The batch's record in the audit trail commits with it: no activity without its record.
+        self.append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(self.err("commit a batch"))
     }
 

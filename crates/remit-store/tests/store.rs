@@ -43,6 +43,10 @@ fn entry(digest: &str) -> LedgerEntry {
     }
 }
 
+fn ingest_event() -> AuditEvent {
+    cli("activity.ingest", "logs")
+}
+
 fn cli(action: &str, target: &str) -> AuditEvent {
     AuditEvent::new("cli:test", action, target, "cli")
 }
@@ -52,6 +56,7 @@ async fn batches_add_up_and_persist_across_opens(mut f: Fixture) {
         .commit_activity(
             &rollups(&[("r", "s3:GetObject", 20, Event::Allowed), ("r", "s3:GetObject", 10, Event::Denied)]),
             &[entry("a")],
+            &ingest_event(),
         )
         .await
         .expect("commit");
@@ -60,6 +65,7 @@ async fn batches_add_up_and_persist_across_opens(mut f: Fixture) {
         .commit_activity(
             &rollups(&[("r", "s3:GetObject", 5, Event::Failed), ("r", "s3:GetObject", 30, Event::Allowed)]),
             &[entry("b")],
+            &ingest_event(),
         )
         .await
         .expect("commit");
@@ -98,10 +104,14 @@ async fn refuse_inserts(f: &Fixture, table: &str) {
 }
 
 async fn a_failed_batch_leaves_nothing_behind(f: Fixture) {
-    f.store.commit_activity(&rollups(&[("r", "a:B", 1, Event::Allowed)]), &[entry("a")]).await.expect("commit");
+    f.store
+        .commit_activity(&rollups(&[("r", "a:B", 1, Event::Allowed)]), &[entry("a")], &ingest_event())
+        .await
+        .expect("commit");
     // The next batch fails inside its transaction, after its ledger rows are written.
     refuse_inserts(&f, "activity_coverage").await;
-    let failed = f.store.commit_activity(&rollups(&[("r", "a:B", 2, Event::Allowed)]), &[entry("b")]).await;
+    let failed =
+        f.store.commit_activity(&rollups(&[("r", "a:B", 2, Event::Allowed)]), &[entry("b")], &ingest_event()).await;
     assert!(failed.is_err());
     assert_eq!(f.store.ingested_digests().await.expect("ledger").len(), 1);
     assert_eq!(f.store.usage(None).await.expect("usage")[0].counts.allowed, 1);
@@ -112,8 +122,8 @@ async fn large_batches_span_statements(f: Fixture) {
     for i in 0..1_234 {
         r.record_usage(&format!("p{}", i % 7), &format!("s:A{i}"), "*", i, Event::Allowed);
     }
-    f.store.commit_activity(&r, &[entry("a")]).await.expect("commit");
-    f.store.commit_activity(&r, &[entry("b")]).await.expect("commit");
+    f.store.commit_activity(&r, &[entry("a")], &ingest_event()).await.expect("commit");
+    f.store.commit_activity(&r, &[entry("b")], &ingest_event()).await.expect("commit");
     let usage = f.store.usage(None).await.expect("usage");
     assert_eq!(usage.len(), 1_234);
     assert!(usage.iter().all(|u| u.counts.allowed == 2));
@@ -127,11 +137,11 @@ async fn large_batches_span_statements(f: Fixture) {
 }
 
 async fn migrations_are_idempotent_and_a_newer_schema_is_refused(mut f: Fixture) {
-    assert_eq!(f.store.schema_versions().await.expect("versions"), vec![1, 2]);
+    assert_eq!(f.store.schema_versions().await.expect("versions"), vec![1, 2, 3]);
     f.reopen().await;
     let second = f.second().await;
-    assert_eq!(second.schema_versions().await.expect("versions"), vec![1, 2]);
-    assert_eq!(f.count("SELECT COUNT(*) FROM remit_schema").await, 2);
+    assert_eq!(second.schema_versions().await.expect("versions"), vec![1, 2, 3]);
+    assert_eq!(f.count("SELECT COUNT(*) FROM remit_schema").await, 3);
     f.sql("INSERT INTO remit_schema (version, applied_at) VALUES (99, 0)").await;
     let err = Store::connect(&f.url).await.expect_err("too new");
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");

@@ -27,8 +27,10 @@ use crate::{
 
 /// A session lasts this long.
 const SESSION_SECONDS: i64 = 8 * 3600;
-/// The cookie holding a pending OIDC sign-on.
+/// The cookie holding the state of a pending OIDC sign-on.
 const OIDC_COOKIE: &str = "remit_oidc";
+/// How long a sign-on may take at the identity provider.
+const PENDING_SECONDS: i64 = 600;
 
 /// A local sign-in.
 #[derive(Deserialize, ToSchema)]
@@ -162,12 +164,21 @@ pub(crate) async fn me(
 pub(crate) async fn oidc_login(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let oidc = state.oidc.as_ref().ok_or_else(|| ApiError::not_found("single sign-on is not configured"))?;
     let (url, pending) = oidc.begin();
-    let value = format!("{}.{}.{}", pending.state, pending.nonce, pending.pkce_verifier);
+    // The nonce and the PKCE verifier stay on the server (in the database, so that the
+    // provider's answer may reach any instance), keyed by the state's hash; the browser keeps
+    // only the state, in a cookie that ties the answer to the browser that asked (login CSRF).
+    let now = remit_findings::Timestamp::now().unix();
+    let body = serde_json::to_string(&pending).map_err(|e| ApiError::internal(&e))?;
+    state
+        .store
+        .put_pending_login(&remit_auth::secret::sha256_hex(&pending.state), &body, now + PENDING_SECONDS, now)
+        .await?;
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     // Lax, not Strict: the identity provider's redirect back is a cross-site navigation, which
-    // must carry it. It holds no credential, only what ties the answer to this browser.
+    // must carry it.
     let cookie_value = HeaderValue::from_str(&format!(
-        "{OIDC_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/auth/oidc; Max-Age=600{secure}"
+        "{OIDC_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/auth/oidc; Max-Age={PENDING_SECONDS}{secure}",
+        pending.state
     ))
     .map_err(|e| ApiError::internal(&e))?;
     let mut response = Redirect::to(&url).into_response();
@@ -214,16 +225,18 @@ pub(crate) async fn oidc_callback(
     if let Some(error) = callback.error {
         return Err(fail(format!("the identity provider answered `{error}`")).await);
     }
-    let pending = cookie(&headers, OIDC_COOKIE).and_then(|v| {
-        let mut it = v.splitn(3, '.');
-        Some(PendingLogin {
-            state: it.next()?.to_owned(),
-            nonce: it.next()?.to_owned(),
-            pkce_verifier: it.next()?.to_owned(),
-        })
-    });
-    let (Some(pending), Some(code), Some(returned_state)) = (pending, callback.code, callback.state) else {
+    let (Some(browser_state), Some(code), Some(returned_state)) =
+        (cookie(&headers, OIDC_COOKIE).map(str::to_owned), callback.code, callback.state)
+    else {
         return Err(fail("the sign-on was not started here, or expired".to_owned()).await);
+    };
+    if !remit_auth::secret::constant_time_eq(&browser_state, &returned_state) {
+        return Err(fail("the state does not match the sign-on this browser started".to_owned()).await);
+    }
+    let now = remit_findings::Timestamp::now().unix();
+    let pending = match state.store.take_pending_login(&remit_auth::secret::sha256_hex(&returned_state), now).await? {
+        Some(body) => serde_json::from_str::<PendingLogin>(&body).map_err(|e| ApiError::internal(&e))?,
+        None => return Err(fail("the sign-on was not started here, was already used, or expired".to_owned()).await),
     };
     let identity = match oidc.finish(pending, &code, &returned_state).await {
         Ok(identity) => identity,
