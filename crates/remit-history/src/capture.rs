@@ -17,9 +17,8 @@ use std::{
 use rayon::prelude::*;
 use remit_aws_analysis::{AwsAnalysis, WhatCanFilter};
 use remit_findings::{Finding, Timestamp};
-use remit_store::{AuditEvent, NewSnapshot, NewVersion, SnapshotRow, Store};
+use remit_store::{AuditEvent, NewSnapshot, NewVersion, SnapshotRow, Store, sha256_hex};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::HistoryError;
 
@@ -75,16 +74,6 @@ pub(crate) enum Member {
 }
 
 pub(crate) const MANIFEST_FORMAT: &str = "remit-split-json";
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
-    }
-    out
-}
 
 /// Blobs to store, by hash.
 #[derive(Default)]

@@ -950,8 +950,8 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0))
 }
 
-/// Lowercase hex SHA-256.
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lowercase hex SHA-256: the content address of blobs (`put_blobs` checks it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex(&sha2::Sha256::digest(bytes))
 }

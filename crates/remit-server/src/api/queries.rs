@@ -29,6 +29,22 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(&e))
 }
 
+/// A read of the selected snapshot's analysis: authorized, resolved, loaded (cached), asked on
+/// a blocking thread (queries take from milliseconds to seconds of CPU), answered with the
+/// snapshot.
+async fn on_snapshot(
+    state: &AppState,
+    caller: &Caller,
+    at: &At,
+    ask: impl FnOnce(&remit_history::Loaded) -> Result<Value, ApiError> + Send + 'static,
+) -> Answer {
+    caller.must(state, Action::Read, at.resource()).await?;
+    let snapshot = at.resolve(state).await?;
+    let loaded = state.history.load(&snapshot).await?;
+    let answer = blocking(move || ask(&loaded)).await??;
+    Ok(with_snapshot(answer, &snapshot))
+}
+
 /// `who-can`'s question.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -47,10 +63,7 @@ pub(crate) async fn who_can(
     Query(q): Query<WhoCanQuery>,
     Query(at): Query<At>,
 ) -> Answer {
-    caller.must(&state, Action::Read, at.resource()).await?;
-    let snapshot = at.resolve(&state).await?;
-    let loaded = state.history.load(&snapshot).await?;
-    let answer = blocking(move || -> Result<Value, ApiError> {
+    on_snapshot(&state, &caller, &at, move |loaded| {
         let holders = loaded.analysis.who_can(&q.action, &q.resource)?;
         Ok(remit_history::answers::who_can(
             &q.action,
@@ -59,8 +72,7 @@ pub(crate) async fn who_can(
             loaded.analysis.environment().issues.len(),
         ))
     })
-    .await??;
-    Ok(with_snapshot(answer, &snapshot))
+    .await
 }
 
 /// `what-can`'s question.
@@ -83,10 +95,7 @@ pub(crate) async fn what_can(
     Query(q): Query<WhatCanQuery>,
     Query(at): Query<At>,
 ) -> Answer {
-    caller.must(&state, Action::Read, at.resource()).await?;
-    let snapshot = at.resolve(&state).await?;
-    let loaded = state.history.load(&snapshot).await?;
-    let answer = blocking(move || -> Result<Value, ApiError> {
+    on_snapshot(&state, &caller, &at, move |loaded| {
         let filter = remit_aws_analysis::WhatCanFilter {
             service: q.service.filter(|s| !s.is_empty()),
             resource: q.resource.filter(|s| !s.is_empty()),
@@ -95,8 +104,7 @@ pub(crate) async fn what_can(
         let permissions = loaded.analysis.what_can(&q.principal, &filter)?;
         Ok(remit_history::answers::what_can(&q.principal, &permissions))
     })
-    .await??;
-    Ok(with_snapshot(answer, &snapshot))
+    .await
 }
 
 /// `explain`'s question.
@@ -119,15 +127,11 @@ pub(crate) async fn explain(
     Query(q): Query<ExplainQuery>,
     Query(at): Query<At>,
 ) -> Answer {
-    caller.must(&state, Action::Read, at.resource()).await?;
-    let snapshot = at.resolve(&state).await?;
-    let loaded = state.history.load(&snapshot).await?;
-    let answer = blocking(move || -> Result<Value, ApiError> {
+    on_snapshot(&state, &caller, &at, move |loaded| {
         let explained = loaded.analysis.explain(&q.principal, &q.action, &q.resource)?;
         Ok(remit_history::answers::explain(&explained, &q.action, &q.resource))
     })
-    .await??;
-    Ok(with_snapshot(answer, &snapshot))
+    .await
 }
 
 /// `can-become`'s question: one of the two.
@@ -148,10 +152,7 @@ pub(crate) async fn can_become(
     Query(q): Query<CanBecomeQuery>,
     Query(at): Query<At>,
 ) -> Answer {
-    caller.must(&state, Action::Read, at.resource()).await?;
-    let snapshot = at.resolve(&state).await?;
-    let loaded = state.history.load(&snapshot).await?;
-    let answer = blocking(move || -> Result<Value, ApiError> {
+    on_snapshot(&state, &caller, &at, move |loaded| {
         let (holders, what) = match (q.role, q.from) {
             (Some(role), None) => (loaded.analysis.can_become(&role)?, format!("can become {role}")),
             (None, Some(from)) => (loaded.analysis.can_become_from(&from)?, format!("{from} can become")),
@@ -159,18 +160,13 @@ pub(crate) async fn can_become(
         };
         Ok(remit_history::answers::can_become(&what, &holders))
     })
-    .await??;
-    Ok(with_snapshot(answer, &snapshot))
+    .await
 }
 
 /// Resource grants that reach outside the environment or anyone.
 #[utoipa::path(get, path = "/api/exposure", tag = "queries", params(At), responses((status = 200, description = "As `remit exposure --format json`")))]
 pub(crate) async fn exposure(State(state): State<Arc<AppState>>, caller: Caller, Query(at): Query<At>) -> Answer {
-    caller.must(&state, Action::Read, at.resource()).await?;
-    let snapshot = at.resolve(&state).await?;
-    let loaded = state.history.load(&snapshot).await?;
-    let answer = blocking(move || remit_history::answers::exposure(&loaded.analysis.exposure())).await?;
-    Ok(with_snapshot(answer, &snapshot))
+    on_snapshot(&state, &caller, &at, |loaded| Ok(remit_history::answers::exposure(&loaded.analysis.exposure()))).await
 }
 
 /// Whose usage.
