@@ -841,17 +841,18 @@ async function resource(route) {
     const holders = a.holders || [];
     holders.forEach((hd) => principals.add(hd.principal || hd.arn));
     const body = a.error ? h("div", { class: "alert error" }, a.error)
-      : holders.length ? table([{ label: "Principal" }, { label: "Kind" }, { label: "Access" }, { label: "How (path)" }, { label: "Conditions" }],
-        holders.slice(0, 200).map((hd) => {
+      : holders.length ? expandable(holders, HOLDERS_SHOWN, (shown) => table([{ label: "Principal" }, { label: "Kind" }, { label: "Access" }, { label: "How (path)" }, { label: "Conditions" }],
+        shown.map((hd) => {
           const acc = hd.access || hd.decision;
           const path = Array.isArray(hd.path) ? hd.path : hd.path ? String(hd.path).split(" → ") : [];
           return [principalLink(hd.principal || hd), hd.kind || "—", acc ? badge(String(acc), `decision-${decisionClass(acc)}`) : "—",
             path.length ? h("ol", { class: "steps" }, path.map((st) => h("li", { class: "wrap" }, text(st)))) : h("span", { class: "muted" }, "direct"),
             (hd.conditions || []).length ? h("ul", { class: "plain" }, hd.conditions.map((c) => h("li", { class: "mono wrap" }, typeof c === "object" ? `${c.condition ?? ""}${c.source ? ` (${c.source})` : ""}` : text(c)))) : "—"];
-        }), { caption: `Who can ${a.action}`, cls: "compact" })
+        }), { caption: `Who can ${a.action}`, cls: "compact" }), "principals")
         : empty("Nobody.");
+    const conditional = holders.filter((hd) => decisionClass(hd.access || hd.decision) === "conditional").length;
     return h("div", { class: "access-action" }, h("h3", {}, h("span", { class: "mono" }, a.action), a.resource && a.resource !== (r.arn || arn) ? h("span", { class: "muted mono" }, ` on ${a.resource}`) : null,
-      ` · ${holders.length} principal${holders.length === 1 ? "" : "s"}`), body);
+      ` · ${holders.length} principal${holders.length === 1 ? "" : "s"}${conditional ? `, ${conditional} under conditions` : ""}`), body);
   });
   const fnds = d.findings || [];
   return h("div", {}, pageHeader(shortName(r.arn || arn), r.public ? badge("public", "sev-critical") : null, h("span", { class: "mono muted arn" }, r.arn || arn)),
@@ -861,6 +862,17 @@ async function resource(route) {
     card("Who can access it, and how",
       h("p", { class: "muted" }, `${num(principals.size)} principals hold access through ${num(access.length)} telling actions (reading it, changing it, changing who can).`),
       sections.length ? sections : empty("No principal can access it.")));
+}
+
+const HOLDERS_SHOWN = 15;
+
+/** The first `n` items drawn by `draw(items)`, and a button that draws them all. */
+function expandable(items, n, draw, noun) {
+  const box = h("div", {}, draw(items.slice(0, n)));
+  if (items.length > n) {
+    box.append(h("button", { type: "button", class: "link more", onclick: () => fill(box, draw(items)) }, `Show all ${num(items.length)} ${noun}`));
+  }
+  return box;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -997,6 +1009,8 @@ async function diff(route) {
   }
   const d = await api("/api/diff", { from: route.params.get("from"), to: route.params.get("to") }, { withAsOf: false });
   const pr = d.principals || {}, gr = d.grants || {}, fi = d.findings || {};
+  const rank = (x) => SEVERITIES.indexOf(String((x && (x.meta || x).severity) || "info"));
+  for (const side of ["added", "removed"]) if (Array.isArray(fi[side])) fi[side] = fi[side].slice().sort((a, b) => rank(a) - rank(b));
   const count = (x) => (x || []).length;
   const summaryRow = h("div", { class: "stats" },
     stat("Principals", `+${count(pr.added)} / −${count(pr.removed)}`, "added / removed"),
@@ -1007,8 +1021,10 @@ async function diff(route) {
   const pRender = (x) => (typeof x === "object" && x.meta ? [principalLink({ arn: x.key, name: x.meta.name }), x.meta.kind ? h("span", { class: "muted" }, ` ${x.meta.kind}`) : null] : principalLink(x));
   const gRender = (x) => {
     const n = x.count ?? count(x.lines);
+    const shown = (x.lines || []).slice(0, 500);
     return h("details", {}, h("summary", {}, principalLink(x.principal), ` · ${num(n)} line${n === 1 ? "" : "s"}`),
-      h("pre", { class: "lines" }, (x.lines || []).slice(0, 500).join("\n")));
+      n > shown.length ? h("p", { class: "muted" }, `The first ${num(shown.length)}; remit diff lists them all.`) : null,
+      h("pre", { class: "lines" }, shown.join("\n")));
   };
   const fRender = (x) => {
     if (typeof x === "string") return h("a", { href: findingHref(x) }, x);

@@ -146,7 +146,7 @@ export function flowGraph(edges, start, link, label, targets = new Set()) {
   for (const n of nodes.values()) if (n.layer === Infinity) n.layer = 0;
   const layers = [];
   for (const n of nodes.values()) (layers[n.layer] ||= []).push(n);
-  const NW = 170, NH = 40, GX = 170, GY = 30, PAD = 16;
+  const NW = 170, NH = 40, GX = 220, GY = 34, PAD = 16;
   const rows = Math.max(...layers.map((l) => (l ? l.length : 0)));
   const W = PAD * 2 + layers.length * NW + (layers.length - 1) * GX;
   const H = PAD * 2 + rows * NH + (rows - 1) * GY;
@@ -173,7 +173,7 @@ export function flowGraph(edges, start, link, label, targets = new Set()) {
     svg.append(s("path", { d, class: "edge", "marker-end": "url(#arrow)" }, s("title", {}, `${e.from} → ${e.to}: ${e.label}`)));
     const lx = back ? (a.x + b.x + NW) / 2 : (x1 + x2) / 2;
     const ly = back ? Math.max(a.y, b.y) + NH + 34 : (y1 + y2) / 2 - 6;
-    svg.append(s("text", { x: lx, y: ly, class: "edge-label", "text-anchor": "middle" }, truncate(e.label, 28)));
+    svg.append(s("text", { x: lx, y: ly, class: "edge-label", "text-anchor": "middle" }, truncate(e.label, 34)));
   });
   for (const n of nodes.values()) {
     const cls = n.id === start ? "node start" : targets.has(n.id) ? "node target" : "node";
