@@ -8,7 +8,6 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
 /// An error answer.
 #[derive(Debug)]
@@ -53,10 +52,26 @@ impl ApiError {
     }
 }
 
+/// The error shape of every failed answer (documented in the OpenAPI document).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// A stable code: `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// `rate_limited`, `internal` ...
+    code: String,
+    /// For people.
+    message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
         {
@@ -112,6 +127,12 @@ pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::mid
         return response;
     }
     let (parts, body) = response.into_parts();
+    // A body that is not JSON, or JSON of the wrong shape, is a bad request like any other:
+    // one status for clients to handle.
+    let status = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        other => other,
+    };
     let text = axum::body::to_bytes(body, 16 * 1024)
         .await
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -121,8 +142,6 @@ pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::mid
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
         StatusCode::REQUEST_TIMEOUT => "timeout",
         _ if status.is_server_error() => "internal",
         _ => "error",

@@ -81,11 +81,52 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
 }
 
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    with_error_responses(api_router().split_for_parts().1)
+}
+
+use crate::error::{ErrorBody, ErrorDetail};
+
+/// Every operation documents the errors every route may answer (a bad parameter, no or a
+/// wrong credential, a refusal by Cedar, something not in the snapshot, throttling, an
+/// internal error), with the one error body, unless it documents them itself.
+fn with_error_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let common = [
+        ("400", "A parameter or the body is not valid"),
+        ("401", "Not signed in, or the API token is unknown, expired or revoked"),
+        ("403", "Refused by Remit's Cedar policies for the caller's role or token scopes, or a CSRF check failed"),
+        ("404", "Not found (a snapshot, principal, finding ...)"),
+        ("429", "Too many failed sign-ins: wait Retry-After seconds"),
+        ("500", "Internal error (logged on the server with the reference given)"),
+    ];
+    let components = api.components.get_or_insert_with(Default::default);
+    components.schemas.insert("ErrorBody".to_owned(), <ErrorBody as utoipa::PartialSchema>::schema());
+    components.schemas.insert("ErrorDetail".to_owned(), <ErrorDetail as utoipa::PartialSchema>::schema());
+    for item in api.paths.paths.values_mut() {
+        let operations =
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten();
+        for operation in operations {
+            for (status, description) in common {
+                operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content(
+                                "application/json",
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                            )
+                            .build(),
+                    )
+                });
+            }
+        }
+    }
+    api
 }
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let (router, api) = api_router().split_for_parts();
+    let api = with_error_responses(api);
     let document = Arc::new(api);
     router
         .route(
