@@ -847,7 +847,7 @@ async function resource(route) {
           const path = Array.isArray(hd.path) ? hd.path : hd.path ? String(hd.path).split(" → ") : [];
           return [principalLink(hd.principal || hd), hd.kind || "—", acc ? badge(String(acc), `decision-${decisionClass(acc)}`) : "—",
             path.length ? h("ol", { class: "steps" }, path.map((st) => h("li", { class: "wrap" }, text(st)))) : h("span", { class: "muted" }, "direct"),
-            (hd.conditions || []).length ? h("ul", { class: "plain" }, hd.conditions.map((c) => h("li", { class: "mono wrap" }, typeof c === "object" ? `${c.condition ?? ""}${c.source ? ` (${c.source})` : ""}` : text(c)))) : "—"];
+            conditionList(hd.conditions || [])];
         }), { caption: `Who can ${a.action}`, cls: "compact" }), "principals")
         : empty("Nobody.");
     const conditional = holders.filter((hd) => decisionClass(hd.access || hd.decision) === "conditional").length;
@@ -864,7 +864,15 @@ async function resource(route) {
       sections.length ? sections : empty("No principal can access it.")));
 }
 
-const HOLDERS_SHOWN = 15;
+const HOLDERS_SHOWN = 12;
+
+/** Conditions of a grant: the first, the rest folded. */
+function conditionList(conds) {
+  if (!conds.length) return "—";
+  const item = (c) => h("li", { class: "mono wrap" }, typeof c === "object" ? `${c.condition ?? ""}${c.source ? ` (${c.source})` : ""}` : text(c));
+  if (conds.length === 1) return h("ul", { class: "plain" }, item(conds[0]));
+  return h("details", { class: "conds" }, h("summary", {}, `${conds.length} conditions`), h("ul", { class: "plain" }, conds.map(item)));
+}
 
 /** The first `n` items drawn by `draw(items)`, and a button that draws them all. */
 function expandable(items, n, draw, noun) {
