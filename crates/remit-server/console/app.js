@@ -781,17 +781,22 @@ async function findings(route) {
 
 function findingsTable(rows, route, { compact = false } = {}) {
   const th = (key, label) => (route ? sortHeader(route, key, label, "") : h("th", { scope: "col" }, label));
+  // Search answers carry no first-seen time nor status: no empty columns for them.
+  const seen = !compact && rows.some((f) => (f.first_seen ?? f.firstSeen) !== undefined);
+  const status = rows.some((f) => f.suppressed !== undefined);
+  const account = (arn) => (typeof arn === "string" && arn.split(":")[4]) || "";
   return h("table", { class: "data findings-table" },
     h("caption", { class: "sr-only" }, "Findings"),
     h("thead", {}, h("tr", {}, th("severity", "Severity"), th("title", "Title"), th("kind", "Kind"),
-      compact ? null : h("th", { scope: "col" }, "Principals"), compact ? null : th("first_seen", "First seen"), h("th", { scope: "col" }, "Status"))),
+      compact ? null : h("th", { scope: "col" }, "Principals"), seen ? th("first_seen", "First seen") : null, status ? h("th", { scope: "col" }, "Status") : null)),
     h("tbody", {}, rows.map((f) => h("tr", { "data-finding": f.id ?? f.key },
       h("td", {}, sevBadge(f.severity)),
       h("td", {}, h("a", { href: findingHref(f.id ?? f.key) }, f.title || f.id || f.key)),
       h("td", {}, h("span", { class: "kind" }, f.kind || "—")),
-      compact ? null : h("td", {}, (f.principals || []).slice(0, 2).map((p, i) => [i ? ", " : "", principalLink(p)]), (f.principals || []).length > 2 ? ` +${f.principals.length - 2}` : ""),
-      compact ? null : h("td", {}, fmtDate(f.first_seen ?? f.firstSeen)),
-      h("td", {}, f.suppressed ? badge("suppressed", "suppressed") : f.suppressed === undefined ? "—" : badge("open", "open"))))));
+      compact ? null : h("td", {}, (f.principals || []).slice(0, 2).map((p, i) => [i ? ", " : "", principalLink(p), account(p) ? h("span", { class: "muted acct" }, ` ${account(p)}`) : null]),
+        (f.principals || []).length > 2 ? ` +${f.principals.length - 2}` : ""),
+      seen ? h("td", {}, fmtDate(f.first_seen ?? f.firstSeen)) : null,
+      status ? h("td", {}, f.suppressed ? badge("suppressed", "suppressed") : badge("open", "open")) : null))));
 }
 
 async function identities(route) {
@@ -989,7 +994,9 @@ async function snapshotsPage() {
 
 function summary(sm) {
   if (!sm || typeof sm !== "object") return text(sm);
-  const parts = Object.entries(sm).slice(0, 6).map(([k, v]) => (v && typeof v === "object" ? `${k.replace(/_by_.*/, "")}: ${num(sum(v))}` : `${k}: ${num(v)}`));
+  const pick = (n, obj) => (typeof n === "number" ? n : obj && typeof obj === "object" ? sum(obj) : undefined);
+  const parts = [["accounts", pick(sm.accounts)], ["principals", pick(sm.principals, sm.principals_by_cloud)], ["resources", pick(sm.resources)],
+    ["open findings", pick(sm.findings, sm.findings_by_severity)]].filter(([, v]) => v !== undefined).map(([k, v]) => `${num(v)} ${k}`);
   return h("span", { class: "muted" }, parts.join(" · ") || "—");
 }
 
@@ -1056,7 +1063,8 @@ async function search(route) {
   if (!q) return h("div", {}, pageHeader("Search"), empty("Type in the search box above."));
   const d = await api("/api/search", { q });
   showSnapshotInfo(d.snapshot);
-  const ps = d.principals || [], rs = d.resources || [], fs = d.findings || [];
+  const ps = d.principals || [], rs = d.resources || [];
+  const fs = (d.findings || []).slice().sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   return h("div", { class: "search-results" }, pageHeader(`Search: “${q}”`, h("span", { class: "count" }, `${ps.length + rs.length + fs.length} results`)),
     card(`Principals (${ps.length})`, ps.length ? table([{ label: "Name" }, { label: "Kind" }, { label: "Account" }, { label: "ARN" }],
       ps.map((p) => [principalLink(p), p.kind || "—", h("span", { class: "mono" }, p.account || "—"), h("span", { class: "mono muted wrap" }, p.arn || p.key || text(p))]), { caption: "Matching principals" }) : empty("No principal matches.")),
