@@ -129,7 +129,7 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
     let d = data.display();
     println!("  remit --data-dir {d} snapshots");
     println!("  remit --data-dir {d} diff");
-    println!("  remit --data-dir {d} who-can s3:GetObject '*' --at {}", history::between());
+    println!("  remit --data-dir {d} who-can s3:GetObject '*' --at {}", history::between(&data)?);
     println!("(add --format json to any of them)");
     if serve.no_serve {
         return Ok(0);
@@ -138,7 +138,8 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
         Some(p) => format!("password `{p}` (shown once; REMIT_DEMO_PASSWORD or --password sets it)"),
         None => "the password you gave".to_owned(),
     };
-    crate::service::serve(serve.listen, false, &Default::default(), Some(&data), |addr| {
+    let oidc = crate::service::OidcArgs { oidc_default_role: "requester".to_owned(), ..Default::default() };
+    crate::service::serve(serve.listen, false, &oidc, Some(&data), |addr| {
         println!("\n== The console: http://{addr}/");
         println!("Sign in as admin, analyst (security-analyst) or auditor, with {password_note}.");
         println!("The API: http://{addr}/api/openapi.json. Ctrl-C stops.");

@@ -79,7 +79,8 @@ pub struct Loaded {
     pub snapshot: SnapshotRow,
     /// The analysis of its environment.
     pub analysis: AwsAnalysis,
-    /// Its findings, as captured, with first-seen times from history.
+    /// Its findings as captured, with first-seen times from history, without users'
+    /// suppressions (they change without a new snapshot: [`History::findings`] applies them).
     pub findings: Vec<Finding>,
 }
 
@@ -92,6 +93,8 @@ pub struct Loaded {
 pub struct History {
     store: Store,
     cache: Arc<Mutex<Vec<Arc<Loaded>>>>,
+    /// Snapshots' findings as captured (suppressions are applied at each read).
+    findings: Arc<Mutex<Vec<(i64, Arc<Vec<Finding>>)>>>,
 }
 
 /// Snapshots kept loaded.
@@ -111,7 +114,7 @@ pub struct Selection {
 impl History {
     /// History in `store`.
     pub fn new(store: Store) -> History {
-        History { store, cache: Arc::new(Mutex::new(Vec::new())) }
+        History { store, cache: Arc::new(Mutex::new(Vec::new())), findings: Arc::new(Mutex::new(Vec::new())) }
     }
 
     /// The store.
@@ -209,9 +212,38 @@ impl History {
         diff::diff(&self.store, a, b).await
     }
 
-    /// The findings of a snapshot, from its captured versions (no analysis needed).
+    /// The findings of a snapshot, from its captured versions (no analysis needed), with
+    /// first-seen times from history and the store's suppressions as they are now.
     pub async fn findings(&self, snapshot: &SnapshotRow) -> Result<Vec<Finding>, HistoryError> {
-        load::findings(&self.store, snapshot).await
+        let mut findings = self.captured_findings(snapshot).await?.as_ref().clone();
+        load::suppress(&self.store, &snapshot.env, &mut findings).await?;
+        Ok(findings)
+    }
+
+    /// One finding of a snapshot, as [`History::findings`] gives it.
+    pub async fn finding(&self, snapshot: &SnapshotRow, id: &str) -> Result<Option<Finding>, HistoryError> {
+        let captured = self.captured_findings(snapshot).await?;
+        let Some(found) = captured.iter().find(|f| f.id.to_string() == id) else { return Ok(None) };
+        let mut one = [found.clone()];
+        load::suppress(&self.store, &snapshot.env, &mut one).await?;
+        let [found] = one;
+        Ok(Some(found))
+    }
+
+    /// A snapshot's findings as captured, read once per process (snapshots never change).
+    async fn captured_findings(&self, snapshot: &SnapshotRow) -> Result<Arc<Vec<Finding>>, HistoryError> {
+        {
+            let cache = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, hit)) = cache.iter().find(|(id, _)| *id == snapshot.id) {
+                return Ok(hit.clone());
+            }
+        }
+        let read = Arc::new(load::findings(&self.store, snapshot).await?);
+        let mut cache = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(id, _)| *id != snapshot.id);
+        cache.insert(0, (snapshot.id, read.clone()));
+        cache.truncate(8);
+        Ok(read)
     }
 
     /// A principal's effective permissions at a snapshot, as captured: `(action, resource,

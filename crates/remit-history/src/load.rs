@@ -75,7 +75,8 @@ pub(crate) async fn load(store: &Store, snapshot: &SnapshotRow) -> Result<Loaded
     Ok(Loaded { snapshot: snapshot.clone(), analysis, findings })
 }
 
-/// The findings of a snapshot, with first-seen times from history and the store's suppressions.
+/// The findings of a snapshot with first-seen times from history, as captured (without the
+/// store's suppressions, which change without a new snapshot: see [`suppress`]).
 pub(crate) async fn findings(store: &Store, snapshot: &SnapshotRow) -> Result<Vec<Finding>, HistoryError> {
     let versions = store.versions(snapshot, FINDING).await?;
     let hashes: Vec<String> = versions.iter().map(|v| v.hash.clone()).collect();
@@ -85,14 +86,6 @@ pub(crate) async fn findings(store: &Store, snapshot: &SnapshotRow) -> Result<Ve
     }
     let taken: HashMap<i64, i64> =
         store.snapshots(Some(&snapshot.env)).await?.into_iter().map(|s| (s.id, s.taken_at)).collect();
-    let now = Timestamp::now().unix();
-    let suppressions: HashMap<String, remit_store::SuppressionRow> = store
-        .suppressions(&snapshot.env)
-        .await?
-        .into_iter()
-        .filter(|s| s.expires_at.is_none_or(|e| e > now))
-        .map(|s| (s.finding.clone(), s))
-        .collect();
     let mut out = Vec::with_capacity(versions.len());
     for v in &versions {
         let bytes = blobs.get(&v.hash).ok_or_else(|| HistoryError::Damaged {
@@ -102,8 +95,25 @@ pub(crate) async fn findings(store: &Store, snapshot: &SnapshotRow) -> Result<Ve
         let mut finding: Finding = serde_json::from_slice(bytes)
             .map_err(|e| HistoryError::Damaged { snapshot: snapshot.id, message: format!("finding {}: {e}", v.key) })?;
         finding.first_seen = taken.get(&v.valid_from).map(|t| Timestamp::from_unix(*t).to_string());
+        out.push(finding);
+    }
+    Ok(out)
+}
+
+/// Marks the findings the store's suppressions (not expired) name, for the snapshot's
+/// environment.
+pub(crate) async fn suppress(store: &Store, env: &str, findings: &mut [Finding]) -> Result<(), HistoryError> {
+    let now = Timestamp::now().unix();
+    let suppressions: HashMap<String, remit_store::SuppressionRow> = store
+        .suppressions(env)
+        .await?
+        .into_iter()
+        .filter(|s| s.expires_at.is_none_or(|e| e > now))
+        .map(|s| (s.finding.clone(), s))
+        .collect();
+    for finding in findings.iter_mut() {
         if finding.suppressed.is_none()
-            && let Some(s) = suppressions.get(&v.key)
+            && let Some(s) = suppressions.get(&finding.id.to_string())
         {
             finding.suppressed = Some(Suppressed {
                 reason: s.reason.clone(),
@@ -111,9 +121,8 @@ pub(crate) async fn findings(store: &Store, snapshot: &SnapshotRow) -> Result<Ve
                 expires: s.expires_at.map(|e| Timestamp::from_unix(e).to_string()),
             });
         }
-        out.push(finding);
     }
-    Ok(out)
+    Ok(())
 }
 
 pub(crate) async fn blob(store: &Store, snapshot: i64, hash: &str) -> Result<Vec<u8>, HistoryError> {

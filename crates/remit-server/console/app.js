@@ -247,9 +247,14 @@ function renderLogin(message) {
     error,
     h("label", { for: "login-user" }, "Username"), user,
     h("label", { for: "login-pass" }, "Password"), pass,
-    submit,
-    h("div", { class: "or" }, h("span", {}, "or")),
-    h("a", { class: "button sso", href: "/auth/oidc/login" }, "Sign in with SSO"));
+    submit);
+  // Single sign-on is offered only when the server has an identity provider configured.
+  api("/api/auth/methods", {}, { withAsOf: false }).then((m) => {
+    if (m?.oidc) {
+      form.append(h("div", { class: "or" }, h("span", {}, "or")),
+        h("a", { class: "button sso", href: "/auth/oidc/login" }, "Sign in with SSO"));
+    }
+  }).catch(() => {});
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     error.hidden = true;

@@ -278,6 +278,7 @@ async fn cedar_decides_every_route_for_every_role_and_refusals_are_audited() {
     let policy = json!({"text": "permit (principal in Remit::Role::\"auditor\", action == Remit::Action::\"read\", resource is Remit::Environment);"});
     let table = vec![
         row("GET", "/healthz", None, ALL, 200),
+        row("GET", "/api/auth/methods", None, ALL, 200),
         row("GET", "/api/me", None, ALL, 200),
         row("GET", "/api/snapshots", None, READERS, 200),
         row("GET", "/api/dashboard", None, READERS, 200),

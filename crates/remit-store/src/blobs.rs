@@ -96,6 +96,13 @@ impl Store {
                 query = query.bind(h.as_str());
             }
             let rows = query.fetch_all(&self.pool).await.map_err(self.err("read blobs"))?;
+            // One decompression context for the batch: creating one per blob was a quarter of
+            // the time of reading a snapshot's findings (measured with perf).
+            let mut decompressor = zstd::bulk::Decompressor::new().map_err(|e| StoreError::Corrupt {
+                database: self.name.to_string(),
+                what: "blobs".to_owned(),
+                why: format!("no zstd decompressor: {e}"),
+            })?;
             for r in &rows {
                 let (hash, size, packed): (String, i64, Vec<u8>) =
                     (|| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))()
@@ -106,7 +113,8 @@ impl Store {
                     why,
                 };
                 let capacity = usize::try_from(size).map_err(|_| corrupt(format!("its size is {size}")))?;
-                let bytes = zstd::bulk::decompress(&packed, capacity)
+                let bytes = decompressor
+                    .decompress(&packed, capacity)
                     .map_err(|e| corrupt(format!("it does not decompress: {e}")))?;
                 let actual = sha256_hex(&bytes);
                 if actual != hash {

@@ -19,10 +19,18 @@ use crate::service::{cli_event, runtime};
 const ENV: &str = "demo-org";
 /// Days between the two snapshots.
 const MONTH: i64 = 30 * 86_400;
-/// A date between the two snapshots, for the printed `--at` example.
-pub(super) fn between() -> String {
-    let t = remit_findings::Timestamp::from_unix(remit_findings::Timestamp::now().unix() - MONTH / 2).to_string();
-    t.get(..10).unwrap_or(&t).to_owned()
+/// A date between the demo's two snapshots, for the printed `--at` example.
+pub(super) fn between(data: &Path) -> anyhow::Result<String> {
+    let rt = runtime()?;
+    let store = rt.block_on(remit_store::Store::open(data)).context("cannot open the demo's store")?;
+    let snapshots = rt.block_on(store.snapshots(Some(ENV)))?;
+    rt.block_on(store.close());
+    let middle = match (snapshots.last(), snapshots.first()) {
+        (Some(oldest), Some(newest)) => (oldest.taken_at + newest.taken_at) / 2,
+        _ => remit_findings::Timestamp::now().unix(),
+    };
+    let t = remit_findings::Timestamp::from_unix(middle).to_string();
+    Ok(t.get(..10).unwrap_or(&t).to_owned())
 }
 
 /// The demo users: name, role.
@@ -36,7 +44,10 @@ pub(super) fn prepare(out: &Path, data: &Path, password: Option<String>) -> anyh
     let history = History::new(store.clone());
     let existing = rt.block_on(store.snapshots(Some(ENV)))?;
     if existing.is_empty() {
-        let now = remit_findings::Timestamp::now().unix();
+        // The newer snapshot is taken when the demo's activity ends, so that the console's
+        // history and its usage tell one story; without activity, now.
+        let activity_end = rt.block_on(store.coverage())?.iter().map(|c| c.counts.last_seen).max();
+        let now = activity_end.unwrap_or_else(|| remit_findings::Timestamp::now().unix());
         let earlier = out.join("earlier");
         write_earlier(out, &earlier)?;
         for (path, taken_at) in [(earlier.as_path(), now - MONTH), (out, now)] {

@@ -43,6 +43,7 @@ struct ApiDoc;
 
 fn api_router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::methods))
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))

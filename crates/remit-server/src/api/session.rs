@@ -70,6 +70,13 @@ fn me_json(user: &UserRow, csrf: Option<&str>) -> serde_json::Value {
     json!({"user": {"name": user.name, "display": user.display, "role": user.role, "email": user.email}, "csrf": csrf})
 }
 
+/// How one may sign in here (no sign-in needed): local passwords, and OIDC single sign-on
+/// when configured.
+#[utoipa::path(get, path = "/api/auth/methods", tag = "session", responses((status = 200, description = "`{password: true, oidc: bool}`")))]
+pub(crate) async fn methods(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(json!({"password": true, "oidc": state.oidc.is_some()}))
+}
+
 /// Signs in with a local account's password; sets the session cookie.
 #[utoipa::path(post, path = "/api/login", tag = "session", request_body = Login,
     responses((status = 200, description = "Signed in: the user and the CSRF token"), (status = 401, description = "Wrong name or password"), (status = 429, description = "Too many failures: wait Retry-After seconds")))]

@@ -221,10 +221,10 @@ pub(crate) async fn principal(
         .ok_or_else(|| ApiError::not_found(format!("`{arn}` is not in snapshot {}", snapshot.id)))?;
     let loaded = state.history.load(&snapshot).await?;
     let usage = state.store.usage(Some(&arn)).await?;
+    let all_findings = state.history.findings(&snapshot).await?;
     let findings: Vec<Value> =
-        loaded.findings.iter().filter(|f| f.principals.iter().any(|p| p == &arn)).map(finding_summary).collect();
-    let escalations: Vec<Value> = loaded
-        .findings
+        all_findings.iter().filter(|f| f.principals.iter().any(|p| p == &arn)).map(finding_summary).collect();
+    let escalations: Vec<Value> = all_findings
         .iter()
         .filter(|f| !f.path.is_empty() && f.principals.iter().any(|p| p == &arn))
         .map(|f| {
@@ -387,8 +387,14 @@ pub(crate) async fn resource(
         }
         _ => default_actions(&arn),
     };
-    let findings: Vec<Value> =
-        loaded.findings.iter().filter(|f| f.resources.iter().any(|r| r == &arn)).map(finding_summary).collect();
+    let findings: Vec<Value> = state
+        .history
+        .findings(&snapshot)
+        .await?
+        .iter()
+        .filter(|f| f.resources.iter().any(|r| r == &arn))
+        .map(finding_summary)
+        .collect();
     let loaded2 = loaded.clone();
     let answers = tokio::task::spawn_blocking(move || {
         actions
@@ -480,12 +486,12 @@ pub(crate) async fn finding(
 ) -> Answer {
     caller.must(&state, Action::Read, at.resource()).await?;
     let snapshot = at.resolve(&state).await?;
-    let all = state.history.findings(&snapshot).await?;
-    let f = all
-        .iter()
-        .find(|f| f.id.to_string() == id)
+    let f = state
+        .history
+        .finding(&snapshot, &id)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no finding {id} in snapshot {}", snapshot.id)))?;
-    let mut out = serde_json::to_value(f).map_err(|e| ApiError::internal(&e))?;
+    let mut out = serde_json::to_value(&f).map_err(|e| ApiError::internal(&e))?;
     out["snapshot"] = snapshot_json(&snapshot);
     Ok(Json(out))
 }

@@ -501,6 +501,7 @@ pub fn assert_intact(verification: &remit_store::AuditVerification) {
 /// Every route the API serves besides `/api/openapi.json` itself: (method, path template).
 /// The OpenAPI document must list exactly these, and the role table covers each.
 pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/auth/methods"),
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
