@@ -94,8 +94,11 @@ pub struct History {
     store: Store,
     cache: Arc<Mutex<Vec<Arc<Loaded>>>>,
     /// Snapshots' findings as captured (suppressions are applied at each read).
-    findings: Arc<Mutex<Vec<(i64, Arc<Vec<Finding>>)>>>,
+    findings: Arc<Mutex<Vec<CapturedFindings>>>,
 }
+
+/// A snapshot's id and its findings as captured.
+type CapturedFindings = (i64, Arc<Vec<Finding>>);
 
 /// Snapshots kept loaded.
 const CACHED: usize = 3;
