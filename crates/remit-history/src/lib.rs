@@ -22,7 +22,7 @@ use std::{
 
 use remit_aws_analysis::AwsAnalysis;
 use remit_findings::Finding;
-use remit_store::{AuditEvent, SnapshotRow, Store, StoreError};
+use remit_store::{AuditEvent, SnapshotRow, Store, StoreError, VersionRow};
 
 pub mod answers;
 mod capture;
@@ -95,7 +95,12 @@ pub struct History {
     cache: Arc<Mutex<Vec<Arc<Loaded>>>>,
     /// Snapshots' findings as captured (suppressions are applied at each read).
     findings: Arc<Mutex<Vec<CapturedFindings>>>,
+    /// Snapshots' versions by kind, read once per process (they never change).
+    versions: Arc<Mutex<Vec<CapturedVersions>>>,
 }
+
+/// A snapshot's id, a kind, and the versions valid at the snapshot.
+type CapturedVersions = (i64, &'static str, Arc<Vec<VersionRow>>);
 
 /// A snapshot's id and its findings as captured.
 type CapturedFindings = (i64, Arc<Vec<Finding>>);
@@ -117,7 +122,12 @@ pub struct Selection {
 impl History {
     /// History in `store`.
     pub fn new(store: Store) -> History {
-        History { store, cache: Arc::new(Mutex::new(Vec::new())), findings: Arc::new(Mutex::new(Vec::new())) }
+        History {
+            store,
+            cache: Arc::new(Mutex::new(Vec::new())),
+            findings: Arc::new(Mutex::new(Vec::new())),
+            versions: Arc::new(Mutex::new(Vec::new())),
+        }
     }
 
     /// The store.
@@ -231,6 +241,28 @@ impl History {
         load::suppress(&self.store, &snapshot.env, &mut one).await?;
         let [found] = one;
         Ok(Some(found))
+    }
+
+    /// The versions of one kind valid at a snapshot ([`kinds`]), read once per process: a
+    /// snapshot's versions never change, and lists, search and the dashboard read them at every
+    /// request.
+    pub async fn versions(
+        &self,
+        snapshot: &SnapshotRow,
+        kind: &'static str,
+    ) -> Result<Arc<Vec<VersionRow>>, HistoryError> {
+        {
+            let cache = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, _, hit)) = cache.iter().find(|(id, k, _)| *id == snapshot.id && *k == kind) {
+                return Ok(hit.clone());
+            }
+        }
+        let read = Arc::new(self.store.versions(snapshot, kind).await?);
+        let mut cache = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(id, k, _)| !(*id == snapshot.id && *k == kind));
+        cache.insert(0, (snapshot.id, kind, read.clone()));
+        cache.truncate(16);
+        Ok(read)
     }
 
     /// A snapshot's findings as captured, read once per process (snapshots never change).

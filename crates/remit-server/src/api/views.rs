@@ -80,7 +80,7 @@ async fn findings_by_principal(
     let suppressed: std::collections::HashSet<String> =
         state.store.suppressions(&snapshot.env).await?.into_iter().map(|s| s.finding).collect();
     let mut by: HashMap<String, (u64, usize, u64)> = HashMap::new();
-    for v in state.store.versions(snapshot, kinds::FINDING).await? {
+    for v in state.history.versions(snapshot, kinds::FINDING).await?.iter() {
         if v.meta.get("neutralized").and_then(Value::as_bool) == Some(true) || suppressed.contains(&v.key) {
             continue;
         }
@@ -116,7 +116,7 @@ pub(crate) async fn dashboard(State(state): State<Arc<AppState>>, caller: Caller
             point
         })
         .collect();
-    let principals = state.store.versions(&snapshot, kinds::PRINCIPAL).await?;
+    let principals = state.history.versions(&snapshot, kinds::PRINCIPAL).await?;
     let meta: HashMap<&str, &Value> = principals.iter().map(|v| (v.key.as_str(), &v.meta)).collect();
     let by = findings_by_principal(&state, &snapshot).await?;
     let mut riskiest: Vec<Value> = by
@@ -182,10 +182,10 @@ pub(crate) async fn principals(
     let snapshot = at.resolve(&state).await?;
     let by = findings_by_principal(&state, &snapshot).await?;
     let items: Vec<Value> = state
-        .store
+        .history
         .versions(&snapshot, kinds::PRINCIPAL)
         .await?
-        .into_iter()
+        .iter()
         .filter(|v| filter.kind.as_deref().is_none_or(|k| v.meta.get("kind").and_then(Value::as_str) == Some(k)))
         .filter(|v| filter.account.as_deref().is_none_or(|a| v.meta.get("account").and_then(Value::as_str) == Some(a)))
         .map(|v| {
@@ -307,16 +307,16 @@ pub(crate) async fn resources(
     caller.must(&state, Action::Read, at.resource()).await?;
     let snapshot = at.resolve(&state).await?;
     let mut findings: HashMap<String, u64> = HashMap::new();
-    for v in state.store.versions(&snapshot, kinds::FINDING).await? {
+    for v in state.history.versions(&snapshot, kinds::FINDING).await?.iter() {
         for r in v.meta.get("resources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
             *findings.entry(r.to_owned()).or_default() += 1;
         }
     }
     let items: Vec<Value> = state
-        .store
+        .history
         .versions(&snapshot, kinds::RESOURCE)
         .await?
-        .into_iter()
+        .iter()
         .map(|v| {
             json!({"arn": v.key, "service": v.meta.get("service"), "account": v.meta.get("account"),
                 "findings": findings.get(&v.key).copied().unwrap_or(0)})
@@ -651,10 +651,10 @@ pub(crate) async fn search(
     for (kind, name) in [(kinds::PRINCIPAL, "principals"), (kinds::RESOURCE, "resources"), (kinds::FINDING, "findings")]
     {
         let mut found: Vec<Value> = state
-            .store
+            .history
             .versions(&snapshot, kind)
             .await?
-            .into_iter()
+            .iter()
             .filter(|v| {
                 hit(&v.key)
                     || v.meta.get("name").and_then(Value::as_str).is_some_and(hit)
