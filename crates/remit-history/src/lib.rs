@@ -233,6 +233,17 @@ impl History {
         Ok(findings)
     }
 
+    /// The findings of a snapshot as captured (shared, not copied) and the users' suppressions
+    /// in force now, by finding id: for reads of every finding (lists), which overlay the
+    /// suppression where the finding has none of its own.
+    pub async fn findings_shared(
+        &self,
+        snapshot: &SnapshotRow,
+    ) -> Result<(Arc<Vec<Finding>>, HashMap<String, remit_findings::Suppressed>), HistoryError> {
+        let captured = self.captured_findings(snapshot).await?;
+        Ok((captured, load::suppressions(&self.store, &snapshot.env).await?))
+    }
+
     /// One finding of a snapshot, as [`History::findings`] gives it.
     pub async fn finding(&self, snapshot: &SnapshotRow, id: &str) -> Result<Option<Finding>, HistoryError> {
         let captured = self.captured_findings(snapshot).await?;

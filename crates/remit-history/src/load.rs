@@ -100,26 +100,34 @@ pub(crate) async fn findings(store: &Store, snapshot: &SnapshotRow) -> Result<Ve
     Ok(out)
 }
 
-/// Marks the findings the store's suppressions (not expired) name, for the snapshot's
-/// environment.
-pub(crate) async fn suppress(store: &Store, env: &str, findings: &mut [Finding]) -> Result<(), HistoryError> {
+/// The store's suppressions in force now for an environment, by finding id.
+pub(crate) async fn suppressions(store: &Store, env: &str) -> Result<HashMap<String, Suppressed>, HistoryError> {
     let now = Timestamp::now().unix();
-    let suppressions: HashMap<String, remit_store::SuppressionRow> = store
+    Ok(store
         .suppressions(env)
         .await?
         .into_iter()
         .filter(|s| s.expires_at.is_none_or(|e| e > now))
-        .map(|s| (s.finding.clone(), s))
-        .collect();
+        .map(|s| {
+            let suppressed = Suppressed {
+                reason: s.reason,
+                by: s.by,
+                expires: s.expires_at.map(|e| Timestamp::from_unix(e).to_string()),
+            };
+            (s.finding, suppressed)
+        })
+        .collect())
+}
+
+/// Marks the findings the store's suppressions (not expired) name, for the snapshot's
+/// environment; a finding the analysis itself found neutralized keeps that reason.
+pub(crate) async fn suppress(store: &Store, env: &str, findings: &mut [Finding]) -> Result<(), HistoryError> {
+    let suppressions = suppressions(store, env).await?;
     for finding in findings.iter_mut() {
         if finding.suppressed.is_none()
             && let Some(s) = suppressions.get(&finding.id.to_string())
         {
-            finding.suppressed = Some(Suppressed {
-                reason: s.reason.clone(),
-                by: s.by.clone(),
-                expires: s.expires_at.map(|e| Timestamp::from_unix(e).to_string()),
-            });
+            finding.suppressed = Some(s.clone());
         }
     }
     Ok(())

@@ -416,10 +416,24 @@ pub(crate) async fn resource(
 }
 
 pub(crate) fn finding_summary(f: &remit_findings::Finding) -> Value {
+    summary_with(f, f.suppressed.as_ref())
+}
+
+/// The suppression in force for a finding: its own (the analysis found it neutralized), else a
+/// user's.
+fn in_force<'a>(
+    f: &'a remit_findings::Finding,
+    users: &'a HashMap<String, remit_findings::Suppressed>,
+) -> Option<&'a remit_findings::Suppressed> {
+    f.suppressed.as_ref().or_else(|| users.get(&f.id.to_string()))
+}
+
+/// A finding's summary with the suppression in force (its own, or a user's).
+fn summary_with(f: &remit_findings::Finding, suppressed: Option<&remit_findings::Suppressed>) -> Value {
     json!({
         "id": f.id.to_string(), "kind": f.kind.as_str(), "severity": f.severity.as_str(), "severity_rank": severity_rank(f.severity.as_str()),
         "title": f.title, "principals": f.principals, "resources": f.resources, "account": f.account,
-        "conditional": !f.reach.is_allowed(), "first_seen": f.first_seen, "suppressed": f.suppressed,
+        "conditional": !f.reach.is_allowed(), "first_seen": f.first_seen, "suppressed": suppressed,
     })
 }
 
@@ -449,7 +463,7 @@ pub(crate) async fn findings(
 ) -> Answer {
     caller.must(&state, Action::Read, at.resource()).await?;
     let snapshot = at.resolve(&state).await?;
-    let all = state.history.findings(&snapshot).await?;
+    let (all, suppressions) = state.history.findings_shared(&snapshot).await?;
     let want_suppressed = match filter.suppressed.as_deref() {
         None | Some("") | Some("false") => Some(false),
         Some("true") => Some(true),
@@ -460,11 +474,12 @@ pub(crate) async fn findings(
     };
     let items: Vec<Value> = all
         .iter()
-        .filter(|f| want_suppressed.is_none_or(|s| s == f.suppressed.is_some()))
-        .filter(|f| filter.severity.as_deref().is_none_or(|s| s.is_empty() || f.severity.as_str() == s))
-        .filter(|f| filter.kind.as_deref().is_none_or(|k| k.is_empty() || f.kind.as_str() == k))
-        .filter(|f| filter.principal.as_deref().is_none_or(|p| f.principals.iter().any(|x| x == p)))
-        .map(finding_summary)
+        .map(|f| (f, in_force(f, &suppressions)))
+        .filter(|(_, s)| want_suppressed.is_none_or(|want| want == s.is_some()))
+        .filter(|(f, _)| filter.severity.as_deref().is_none_or(|s| s.is_empty() || f.severity.as_str() == s))
+        .filter(|(f, _)| filter.kind.as_deref().is_none_or(|k| k.is_empty() || f.kind.as_str() == k))
+        .filter(|(f, _)| filter.principal.as_deref().is_none_or(|p| f.principals.iter().any(|x| x == p)))
+        .map(|(f, s)| summary_with(f, s))
         .collect();
     let mut page = page;
     if page.sort.is_none() && page.order.is_none() {
