@@ -379,7 +379,9 @@ def run_wrk(base, path, token, args, server, pg):
     wall_cpu_s = (total_after - total_before) / CLK_TCK
     r.update({
         "server_cpu_ms_per_request": server_s * 1000 / max(r["requests"], 1),
-        "postgres_cpu_ms_per_request": pg_s * 1000 / max(r["requests"], 1) if pg else None,
+        # PostgreSQL's CPU is summed over its live processes: a backend that exits during the run
+        # takes its CPU with it, and the difference can come out below zero. Unknown, then.
+        "postgres_cpu_ms_per_request": (pg_s * 1000 / max(r["requests"], 1) if pg_s >= 0 else None) if pg else None,
         "cpu_s": {"server": round(server_s, 2), "postgres": round(pg_s, 2), "wrk": round(wrk_s, 2),
                   "machine_busy": round(busy_s, 2), "machine_total": round(wall_cpu_s, 2),
                   "others": round(max(busy_s - server_s - pg_s - wrk_s, 0.0), 2)},
