@@ -95,13 +95,25 @@ pub(crate) async fn capture(
     audit: &AuditEvent,
 ) -> Result<Captured, HistoryError> {
     let owned = path.to_path_buf();
-    let (blobs, versions, summary, issues, collected_at) =
-        tokio::task::spawn_blocking(move || prepare(&owned)).await.map_err(|e| HistoryError::Import {
+    let (blobs, versions, summary, issues, taken_at) =
+        tokio::task::spawn_blocking(move || prepare(&owned, taken_at)).await.map_err(|e| HistoryError::Import {
             path: path.display().to_string(),
             message: format!("the analysis stopped: {e}"),
         })??;
-    let taken_at = taken_at.or(collected_at).unwrap_or_else(|| Timestamp::now().unix());
     let previous = store.latest_snapshot(Some(env)).await?;
+    // Refused before anything is written (the store refuses it again in the snapshot's
+    // transaction, in case another capture committed meanwhile).
+    if let Some(latest) = &previous
+        && taken_at < latest.taken_at
+    {
+        return Err(remit_store::StoreError::OutOfOrder {
+            database: store.path().to_owned(),
+            env: env.to_owned(),
+            taken_at,
+            latest: latest.taken_at,
+        }
+        .into());
+    }
     let before: BTreeMap<(String, String), String> = match &previous {
         Some(p) => {
             let mut m = BTreeMap::new();
@@ -140,11 +152,16 @@ pub(crate) async fn capture(
     Ok(Captured { snapshot, new_blobs, blobs: total, issues, changed })
 }
 
-type Prepared = (Blobs, Vec<NewVersion>, Value, usize, Option<i64>);
+type Prepared = (Blobs, Vec<NewVersion>, Value, usize, i64);
 
 /// Reads, analyses and encodes everything a snapshot stores (blocking: seconds on a large
-/// organization, on every core).
-fn prepare(path: &Path) -> Result<Prepared, HistoryError> {
+/// organization, on every core), and says when the snapshot is taken: `taken_at`, else the
+/// bundle's `collectedAt`, else now.
+///
+/// Ages in findings (an access key's, an identity's inactivity) are counted to that time, not
+/// to the clock: a snapshot of March tells March's ages, and capturing the same collection
+/// twice stores the same findings.
+fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError> {
     let mut blobs = Blobs::default();
     let mut versions = Vec::new();
     for (key, file) in collection_files(path)? {
@@ -174,8 +191,8 @@ fn prepare(path: &Path) -> Result<Prepared, HistoryError> {
     let accounts = environment.accounts.len();
     let analysis = AwsAnalysis::new(remit_aws_risk::admin::with_probes(environment));
 
-    let now = Timestamp::now();
-    let findings = remit_aws_risk::scan(&analysis, &remit_aws_risk::ScanOptions::new(now));
+    let taken_at = taken_at.or(collected_at).unwrap_or_else(|| Timestamp::now().unix());
+    let findings = remit_aws_risk::scan(&analysis, &remit_aws_risk::ScanOptions::new(Timestamp::from_unix(taken_at)));
     let mut by_severity: BTreeMap<&str, u64> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.is_open()) {
         *by_severity.entry(f.severity.as_str()).or_default() += 1;
@@ -225,7 +242,7 @@ fn prepare(path: &Path) -> Result<Prepared, HistoryError> {
         "findings_by_severity": by_severity,
         "import_issues": issues,
     });
-    Ok((blobs, versions, summary, issues, collected_at))
+    Ok((blobs, versions, summary, issues, taken_at))
 }
 
 /// A principal's effective permissions as sorted `action\tresource\taccess` lines.
