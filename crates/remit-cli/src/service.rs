@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::Context as _;
 use remit_history::{History, Selection};
-use remit_store::{AuditEvent, Outcome, SnapshotRow, Store, TokenRow, UserRow};
+use remit_store::{AuditEvent, SnapshotRow, Store, TokenRow, UserRow};
 use serde_json::json;
 
 use crate::{EXIT_OK, EXIT_SOME_FAILED, queries::Format};
@@ -50,14 +50,7 @@ pub(crate) fn open(rt: &tokio::runtime::Runtime, data_dir: Option<&Path>) -> any
 /// An audit event for a change made from the command line.
 pub(crate) fn cli_event(action: &str, target: &str, detail: serde_json::Value) -> AuditEvent {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
-    AuditEvent {
-        actor: format!("cli:{user}"),
-        action: action.to_owned(),
-        target: target.to_owned(),
-        source: "cli".to_owned(),
-        outcome: Outcome::Success,
-        detail,
-    }
+    AuditEvent::new(&format!("cli:{user}"), action, target, "cli").with_detail(detail)
 }
 
 fn time(t: i64) -> String {

@@ -50,14 +50,7 @@ pub(crate) struct Caller {
 impl Caller {
     /// An audit event by this caller.
     pub(crate) fn event(&self, action: &str, target: &str, outcome: Outcome, detail: serde_json::Value) -> AuditEvent {
-        AuditEvent {
-            actor: self.user.clone(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            source: self.source.clone(),
-            outcome,
-            detail,
-        }
+        AuditEvent::new(&self.user, action, target, &self.source).with_outcome(outcome).with_detail(detail)
     }
 
     /// Whether Cedar allows `action` on `resource` for this caller (no audit record: for

@@ -91,13 +91,10 @@ pub(crate) async fn login(
     let source_key = source_key(&source);
     let by_user = state.store.login_failures_since(&user_key, RateLimit::PER_ACCOUNT.window_start(now)).await?;
     let by_source = state.store.login_failures_since(&source_key, RateLimit::PER_SOURCE.window_start(now)).await?;
-    let event = |outcome, why: &str| remit_store::AuditEvent {
-        actor: body.username.clone(),
-        action: "login".to_owned(),
-        target: body.username.clone(),
-        source: source.clone(),
-        outcome,
-        detail: json!({"method": "password", "reason": why}),
+    let event = |outcome, why: &str| {
+        remit_store::AuditEvent::new(&body.username, "login", &body.username, &source)
+            .with_outcome(outcome)
+            .with_detail(json!({"method": "password", "reason": why}))
     };
     let verdict = RateLimit::both(
         RateLimit::PER_ACCOUNT.check(by_user, None, now),
@@ -217,14 +214,9 @@ pub(crate) async fn oidc_callback(
         let state = state.clone();
         let source = source.clone();
         async move {
-            let event = remit_store::AuditEvent {
-                actor: "unknown".to_owned(),
-                action: "login".to_owned(),
-                target: "oidc".to_owned(),
-                source,
-                outcome: Outcome::Failure,
-                detail: json!({"method": "oidc", "reason": why}),
-            };
+            let event = remit_store::AuditEvent::new("unknown", "login", "oidc", &source)
+                .with_outcome(Outcome::Failure)
+                .with_detail(json!({"method": "oidc", "reason": why}));
             let _ = state.store.audit(&event).await;
             ApiError::new(StatusCode::UNAUTHORIZED, "sso_failed", format!("single sign-on failed: {why}"))
         }
@@ -267,14 +259,9 @@ pub(crate) async fn oidc_callback(
                 disabled: false,
                 created_at: remit_findings::Timestamp::now().unix(),
             };
-            let event = remit_store::AuditEvent {
-                actor: name.clone(),
-                action: "user.create".to_owned(),
-                target: name.clone(),
-                source: source.clone(),
-                outcome: Outcome::Success,
-                detail: json!({"method": "oidc", "role": user.role, "subject": subject}),
-            };
+            let event = remit_store::AuditEvent::new(&name, "user.create", &name, &source)
+                .with_outcome(Outcome::Success)
+                .with_detail(json!({"method": "oidc", "role": user.role, "subject": subject}));
             state.store.create_user(&user, &event).await?;
             user
         }
@@ -284,14 +271,9 @@ pub(crate) async fn oidc_callback(
     }
     parse_role(&user.role)?;
     let (cookie_value, _) = open_session(&state, &user, &source).await?;
-    let event = remit_store::AuditEvent {
-        actor: user.name.clone(),
-        action: "login".to_owned(),
-        target: user.name.clone(),
-        source,
-        outcome: Outcome::Success,
-        detail: json!({"method": "oidc", "subject": subject}),
-    };
+    let event = remit_store::AuditEvent::new(&user.name, "login", &user.name, &source)
+        .with_outcome(Outcome::Success)
+        .with_detail(json!({"method": "oidc", "subject": subject}));
     state.store.audit(&event).await?;
     let mut response = Redirect::to("/#/dashboard").into_response();
     let h = response.headers_mut();

@@ -221,9 +221,12 @@ pub(crate) async fn principal(
         .ok_or_else(|| ApiError::not_found(format!("`{arn}` is not in snapshot {}", snapshot.id)))?;
     let loaded = state.history.load(&snapshot).await?;
     let usage = state.store.usage(Some(&arn)).await?;
-    let all_findings = state.history.findings(&snapshot).await?;
-    let findings: Vec<Value> =
-        all_findings.iter().filter(|f| f.principals.iter().any(|p| p == &arn)).map(finding_summary).collect();
+    let (all_findings, suppressions) = state.history.findings_shared(&snapshot).await?;
+    let findings: Vec<Value> = all_findings
+        .iter()
+        .filter(|f| f.principals.iter().any(|p| p == &arn))
+        .map(|f| summary_with(f, in_force(f, &suppressions)))
+        .collect();
     let escalations: Vec<Value> = all_findings
         .iter()
         .filter(|f| !f.path.is_empty() && f.principals.iter().any(|p| p == &arn))
@@ -387,13 +390,11 @@ pub(crate) async fn resource(
         }
         _ => default_actions(&arn),
     };
-    let findings: Vec<Value> = state
-        .history
-        .findings(&snapshot)
-        .await?
+    let (all_findings, suppressions) = state.history.findings_shared(&snapshot).await?;
+    let findings: Vec<Value> = all_findings
         .iter()
         .filter(|f| f.resources.iter().any(|r| r == &arn))
-        .map(finding_summary)
+        .map(|f| summary_with(f, in_force(f, &suppressions)))
         .collect();
     let loaded2 = loaded.clone();
     let answers = tokio::task::spawn_blocking(move || {
@@ -413,10 +414,6 @@ pub(crate) async fn resource(
         "access": answers,
         "findings": findings,
     })))
-}
-
-pub(crate) fn finding_summary(f: &remit_findings::Finding) -> Value {
-    summary_with(f, f.suppressed.as_ref())
 }
 
 /// The suppression in force for a finding: its own (the analysis found it neutralized), else a
