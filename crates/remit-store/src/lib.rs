@@ -953,17 +953,7 @@ fn now_ms() -> i64 {
 /// Lowercase hex SHA-256: the content address of blobs (`put_blobs` checks it).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    hex(&sha2::Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]
@@ -1049,6 +1039,6 @@ mod tests {
     fn placeholders_per_backend() {
         assert_eq!(Backend::Postgres.substitute("{blob} {key}"), "BYTEA TEXT COLLATE \"C\"");
         assert_eq!(Backend::Sqlite.substitute("{blob} {key}"), "BLOB TEXT");
-        assert_eq!(hex(&[0, 15, 255]), "000fff");
+        assert_eq!(hex::encode([0, 15, 255]), "000fff");
     }
 }
