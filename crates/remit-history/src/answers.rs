@@ -16,6 +16,8 @@ pub fn step(step: &Step) -> Value {
         Step::Group { group } => json!({"type": "group", "group": &**group}),
         Step::Assume { target } => json!({"type": "assume", "role": &**target}),
         Step::ResourcePolicy { source } => json!({"type": "resourcePolicy", "grant": &**source}),
+        Step::Activate { source } => json!({"type": "activate", "eligibility": &**source}),
+        Step::Inherited { scope } => json!({"type": "inherited", "scope": &**scope}),
     }
 }
 

@@ -180,6 +180,18 @@ pub enum Step {
         /// The statement that grants.
         source: Arc<str>,
     },
+    /// An eligible (just-in-time) assignment the principal must activate first: Azure PIM
+    /// eligibility, for example. Access through it is not standing access.
+    Activate {
+        /// The eligibility, in the cloud's terms.
+        source: Arc<str>,
+    },
+    /// Inheritance down a hierarchy: a grant made at an ancestor scope (an Azure management
+    /// group or subscription, a Google Cloud organization, folder or project).
+    Inherited {
+        /// The scope where the grant is made.
+        scope: Arc<str>,
+    },
 }
 
 impl Step {
@@ -191,6 +203,8 @@ impl Step {
             Step::Group { group } => format!("group {group}"),
             Step::Assume { target } => format!("assumes {target}"),
             Step::ResourcePolicy { source } => format!("resource policy {source}"),
+            Step::Activate { source } => format!("once activated: {source}"),
+            Step::Inherited { scope } => format!("inherited from {scope}"),
         }
     }
 }
@@ -203,5 +217,68 @@ pub struct Holder {
     /// Allowed or conditional.
     pub access: Access,
     /// The path, from the principal to the grant.
+    pub via: Vec<Step>,
+}
+
+/// One entitlement of a principal, in the cloud's own terms: an action (or pattern of actions)
+/// on a resource or on everything under a scope, with the exceptions its grant subtracts.
+///
+/// This is how Azure and Google Cloud state access (a role's actions at a scope; a role's
+/// permissions on a node of the hierarchy), and what `what-can` answers for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entitlement {
+    /// The action, permission or pattern granted (`Microsoft.Compute/virtualMachines/*`,
+    /// `storage.objects.get`).
+    pub action: Arc<str>,
+    /// Actions the grant subtracts from `action` (Azure `NotActions`), empty when none.
+    pub except: Vec<Arc<str>>,
+    /// True for a data-plane action (Azure `DataActions`).
+    pub data_plane: bool,
+    /// The resource, or the scope under which every resource is covered.
+    pub resource: Arc<str>,
+    /// Allowed or conditional.
+    pub access: Access,
+    /// The path, from the principal to the grant.
+    pub via: Vec<Step>,
+}
+
+impl Entitlement {
+    /// True when the principal holds it only after activating an eligible assignment.
+    pub fn eligible(&self) -> bool {
+        self.via.iter().any(|step| matches!(step, Step::Activate { .. }))
+    }
+}
+
+/// The answer to "can this principal do this action on this resource, and why".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Allowed whatever the request context.
+    Allowed,
+    /// Allowed only when the listed conditions hold.
+    Conditional(Vec<Condition>),
+    /// Denied: by an explicit deny, or because nothing grants it.
+    Denied,
+}
+
+impl Verdict {
+    /// `allowed`, `conditional` or `denied`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Conditional(_) => "conditional",
+            Verdict::Denied => "denied",
+        }
+    }
+}
+
+/// A decision with the reasons that make it, each naming the rule of the cloud it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The decision.
+    pub verdict: Verdict,
+    /// The grants or denials that decide it, in evaluation order, each one line
+    /// (`deny assignment X at /subscriptions/…: denies Microsoft.Storage/*`).
+    pub reasons: Vec<String>,
+    /// The path of the grant that allows, when one does.
     pub via: Vec<Step>,
 }
