@@ -465,6 +465,7 @@ fn identity_center_users_act_through_their_permission_sets() {
         users: vec![("u-1".into(), "dana@example.com".into()), ("u-2".into(), "eli@example.com".into())],
         groups: vec![("g-1".into(), "Data engineers".into())],
         memberships: vec![("g-1".into(), "u-1".into())],
+        profiles: Vec::new(),
     });
     let analysis = AwsAnalysis::new(env);
     let holders = analysis.who_can("s3:PutObject", "arn:aws:s3:::data/in/x.csv").expect("who-can");

@@ -489,6 +489,23 @@ pub struct IdentityCenter {
     pub memberships: Vec<(String, String)>,
     /// The identity store id (`d-...`).
     pub identity_store_id: String,
+    /// What the identity store says of each user beyond its name, for telling which person
+    /// it is (`list-users`: `DisplayName`, `Emails`, `ExternalIds`).
+    pub profiles: Vec<IdentityStoreProfile>,
+}
+
+/// An identity store user's profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityStoreProfile {
+    /// The user id.
+    pub user_id: String,
+    /// The display name.
+    pub display_name: Option<String>,
+    /// Its email addresses (`Emails[].Value`), the primary first.
+    pub emails: Vec<String>,
+    /// Its ids at the external identity provider that provisions it (SCIM):
+    /// `(ExternalIds[].Issuer, ExternalIds[].Id)`.
+    pub external_ids: Vec<(String, String)>,
 }
 
 /// A permission set.

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     dir::{self, decode_name},
-    env::{AccountAssignment, IdentityCenter, ImportIssue, PermissionSet},
+    env::{AccountAssignment, IdentityCenter, IdentityStoreProfile, ImportIssue, PermissionSet},
     json::{self, FileRead, Obj, Sink},
 };
 
@@ -271,6 +271,34 @@ fn read_permission_set(
     (set, assignments)
 }
 
+/// A user's profile from its `list-users` entry: lenient, as the fields are optional
+/// (<https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_User.html>);
+/// the primary email first.
+fn profile(id: &str, item: &Obj<'_, '_>) -> IdentityStoreProfile {
+    let text = |v: &Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_owned);
+    let mut emails: Vec<(bool, String)> = item
+        .get("Emails")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((e.get("Primary").and_then(|p| p.as_bool()) == Some(true), text(e, "Value")?)))
+        .collect();
+    emails.sort_by_key(|(primary, _)| !*primary);
+    let external_ids = item
+        .get("ExternalIds")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((text(e, "Issuer")?, text(e, "Id")?)))
+        .collect();
+    IdentityStoreProfile {
+        user_id: id.to_owned(),
+        display_name: item.get("DisplayName").and_then(|v| v.as_str()).map(str::to_owned),
+        emails: emails.into_iter().map(|(_, e)| e).collect(),
+        external_ids,
+    }
+}
+
 fn read_identity_store(bundle: &Path, store_rel: &Path, center: &mut IdentityCenter, issues: &mut Vec<ImportIssue>) {
     // list-users: {"Users": [{"UserName", "UserId", ...}]}
     let rel = store_rel.join("users.json");
@@ -286,6 +314,7 @@ fn read_identity_store(bundle: &Path, store_rel: &Path, center: &mut IdentityCen
                     if let Some(id) = item.required_str("UserId", &mut sink) {
                         let name = item.str("UserName", &mut sink).unwrap_or_default();
                         center.users.push((id.to_owned(), name.to_owned()));
+                        center.profiles.push(profile(id, &item));
                     }
                 }
             }
