@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use remit_aws_analysis::{AccessLevel, Explained, Exposure, Permission};
-use remit_model::{Holder, Step};
+use remit_model::{Access, Entitlement, Explanation, Holder, Principal, Step, Verdict};
 use serde_json::{Value, json};
 
 /// A path step.
@@ -122,5 +122,72 @@ pub fn what_can(principal: &str, permissions: &[Permission]) -> Value {
                 "conditions": a.conditions().iter().map(|c| &*c.expression).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// Conditions of a grant or decision.
+fn conditions(conditions: &[remit_model::Condition]) -> Vec<Value> {
+    conditions
+        .iter()
+        .map(|c| json!({"source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny}))
+        .collect()
+}
+
+/// A principal of any cloud.
+pub fn principal(p: &Principal) -> Value {
+    json!({
+        "id": p.id,
+        "cloud": p.cloud.as_str(),
+        "kind": p.kind.as_str(),
+        "name": p.name,
+        "scope": p.scope,
+        "incomplete": p.incomplete,
+    })
+}
+
+/// One entitlement (Azure, Google Cloud): an action or pattern on a resource or scope.
+pub fn entitlement(e: &Entitlement) -> Value {
+    json!({
+        "action": &*e.action,
+        "except": e.except.iter().map(|x| &**x).collect::<Vec<&str>>(),
+        "dataPlane": e.data_plane,
+        "resource": &*e.resource,
+        "decision": e.access.as_str(),
+        "eligible": e.eligible(),
+        "conditions": conditions(e.access.conditions()),
+        "via": e.via.iter().map(step).collect::<Vec<_>>(),
+        "path": e.via.iter().map(|s| s.describe()).collect::<Vec<_>>().join(" → "),
+    })
+}
+
+/// `what-can` of an Azure or Google Cloud principal.
+pub fn entitlements(principal_found: &Principal, entitlements: &[Entitlement]) -> Value {
+    let standing = entitlements.iter().filter(|e| !e.eligible()).count();
+    json!({
+        "principal": principal(principal_found),
+        "summary": {
+            "entitlements": entitlements.len(),
+            "standing": standing,
+            "eligible": entitlements.len() - standing,
+            "conditional": entitlements.iter().filter(|e| matches!(e.access, Access::Conditional(_))).count(),
+        },
+        "entitlements": entitlements.iter().map(entitlement).collect::<Vec<_>>(),
+    })
+}
+
+/// `explain` of an Azure or Google Cloud decision.
+pub fn explanation(principal_found: &Principal, action: &str, resource: &str, explained: &Explanation) -> Value {
+    let conditions_of = match &explained.verdict {
+        Verdict::Conditional(c) => conditions(c),
+        _ => Vec::new(),
+    };
+    json!({
+        "principal": principal(principal_found),
+        "action": action,
+        "resource": resource,
+        "decision": explained.verdict.as_str(),
+        "conditions": conditions_of,
+        "reasons": explained.reasons,
+        "via": explained.via.iter().map(step).collect::<Vec<_>>(),
     })
 }
