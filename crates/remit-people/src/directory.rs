@@ -11,6 +11,7 @@ use remit_findings::Finding;
 
 use crate::error::Issue;
 use crate::identity::CloudIdentity;
+use crate::index::Index;
 use crate::inputs::PeopleInputs;
 use crate::link::{Ambiguity, Candidate, Link, Resolution, decide};
 use crate::person::{Person, build};
@@ -23,6 +24,7 @@ pub struct Directory {
     identities: Vec<CloudIdentity>,
     resolutions: Vec<Resolution>,
     by_id: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
     findings: Vec<Finding>,
     issues: Vec<Issue>,
 }
@@ -33,6 +35,7 @@ pub struct Directory {
 /// make persons.
 pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> Directory {
     let (persons, issues) = build(people_inputs, identities);
+    let index = Index::new(&persons, people_inputs);
     let key = |i: usize| persons.get(i).map(|p| p.key.clone()).unwrap_or_default();
     let mut resolutions: Vec<Resolution> = Vec::with_capacity(identities.len());
     let mut linked: HashMap<String, (usize, Link)> = HashMap::new();
@@ -41,14 +44,14 @@ pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> 
             resolutions.push(Resolution::NotApplicable);
             continue;
         }
-        let mut scored = matching::exact(identity, &persons, people_inputs);
+        let mut scored = matching::exact(identity, &persons, &index);
         if scored.is_empty() {
-            scored = matching::names(identity, &persons);
+            scored = matching::names(identity, &persons, &index);
         }
         let resolution = match decide(scored, key) {
             Some(Ok(link)) => {
-                if let Some(index) = persons.iter().position(|p| p.key == link.person) {
-                    linked.insert(identity.id.clone(), (index, link.clone()));
+                if let Some(i) = index.key(&link.person) {
+                    linked.insert(identity.id.clone(), (i, link.clone()));
                 }
                 Resolution::Person(link)
             }
@@ -64,7 +67,7 @@ pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> 
         if !wants_owner {
             continue;
         }
-        let (scored, notes) = owners::candidates(identity, &persons, &linked);
+        let (scored, notes) = owners::candidates(identity, &persons, &index, &linked);
         *resolution = match owners::owner_links(scored, &persons) {
             Ok(links) if !links.is_empty() => Resolution::Owned(links),
             Ok(_) => Resolution::Unlinked(no_owner(&notes)),
@@ -78,12 +81,14 @@ pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> 
             }),
         };
     }
-    let findings = leavers::findings(&persons, identities, &resolutions);
+    let find = |key: &str| index.key(key).and_then(|i| persons.get(i));
+    let findings = leavers::findings(&find, identities, &resolutions);
     let mut by_id = HashMap::new();
     for (i, identity) in identities.iter().enumerate() {
         by_id.entry(identity.id.clone()).or_insert(i);
     }
-    Directory { persons, identities: identities.to_vec(), resolutions, by_id, findings, issues }
+    let by_key = persons.iter().enumerate().map(|(i, p)| (p.key.clone(), i)).rev().collect();
+    Directory { persons, identities: identities.to_vec(), resolutions, by_id, by_key, findings, issues }
 }
 
 fn has_owner_tag(identity: &CloudIdentity) -> bool {
@@ -238,6 +243,6 @@ impl Directory {
     }
 
     fn find(&self, key: &str) -> Option<&Person> {
-        self.persons.iter().find(|p| p.key == key)
+        self.by_key.get(key).and_then(|&i| self.persons.get(i))
     }
 }

@@ -65,7 +65,7 @@ impl CloudIdentity {
     }
 
     /// True for a Google Cloud member deleted since it was granted (`deleted:user:…`):
-    /// <https://cloud.google.com/iam/docs/principal-identifiers#deleted>.
+    /// <https://cloud.google.com/iam/docs/principal-identifiers>.
     pub fn is_deleted(&self) -> bool {
         self.id.starts_with("deleted:")
     }

@@ -26,8 +26,8 @@ PS-4 and AC-2 require disabling a leaver's accounts at termination, CIS Controls
 access on departure";
 
 const ORPHAN_RATIONALE: &str = "a machine identity nobody answers for keeps its permissions and credentials with no \
-one to rotate them or notice misuse: NIST SP 800-53 Rev. 5 AC-2 requires every account to have an authorized owner \
-and CIS Controls v8 safeguard 5.1 an inventory of accounts with their owners; not high because using it still needs \
+one to rotate them or notice misuse: NIST SP 800-53 Rev. 5 AC-2 requires account managers for every account and CIS \
+Controls v8 safeguard 5.5 an inventory of service accounts with their owners; not high because using it still needs \
 its credentials";
 
 /// Where each cloud documents removing a leaver's or an orphan's access.
@@ -40,8 +40,11 @@ fn remediation_doc(cloud: Cloud) -> &'static str {
 }
 
 /// The findings over every identity and what correlation decided for it.
-pub(crate) fn findings(persons: &[Person], identities: &[CloudIdentity], resolutions: &[Resolution]) -> Vec<Finding> {
-    let person = |key: &str| persons.iter().find(|p| p.key == key);
+pub(crate) fn findings<'p>(
+    person: &dyn Fn(&str) -> Option<&'p Person>,
+    identities: &[CloudIdentity],
+    resolutions: &[Resolution],
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for (identity, resolution) in identities.iter().zip(resolutions) {
         if !identity.is_active() {

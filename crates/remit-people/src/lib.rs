@@ -15,6 +15,7 @@ mod directory;
 mod error;
 mod hr;
 mod identity;
+mod index;
 mod inputs;
 mod json;
 mod leavers;

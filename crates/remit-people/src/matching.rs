@@ -7,15 +7,15 @@
 use remit_model::Cloud;
 
 use crate::identity::CloudIdentity;
-use crate::inputs::PeopleInputs;
+use crate::index::Index;
 use crate::link::{Rule, Scored};
 use crate::person::Person;
 
 /// The cloud an Okta catalog application signs in to, by its `name`:
-/// - `amazon_aws_sso`: AWS IAM Identity Center, whose user names are the assignment's
-///   `credentials.userName` (<https://help.okta.com/en-us/content/topics/deploymentguides/aws/aws-configure-identity-center.htm>);
-/// - `amazon_aws`: the AWS account federation (SAML) app
-///   (<https://help.okta.com/en-us/content/topics/deploymentguides/aws/aws-deployment.htm>);
+/// - `amazon_aws_sso`: AWS IAM Identity Center, whose users Okta provisions by SCIM with the
+///   assignment's `credentials.userName` as their user name
+///   (<https://docs.aws.amazon.com/singlesignon/latest/userguide/gs-okta.html>);
+/// - `amazon_aws`: the AWS account federation (SAML) app, whose user name is the session's;
 /// - `google`: Google Workspace, whose users are Google Cloud's `user:` members;
 /// - `office365`: Microsoft Office 365 / Entra ID, whose user name is the UPN.
 ///
@@ -31,58 +31,54 @@ pub fn app_cloud(app_name: &str) -> Option<Cloud> {
 }
 
 /// Every exact candidate (IdP subject, app assignment, employee id, addresses) for a user.
-pub(crate) fn exact(identity: &CloudIdentity, persons: &[Person], inputs: &PeopleInputs) -> Vec<Scored> {
+pub(crate) fn exact(identity: &CloudIdentity, persons: &[Person], index: &Index) -> Vec<Scored> {
     let mut out = Vec::new();
-    idp_subject(identity, persons, &mut out);
-    app_assignment(identity, persons, inputs, &mut out);
-    employee_id(identity, persons, &mut out);
-    addresses(identity, persons, &mut out);
+    idp_subject(identity, persons, index, &mut out);
+    app_assignment(identity, persons, index, &mut out);
+    employee_id(identity, persons, index, &mut out);
+    addresses(identity, persons, index, &mut out);
     out
+}
+
+fn key(persons: &[Person], i: usize) -> &str {
+    persons.get(i).map_or("", |p| p.key.as_str())
 }
 
 /// IdP subject: Identity Center's `ExternalIds` for an Okta-provisioned user hold the Okta
 /// user id (<https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_ExternalId.html>);
 /// an Entra object id names the Entra user a person was merged from.
-fn idp_subject(identity: &CloudIdentity, persons: &[Person], out: &mut Vec<Scored>) {
+fn idp_subject(identity: &CloudIdentity, persons: &[Person], index: &Index, out: &mut Vec<Scored>) {
     let Some((idp, subject)) = &identity.idp_subject else { return };
     let idp = idp.to_ascii_lowercase();
-    for (i, p) in persons.iter().enumerate() {
-        let hit = match idp.as_str() {
-            "okta" => p.okta_id.as_deref() == Some(subject.as_str()),
-            "entra" | "entra-id" | "azure-ad" | "aad" => {
-                p.entra_id.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(subject))
-            }
-            _ => false,
-        };
-        if hit {
-            out.push(Scored {
-                person: i,
-                rule: Rule::IdpSubject,
-                score: Rule::IdpSubject.score(),
-                reason: format!("IdP subject {idp}:{subject} is {}'s {idp} user", p.key),
-            });
-        }
+    let hits = match idp.as_str() {
+        "okta" => index.okta_id(subject),
+        "entra" | "entra-id" | "azure-ad" | "aad" => index.entra_id(subject),
+        _ => &[],
+    };
+    for &i in hits {
+        out.push(Scored {
+            person: i,
+            rule: Rule::IdpSubject,
+            score: Rule::IdpSubject.score(),
+            reason: format!("IdP subject {idp}:{subject} is {}'s {idp} user", key(persons, i)),
+        });
     }
 }
 
-fn app_assignment(identity: &CloudIdentity, persons: &[Person], inputs: &PeopleInputs, out: &mut Vec<Scored>) {
-    let names = identity.sign_in_names();
-    for app in inputs.okta_apps.iter().filter(|a| app_cloud(&a.name) == Some(identity.cloud)) {
-        for assignment in &app.users {
-            let Some(user_name) = &assignment.user_name else { continue };
-            let user_name = user_name.trim().to_lowercase();
-            if !names.contains(&user_name) {
-                continue;
-            }
-            for (i, p) in persons.iter().enumerate().filter(|(_, p)| p.okta_id.as_deref() == Some(&assignment.user_id))
-            {
+fn app_assignment(identity: &CloudIdentity, persons: &[Person], index: &Index, out: &mut Vec<Scored>) {
+    for name in identity.sign_in_names() {
+        for assignment in index.app_user_name(identity.cloud, &name) {
+            for &i in index.okta_id(&assignment.okta_user) {
                 out.push(Scored {
                     person: i,
                     rule: Rule::AppAssignment,
                     score: Rule::AppAssignment.score(),
                     reason: format!(
-                        "Okta app {} ({}) assigns Okta user {} ({}) as user name {user_name}",
-                        app.label, app.name, assignment.user_id, p.key
+                        "Okta app {} ({}) assigns Okta user {} ({}) as user name {name}",
+                        assignment.app_label,
+                        assignment.app_name,
+                        assignment.okta_user,
+                        key(persons, i)
                     ),
                 });
             }
@@ -90,34 +86,28 @@ fn app_assignment(identity: &CloudIdentity, persons: &[Person], inputs: &PeopleI
     }
 }
 
-fn employee_id(identity: &CloudIdentity, persons: &[Person], out: &mut Vec<Scored>) {
+fn employee_id(identity: &CloudIdentity, persons: &[Person], index: &Index, out: &mut Vec<Scored>) {
     let Some(id) = identity.employee_id.as_deref().map(str::trim).filter(|e| !e.is_empty()) else { return };
-    for (i, p) in persons.iter().enumerate().filter(|(_, p)| p.employee_id.as_deref() == Some(id)) {
+    for &i in index.employee_id(id) {
         out.push(Scored {
             person: i,
             rule: Rule::EmployeeId,
             score: Rule::EmployeeId.score(),
-            reason: format!("employee id {id} is {}'s", p.key),
+            reason: format!("employee id {id} is {}'s", key(persons, i)),
         });
     }
 }
 
-fn addresses(identity: &CloudIdentity, persons: &[Person], out: &mut Vec<Scored>) {
+fn addresses(identity: &CloudIdentity, persons: &[Person], index: &Index, out: &mut Vec<Scored>) {
     for (address, source) in identity.addresses() {
-        for (i, p) in persons.iter().enumerate() {
-            let rule = if p.key == address {
-                Rule::Email
-            } else if p.emails.contains(&address) {
-                Rule::Alias
-            } else {
-                continue;
-            };
-            let what = if rule == Rule::Email { "canonical address" } else { "alias" };
+        for &i in index.address(&address) {
+            let canonical = key(persons, i) == address;
+            let (rule, what) = if canonical { (Rule::Email, "canonical address") } else { (Rule::Alias, "alias") };
             out.push(Scored {
                 person: i,
                 rule,
                 score: rule.score(),
-                reason: format!("{source} {address} is {}'s {what}", p.key),
+                reason: format!("{source} {address} is {}'s {what}", key(persons, i)),
             });
         }
     }
@@ -126,8 +116,8 @@ fn addresses(identity: &CloudIdentity, persons: &[Person], out: &mut Vec<Scored>
 /// Name heuristics: the local part of the identity's name reads as the person's names
 /// (`alice.smith`, `alice_smith`, `alicesmith`, `smith.alice`) or as an initial and the
 /// family name (`asmith`, `a.smith`).
-pub(crate) fn names(identity: &CloudIdentity, persons: &[Person]) -> Vec<Scored> {
-    let mut out = Vec::new();
+pub(crate) fn names(identity: &CloudIdentity, persons: &[Person], index: &Index) -> Vec<Scored> {
+    let mut out: Vec<Scored> = Vec::new();
     let mut locals: Vec<String> = identity
         .sign_in_names()
         .into_iter()
@@ -135,23 +125,20 @@ pub(crate) fn names(identity: &CloudIdentity, persons: &[Person]) -> Vec<Scored>
         .collect();
     locals.dedup();
     for local in locals.iter().filter(|l| l.chars().count() >= 3) {
-        for (i, p) in persons.iter().enumerate() {
-            let Some((given, family)) = p.names() else { continue };
-            let Some(initial) = given.chars().next() else { continue };
-            let full = [".", "_", "-", ""]
-                .iter()
-                .any(|sep| *local == format!("{given}{sep}{family}") || *local == format!("{family}{sep}{given}"));
-            let short = *local == format!("{initial}{family}") || *local == format!("{initial}.{family}");
-            let rule = match (full, short) {
-                (true, _) => Rule::FullName,
-                (false, true) => Rule::InitialAndName,
-                _ => continue,
-            };
+        for &(i, rule) in index.name_form(local) {
+            if out.iter().any(|s| s.person == i) {
+                continue;
+            }
+            let p = persons.get(i);
             out.push(Scored {
                 person: i,
                 rule,
                 score: rule.score(),
-                reason: format!("name `{local}` reads as {} ({})", p.display_name, p.key),
+                reason: format!(
+                    "name `{local}` reads as {} ({})",
+                    p.map_or("", |p| p.display_name.as_str()),
+                    key(persons, i)
+                ),
             });
         }
     }

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use crate::identity::CloudIdentity;
+use crate::index::Index;
 use crate::link::{Link, Rule, Scored};
 use crate::person::Person;
 
@@ -24,8 +25,10 @@ pub const OWNER_TAG_KEYS: [&str; 8] =
 pub(crate) fn candidates(
     identity: &CloudIdentity,
     persons: &[Person],
+    index: &Index,
     linked: &HashMap<String, (usize, Link)>,
 ) -> (Vec<Scored>, Vec<String>) {
+    let key = |i: usize| persons.get(i).map_or("", |p| p.key.as_str());
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for owner in identity.owners.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
@@ -38,52 +41,68 @@ pub(crate) fn candidates(
             });
             continue;
         }
-        let as_address = owner.strip_prefix("user:").unwrap_or(owner).to_lowercase();
-        let mut found = false;
-        for (i, p) in persons.iter().enumerate() {
-            let by_entra = p.entra_id.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(owner));
-            let by_address = as_address.contains('@') && p.emails.contains(&as_address);
-            if by_entra || by_address {
-                let alias = by_address && !by_entra && p.key != as_address;
+        let before = out.len();
+        for &i in index.entra_id(owner) {
+            out.push(Scored {
+                person: i,
+                rule: Rule::RecordedOwner,
+                score: Rule::RecordedOwner.score(),
+                reason: format!("the cloud records owner {owner}, the Entra user of {}", key(i)),
+            });
+        }
+        let address = owner.strip_prefix("user:").unwrap_or(owner).to_lowercase();
+        if address.contains('@') {
+            let by_entra: Vec<usize> = out[before..].iter().map(|s| s.person).collect();
+            for &i in index.address(&address).iter().filter(|i| !by_entra.contains(i)) {
+                let alias = key(i) != address;
                 out.push(Scored {
                     person: i,
                     rule: Rule::RecordedOwner,
                     score: if alias { Rule::Alias.score() } else { Rule::RecordedOwner.score() },
                     reason: format!(
                         "the cloud records owner {owner}, {} {}",
-                        if alias { "an alias of" } else { "which is" },
-                        p.key
+                        if alias { "an alias of" } else { "the canonical address of" },
+                        key(i)
                     ),
                 });
-                found = true;
             }
         }
-        if !found {
+        if out.len() == before {
             notes.push(format!("recorded owner {owner} is linked to no person"));
         }
     }
-    for (key, value) in &identity.tags {
-        if !OWNER_TAG_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key.trim())) {
+    for (tag, value) in &identity.tags {
+        if !OWNER_TAG_KEYS.iter().any(|k| k.eq_ignore_ascii_case(tag.trim())) {
             continue;
         }
         let value = value.trim();
         let lower = value.to_lowercase();
-        let mut found = false;
-        for (i, p) in persons.iter().enumerate() {
-            let (rule, score, what) = if lower.contains('@') && p.key == lower {
-                (Rule::OwnerTag, Rule::OwnerTag.score(), "the canonical address of")
-            } else if lower.contains('@') && p.emails.contains(&lower) {
-                (Rule::OwnerTag, Rule::Alias.score() - 5, "an alias of")
-            } else if !lower.contains('@') && !lower.is_empty() && p.display_name.to_lowercase() == lower {
-                (Rule::OwnerTagName, Rule::OwnerTagName.score(), "the display name of")
-            } else {
-                continue;
-            };
-            out.push(Scored { person: i, rule, score, reason: format!("tag {key}={value} is {what} {}", p.key) });
-            found = true;
+        let before = out.len();
+        if lower.contains('@') {
+            for &i in index.address(&lower) {
+                let (score, what) = match key(i) == lower {
+                    true => (Rule::OwnerTag.score(), "the canonical address of"),
+                    false => (Rule::Alias.score() - 5, "an alias of"),
+                };
+                out.push(Scored {
+                    person: i,
+                    rule: Rule::OwnerTag,
+                    score,
+                    reason: format!("tag {tag}={value} is {what} {}", key(i)),
+                });
+            }
+        } else if !lower.is_empty() {
+            for &i in index.display_name(&lower) {
+                out.push(Scored {
+                    person: i,
+                    rule: Rule::OwnerTagName,
+                    score: Rule::OwnerTagName.score(),
+                    reason: format!("tag {tag}={value} is the display name of {}", key(i)),
+                });
+            }
         }
-        if !found {
-            notes.push(format!("tag {key}={value} names no known person"));
+        if out.len() == before {
+            notes.push(format!("tag {tag}={value} names no known person"));
         }
     }
     (out, notes)

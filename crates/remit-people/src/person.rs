@@ -5,6 +5,8 @@
 //! identities is only sound if those records are first merged into one person, keyed by the
 //! most authoritative address: HR's, then Okta's, then Entra's.
 
+use std::collections::HashMap;
+
 use remit_model::{Cloud, PrincipalKind};
 
 use crate::error::Issue;
@@ -113,19 +115,66 @@ impl Person {
     }
 }
 
+/// Persons being merged, with lookups by employee id and address kept current.
+#[derive(Default)]
+struct Merger {
+    persons: Vec<Person>,
+    by_employee_id: HashMap<String, usize>,
+    by_address: HashMap<String, usize>,
+}
+
+impl Merger {
+    fn push(&mut self, person: Person) -> usize {
+        let i = self.persons.len();
+        self.persons.push(person);
+        self.index(i);
+        i
+    }
+
+    /// Records the person's employee id and addresses (the first holder keeps each).
+    fn index(&mut self, i: usize) {
+        let Some(p) = self.persons.get(i) else { return };
+        if let Some(e) = &p.employee_id {
+            self.by_employee_id.entry(e.trim().to_owned()).or_insert(i);
+        }
+        for a in &p.emails {
+            self.by_address.entry(a.clone()).or_insert(i);
+        }
+    }
+
+    /// The person an employee id names, else the one the first matching address names.
+    fn find(&self, employee_id: Option<&str>, addresses: &[String]) -> Found {
+        let by_id = employee_id.and_then(|e| self.by_employee_id.get(e.trim()).copied());
+        let by_address = addresses.iter().find_map(|a| self.by_address.get(a).copied());
+        match (by_id, by_address) {
+            (Some(i), Some(j)) if i != j => Found::Conflict(i, j),
+            (Some(i), _) | (None, Some(i)) => Found::One(i),
+            (None, None) => Found::None,
+        }
+    }
+
+    fn key(&self, i: usize) -> &str {
+        self.persons.get(i).map_or("", |p| p.key.as_str())
+    }
+}
+
 /// Merges HR rows, Okta users and Entra users (`identities` of Azure of kind user, not
 /// guests) into persons.
 pub(crate) fn build(inputs: &PeopleInputs, identities: &[CloudIdentity]) -> (Vec<Person>, Vec<Issue>) {
-    let mut persons: Vec<Person> = inputs.hr.iter().map(from_hr).collect();
+    let mut merger = Merger::default();
+    for record in &inputs.hr {
+        merger.push(from_hr(record));
+    }
+    let okta_logins: HashMap<&str, String> =
+        inputs.okta_users.iter().map(|u| (u.id.as_str(), u.login.to_lowercase())).collect();
     let mut issues = Vec::new();
     for user in &inputs.okta_users {
         let addresses = user.addresses();
-        let index = match find(&persons, user.employee_number.as_deref(), &addresses) {
+        let index = match merger.find(user.employee_number.as_deref(), &addresses) {
             Found::One(i) => i,
             Found::None => {
                 let key = addresses.first().cloned().unwrap_or_else(|| user.login.to_lowercase());
-                persons.push(Person::new(key, okta_display_name(user)));
-                persons.len() - 1
+                merger.push(Person::new(key, okta_display_name(user)))
             }
             Found::Conflict(i, other) => {
                 issues.push(Issue {
@@ -133,36 +182,40 @@ pub(crate) fn build(inputs: &PeopleInputs, identities: &[CloudIdentity]) -> (Vec
                     location: format!("user {}", user.id),
                     message: format!(
                         "its employee number and addresses match different persons ({} and {}); merged into {}",
-                        persons[i].key, persons[other].key, persons[i].key
+                        merger.key(i),
+                        merger.key(other),
+                        merger.key(i)
                     ),
                 });
                 i
             }
         };
-        merge_okta(&mut persons[index], user, &inputs.okta_users);
+        if let Some(person) = merger.persons.get_mut(index) {
+            merge_okta(person, user, &okta_logins);
+        }
+        merger.index(index);
     }
     for identity in identities.iter().filter(|i| is_entra_member(i)) {
         let addresses: Vec<String> = identity.addresses().into_iter().map(|(a, _)| a).collect();
-        let index = match find(&persons, identity.employee_id.as_deref(), &addresses) {
+        let index = match merger.find(identity.employee_id.as_deref(), &addresses) {
             Found::One(i) | Found::Conflict(i, _) => i,
             Found::None => match addresses.first() {
-                Some(key) => {
-                    persons.push(Person::new(key.clone(), identity.name.clone()));
-                    persons.len() - 1
-                }
+                Some(key) => merger.push(Person::new(key.clone(), identity.name.clone())),
                 None => continue,
             },
         };
-        let person = &mut persons[index];
-        for a in &addresses {
-            person.add_address(a);
+        if let Some(person) = merger.persons.get_mut(index) {
+            for a in &addresses {
+                person.add_address(a);
+            }
+            person.entra_id.get_or_insert_with(|| identity.id.clone());
+            if person.employee_id.is_none() {
+                person.employee_id.clone_from(&identity.employee_id);
+            }
         }
-        person.entra_id.get_or_insert_with(|| identity.id.clone());
-        if person.employee_id.is_none() {
-            person.employee_id.clone_from(&identity.employee_id);
-        }
+        merger.index(index);
     }
-    (persons, issues)
+    (merger.persons, issues)
 }
 
 /// Entra ID members create persons; guests (B2B) are outsiders and only link to persons
@@ -194,7 +247,7 @@ fn okta_display_name(user: &OktaUser) -> String {
     }
 }
 
-fn merge_okta(person: &mut Person, user: &OktaUser, all: &[OktaUser]) {
+fn merge_okta(person: &mut Person, user: &OktaUser, okta_logins: &HashMap<&str, String>) {
     for a in user.addresses() {
         person.add_address(&a);
     }
@@ -212,10 +265,8 @@ fn merge_okta(person: &mut Person, user: &OktaUser, all: &[OktaUser]) {
         person.title.clone_from(&user.title);
     }
     if person.manager.is_none() {
-        person.manager = user.manager.clone().or_else(|| {
-            let id = user.manager_id.as_deref()?;
-            all.iter().find(|u| u.id == id).map(|m| m.login.to_lowercase())
-        });
+        person.manager =
+            user.manager.clone().or_else(|| user.manager_id.as_deref().and_then(|id| okta_logins.get(id).cloned()));
     }
     if person.employee_id.is_none() {
         person.employee_id.clone_from(&user.employee_number);
@@ -228,15 +279,4 @@ enum Found {
     One(usize),
     /// The first is kept (the employee id's match, else the first address's).
     Conflict(usize, usize),
-}
-
-/// The person an employee id names, else the one the first matching address names.
-fn find(persons: &[Person], employee_id: Option<&str>, addresses: &[String]) -> Found {
-    let by_id = employee_id.and_then(|e| persons.iter().position(|p| p.employee_id.as_deref() == Some(e.trim())));
-    let by_address = addresses.iter().find_map(|a| persons.iter().position(|p| p.emails.contains(a)));
-    match (by_id, by_address) {
-        (Some(i), Some(j)) if i != j => Found::Conflict(i, j),
-        (Some(i), _) | (None, Some(i)) => Found::One(i),
-        (None, None) => Found::None,
-    }
 }
