@@ -106,12 +106,13 @@ impl Index {
 }
 
 /// The forms a person's name takes in user names, full forms first: `alice.smith`,
-/// `alice_smith`, `alice-smith`, `alicesmith`, `smith.alice` (…), then `asmith`, `a.smith`.
+/// `alice_smith`, `alice-smith`, `alice smith`, `alicesmith`, `smith.alice` (…), then
+/// `asmith`, `a.smith`.
 fn name_forms(person: &Person) -> Vec<(String, Rule)> {
     let Some((given, family)) = person.names() else { return Vec::new() };
     let Some(initial) = given.chars().next() else { return Vec::new() };
     let mut out = Vec::new();
-    for sep in [".", "_", "-", ""] {
+    for sep in [".", "_", "-", " ", ""] {
         out.push((format!("{given}{sep}{family}"), Rule::FullName));
         out.push((format!("{family}{sep}{given}"), Rule::FullName));
     }

@@ -171,24 +171,28 @@ pub(crate) fn decide(mut scored: Vec<Scored>, key: impl Fn(usize) -> String) -> 
     let best = scored.iter().map(|s| s.score).max()?;
     scored.sort_by(|a, b| b.score.cmp(&a.score).then(a.person.cmp(&b.person)));
     let mut top: Vec<usize> = scored.iter().filter(|s| s.score == best).map(|s| s.person).collect();
-    top.dedup();
     top.sort_unstable();
     top.dedup();
-    if top.len() > 1 {
-        let candidates: Vec<Candidate> = scored
-            .iter()
-            .filter(|s| s.score == best)
-            .map(|s| Candidate { person: key(s.person), rule: s.rule, reason: s.reason.clone() })
-            .collect();
-        let names: Vec<String> = top.iter().map(|&p| key(p)).collect();
-        return Some(Err(Ambiguity {
-            confidence: Confidence::new(best),
-            reason: format!("{} persons match equally ({}): not decided", names.len(), names.join(", ")),
-            candidates,
-        }));
+    if let [winner] = top[..] {
+        return Some(Ok(link_to(winner, &scored, best, &key)));
     }
-    let winner = top[0];
-    let rule = scored[0].rule;
+    let candidates: Vec<Candidate> = scored
+        .iter()
+        .filter(|s| s.score == best)
+        .map(|s| Candidate { person: key(s.person), rule: s.rule, reason: s.reason.clone() })
+        .collect();
+    let names: Vec<String> = top.iter().map(|&p| key(p)).collect();
+    Some(Err(Ambiguity {
+        confidence: Confidence::new(best),
+        reason: format!("{} persons match equally ({}): not decided", names.len(), names.join(", ")),
+        candidates,
+    }))
+}
+
+/// The link to `winner`, its reason listing every rule that matched it, then the weaker
+/// candidates of other persons. `scored` is sorted best first.
+fn link_to(winner: usize, scored: &[Scored], best: u8, key: &impl Fn(usize) -> String) -> Link {
+    let rule = scored.iter().find(|s| s.person == winner && s.score == best).map_or(Rule::Email, |s| s.rule);
     let mut reasons: Vec<String> =
         scored.iter().filter(|s| s.person == winner).map(|s| format!("{} ({})", s.reason, s.rule.as_str())).collect();
     reasons.dedup();
@@ -198,5 +202,5 @@ pub(crate) fn decide(mut scored: Vec<Scored>, key: impl Fn(usize) -> String) -> 
         .map(|s| format!("{} also matched less strongly: {} ({})", key(s.person), s.reason, s.rule.as_str()))
         .collect();
     reasons.extend(others);
-    Some(Ok(Link { person: key(winner), confidence: Confidence::new(best), rule, reason: reasons.join("; ") }))
+    Link { person: key(winner), confidence: Confidence::new(best), rule, reason: reasons.join("; ") }
 }

@@ -161,7 +161,12 @@ fn names_positive_and_never_over_an_exact_match() {
         link_rule(&base(), user(Cloud::Aws, "arn:aws:iam::1:user/cwhite", "cwhite")),
         Some(("carol@example.com".into(), Rule::InitialAndName, Level::Low))
     );
+    assert_eq!(
+        link_rule(&base(), user(Cloud::Aws, "ic/x", "Alice Smith")),
+        Some(("alice@example.com".into(), Rule::FullName, Level::Low))
+    );
     assert_eq!(link_rule(&base(), user(Cloud::Aws, "arn:aws:iam::1:user/cwhite2", "cwhite2")), None);
+    assert_eq!(link_rule(&base(), user(Cloud::Aws, "arn:aws:iam::1:user/alice", "alice")), None);
     // `carol.white` reads as Carol, but the address is Alice's: the exact match wins alone.
     let mut i = user(Cloud::Gcp, "user:alice@example.com", "carol.white");
     i.emails = vec!["alice@example.com".into()];
