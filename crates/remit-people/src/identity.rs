@@ -121,10 +121,37 @@ impl CloudIdentity {
         {
             add(email, "member");
         }
+        if let Some(subject) = self.workforce_subject() {
+            add(subject, "workforce subject");
+        }
+        if let Some(session) = self.session_name() {
+            add(session, "session name");
+        }
         out
     }
 
-    /// The names it signs in with, lowercased: its name, its UPN and its Google user email.
+    /// The subject of a Google Cloud workforce identity
+    /// (`principal://iam.googleapis.com/locations/global/workforcePools/POOL/subject/SUBJECT`):
+    /// <https://cloud.google.com/iam/docs/principal-identifiers>.
+    pub fn workforce_subject(&self) -> Option<&str> {
+        let rest = self.member().strip_prefix("principal://iam.googleapis.com/locations/global/workforcePools/")?;
+        let (_, subject) = rest.split_once("/subject/")?;
+        (!subject.is_empty()).then_some(subject)
+    }
+
+    /// The session name of an AWS role session (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`),
+    /// which SAML federation sets from the IdP's `RoleSessionName` attribute (often the user's
+    /// address): <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html>.
+    pub fn session_name(&self) -> Option<&str> {
+        if self.cloud != Cloud::Aws || !self.id.contains(":assumed-role/") {
+            return None;
+        }
+        let session = self.id.rsplit('/').next()?;
+        (!session.is_empty()).then_some(session)
+    }
+
+    /// The names it signs in with, lowercased: its name, its UPN, its Google user email, its
+    /// workforce subject, its AWS session name.
     pub fn sign_in_names(&self) -> Vec<String> {
         let mut out = vec![self.name.trim().to_lowercase()];
         if let Some(upn) = &self.upn {
@@ -133,7 +160,11 @@ impl CloudIdentity {
         if let Some(email) = self.member().strip_prefix("user:") {
             out.push(email.trim().to_lowercase());
         }
+        for other in [self.workforce_subject(), self.session_name()].into_iter().flatten() {
+            out.push(other.trim().to_lowercase());
+        }
         out.retain(|n| !n.is_empty());
+        out.sort_unstable();
         out.dedup();
         out
     }

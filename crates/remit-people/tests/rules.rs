@@ -365,3 +365,24 @@ fn okta_merges_into_hr_by_employee_number_and_reports_conflicts() {
     assert_eq!(dir.issues().len(), 1);
     assert!(dir.issues()[0].message.contains("different persons"));
 }
+
+#[test]
+fn workforce_subjects_and_saml_session_names_are_addresses() {
+    let wf = user(
+        Cloud::Gcp,
+        "principal://iam.googleapis.com/locations/global/workforcePools/okta-pool/subject/alice@example.com",
+        "alice",
+    );
+    assert_eq!(wf.workforce_subject(), Some("alice@example.com"));
+    assert_eq!(link_rule(&base(), wf), Some(("alice@example.com".into(), Rule::Email, Level::High)));
+    let mut session = user(Cloud::Aws, "arn:aws:sts::111122223333:assumed-role/Okta-Admin/carol@example.com", "x");
+    session.kind = PrincipalKind::Session;
+    assert_eq!(session.session_name(), Some("carol@example.com"));
+    assert_eq!(link_rule(&base(), session), Some(("carol@example.com".into(), Rule::Email, Level::High)));
+    // An IAM role ARN has no session; a session named after nobody links nobody.
+    let role = user(Cloud::Aws, "arn:aws:iam::111122223333:role/Okta-Admin", "Okta-Admin");
+    assert_eq!(role.session_name(), None);
+    let mut other = user(Cloud::Aws, "arn:aws:sts::111122223333:assumed-role/Okta-Admin/botsession", "x");
+    other.kind = PrincipalKind::Session;
+    assert_eq!(link_rule(&base(), other), None);
+}
