@@ -58,7 +58,9 @@ pub(crate) fn findings<'p>(
                     out.push(leaver(identity, p, link, &why));
                 }
             }
-            Resolution::Owned(links) if identity.is_non_human() => {
+            // Owned identities are machine identities, or users that owner evidence shows are
+            // machine users (`ci-bot` tagged with its owner).
+            Resolution::Owned(links) => {
                 let owners: Vec<(&Person, &Link)> =
                     links.iter().filter_map(|l| person(&l.person).map(|p| (p, l))).collect();
                 if !owners.is_empty() && owners.iter().all(|(p, _)| p.is_leaver()) {

@@ -328,6 +328,12 @@ fn a_user_no_person_matches_but_tagged_is_owned() {
     assert!(matches!(dir.resolution("arn:aws:iam::1:user/ci-bot"), Some(Resolution::Owned(_))));
     let (p, _) = dir.owner_of("arn:aws:iam::1:user/ci-bot").unwrap();
     assert_eq!(p.key, "alice@example.com");
+    assert!(dir.findings().is_empty());
+    // Owned by a leaver: orphaned, as a machine identity would be.
+    let mut ci = user(Cloud::Aws, "arn:aws:iam::1:user/ci-bot", "ci-bot");
+    ci.tags = vec![("created-by".into(), "carol@example.com".into())];
+    let dir = correlate(&base(), &[ci]);
+    assert_eq!(dir.findings()[0].rule, RULE_OWNER_LEFT);
     // Without the tag it is simply unlinked, and a user without owner is no orphan finding.
     let dir = correlate(&base(), &[user(Cloud::Aws, "arn:aws:iam::1:user/ci-bot", "ci-bot")]);
     assert_eq!(dir.unlinked().len(), 1);
