@@ -1,0 +1,1 @@
+//! Google Cloud activity: Cloud Audit Logs into usage rollups (being written).
