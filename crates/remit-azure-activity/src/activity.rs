@@ -20,7 +20,7 @@
 use remit_activity::{CallerKind, Outcome, window::parse_time};
 use serde_json::Value;
 
-use crate::json::{field, first, is_guid, object, text};
+use crate::json::{field, first, is_guid, normalize_guid, object, text};
 
 /// Where an event stands in its operation's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub(crate) struct Evidence {
 pub(crate) struct Activity {
     pub(crate) time: i64,
     pub(crate) principal: Option<(String, CallerKind)>,
+    /// The caller's tenant (`tid` claim, else the record's `tenantId`), else the subscription.
+    pub(crate) tenant: String,
     pub(crate) subscription: String,
     pub(crate) action: Option<String>,
     pub(crate) resource: String,
@@ -113,16 +115,21 @@ fn caller(
 fn evidence_of(authorization: Option<&Value>) -> Option<Evidence> {
     let evidence = object(authorization.and_then(|a| field(a, "evidence")))?;
     let get = |name: &str| text(field(&evidence, name)).unwrap_or("").to_owned();
-    let assignment_id = get("roleAssignmentId");
+    // Ids as dashed lower-case GUIDs, as `az role assignment list` names them.
+    let id = |name: &str| {
+        let raw = get(name);
+        normalize_guid(&raw).unwrap_or_else(|| raw.to_ascii_lowercase())
+    };
+    let assignment_id = id("roleAssignmentId");
     if assignment_id.is_empty() {
         return None;
     }
     Some(Evidence {
-        assignment_id: assignment_id.to_ascii_lowercase(),
-        role_definition_id: get("roleDefinitionId").to_ascii_lowercase(),
+        assignment_id,
+        role_definition_id: id("roleDefinitionId"),
         role: get("role"),
         scope: get("roleAssignmentScope").to_ascii_lowercase(),
-        assignee: get("principalId").to_ascii_lowercase(),
+        assignee: id("principalId"),
         assignee_type: get("principalType"),
     })
 }
@@ -204,9 +211,27 @@ pub(crate) fn activity(record: &Value) -> Result<Activity, String> {
     let operation = text(first(record, &["operationId"]))
         .or_else(|| text(first(record, &["correlationId"])))
         .map(str::to_ascii_lowercase);
+    let tenant = claims
+        .as_ref()
+        .and_then(|c| text(first(c, &["http://schemas.microsoft.com/identity/claims/tenantid", "tid"])))
+        .or_else(|| text(first(record, &["tenantId"])))
+        .map_or_else(|| subscription.clone(), str::to_ascii_lowercase);
     let source = text(first(record, &["category", "CategoryValue"])).unwrap_or("activity").to_owned();
     let name = text(first(record, &["operationName", "OperationNameValue"])).unwrap_or("(no operationName)").to_owned();
-    Ok(Activity { time, principal, subscription, action, resource, outcome, phase, operation, source, name, evidence })
+    Ok(Activity {
+        time,
+        principal,
+        tenant,
+        subscription,
+        action,
+        resource,
+        outcome,
+        phase,
+        operation,
+        source,
+        name,
+        evidence,
+    })
 }
 
 #[cfg(test)]

@@ -48,6 +48,20 @@ pub(crate) fn is_guid(text: &str) -> bool {
             .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
+/// A GUID in its dashed lower-case form, from the dashed or the 32-digit form (the Activity
+/// Log's `evidence` writes ids without dashes).
+pub(crate) fn normalize_guid(text: &str) -> Option<String> {
+    if is_guid(text) {
+        return Some(text.to_ascii_lowercase());
+    }
+    let b = text.as_bytes();
+    if b.len() != 32 || !b.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let t = text.to_ascii_lowercase();
+    Some(format!("{}-{}-{}-{}-{}", &t[0..8], &t[8..12], &t[12..16], &t[16..20], &t[20..32]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +78,10 @@ mod tests {
         assert!(object(Some(&json!("nope"))).is_none());
         assert!(is_guid("0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"));
         assert!(!is_guid("alice@contoso.com"));
+        assert_eq!(
+            normalize_guid("A0A0A0A0BBBBCCCCDDDDE1E1E1E1E1E1").as_deref(),
+            Some("a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1")
+        );
+        assert_eq!(normalize_guid("not-a-guid"), None);
     }
 }

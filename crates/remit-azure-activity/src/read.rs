@@ -216,7 +216,7 @@ fn count(read: &mut Read, issues: &mut Vec<Issue>, location: &str, position: Pos
             read.rollups.record_event(
                 principal,
                 *kind,
-                &event.subscription,
+                &event.tenant,
                 &event.subscription,
                 ACTIVITY_STREAM,
                 time,
@@ -237,15 +237,7 @@ fn count(read: &mut Read, issues: &mut Vec<Issue>, location: &str, position: Pos
         return;
     };
     read.stats.usage += 1;
-    read.rollups.record_event(
-        principal,
-        *kind,
-        &event.subscription,
-        &event.subscription,
-        ACTIVITY_STREAM,
-        time,
-        outcome,
-    );
+    read.rollups.record_event(principal, *kind, &event.tenant, &event.subscription, ACTIVITY_STREAM, time, outcome);
     read.rollups.record_usage(principal, action, &event.resource, time, outcome);
     if let Some(evidence) = &event.evidence {
         read.assignments.add(principal, action, evidence, Counts::one(time, outcome));

@@ -133,7 +133,11 @@ fn rest_array_counts_an_operation_once_by_its_terminal_event() {
     assert_eq!(&*usage[0].resource, nsg().to_ascii_lowercase());
     assert_eq!((usage[0].counts.allowed, usage[0].counts.first_seen), (1, 1_517_258_551));
     let principals = read.rollups.principals();
-    assert_eq!((principals[0].kind, &*principals[0].account), (CallerKind::User, SUB));
+    assert_eq!(
+        (principals[0].kind, &*principals[0].account),
+        (CallerKind::User, "aaaabbbb-0000-cccc-1111-dddd2222eeee")
+    );
+    assert_eq!(&*read.rollups.coverage()[0].account, SUB);
     assert_eq!(&*read.rollups.coverage()[0].region, ACTIVITY_STREAM);
     // The same pair with the terminal event first is counted the same.
     let reversed = json!([
@@ -222,7 +226,8 @@ fn diagnostic_json_lines_keep_the_role_assignment_that_granted_the_call() {
     assert_eq!(assignments.len(), 1);
     let a = &assignments[0];
     assert_eq!((a.principal.as_str(), a.role.as_str(), a.assignee_type.as_str()), (ROB, "Contributor", "User"));
-    assert_eq!(a.assignment_id, "7f7c8a2b1d5e4c3a9b8d7e6f5a4b3c2d");
+    assert_eq!(a.assignment_id, "7f7c8a2b-1d5e-4c3a-9b8d-7e6f5a4b3c2d", "dashed, as az names it");
+    assert_eq!(a.role_definition_id, "b24988ac-6180-42a0-ab88-20f7382dd24c");
     assert_eq!(a.scope, format!("/subscriptions/{SUB}"));
     assert!(a.actions.contains("microsoft.support/supporttickets/write"));
     // Evidence without an assignment id (a classic administrator's) names no assignment.
@@ -234,11 +239,23 @@ fn diagnostic_json_lines_keep_the_role_assignment_that_granted_the_call() {
 }
 
 #[test]
+fn the_evidence_names_the_caller_when_the_claims_do_not() {
+    let mut record = diagnostic("Success", "Succeeded.Created", "User");
+    record["identity"]["claims"] = json!({});
+    let read = read_file("PT1H.json", lines(&[record.clone()]).as_bytes());
+    assert_eq!(&*read.rollups.usage()[0].principal, ROB, "the 32-digit principalId is the dashed object id");
+    // A group's assignment does not: the record is an issue.
+    record["identity"]["authorization"]["evidence"]["principalType"] = json!("Group");
+    let read = read_file("PT1H.json", lines(&[record]).as_bytes());
+    assert_eq!((read.stats.usage, read.stats.malformed), (0, 1));
+}
+
+#[test]
 fn a_group_assignment_does_not_replace_the_caller() {
     let read = read_file("PT1H.json", lines(&[diagnostic("Success", "Succeeded.Created", "Group")]).as_bytes());
     let a = &read.assignments.rows()[0];
     assert_eq!((a.principal.as_str(), a.assignee_type.as_str()), (ROB, "Group"));
-    assert_eq!(a.assignee, "dddddddd0000400080000000000000dd");
+    assert_eq!(a.assignee, "dddddddd-0000-4000-8000-0000000000dd");
 }
 
 #[test]

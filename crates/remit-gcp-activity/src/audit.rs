@@ -88,11 +88,15 @@ fn member_of_subject(subject: &str) -> (String, CallerKind) {
     (subject.to_owned(), kind)
 }
 
-/// The project of a user-managed service account (`name@PROJECT.iam.gserviceaccount.com`).
+/// The project of a user-managed service account (`name@PROJECT.iam.gserviceaccount.com`);
+/// service agents (`service-NUMBER@gcp-sa-SERVICE.iam.gserviceaccount.com`) belong to Google
+/// (<https://cloud.google.com/iam/docs/service-account-types>).
 fn project_of_service_account(member: &str) -> Option<&str> {
     let email = member.strip_prefix("serviceAccount:")?;
     let domain = email.split_once('@')?.1;
-    domain.strip_suffix(".iam.gserviceaccount.com").filter(|p| !p.is_empty() && !p.contains('.'))
+    domain
+        .strip_suffix(".iam.gserviceaccount.com")
+        .filter(|p| !p.is_empty() && !p.contains('.') && !p.starts_with("gcp-sa-"))
 }
 
 /// The parent and audit log of a `logName` (`projects/P/logs/cloudaudit.googleapis.com%2Factivity`).
@@ -249,6 +253,7 @@ mod tests {
         );
         assert_eq!(project_of_service_account("serviceAccount:ci@proj.iam.gserviceaccount.com"), Some("proj"));
         assert_eq!(project_of_service_account("serviceAccount:1-compute@developer.gserviceaccount.com"), None);
+        assert_eq!(project_of_service_account("serviceAccount:service-1@gcp-sa-pubsub.iam.gserviceaccount.com"), None);
     }
 
     #[test]
