@@ -59,6 +59,46 @@ impl DataActions {
         Ok(DataActions { names })
     }
 
+    /// The data actions role definitions name exactly (`permissions[].dataActions` of
+    /// `az role definition list` output,
+    /// <https://learn.microsoft.com/azure/role-based-access-control/role-definitions#dataactions>).
+    /// Entries with a wildcard are skipped: a wildcard in `DataActions` matches only data
+    /// actions, but which names it matches is not written in the pattern, so it cannot tell a
+    /// data action from a management action of the same prefix.
+    pub fn from_role_definitions(json: &str) -> Result<DataActions, String> {
+        let value: Value = serde_json::from_str(json).map_err(|err| format!("not JSON: {err}"))?;
+        let roles = value.as_array().ok_or("not an array of role definitions")?;
+        let mut names = HashSet::new();
+        for (i, role) in roles.iter().enumerate() {
+            let permissions = role
+                .get("permissions")
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("[{i}].permissions is not an array"))?;
+            for permission in permissions {
+                let data = permission.get("dataActions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+                names.extend(
+                    data.iter().filter_map(Value::as_str).filter(|a| !a.contains('*')).map(str::to_ascii_lowercase),
+                );
+            }
+        }
+        Ok(DataActions { names })
+    }
+
+    /// Adds the data actions of `other`.
+    pub fn extend(&mut self, other: DataActions) {
+        self.names.extend(other.names);
+    }
+
+    /// Data actions known.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when none is known.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// Whether `action` is a data action.
     pub fn contains(&self, action: &str) -> bool {
         self.names.contains(&action.to_ascii_lowercase())
