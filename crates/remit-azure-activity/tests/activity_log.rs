@@ -389,3 +389,15 @@ fn outcomes_are_the_rollups_outcomes() {
     let c = remit_activity::Counts::one(0, Outcome::Denied);
     assert_eq!(c.authorized(), 0);
 }
+
+#[test]
+fn a_large_file_on_one_line_is_read_in_one_pass() {
+    // 5,000 Event Hub records on one line (over the JSON Lines probe's megabyte).
+    let records: Vec<Value> = (0..5_000).map(|_| diagnostic("Success", "Succeeded.Created", "User")).collect();
+    let text = json!({"records": records}).to_string();
+    assert!(text.len() > 1 << 20);
+    let read = read_file("hub.json", text.as_bytes());
+    assert!(read.issues.is_empty());
+    assert_eq!(read.stats.usage, 5_000);
+    assert_eq!(read.rollups.usage()[0].counts.allowed, 5_000);
+}

@@ -97,9 +97,23 @@ fn inflate<'b>(location: &str, bytes: &'b [u8], walked: &mut Walked) -> Cow<'b, 
     Cow::Owned(out)
 }
 
-/// 1-based line of a byte offset.
-fn line_of(json: &[u8], offset: usize) -> u64 {
-    json.iter().take(offset).filter(|&&b| b == b'\n').count() as u64 + 1
+/// Lines counted up to an offset, onward from the last one asked (records come in order, so
+/// a file is scanned once however many records it holds).
+struct Lines {
+    offset: usize,
+    line: u64,
+}
+
+impl Lines {
+    /// The 1-based line of `offset` (at or after the last offset asked).
+    fn at(&mut self, json: &[u8], offset: usize) -> u64 {
+        if offset >= self.offset {
+            let between = json.get(self.offset..offset).unwrap_or(&[]);
+            self.line += between.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
 }
 
 /// Byte offset of a 1-based line and column.
@@ -140,6 +154,11 @@ pub(crate) fn walk(
 /// JSON Lines: the first line is a whole object that is not a wrapper of records.
 fn looks_like_json_lines(json: &[u8], wrappers: &[&str]) -> bool {
     let end = json.iter().position(|&b| b == b'\n').unwrap_or(json.len());
+    // A first line of more than a megabyte is a whole wrapped file on one line, not a record
+    // (records are a few kilobytes): not parsed into a tree only to be parsed again.
+    if end > 1 << 20 {
+        return false;
+    }
     match serde_json::from_slice::<Value>(&json[..end]) {
         Ok(Value::Object(map)) => !map.keys().any(|k| wrappers.iter().any(|w| w.eq_ignore_ascii_case(k))),
         _ => false,
@@ -170,6 +189,7 @@ struct Elements<'a, F> {
     base: usize,
     json: &'a [u8],
     record: &'a mut u64,
+    lines: Lines,
     each: &'a mut F,
 }
 
@@ -185,11 +205,11 @@ impl<'de, F: FnMut(Position, Result<Value, String>)> Visitor<'de> for Elements<'
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of records")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
             let offset = (raw.get().as_ptr() as usize).saturating_sub(self.base);
-            let position =
-                Position { record: *self.record, line: Some(line_of(self.json, offset)), offset: Some(offset as u64) };
+            let line = self.lines.at(self.json, offset);
+            let position = Position { record: *self.record, line: Some(line), offset: Some(offset as u64) };
             *self.record += 1;
             let parsed = serde_json::from_str::<Value>(raw.get()).map_err(|err| format!("not JSON: {err}"));
             (self.each)(position, parsed);
@@ -242,7 +262,13 @@ fn read_document(
 ) {
     let mut record = 0u64;
     let result = {
-        let elements = Elements { base: json.as_ptr() as usize, json, record: &mut record, each: &mut *each };
+        let elements = Elements {
+            base: json.as_ptr() as usize,
+            json,
+            record: &mut record,
+            lines: Lines { offset: 0, line: 1 },
+            each: &mut *each,
+        };
         let mut de = serde_json::Deserializer::from_slice(json);
         de.deserialize_any(Top { elements, wrappers }).and_then(|found| de.end().map(|()| found))
     };
