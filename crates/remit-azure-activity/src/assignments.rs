@@ -57,7 +57,9 @@ impl Assignments {
         self.merge_row(row);
     }
 
-    fn merge_row(&mut self, row: AssignmentUse) {
+    /// Adds one row (as the store reads it back), merged with any row of the same caller and
+    /// assignment.
+    pub fn merge_row(&mut self, row: AssignmentUse) {
         let key = (row.principal.clone(), row.assignment_id.clone());
         match self.rows.get_mut(&key) {
             None => {

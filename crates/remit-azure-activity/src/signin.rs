@@ -163,7 +163,8 @@ pub struct SignInRow {
     pub counts: Counts,
     /// The latest successful sign-in.
     pub last_success: Option<i64>,
-    names_at: i64,
+    /// When the names were logged (the names of the latest record are kept).
+    pub names_at: i64,
 }
 
 /// Sign-ins per identity.
@@ -188,7 +189,8 @@ impl SignIns {
         self.merge_row(row);
     }
 
-    fn merge_row(&mut self, row: SignInRow) {
+    /// Adds one identity's row (as the store reads it back), merged with any row it has.
+    pub fn merge_row(&mut self, row: SignInRow) {
         match self.rows.get_mut(&row.principal) {
             None => {
                 self.rows.insert(row.principal.clone(), row);
