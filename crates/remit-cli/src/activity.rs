@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::{EXIT_OK, EXIT_SOME_FAILED, queries::Format};
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
 }
 
@@ -31,7 +31,7 @@ pub(crate) fn open_store(rt: &tokio::runtime::Runtime, data_dir: &Path) -> anyho
     rt.block_on(Store::open(data_dir)).with_context(|| format!("cannot open Remit's store in {}", data_dir.display()))
 }
 
-fn data_dir_or_error(data_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn data_dir_or_error(data_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
     crate::scan::data_dir(data_dir).context("no data directory: give --data-dir, or set XDG_DATA_HOME or HOME")
 }
 

@@ -127,10 +127,7 @@ pub fn what_can(principal: &str, permissions: &[Permission]) -> Value {
 
 /// Conditions of a grant or decision.
 fn conditions(conditions: &[remit_model::Condition]) -> Vec<Value> {
-    conditions
-        .iter()
-        .map(|c| json!({"source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny}))
-        .collect()
+    conditions.iter().map(|c| json!({"source": &*c.source, "condition": &*c.expression, "onDeny": c.on_deny})).collect()
 }
 
 /// A principal of any cloud.
