@@ -1,0 +1,1 @@
+//! Risk findings (placeholder).
