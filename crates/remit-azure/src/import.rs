@@ -478,16 +478,17 @@ struct Element<'a> {
 }
 
 impl<'a> Element<'a> {
+    /// The first of `names` present (case-insensitive, not null), each looked up in the
+    /// element and then in its `properties` (the ARM REST shape), in the order given.
     fn field(&self, names: &[&str]) -> Option<&'a Value> {
-        let find = |object: &'a Map<String, Value>| {
-            names.iter().find_map(|name| {
-                object.iter().find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null()).map(|(_, v)| v)
-            })
-        };
-        find(self.object).or_else(|| match self.object.iter().find(|(k, _)| k.eq_ignore_ascii_case("properties")) {
-            Some((_, Value::Object(properties))) => find(properties),
+        let properties = match self.object.iter().find(|(k, _)| k.eq_ignore_ascii_case("properties")) {
+            Some((_, Value::Object(properties))) => Some(properties),
             _ => None,
-        })
+        };
+        let lookup = |object: &'a Map<String, Value>, name: &str| {
+            object.iter().find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null()).map(|(_, v)| v)
+        };
+        names.iter().find_map(|name| lookup(self.object, name).or_else(|| properties.and_then(|p| lookup(p, name))))
     }
 
     fn string(&self, names: &[&str]) -> Option<String> {

@@ -22,3 +22,4 @@ pub mod scope;
 pub use crate::import::{AzureEnvironment, ImportError, ImportIssue, load};
 
 pub use crate::analysis::{AzureAnalysis, ManagedIdentityAttachment, QueryError};
+pub use crate::risk::findings;
