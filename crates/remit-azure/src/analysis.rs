@@ -8,14 +8,16 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use remit_model::{Access, Cloud, Condition, Entitlement, Explanation, Holder, Principal, PrincipalKind, Resource, Step, Verdict};
+use remit_model::{
+    Access, Cloud, Condition, Entitlement, Explanation, Holder, Principal, PrincipalKind, Resource, Step, Verdict,
+};
 
 use crate::action;
 use crate::condition::Truth;
 use crate::eval::{self, Match, Request};
 use crate::import::{
-    Application, AzureEnvironment, DirectoryObject, DirectoryRoleAssignment, DirectoryRoleDefinition, Group, ObjectKind, RoleAssignment,
-    RoleDefinition, ServicePrincipal, Source, User,
+    Application, AzureEnvironment, DirectoryObject, DirectoryRoleAssignment, DirectoryRoleDefinition, Group,
+    ObjectKind, RoleAssignment, RoleDefinition, ServicePrincipal, Source, User,
 };
 use crate::scope::{self, Hierarchy};
 
@@ -26,14 +28,20 @@ pub enum QueryError {
     #[error("`{0}` is not an Azure action of the form `Microsoft.Provider/type/action`")]
     BadAction(String),
     /// Not a scope or resource id.
-    #[error("`{0}` is not an Azure scope or resource id (expected `/`, `/providers/Microsoft.Management/managementGroups/…` or `/subscriptions/…`)")]
+    #[error(
+        "`{0}` is not an Azure scope or resource id (expected `/`, `/providers/Microsoft.Management/managementGroups/…` or `/subscriptions/…`)"
+    )]
     BadResource(String),
     /// The resource's subscription is not one of the tenant's: its management groups (and so
     /// the assignments inherited from them) are unknown.
-    #[error("subscription `{0}` is not in the environment: assignments inherited from its management groups cannot be known")]
+    #[error(
+        "subscription `{0}` is not in the environment: assignments inherited from its management groups cannot be known"
+    )]
     UnknownSubscription(String),
     /// No such principal.
-    #[error("no principal `{0}` in the environment (expected an object id, user principal name, mail, appId or display name)")]
+    #[error(
+        "no principal `{0}` in the environment (expected an object id, user principal name, mail, appId or display name)"
+    )]
     UnknownPrincipal(String),
 }
 
@@ -100,7 +108,11 @@ impl Grant {
             GrantKind::Activated => "PIM-activated role assignment",
             GrantKind::Eligible => "PIM eligible assignment",
         };
-        let name = self.id.as_deref().map(|i| i.rsplit('/').next().unwrap_or(i).to_owned()).unwrap_or_else(|| self.source.to_string());
+        let name = self
+            .id
+            .as_deref()
+            .map(|i| i.rsplit('/').next().unwrap_or(i).to_owned())
+            .unwrap_or_else(|| self.source.to_string());
         let until = self.end_date_time.as_deref().map(|e| format!(", until {e}")).unwrap_or_default();
         format!("{what} {name} ({} at {}{until})", self.role_name, self.scope)
     }
@@ -163,7 +175,8 @@ impl AzureAnalysis {
                 hierarchy.subscription_parent.insert(s.id.to_ascii_lowercase(), mg.to_ascii_lowercase());
             }
         }
-        let roles: HashMap<String, usize> = env.role_definitions.iter().enumerate().map(|(i, r)| (r.guid.clone(), i)).collect();
+        let roles: HashMap<String, usize> =
+            env.role_definitions.iter().enumerate().map(|(i, r)| (r.guid.clone(), i)).collect();
         let role_name = |a: &RoleAssignment| {
             roles
                 .get(&a.role_guid)
@@ -298,13 +311,28 @@ impl AzureAnalysis {
         };
         let mut out = Vec::new();
         for mg in &self.env.management_groups {
-            out.push(resource(scope::management_group_scope(&mg.name), "Microsoft.Management/managementGroups", None, None));
+            out.push(resource(
+                scope::management_group_scope(&mg.name),
+                "Microsoft.Management/managementGroups",
+                None,
+                None,
+            ));
         }
         for s in &self.env.subscriptions {
-            out.push(resource(format!("/subscriptions/{}", s.id), "Microsoft.Resources/subscriptions", Some(s.id.clone()), None));
+            out.push(resource(
+                format!("/subscriptions/{}", s.id),
+                "Microsoft.Resources/subscriptions",
+                Some(s.id.clone()),
+                None,
+            ));
         }
         for rg in &self.env.resource_groups {
-            out.push(resource(rg.id.clone(), "Microsoft.Resources/resourceGroups", scope::subscription(&rg.id), rg.location.clone()));
+            out.push(resource(
+                rg.id.clone(),
+                "Microsoft.Resources/resourceGroups",
+                scope::subscription(&rg.id),
+                rg.location.clone(),
+            ));
         }
         for r in &self.env.resources {
             out.push(resource(r.id.clone(), &r.resource_type, scope::subscription(&r.id), r.location.clone()));
@@ -335,7 +363,9 @@ impl AzureAnalysis {
                     .find(|u| named(&u.display_name))
                     .map(|u| u.id.clone())
                     .or_else(|| self.env.groups.iter().find(|g| named(&g.display_name)).map(|g| g.id.clone()))
-                    .or_else(|| self.env.service_principals.iter().find(|s| named(&s.display_name)).map(|s| s.id.clone()))
+                    .or_else(|| {
+                        self.env.service_principals.iter().find(|s| named(&s.display_name)).map(|s| s.id.clone())
+                    })
             })?;
         self.principal(&id).cloned()
     }
@@ -362,7 +392,9 @@ impl AzureAnalysis {
     /// disjoint (<https://learn.microsoft.com/azure/role-based-access-control/role-definitions#dataactions>).
     pub fn is_data_action(&self, action: &str) -> bool {
         self.env.role_definitions.iter().any(|r| {
-            r.permissions.iter().any(|p| p.data_actions.iter().chain(&p.not_data_actions).any(|d| d != "*" && action::matches(d, action)))
+            r.permissions.iter().any(|p| {
+                p.data_actions.iter().chain(&p.not_data_actions).any(|d| d != "*" && action::matches(d, action))
+            })
         })
     }
 
@@ -387,6 +419,7 @@ impl AzureAnalysis {
                 data_action: data_plane,
                 resource: resource.to_owned(),
                 include_eligible: false,
+                sub_operation: None,
                 attributes: BTreeMap::new(),
             };
             let decision = self.decide_request(&request);
@@ -421,24 +454,36 @@ impl AzureAnalysis {
     pub fn what_can(&self, principal: &str) -> Result<Vec<Entitlement>, QueryError> {
         let principal = self.resolve(principal)?;
         let ids = self.identity_ids(&principal.id);
-        let denies: Vec<_> = self.env.deny_assignments.iter().filter(|d| eval::deny_principal_matches(d, &ids)).collect();
+        let denies: Vec<_> =
+            self.env.deny_assignments.iter().filter(|d| eval::deny_principal_matches(d, &ids)).collect();
         let mut out = Vec::new();
         for id in &ids {
             for grant in self.grants_of(id) {
                 let Some(role) = self.role(&grant.role_guid) else { continue };
-                let m = Match { grant: grant.clone(), via_group: (id != &principal.id).then(|| id.clone()), truth: Truth::True };
+                let m = Match {
+                    grant: grant.clone(),
+                    via_group: (id != &principal.id).then(|| id.clone()),
+                    truth: Truth::True,
+                };
                 let via = self.steps(&m, &grant.scope);
                 for block in &role.permissions {
                     let mut conditions: Vec<Condition> = Vec::new();
                     for text in grant.condition.iter().chain(block.condition.iter()) {
-                        conditions.push(Condition { source: Arc::from(grant.describe()), expression: Arc::from(text.as_str()), on_deny: false });
+                        conditions.push(Condition {
+                            source: Arc::from(grant.describe()),
+                            expression: Arc::from(text.as_str()),
+                            on_deny: false,
+                        });
                     }
                     let access = if conditions.is_empty() { Access::Allowed } else { Access::Conditional(conditions) };
                     for data_plane in [false, true] {
                         let (granted, subtracted) = block.plane(data_plane);
                         for pattern in granted {
-                            let mut except: Vec<Arc<str>> =
-                                subtracted.iter().filter(|s| action::overlaps(s, pattern)).map(|s| Arc::from(s.as_str())).collect();
+                            let mut except: Vec<Arc<str>> = subtracted
+                                .iter()
+                                .filter(|s| action::overlaps(s, pattern))
+                                .map(|s| Arc::from(s.as_str()))
+                                .collect();
                             let mut dropped = false;
                             for d in &denies {
                                 let deny_scope = scope::normalize(&d.scope);
@@ -491,18 +536,26 @@ impl AzureAnalysis {
             data_action: self.is_data_action(action),
             resource: resource.to_owned(),
             include_eligible: false,
+            sub_operation: None,
             attributes: BTreeMap::new(),
         }))
     }
 
     /// The verdict if `principal`'s eligible assignments were activated (standing included).
-    pub fn decide_including_eligible(&self, principal: &str, action: &str, is_data_action: bool, resource: &str) -> Verdict {
+    pub fn decide_including_eligible(
+        &self,
+        principal: &str,
+        action: &str,
+        is_data_action: bool,
+        resource: &str,
+    ) -> Verdict {
         self.decide_request(&Request {
             principal: principal.to_ascii_lowercase(),
             action: action.to_owned(),
             data_action: is_data_action,
             resource: resource.to_owned(),
             include_eligible: true,
+            sub_operation: None,
             attributes: BTreeMap::new(),
         })
         .verdict
@@ -590,10 +643,9 @@ impl AzureAnalysis {
 
     /// The directory role definition of a role id or template id.
     pub fn directory_role(&self, id: &str) -> Option<&DirectoryRoleDefinition> {
-        self.env
-            .directory_role_definitions
-            .iter()
-            .find(|d| d.id.eq_ignore_ascii_case(id) || d.template_id.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(id)))
+        self.env.directory_role_definitions.iter().find(|d| {
+            d.id.eq_ignore_ascii_case(id) || d.template_id.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(id))
+        })
     }
 
     /// The directory roles `principal` holds, directly or through role-assignable groups,
@@ -602,13 +654,17 @@ impl AzureAnalysis {
         let ids = self.identity_ids(principal);
         let principal = principal.to_ascii_lowercase();
         let mut out = Vec::new();
-        for (list, eligible) in [(&self.env.directory_role_assignments, false), (&self.env.directory_role_eligibilities, true)] {
+        for (list, eligible) in
+            [(&self.env.directory_role_assignments, false), (&self.env.directory_role_eligibilities, true)]
+        {
             for a in list.iter().filter(|a| ids.contains(&a.principal_id)) {
                 let def = self.directory_role(&a.role_definition_id);
                 out.push(DirectoryRoleGrant {
                     assignment: a.clone(),
                     role_name: def.map_or_else(|| a.role_definition_id.clone(), |d| d.display_name.clone()),
-                    template_id: def.and_then(|d| d.template_id.clone()).unwrap_or_else(|| a.role_definition_id.clone()),
+                    template_id: def
+                        .and_then(|d| d.template_id.clone())
+                        .unwrap_or_else(|| a.role_definition_id.clone()),
                     eligible,
                     via_group: (a.principal_id != principal).then(|| a.principal_id.clone()),
                 });
@@ -670,9 +726,4 @@ fn build_principals(env: &AzureEnvironment, grants: &[Arc<Grant>]) -> (Vec<Arc<P
     }
     out.extend(unknown);
     (out, by_id)
-}
-
-/// Steps for a holder reached through a group, for callers building their own paths.
-pub fn group_step(name: &str) -> Step {
-    Step::Group { group: Arc::from(name) }
 }

@@ -444,7 +444,9 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
-        if self.keyword("NOT") || (self.peek() == Some('!') && self.chars.get(self.pos + 1) != Some(&'=') && self.symbol("!")) {
+        if self.keyword("NOT")
+            || (self.peek() == Some('!') && self.chars.get(self.pos + 1) != Some(&'=') && self.symbol("!"))
+        {
             self.enter()?;
             let inner = self.unary()?;
             self.depth -= 1;
@@ -520,7 +522,9 @@ impl Parser {
     fn attribute(&mut self) -> Result<Attribute, ParseError> {
         self.skip_ws();
         if self.peek() != Some('@') {
-            return Err(self.error("expected an attribute (`@Resource[…]`, `@Request[…]`, `@Principal[…]`, `@Environment[…]`)"));
+            return Err(
+                self.error("expected an attribute (`@Resource[…]`, `@Request[…]`, `@Principal[…]`, `@Environment[…]`)")
+            );
         }
         self.pos += 1;
         let start = self.pos;
@@ -664,13 +668,19 @@ mod tests {
     #[test]
     fn other_actions_are_not_constrained() {
         let e = parse(CONTAINER).unwrap();
-        assert_eq!(evaluate(&e, &ctx("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write")), Truth::True);
+        assert_eq!(
+            evaluate(&e, &ctx("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write")),
+            Truth::True
+        );
     }
 
     #[test]
     fn targeted_action_with_unknown_attribute_is_unknown() {
         let e = parse(CONTAINER).unwrap();
-        assert_eq!(evaluate(&e, &ctx("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read")), Truth::Unknown);
+        assert_eq!(
+            evaluate(&e, &ctx("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read")),
+            Truth::Unknown
+        );
     }
 
     #[test]
@@ -703,7 +713,8 @@ mod tests {
 
     #[test]
     fn operators_and_exists() {
-        let e = parse("@Resource[x:y] StringLikeIgnoreCase 'ab*c?' && NotExists @Request[z:w] || NumericLessThan").err();
+        let e =
+            parse("@Resource[x:y] StringLikeIgnoreCase 'ab*c?' && NotExists @Request[z:w] || NumericLessThan").err();
         assert!(e.is_some(), "an operator without value is an error");
         let e = parse("(@Resource[x:y] StringLikeIgnoreCase 'AB*c?') && NotExists @Request[z:w]").unwrap();
         let mut c = ctx("a/b");
@@ -729,7 +740,9 @@ mod tests {
 
     #[test]
     fn resource_attributes() {
-        let a = attributes_from_resource("/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/logs/blobs/a/b.txt");
+        let a = attributes_from_resource(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/logs/blobs/a/b.txt",
+        );
         assert_eq!(a.get(CONTAINER_NAME).unwrap(), &vec!["logs".to_owned()]);
         assert_eq!(a.get(BLOB_PATH).unwrap(), &vec!["a/b.txt".to_owned()]);
         assert!(attributes_from_resource("/subscriptions/s").is_empty());
@@ -737,7 +750,15 @@ mod tests {
 
     #[test]
     fn malformed_conditions_are_errors() {
-        for bad in ["(", "ActionMatches{'x'", "@Resource[x", "@Resource[x] StringEquals", "a AND", "((((", "@R[x] ForAnyOfAnyValues StringEquals 'x'"] {
+        for bad in [
+            "(",
+            "ActionMatches{'x'",
+            "@Resource[x",
+            "@Resource[x] StringEquals",
+            "a AND",
+            "((((",
+            "@R[x] ForAnyOfAnyValues StringEquals 'x'",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse(&"(".repeat(10_000)).is_err());

@@ -29,7 +29,8 @@ const DENY_DOC: &str = "https://learn.microsoft.com/azure/role-based-access-cont
 const ORDER_DOC: &str = "https://learn.microsoft.com/azure/role-based-access-control/overview#how-azure-rbac-determines-if-a-user-has-access-to-a-resource";
 const NOT_ACTIONS_DOC: &str = "https://learn.microsoft.com/azure/role-based-access-control/role-definitions#notactions";
 const CONDITIONS_DOC: &str = "https://learn.microsoft.com/azure/role-based-access-control/conditions-format";
-const PIM_DOC: &str = "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-resource-roles-assign-roles";
+const PIM_DOC: &str =
+    "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-resource-roles-assign-roles";
 
 /// One request to decide.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +45,9 @@ pub struct Request {
     pub resource: String,
     /// Count PIM eligible assignments as if activated (they are then marked [`Step::Activate`]).
     pub include_eligible: bool,
+    /// The ABAC sub-operation, when known: `Some(None)` for a request with none (a plain blob
+    /// read), `Some(Some("Blob.List"))`; `None` leaves `SubOperationMatches` undecided.
+    pub sub_operation: Option<Option<String>>,
     /// ABAC attributes known beyond those the resource id tells (keys as
     /// [`condition::Attribute::key`]).
     pub attributes: BTreeMap<String, Vec<String>>,
@@ -84,6 +88,7 @@ impl AzureAnalysis {
             data_action: is_data_action,
             resource: resource_id.to_owned(),
             include_eligible: false,
+            sub_operation: None,
             attributes: BTreeMap::new(),
         })
         .verdict
@@ -113,7 +118,11 @@ impl AzureAnalysis {
         }
 
         // 2. Role assignments at any ancestor scope, directly or through a group.
-        let mut context = Context { action: request.action.clone(), sub_operation: None, attributes: condition::attributes_from_resource(&request.resource) };
+        let mut context = Context {
+            action: request.action.clone(),
+            sub_operation: request.sub_operation.clone(),
+            attributes: condition::attributes_from_resource(&request.resource),
+        };
         context.attributes.extend(request.attributes.clone());
         let mut grants = Vec::new();
         let mut eligible = Vec::new();
@@ -122,7 +131,9 @@ impl AzureAnalysis {
                 if !ancestors.contains(&grant.scope_key) {
                     continue;
                 }
-                let Some(truth) = self.grant_truth(grant, &request.action, request.data_action, &context) else { continue };
+                let Some(truth) = self.grant_truth(grant, &request.action, request.data_action, &context) else {
+                    continue;
+                };
                 let m = Match { grant: grant.clone(), via_group: (id != &principal).then(|| id.clone()), truth };
                 match grant.kind {
                     GrantKind::Eligible => eligible.push(m),
@@ -137,7 +148,8 @@ impl AzureAnalysis {
         let verdict = if !denied_by.is_empty() {
             Verdict::Denied
         } else {
-            let counted: Vec<&Match> = grants.iter().chain(eligible.iter().filter(|_| request.include_eligible)).collect();
+            let counted: Vec<&Match> =
+                grants.iter().chain(eligible.iter().filter(|_| request.include_eligible)).collect();
             if counted.iter().any(|m| m.truth == Truth::True) {
                 Verdict::Allowed
             } else if counted.is_empty() {
@@ -161,7 +173,11 @@ impl AzureAnalysis {
         let via = match &decision.verdict {
             Verdict::Denied => Vec::new(),
             _ => {
-                let pool: Vec<&Match> = decision.grants.iter().chain(decision.eligible.iter().filter(|_| request.include_eligible)).collect();
+                let pool: Vec<&Match> = decision
+                    .grants
+                    .iter()
+                    .chain(decision.eligible.iter().filter(|_| request.include_eligible))
+                    .collect();
                 let best = pool.iter().find(|m| m.truth == Truth::True).or_else(|| pool.first());
                 best.map(|m| self.steps(m, &request.resource)).unwrap_or_default()
             }
@@ -171,7 +187,13 @@ impl AzureAnalysis {
 
     /// Whether `grant` gives `action`: `None` when its role does not include the action (or
     /// a condition is known false), else the truth of its conditions.
-    pub(crate) fn grant_truth(&self, grant: &Grant, action: &str, data_plane: bool, context: &Context) -> Option<Truth> {
+    pub(crate) fn grant_truth(
+        &self,
+        grant: &Grant,
+        action: &str,
+        data_plane: bool,
+        context: &Context,
+    ) -> Option<Truth> {
         let role = self.role(&grant.role_guid)?;
         // Actions − NotActions per block, union across blocks
         // (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#notactions).
@@ -207,7 +229,9 @@ impl AzureAnalysis {
         }
         let expression = match (&m.grant.condition, self.role(&m.grant.role_guid)) {
             (Some(text), _) => text.clone(),
-            (None, Some(role)) => role.permissions.iter().filter_map(|p| p.condition.clone()).collect::<Vec<_>>().join(" OR "),
+            (None, Some(role)) => {
+                role.permissions.iter().filter_map(|p| p.condition.clone()).collect::<Vec<_>>().join(" OR ")
+            }
             (None, None) => String::new(),
         };
         Some(Condition { source: Arc::from(m.grant.describe()), expression: Arc::from(expression), on_deny: false })
@@ -231,8 +255,12 @@ impl AzureAnalysis {
 
     fn grant_reason(&self, m: &Match, action: &str, data_plane: bool) -> String {
         let plane = if data_plane { "DataActions − NotDataActions" } else { "Actions − NotActions" };
-        let through = m.via_group.as_ref().map(|g| format!(" through group {}", self.display_name(g))).unwrap_or_default();
-        let mut line = format!("{}{through}: the role's {plane} include {action} ({NOT_ACTIONS_DOC}); it applies at its scope and below ({ORDER_DOC})", m.grant.describe());
+        let through =
+            m.via_group.as_ref().map(|g| format!(" through group {}", self.display_name(g))).unwrap_or_default();
+        let mut line = format!(
+            "{}{through}: the role's {plane} include {action} ({NOT_ACTIONS_DOC}); it applies at its scope and below ({ORDER_DOC})",
+            m.grant.describe()
+        );
         if m.truth == Truth::Unknown {
             line.push_str(&format!("; its condition depends on request attributes not known offline, so the grant is conditional ({CONDITIONS_DOC})"));
         }
@@ -254,7 +282,14 @@ fn condition_truth(text: &str, context: &Context) -> Truth {
 
 /// True when deny assignment `d` denies `action` to a principal with `ids` on the scope whose
 /// ancestors are `ancestors` (<https://learn.microsoft.com/azure/role-based-access-control/deny-assignments#deny-assignment-properties>).
-pub(crate) fn deny_applies(d: &DenyAssignment, ancestors: &[String], target: &str, ids: &[String], action: &str, data_plane: bool) -> bool {
+pub(crate) fn deny_applies(
+    d: &DenyAssignment,
+    ancestors: &[String],
+    target: &str,
+    ids: &[String],
+    action: &str,
+    data_plane: bool,
+) -> bool {
     let scope = scope::normalize(&d.scope);
     let at_scope = match d.do_not_apply_to_child_scopes {
         true => scope == target,

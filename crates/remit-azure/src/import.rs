@@ -455,7 +455,11 @@ pub fn load(dir: &Path) -> Result<(AzureEnvironment, Vec<ImportIssue>), ImportEr
         });
     }
     let tenant_id = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let mut reader = Reader { root: dir.to_owned(), issues: Vec::new(), env: AzureEnvironment { tenant_id, ..AzureEnvironment::default() } };
+    let mut reader = Reader {
+        root: dir.to_owned(),
+        issues: Vec::new(),
+        env: AzureEnvironment { tenant_id, ..AzureEnvironment::default() },
+    };
     reader.tenant()?;
     reader.management_groups()?;
     reader.subscriptions()?;
@@ -641,7 +645,13 @@ impl Reader {
         let file = self.root.join("management-groups.json");
         let Some(value) = self.read(&file)? else { return Ok(()) };
         let Value::Object(root) = &value else {
-            return Err(ImportError::Shape { file, path: "$".into(), message: "expected the management group object of `az account management-group show --expand --recurse`".into() });
+            return Err(ImportError::Shape {
+                file,
+                path: "$".into(),
+                message:
+                    "expected the management group object of `az account management-group show --expand --recurse`"
+                        .into(),
+            });
         };
         // Depth-first over `children`; `type` tells management groups from subscriptions
         // (`Microsoft.Management/managementGroups` or `/providers/…`, and `/subscriptions`).
@@ -676,7 +686,11 @@ impl Reader {
                     .and_then(Value::as_str)
                     .map(trailing_guid)
             });
-            self.env.management_groups.push(ManagementGroup { name: name.clone(), display_name: e.string(&["displayName"]), parent: mg_parent });
+            self.env.management_groups.push(ManagementGroup {
+                name: name.clone(),
+                display_name: e.string(&["displayName"]),
+                parent: mg_parent,
+            });
             match e.field(&["children"]) {
                 None => {}
                 Some(Value::Array(children)) => {
@@ -697,7 +711,10 @@ impl Reader {
         let file = self.root.join("subscriptions.json");
         let tenant = self.env.tenant_id.clone();
         self.each(&file, |reader, e| {
-            let id = e.string(&["id", "subscriptionId"]).map(|id| trailing_guid(&id)).ok_or_else(|| (e.at("id"), "missing subscription id".to_owned(), None))?;
+            let id = e
+                .string(&["id", "subscriptionId"])
+                .map(|id| trailing_guid(&id))
+                .ok_or_else(|| (e.at("id"), "missing subscription id".to_owned(), None))?;
             // `az account list --all` lists every tenant the caller can see: keep this one's.
             if let Some(t) = e.string(&["tenantId"])
                 && !tenant.is_empty()
@@ -742,7 +759,9 @@ impl Reader {
             let rel = relative(&root, &file);
             self.each(&file, |reader, e| {
                 let a = assignment(e, &rel)?;
-                if seen_assignments.insert(a.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| dedupe_key(&a))) {
+                if seen_assignments
+                    .insert(a.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| dedupe_key(&a)))
+                {
                     reader.env.role_assignments.push(a);
                 }
                 Ok(())
@@ -751,7 +770,8 @@ impl Reader {
             let rel = relative(&root, &file);
             self.each(&file, |reader, e| {
                 let a = assignment(e, &rel)?;
-                if seen_eligible.insert(a.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| dedupe_key(&a))) {
+                if seen_eligible.insert(a.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| dedupe_key(&a)))
+                {
                     reader.env.eligible_assignments.push(a);
                 }
                 Ok(())
@@ -769,7 +789,9 @@ impl Reader {
             let rel = relative(&root, &file);
             self.each(&file, |reader, e| {
                 let d = deny_assignment(e, &rel)?;
-                if seen_denies.insert(d.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| format!("{}|{}", d.scope, d.name))) {
+                if seen_denies.insert(
+                    d.id.clone().map(|i| i.to_ascii_lowercase()).unwrap_or_else(|| format!("{}|{}", d.scope, d.name)),
+                ) {
                     reader.env.deny_assignments.push(d);
                 }
                 Ok(())
@@ -812,13 +834,21 @@ impl Reader {
                 if kind.contains("systemassigned") {
                     system_identity = ie.string(&["principalId"]).map(|p| p.to_ascii_lowercase());
                     if system_identity.is_none() {
-                        reader.issue(file, ie.at("principalId"), "a system-assigned identity without principalId", None);
+                        reader.issue(
+                            file,
+                            ie.at("principalId"),
+                            "a system-assigned identity without principalId",
+                            None,
+                        );
                     }
                 }
                 if let Some(Value::Object(map)) = ie.field(&["userAssignedIdentities"]) {
                     for (resource_id, details) in map {
                         let d = details.as_object();
-                        let get = |k: &str| d.and_then(|d| d.iter().find(|(key, _)| key.eq_ignore_ascii_case(k))).and_then(|(_, v)| v.as_str());
+                        let get = |k: &str| {
+                            d.and_then(|d| d.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)))
+                                .and_then(|(_, v)| v.as_str())
+                        };
                         user_identities.push(UserAssignedIdentity {
                             resource_id: resource_id.clone(),
                             principal_id: get("principalId").map(str::to_ascii_lowercase),
@@ -871,11 +901,14 @@ impl Reader {
         })?;
         self.each(&entra.join("service-principals.json"), |reader, e| {
             let id = object_id(e)?;
-            let alternative_names = e.strings(&["alternativeNames"]).map_err(|m| (e.at("alternativeNames"), m, Some(id.clone())))?;
+            let alternative_names =
+                e.strings(&["alternativeNames"]).map_err(|m| (e.at("alternativeNames"), m, Some(id.clone())))?;
             let mut app_roles = Vec::new();
             if let Some(Value::Array(roles)) = e.field(&["appRoles"]) {
                 for role in roles {
-                    if let (Some(rid), Some(value)) = (role.get("id").and_then(Value::as_str), role.get("value").and_then(Value::as_str)) {
+                    if let (Some(rid), Some(value)) =
+                        (role.get("id").and_then(Value::as_str), role.get("value").and_then(Value::as_str))
+                    {
                         app_roles.push((rid.to_ascii_lowercase(), value.to_owned()));
                     }
                 }
@@ -915,7 +948,9 @@ impl Reader {
         }
         self.each(&entra.join("directory-role-definitions.json"), |reader, e| {
             let id = object_id(e)?;
-            let display_name = e.string(&["displayName"]).ok_or_else(|| (e.at("displayName"), "missing displayName".to_owned(), None))?;
+            let display_name = e
+                .string(&["displayName"])
+                .ok_or_else(|| (e.at("displayName"), "missing displayName".to_owned(), None))?;
             let mut allowed_actions = Vec::new();
             if let Some(Value::Array(blocks)) = e.field(&["rolePermissions"]) {
                 for block in blocks {
@@ -951,9 +986,16 @@ impl Reader {
             let holder = file_stem(&file);
             let rel = relative(&self.root, &file);
             self.each(&file, |reader, e| {
-                let principal_id = e.string(&["principalId"]).map(|p| p.to_ascii_lowercase()).unwrap_or_else(|| holder.clone());
-                let resource_id = e.string(&["resourceId"]).map(|p| p.to_ascii_lowercase()).ok_or_else(|| (e.at("resourceId"), "missing resourceId".to_owned(), Some(holder.clone())))?;
-                let app_role_id = e.string(&["appRoleId"]).map(|p| p.to_ascii_lowercase()).ok_or_else(|| (e.at("appRoleId"), "missing appRoleId".to_owned(), Some(holder.clone())))?;
+                let principal_id =
+                    e.string(&["principalId"]).map(|p| p.to_ascii_lowercase()).unwrap_or_else(|| holder.clone());
+                let resource_id = e
+                    .string(&["resourceId"])
+                    .map(|p| p.to_ascii_lowercase())
+                    .ok_or_else(|| (e.at("resourceId"), "missing resourceId".to_owned(), Some(holder.clone())))?;
+                let app_role_id = e
+                    .string(&["appRoleId"])
+                    .map(|p| p.to_ascii_lowercase())
+                    .ok_or_else(|| (e.at("appRoleId"), "missing appRoleId".to_owned(), Some(holder.clone())))?;
                 reader.env.app_role_assignments.push(AppRoleAssignment {
                     principal_id,
                     resource_id,
@@ -999,11 +1041,19 @@ fn count(e: &Element<'_>, name: &str) -> usize {
 }
 
 fn object_id(e: &Element<'_>) -> Result<String, ElementError> {
-    e.string(&["id", "objectId"]).map(|id| id.to_ascii_lowercase()).ok_or_else(|| (e.at("id"), "missing id (or objectId)".to_owned(), None))
+    e.string(&["id", "objectId"])
+        .map(|id| id.to_ascii_lowercase())
+        .ok_or_else(|| (e.at("id"), "missing id (or objectId)".to_owned(), None))
 }
 
 fn dedupe_key(a: &RoleAssignment) -> String {
-    format!("{}|{}|{}|{}", crate::scope::normalize(&a.scope), a.role_guid, a.principal_id, a.condition.as_deref().unwrap_or(""))
+    format!(
+        "{}|{}|{}|{}",
+        crate::scope::normalize(&a.scope),
+        a.role_guid,
+        a.principal_id,
+        a.condition.as_deref().unwrap_or("")
+    )
 }
 
 fn permissions(e: &Element<'_>, list: Option<&Value>) -> Result<Vec<Permission>, (String, String)> {
@@ -1044,7 +1094,9 @@ fn role_definition(e: &Element<'_>) -> Result<RoleDefinition, (String, String)> 
         // PowerShell (`Get-AzRoleDefinition`): `Id` is the GUID, `Name` the role name.
         false => (e.string(&["id"]).map(|i| trailing_guid(&i)), e.string(&["name"]), None),
     };
-    let guid = guid.filter(|g| !g.is_empty()).ok_or_else(|| (e.at("name"), "missing role definition GUID (`name` or `id`)".to_owned()))?;
+    let guid = guid
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| (e.at("name"), "missing role definition GUID (`name` or `id`)".to_owned()))?;
     let role_name = role_name.ok_or_else(|| (e.at("roleName"), "missing role name".to_owned()))?;
     let permissions = match az {
         true => permissions(e, e.field(&["permissions"]))?,
@@ -1060,7 +1112,8 @@ fn role_definition(e: &Element<'_>) -> Result<RoleDefinition, (String, String)> 
             }]
         }
     };
-    let custom = e.string(&["roleType"]).is_some_and(|t| t.eq_ignore_ascii_case("CustomRole")) || e.boolean(&["IsCustom"]).unwrap_or(false);
+    let custom = e.string(&["roleType"]).is_some_and(|t| t.eq_ignore_ascii_case("CustomRole"))
+        || e.boolean(&["IsCustom"]).unwrap_or(false);
     Ok(RoleDefinition {
         guid,
         id,
@@ -1074,8 +1127,14 @@ fn role_definition(e: &Element<'_>) -> Result<RoleDefinition, (String, String)> 
 fn assignment(e: &Element<'_>, file: &str) -> Result<RoleAssignment, ElementError> {
     let principal_id = e.string(&["principalId", "objectId"]).map(|p| p.to_ascii_lowercase());
     let fail = |field: &str, message: &str| (e.at(field), message.to_owned(), principal_id.clone());
-    let Some(principal) = principal_id.clone() else { return Err(fail("principalId", "missing principalId (or objectId)")) };
-    let role = e.string(&["roleDefinitionId"]).map(|r| trailing_guid(&r)).filter(|g| !g.is_empty()).ok_or_else(|| fail("roleDefinitionId", "missing roleDefinitionId"))?;
+    let Some(principal) = principal_id.clone() else {
+        return Err(fail("principalId", "missing principalId (or objectId)"));
+    };
+    let role = e
+        .string(&["roleDefinitionId"])
+        .map(|r| trailing_guid(&r))
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| fail("roleDefinitionId", "missing roleDefinitionId"))?;
     let scope = e.string(&["scope"]).ok_or_else(|| fail("scope", "missing scope"))?;
     let condition = e.string(&["condition"]);
     if let Some(version) = e.string(&["conditionVersion"])
@@ -1137,7 +1196,10 @@ fn deny_assignment(e: &Element<'_>, file: &str) -> Result<DenyAssignment, Elemen
 }
 
 fn directory_assignment(e: &Element<'_>, file: &str) -> Result<DirectoryRoleAssignment, ElementError> {
-    let principal_id = e.string(&["principalId"]).map(|p| p.to_ascii_lowercase()).ok_or_else(|| (e.at("principalId"), "missing principalId".to_owned(), None))?;
+    let principal_id = e
+        .string(&["principalId"])
+        .map(|p| p.to_ascii_lowercase())
+        .ok_or_else(|| (e.at("principalId"), "missing principalId".to_owned(), None))?;
     let role_definition_id = e
         .string(&["roleDefinitionId"])
         .map(|p| p.to_ascii_lowercase())

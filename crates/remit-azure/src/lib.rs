@@ -18,7 +18,6 @@ pub mod import;
 pub mod risk;
 pub mod scope;
 
-
 pub use crate::import::{AzureEnvironment, ImportError, ImportIssue, load};
 
 pub use crate::analysis::{AzureAnalysis, ManagedIdentityAttachment, QueryError};

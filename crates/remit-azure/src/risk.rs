@@ -15,7 +15,7 @@ use remit_findings::{Evidence, Finding, FindingId, Kind, PathStep, Reach, Severi
 use remit_model::Verdict;
 
 use crate::analysis::{AzureAnalysis, DirectoryRoleGrant, Grant, GrantKind};
-use crate::condition::{self, Context, Truth};
+use crate::condition::{Context, Truth};
 use crate::eval::Request;
 use crate::scope;
 
@@ -30,6 +30,12 @@ pub const RUN_COMMAND: &str = "Microsoft.Compute/virtualMachines/runCommand/acti
 pub const EXTENSIONS_WRITE: &str = "Microsoft.Compute/virtualMachines/extensions/write";
 /// Attach a user-assigned identity (<https://learn.microsoft.com/azure/role-based-access-control/permissions/identity#microsoftmanagedidentity>).
 pub const UAMI_ASSIGN: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
+/// The spelling of the built-in Managed Identity Operator role
+/// (<https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/identity#managed-identity-operator>),
+/// which the documented wildcard rule does not let match [`UAMI_ASSIGN`] (its `*` must match at
+/// least the `/` it sits between): both spellings are tested, so a holder of that role is
+/// reported as Microsoft documents the role ("assign user assigned identity").
+pub const UAMI_ASSIGN_ROLE_SPELLING: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action";
 /// Update a VM (and its identity list).
 pub const VM_WRITE: &str = "Microsoft.Compute/virtualMachines/write";
 /// Write an Automation runbook (<https://learn.microsoft.com/azure/automation/automation-security-overview>).
@@ -67,14 +73,19 @@ const GRAPH_PERMISSIONS: [(&str, &str, bool); 6] = [
 /// type, action).
 const KEY_LISTING: [(&str, &str); 3] = [
     ("Microsoft.Storage/storageAccounts", "Microsoft.Storage/storageAccounts/listKeys/action"),
-    ("Microsoft.ContainerService/managedClusters", "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action"),
+    (
+        "Microsoft.ContainerService/managedClusters",
+        "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
+    ),
     ("Microsoft.Web/sites", "Microsoft.Web/sites/config/list/action"),
 ];
 
 const DOC_RBAC_OWNER: &str = "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged";
-const DOC_DELEGATE: &str = "https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-overview";
+const DOC_DELEGATE: &str =
+    "https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-overview";
 const DOC_PIM: &str = "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-configure";
-const DOC_ENTRA_ROLES: &str = "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference";
+const DOC_ENTRA_ROLES: &str =
+    "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference";
 const DOC_ELEVATE: &str = "https://learn.microsoft.com/azure/role-based-access-control/elevate-access-global-admin";
 const DOC_CUSTOM_ROLES: &str = "https://learn.microsoft.com/azure/role-based-access-control/custom-roles";
 const DOC_RUN_COMMAND: &str = "https://learn.microsoft.com/azure/virtual-machines/run-command-overview";
@@ -100,7 +111,9 @@ pub fn findings(analysis: &AzureAnalysis) -> Vec<Finding> {
     out.extend(role_assignable_group_owners(analysis, &admins));
     out.extend(guests(analysis, &admins));
     out.extend(key_listing(analysis, &admins));
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.principals.cmp(&b.principals)));
+    out.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.principals.cmp(&b.principals))
+    });
     let mut seen = BTreeSet::new();
     out.retain(|f| seen.insert(f.id.clone()));
     out
@@ -157,12 +170,21 @@ fn grant_evidence(analysis: &AzureAnalysis, grant: &Grant, action: &str, conditi
         statement: Some(grant.describe()),
         effect: Some("Allow".to_owned()),
         conditions,
-        detail: Some(format!("{} holds {} at {}", analysis.display_name(&grant.principal_id), grant.role_name, grant.scope)),
+        detail: Some(format!(
+            "{} holds {} at {}",
+            analysis.display_name(&grant.principal_id),
+            grant.role_name,
+            grant.scope
+        )),
     }
 }
 
 fn directory_evidence(analysis: &AzureAnalysis, holder: &str, role: &DirectoryRoleGrant) -> Evidence {
-    let via = role.via_group.as_ref().map(|g| format!(" through role-assignable group {}", analysis.display_name(g))).unwrap_or_default();
+    let via = role
+        .via_group
+        .as_ref()
+        .map(|g| format!(" through role-assignable group {}", analysis.display_name(g)))
+        .unwrap_or_default();
     let kind = if role.eligible { "is eligible for" } else { "holds" };
     Evidence {
         principal: Some(holder.to_owned()),
@@ -173,7 +195,12 @@ fn directory_evidence(analysis: &AzureAnalysis, holder: &str, role: &DirectoryRo
         statement: Some(role.role_name.clone()),
         effect: Some("Allow".to_owned()),
         conditions: Vec::new(),
-        detail: Some(format!("{} {kind} the directory role {} at {}{via}", analysis.display_name(holder), role.role_name, role.assignment.directory_scope_id)),
+        detail: Some(format!(
+            "{} {kind} the directory role {} at {}{via}",
+            analysis.display_name(holder),
+            role.role_name,
+            role.assignment.directory_scope_id
+        )),
     }
 }
 
@@ -219,14 +246,27 @@ impl Admins {
     fn rbac(&mut self, analysis: &AzureAnalysis) {
         for grant in analysis.all_grants() {
             let scope_key = &grant.scope_key;
-            let high_scope = scope_key == scope::ROOT || scope::management_group(scope_key).is_some() || scope::resource_group(scope_key).is_none() && scope::subscription(scope_key).is_some() && scope_key.matches('/').count() == 2;
+            let high_scope = scope_key == scope::ROOT
+                || scope::management_group(scope_key).is_some()
+                || scope::resource_group(scope_key).is_none()
+                    && scope::subscription(scope_key).is_some()
+                    && scope_key.matches('/').count() == 2;
             // Can this assignment's role write role assignments, with Owner as the role
             // being assigned (what a "constrain roles" condition is about)?
             let mut context = Context { action: ROLE_ASSIGNMENTS_WRITE.to_owned(), ..Context::default() };
-            context.attributes.insert("@request[microsoft.authorization/roleassignments:roledefinitionid]".into(), vec![OWNER.into()]);
-            context.attributes.insert("@request[microsoft.authorization/roleassignments:principalid]".into(), vec![grant.principal_id.clone()]);
+            context.attributes.insert(
+                "@request[microsoft.authorization/roleassignments:roledefinitionid]".into(),
+                vec![OWNER.into()],
+            );
+            context.attributes.insert(
+                "@request[microsoft.authorization/roleassignments:principalid]".into(),
+                vec![grant.principal_id.clone()],
+            );
             if let Some(kind) = &grant.principal_type {
-                context.attributes.insert("@request[microsoft.authorization/roleassignments:principaltype]".into(), vec![kind.clone()]);
+                context.attributes.insert(
+                    "@request[microsoft.authorization/roleassignments:principaltype]".into(),
+                    vec![kind.clone()],
+                );
             }
             let Some(truth) = analysis.grant_truth(grant, ROLE_ASSIGNMENTS_WRITE, false, &context) else {
                 // A condition that rules out assigning Owner: delegation kept in bounds.
@@ -239,6 +279,7 @@ impl Admins {
                 data_action: false,
                 resource: grant.scope.clone(),
                 include_eligible: true,
+                sub_operation: None,
                 attributes: BTreeMap::new(),
             });
             if !decision.denied_by.is_empty() {
@@ -259,8 +300,13 @@ impl Admins {
                     rule: "azure-rbac-eligible-admin",
                     kind: Kind::AdminEquivalent,
                     severity: Severity::Medium,
-                    rationale: "eligible, not standing: full control needs a PIM activation (which may require MFA, a justification or an approval), so it is lower than a standing administrator".to_owned(),
-                    title: format!("{name} is eligible for {} at {} (can assign any role once activated)", grant.role_name, grant.scope),
+                    rationale: format!(
+                        "eligible, not standing: full control needs a PIM activation (which may require MFA, a justification or an approval), so it is lower than a standing administrator ({DOC_PIM})"
+                    ),
+                    title: format!(
+                        "{name} is eligible for {} at {} (can assign any role once activated)",
+                        grant.role_name, grant.scope
+                    ),
                     principal,
                     resources: vec![grant.scope.clone()],
                     reach,
@@ -276,7 +322,10 @@ impl Admins {
                         rule: "azure-rbac-admin",
                         kind: Kind::AdminEquivalent,
                         severity: if truth == Truth::True { Severity::Critical } else { Severity::High },
-                        rationale: format!("can assign any role, Owner included, at {} and everything below it ({DOC_RBAC_OWNER}); high instead of critical when a condition constrains it", grant.scope),
+                        rationale: format!(
+                            "can assign any role, Owner included, at {} and everything below it ({DOC_RBAC_OWNER}); high instead of critical when a condition constrains it",
+                            grant.scope
+                        ),
                         title: format!("{name} can assign any role at {} ({})", grant.scope, grant.role_name),
                         principal,
                         resources: vec![grant.scope.clone()],
@@ -292,7 +341,10 @@ impl Admins {
                     rule: "azure-rbac-scoped-role-assignment",
                     kind: Kind::PrivilegeEscalation,
                     severity: if truth == Truth::True { Severity::High } else { Severity::Medium },
-                    rationale: format!("can grant itself Owner on {} (a resource group or resource), not the subscription ({DOC_RBAC_OWNER})", grant.scope),
+                    rationale: format!(
+                        "can grant itself Owner on {} (a resource group or resource), not the subscription ({DOC_RBAC_OWNER})",
+                        grant.scope
+                    ),
                     title: format!("{name} can assign any role at {} ({})", grant.scope, grant.role_name),
                     path: vec![PathStep {
                         from: grant.principal_id.clone(),
@@ -323,7 +375,12 @@ impl Admins {
     /// (<https://learn.microsoft.com/azure/role-based-access-control/elevate-access-global-admin>).
     fn entra(&mut self, analysis: &AzureAnalysis) {
         let mut holders: BTreeSet<String> = BTreeSet::new();
-        for a in analysis.environment().directory_role_assignments.iter().chain(&analysis.environment().directory_role_eligibilities) {
+        for a in analysis
+            .environment()
+            .directory_role_assignments
+            .iter()
+            .chain(&analysis.environment().directory_role_eligibilities)
+        {
             holders.insert(a.principal_id.clone());
         }
         for holder in holders {
@@ -357,16 +414,29 @@ impl Admins {
                     kind: Kind::AdminEquivalent,
                     severity: if role.eligible { Severity::Medium } else { Severity::Critical },
                     rationale: match role.eligible {
-                        true => format!("eligible for {} through PIM: full control of the tenant after an activation ({DOC_PIM})", role.role_name),
-                        false => format!("{} controls the tenant's directory and can reach every subscription ({DOC_ENTRA_ROLES})", role.role_name),
+                        true => format!(
+                            "eligible for {} through PIM: full control of the tenant after an activation ({DOC_PIM})",
+                            role.role_name
+                        ),
+                        false => format!(
+                            "{} controls the tenant's directory and can reach every subscription ({DOC_ENTRA_ROLES})",
+                            role.role_name
+                        ),
                     },
-                    title: format!("{name} {} {}", if role.eligible { "is eligible for" } else { "is" }, role.role_name),
+                    title: format!(
+                        "{name} {} {}",
+                        if role.eligible { "is eligible for" } else { "is" },
+                        role.role_name
+                    ),
                     principal: holder.clone(),
                     resources: vec!["/".to_owned()],
                     reach: Reach::allowed(),
                     evidence,
                     path,
-                    remediation: format!("Keep {} to a few break-glass accounts and make the others eligible through PIM with approval and MFA ({DOC_PIM}).", role.role_name),
+                    remediation: format!(
+                        "Keep {} to a few break-glass accounts and make the others eligible through PIM with approval and MFA ({DOC_PIM}).",
+                        role.role_name
+                    ),
                     account: None,
                     categories: Vec::new(),
                 };
@@ -383,7 +453,11 @@ impl Admins {
 }
 
 /// The Graph permission an app role assignment is, among those that matter.
-fn graph_permission(analysis: &AzureAnalysis, resource_id: &str, app_role_id: &str) -> Option<(&'static str, &'static str, bool)> {
+fn graph_permission(
+    analysis: &AzureAnalysis,
+    resource_id: &str,
+    app_role_id: &str,
+) -> Option<(&'static str, &'static str, bool)> {
     let resource = analysis.service_principal(resource_id);
     let is_graph = resource.is_none_or(|r| r.app_id.as_deref() == Some(MICROSOFT_GRAPH));
     if !is_graph {
@@ -410,7 +484,8 @@ fn privilege_summary(analysis: &AzureAnalysis, id: &str) -> String {
         parts.push(format!("directory role {}", r.role_name));
     }
     for a in analysis.environment().app_role_assignments.iter().filter(|a| a.principal_id == id) {
-        let name = graph_permission(analysis, &a.resource_id, &a.app_role_id).map_or_else(|| a.app_role_id.clone(), |(_, n, _)| n.to_owned());
+        let name = graph_permission(analysis, &a.resource_id, &a.app_role_id)
+            .map_or_else(|| a.app_role_id.clone(), |(_, n, _)| n.to_owned());
         parts.push(format!("application permission {name}"));
     }
     parts.join(", ")
@@ -426,11 +501,14 @@ fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<(Strin
             data_action: false,
             resource: resource.to_owned(),
             include_eligible: false,
+            sub_operation: None,
             attributes: BTreeMap::new(),
         });
         match decision.verdict {
             Verdict::Allowed => out.push((p.id.clone(), Truth::True, Vec::new())),
-            Verdict::Conditional(conditions) => out.push((p.id.clone(), Truth::Unknown, conditions.iter().map(|c| c.expression.to_string()).collect())),
+            Verdict::Conditional(conditions) => {
+                out.push((p.id.clone(), Truth::Unknown, conditions.iter().map(|c| c.expression.to_string()).collect()))
+            }
             Verdict::Denied => {}
         }
     }
@@ -453,8 +531,16 @@ fn entra_escalation_roles(analysis: &AzureAnalysis) -> Vec<Finding> {
                 continue;
             }
             let (severity, technique, what) = match role.template_id.as_str() {
-                PRIVILEGED_AUTH_ADMIN => (Severity::Critical, "azure-reset-credentials", "reset the password and authentication methods of any user, Global Administrators included"),
-                APPLICATION_ADMIN | CLOUD_APPLICATION_ADMIN => (Severity::High, "azure-add-app-secret", "add a secret or certificate to any application or service principal and sign in as it"),
+                PRIVILEGED_AUTH_ADMIN => (
+                    Severity::Critical,
+                    "azure-reset-credentials",
+                    "reset the password and authentication methods of any user, Global Administrators included",
+                ),
+                APPLICATION_ADMIN | CLOUD_APPLICATION_ADMIN => (
+                    Severity::High,
+                    "azure-add-app-secret",
+                    "add a secret or certificate to any application or service principal and sign in as it",
+                ),
                 _ => continue,
             };
             let scoped = role.assignment.directory_scope_id.trim() != "/";
@@ -506,14 +592,18 @@ fn role_definition_write(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findi
                 if scopes.is_empty() {
                     continue;
                 }
-                let verdicts: Vec<Verdict> = scopes.iter().map(|s| analysis.decide(&p.id, ROLE_DEFINITIONS_WRITE, false, s)).collect();
+                let verdicts: Vec<Verdict> =
+                    scopes.iter().map(|s| analysis.decide(&p.id, ROLE_DEFINITIONS_WRITE, false, s)).collect();
                 if verdicts.iter().any(|v| matches!(v, Verdict::Denied)) {
                     continue;
                 }
-                let conditions: Vec<String> = verdicts.iter().flat_map(|v| match v {
-                    Verdict::Conditional(c) => c.iter().map(|c| c.expression.to_string()).collect(),
-                    _ => Vec::new(),
-                }).collect();
+                let conditions: Vec<String> = verdicts
+                    .iter()
+                    .flat_map(|v| match v {
+                        Verdict::Conditional(c) => c.iter().map(|c| c.expression.to_string()).collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
                 let truth = if conditions.is_empty() { Truth::True } else { Truth::Unknown };
                 let reach = reach_of(truth, conditions.clone());
                 let evidence = vec![grant_evidence(analysis, grant, ROLE_DEFINITIONS_WRITE, conditions)];
@@ -522,13 +612,19 @@ fn role_definition_write(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findi
                         rule: "azure-role-definition-write",
                         kind: Kind::PrivilegeEscalation,
                         severity: if truth == Truth::True { Severity::High } else { Severity::Medium },
-                        rationale: format!("can add any action (`*`) to the custom role {} it holds at {} ({DOC_CUSTOM_ROLES})", role.role_name, grant.scope),
+                        rationale: format!(
+                            "can add any action (`*`) to the custom role {} it holds at {} ({DOC_CUSTOM_ROLES})",
+                            role.role_name, grant.scope
+                        ),
                         title: format!("{} can edit the custom role {} it holds", p.name, role.role_name),
                         path: vec![PathStep {
                             from: p.id.clone(),
                             to: p.id.clone(),
                             technique: "azure-role-definition-write".to_owned(),
-                            description: format!("add `*` to the actions of {}, assigned to it at {}", role.role_name, grant.scope),
+                            description: format!(
+                                "add `*` to the actions of {}, assigned to it at {}",
+                                role.role_name, grant.scope
+                            ),
                             permissions: scopes.iter().map(|s| format!("{ROLE_DEFINITIONS_WRITE} on {s}")).collect(),
                             reach: reach.clone(),
                             evidence: evidence.clone(),
@@ -537,7 +633,10 @@ fn role_definition_write(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findi
                         resources: vec![role.id.clone().unwrap_or_else(|| role.guid.clone())],
                         reach,
                         evidence,
-                        remediation: format!("Remove {ROLE_DEFINITIONS_WRITE} from {}'s roles, or stop assigning it a role it can edit.", p.name),
+                        remediation: format!(
+                            "Remove {ROLE_DEFINITIONS_WRITE} from {}'s roles, or stop assigning it a role it can edit.",
+                            p.name
+                        ),
                         account: scope::subscription(&grant.scope),
                         categories: Vec::new(),
                     }
@@ -549,18 +648,24 @@ fn role_definition_write(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findi
     out
 }
 
+/// A step that gains the power of another identity.
+struct Takeover<'a> {
+    rule: &'static str,
+    technique: &'a str,
+    description: String,
+    permissions: Vec<String>,
+    identity: &'a str,
+    resource: &'a str,
+    doc: &'a str,
+}
+
 fn escalation_to_identity(
     analysis: &AzureAnalysis,
     admins: &Admins,
-    rule: &'static str,
-    technique: &str,
-    description: String,
-    permissions: Vec<String>,
     attacker: &(String, Truth, Vec<String>),
-    identity: &str,
-    resource: &str,
-    doc: &str,
+    t: Takeover<'_>,
 ) -> Finding {
+    let Takeover { rule, technique, description, permissions, identity, resource, doc } = t;
     let (from, truth, conditions) = attacker;
     let admin_target = admins.is_admin(identity);
     let reach = reach_of(*truth, conditions.clone());
@@ -569,7 +674,15 @@ fn escalation_to_identity(
         (false, true) => Severity::High,
         _ => Severity::Medium,
     };
-    let evidence = vec![Evidence::fact(resource.to_owned(), format!("{} runs as {} which holds {}", resource, analysis.display_name(identity), privilege_summary(analysis, identity)))];
+    let evidence = vec![Evidence::fact(
+        resource.to_owned(),
+        format!(
+            "{} runs as {} which holds {}",
+            resource,
+            analysis.display_name(identity),
+            privilege_summary(analysis, identity)
+        ),
+    )];
     Draft {
         rule,
         kind: Kind::PrivilegeEscalation,
@@ -609,8 +722,15 @@ fn compute_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
         }
         let kind = attachment.resource_type.to_ascii_lowercase();
         let (rule, technique, actions, doc): (&'static str, &str, Vec<&str>, &str) = match kind.as_str() {
-            "microsoft.compute/virtualmachines" => ("azure-vm-run-as-identity", "azure-vm-run-command", vec![RUN_COMMAND, EXTENSIONS_WRITE], DOC_RUN_COMMAND),
-            "microsoft.automation/automationaccounts" => ("azure-automation-runbook", "azure-automation-runbook", vec![RUNBOOK_WRITE], DOC_AUTOMATION),
+            "microsoft.compute/virtualmachines" => (
+                "azure-vm-run-as-identity",
+                "azure-vm-run-command",
+                vec![RUN_COMMAND, EXTENSIONS_WRITE],
+                DOC_RUN_COMMAND,
+            ),
+            "microsoft.automation/automationaccounts" => {
+                ("azure-automation-runbook", "azure-automation-runbook", vec![RUNBOOK_WRITE], DOC_AUTOMATION)
+            }
             _ => continue,
         };
         // Either action suffices on a VM; a runbook needs jobs/write as well to start it.
@@ -620,10 +740,13 @@ fn compute_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
                 if holder.0 == identity || admins.is_admin(&holder.0) {
                     continue;
                 }
-                if rule == "azure-automation-runbook" && matches!(analysis.decide(&holder.0, JOB_WRITE, false, &attachment.resource_id), Verdict::Denied) {
+                if rule == "azure-automation-runbook"
+                    && matches!(analysis.decide(&holder.0, JOB_WRITE, false, &attachment.resource_id), Verdict::Denied)
+                {
                     continue;
                 }
-                let entry = found.entry(holder.0.clone()).or_insert((holder.0.clone(), holder.1, holder.2.clone(), Vec::new()));
+                let entry =
+                    found.entry(holder.0.clone()).or_insert((holder.0.clone(), holder.1, holder.2.clone(), Vec::new()));
                 entry.3.push(format!("{action} on {}", attachment.resource_id));
                 if holder.1 == Truth::True {
                     entry.1 = Truth::True;
@@ -635,14 +758,20 @@ fn compute_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
             out.push(escalation_to_identity(
                 analysis,
                 admins,
-                rule,
-                technique,
-                format!("run code on {} as its managed identity {}", attachment.resource_id, analysis.display_name(&identity)),
-                permissions,
                 &(from, truth, conditions),
-                &identity,
-                &attachment.resource_id,
-                doc,
+                Takeover {
+                    rule,
+                    technique,
+                    description: format!(
+                        "run code on {} as its managed identity {}",
+                        attachment.resource_id,
+                        analysis.display_name(&identity)
+                    ),
+                    permissions,
+                    identity: &identity,
+                    resource: &attachment.resource_id,
+                    doc,
+                },
             ));
         }
     }
@@ -671,22 +800,36 @@ fn assign_user_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findin
         if !holds_anything(analysis, &identity) {
             continue;
         }
-        for holder in holders(analysis, UAMI_ASSIGN, &identity_resource) {
+        let mut assigners = holders(analysis, UAMI_ASSIGN, &identity_resource);
+        for extra in holders(analysis, UAMI_ASSIGN_ROLE_SPELLING, &identity_resource) {
+            match assigners.iter_mut().find(|h| h.0 == extra.0) {
+                Some(existing) if extra.1 == Truth::True => *existing = extra,
+                Some(_) => {}
+                None => assigners.push(extra),
+            }
+        }
+        for holder in assigners {
             if holder.0 == identity || admins.is_admin(&holder.0) {
                 continue;
             }
-            let Some(vm) = vms.iter().find(|vm| !matches!(analysis.decide(&holder.0, VM_WRITE, false, vm), Verdict::Denied)) else { continue };
+            let Some(vm) =
+                vms.iter().find(|vm| !matches!(analysis.decide(&holder.0, VM_WRITE, false, vm), Verdict::Denied))
+            else {
+                continue;
+            };
             out.push(escalation_to_identity(
                 analysis,
                 admins,
-                "azure-assign-user-identity",
-                "azure-assign-user-identity",
-                format!("attach {identity_resource} to {vm} and run code there as it"),
-                vec![format!("{UAMI_ASSIGN} on {identity_resource}"), format!("{VM_WRITE} on {vm}")],
                 &holder,
-                &identity,
-                &identity_resource,
-                DOC_MANAGED_IDENTITY,
+                Takeover {
+                    rule: "azure-assign-user-identity",
+                    technique: "azure-assign-user-identity",
+                    description: format!("attach {identity_resource} to {vm} and run code there as it"),
+                    permissions: vec![format!("{UAMI_ASSIGN} on {identity_resource}"), format!("{VM_WRITE} on {vm}")],
+                    identity: &identity,
+                    resource: &identity_resource,
+                    doc: DOC_MANAGED_IDENTITY,
+                },
             ));
         }
     }
@@ -719,14 +862,20 @@ fn owner_credentials(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> 
             out.push(escalation_to_identity(
                 analysis,
                 admins,
-                "azure-owner-add-credentials",
-                "azure-add-owned-app-secret",
-                format!("as owner of the {what} {}, add a secret and sign in as {}", owned, analysis.display_name(&sp)),
-                vec![format!("owner of {what} {owned}")],
                 &(owner.id.clone(), Truth::True, Vec::new()),
-                &sp,
-                &owned,
-                DOC_APP_OWNERS,
+                Takeover {
+                    rule: "azure-owner-add-credentials",
+                    technique: "azure-add-owned-app-secret",
+                    description: format!(
+                        "as owner of the {what} {}, add a secret and sign in as {}",
+                        owned,
+                        analysis.display_name(&sp)
+                    ),
+                    permissions: vec![format!("owner of {what} {owned}")],
+                    identity: &sp,
+                    resource: &owned,
+                    doc: DOC_APP_OWNERS,
+                },
             ));
         }
     }
@@ -749,7 +898,10 @@ fn graph_permissions(analysis: &AzureAnalysis) -> Vec<Finding> {
             statement: Some(name.to_owned()),
             effect: Some("Allow".to_owned()),
             conditions: Vec::new(),
-            detail: Some(format!("{} holds the Microsoft Graph application permission {name}", analysis.display_name(&a.principal_id))),
+            detail: Some(format!(
+                "{} holds the Microsoft Graph application permission {name}",
+                analysis.display_name(&a.principal_id)
+            )),
         }];
         out.push(
             Draft {
@@ -792,14 +944,19 @@ fn role_assignable_group_owners(analysis: &AzureAnalysis, admins: &Admins) -> Ve
             out.push(escalation_to_identity(
                 analysis,
                 admins,
-                "azure-role-assignable-group-owner",
-                "azure-add-group-member",
-                format!("as owner of the role-assignable group {}, add itself as a member", analysis.display_name(&group.id)),
-                vec![format!("owner of group {}", group.id)],
                 &(owner.id.clone(), Truth::True, Vec::new()),
-                &group.id,
-                &group.id,
-                DOC_ROLE_GROUPS,
+                Takeover {
+                    rule: "azure-role-assignable-group-owner",
+                    technique: "azure-add-group-member",
+                    description: format!(
+                        "as owner of the role-assignable group {}, add itself as a member",
+                        analysis.display_name(&group.id)
+                    ),
+                    permissions: vec![format!("owner of group {}", group.id)],
+                    identity: &group.id,
+                    resource: &group.id,
+                    doc: DOC_ROLE_GROUPS,
+                },
             ));
         }
     }
@@ -850,7 +1007,10 @@ fn guests(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
 fn key_listing(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
     let mut out = Vec::new();
     for resource in &analysis.environment().resources {
-        let Some((_, action)) = KEY_LISTING.iter().find(|(t, _)| t.eq_ignore_ascii_case(&resource.resource_type)) else { continue };
+        let Some((_, action)) = KEY_LISTING.iter().find(|(t, _)| t.eq_ignore_ascii_case(&resource.resource_type))
+        else {
+            continue;
+        };
         for (holder, truth, conditions) in holders(analysis, action, &resource.id) {
             if admins.is_admin(&holder) {
                 continue;
@@ -885,6 +1045,5 @@ fn key_listing(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
             );
         }
     }
-    let _ = condition::CONTAINER_NAME;
     out
 }

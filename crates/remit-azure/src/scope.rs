@@ -99,8 +99,8 @@ impl Hierarchy {
         if scope == ROOT {
             return out;
         }
-        let mg_of_scope =
-            management_group(&scope).or_else(|| subscription(&scope).and_then(|s| self.subscription_parent.get(&s).cloned()));
+        let mg_of_scope = management_group(&scope)
+            .or_else(|| subscription(&scope).and_then(|s| self.subscription_parent.get(&s).cloned()));
         if let Some(mg) = mg_of_scope {
             let mut chain = self.mg_chain(&mg);
             chain.reverse();
@@ -186,8 +186,14 @@ mod tests {
     #[test]
     fn applies_is_case_insensitive_and_not_sideways() {
         let h = tree();
-        assert!(h.applies("/subscriptions/sub-1/resourceGroups/rg", "/subscriptions/SUB-1/resourcegroups/RG/providers/a.b/c/d"));
-        assert!(!h.applies("/subscriptions/sub-1/resourceGroups/rg2", "/subscriptions/sub-1/resourcegroups/rg/providers/a.b/c/d"));
+        assert!(h.applies(
+            "/subscriptions/sub-1/resourceGroups/rg",
+            "/subscriptions/SUB-1/resourcegroups/RG/providers/a.b/c/d"
+        ));
+        assert!(!h.applies(
+            "/subscriptions/sub-1/resourceGroups/rg2",
+            "/subscriptions/sub-1/resourcegroups/rg/providers/a.b/c/d"
+        ));
         assert!(!h.applies("/subscriptions/sub-1/resourceGroups/rg", "/subscriptions/sub-1/resourcegroups/rg-other"));
         assert!(h.applies("/providers/Microsoft.Management/managementGroups/prod", "/subscriptions/sub-1"));
         assert!(!h.applies("/subscriptions/sub-1", "/providers/Microsoft.Management/managementGroups/prod"));

@@ -134,8 +134,16 @@ fn every_built_in_role_of_the_dataset_parses() {
     assert!(!remit_azure::action::granted_by(&by_name("Contributor").permissions, write, false));
     assert!(remit_azure::action::granted_by(&by_name("User Access Administrator").permissions, write, false));
     assert!(!remit_azure::action::granted_by(&by_name("Reader").permissions, write, false));
-    assert!(remit_azure::action::granted_by(&by_name("Reader").permissions, "Microsoft.Compute/virtualMachines/read", false));
-    assert!(!remit_azure::action::granted_by(&by_name("Owner").permissions, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", true));
+    assert!(remit_azure::action::granted_by(
+        &by_name("Reader").permissions,
+        "Microsoft.Compute/virtualMachines/read",
+        false
+    ));
+    assert!(!remit_azure::action::granted_by(
+        &by_name("Owner").permissions,
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+        true
+    ));
     // Every role-definition condition in the dataset parses.
     let mut conditions = 0;
     for role in &env.role_definitions {
