@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use remit_model::{
-    Access, Cloud, Condition, Entitlement, Explanation, Holder, Principal, PrincipalKind, Resource, Step, Verdict,
+    Access, Cloud, Condition, Entitlement, Explanation, Holder, Principal, PrincipalKind, Resource, Verdict,
 };
 
 use crate::action;
@@ -404,7 +404,7 @@ impl AzureAnalysis {
     }
 
     /// Who can perform `action` on `resource`, in the plane given: standing holders (allowed
-    /// or conditional), and holders through PIM eligibility marked [`Step::Activate`] (for
+    /// or conditional), and holders through PIM eligibility marked [`remit_model::Step::Activate`] (for
     /// principals with no standing grant allowing it).
     pub fn who_can_in(&self, action: &str, data_plane: bool, resource: &str) -> Result<Vec<Holder>, QueryError> {
         if !action::is_well_formed(action) {
