@@ -156,3 +156,65 @@ fn every_built_in_role_of_the_dataset_parses() {
     }
     assert!(conditions > 0);
 }
+
+mod never_panics {
+    use super::common::*;
+    use proptest::prelude::*;
+
+    const FILES: [&str; 6] = [
+        "role-definitions.json",
+        "subscriptions/aaaaaaaa-0000-0000-0000-000000000001/role-assignments.json",
+        "subscriptions/aaaaaaaa-0000-0000-0000-000000000001/deny-assignments.json",
+        "management-groups.json",
+        "entra/users.json",
+        "entra/group-members/9a000000-0000-4000-8000-000000000001.json",
+    ];
+
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i32>().prop_map(|n| serde_json::json!(n)),
+            "[a-zA-Z/*@{}'() ]{0,12}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("id".to_owned()),
+                        Just("principalId".to_owned()),
+                        Just("roleDefinitionId".to_owned()),
+                        Just("scope".to_owned()),
+                        Just("permissions".to_owned()),
+                        Just("children".to_owned()),
+                        Just("properties".to_owned()),
+                        Just("value".to_owned()),
+                        Just("condition".to_owned()),
+                        "[a-z]{1,6}",
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any JSON in any file: an error or issues, never a panic; every principal marked
+        /// incomplete is named by an issue.
+        #[test]
+        fn import_never_panics(file in 0usize..FILES.len(), value in json()) {
+            let (_tmp, dir) = copy_fixture();
+            std::fs::write(dir.join(FILES[file]), serde_json::to_string(&value).unwrap()).unwrap();
+            if let Ok((env, issues)) = remit_azure::load(&dir) {
+                for id in &env.incomplete {
+                    prop_assert!(issues.iter().any(|i| i.principal.as_deref() == Some(id.as_str())));
+                }
+                let _ = remit_azure::findings(&remit_azure::AzureAnalysis::new(env));
+            }
+        }
+    }
+}
