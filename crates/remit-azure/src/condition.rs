@@ -27,7 +27,7 @@
 //!   unknown = true).
 //!
 //! What stays conditional: any attribute not supplied (in [`crate::analysis`] only the blob
-//! container name and blob path, read from the resource id, are supplied), any attribute used
+//! container name, blob path and queue name, read from the resource id, are supplied), any attribute used
 //! as a right-hand value (`@Principal[…]` compared to `@Resource[…]`), unknown operators, and
 //! date-times written differently.
 
@@ -628,8 +628,12 @@ pub const CONTAINER_NAME: &str = "@resource[microsoft.storage/storageaccounts/bl
 /// The attribute naming a blob's path inside its container.
 pub const BLOB_PATH: &str = "@resource[microsoft.storage/storageaccounts/blobservices/containers/blobs:path]";
 
-/// The attributes a resource id tells: a blob container's name and a blob's path
-/// (<https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes>).
+/// The attribute naming a storage queue.
+pub const QUEUE_NAME: &str = "@resource[microsoft.storage/storageaccounts/queueservices/queues:name]";
+
+/// The attributes a resource id tells: a blob container's name, a blob's path, a queue's name
+/// (<https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes>,
+/// <https://learn.microsoft.com/azure/storage/queues/queues-auth-abac-attributes>).
 pub fn attributes_from_resource(resource_id: &str) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let segments: Vec<&str> = resource_id.split('/').collect();
@@ -645,6 +649,12 @@ pub fn attributes_from_resource(resource_id: &str) -> BTreeMap<String, Vec<Strin
                 out.insert(BLOB_PATH.to_owned(), vec![path]);
             }
         }
+    }
+    if let Some(i) = position("queues")
+        && segments.get(i.wrapping_sub(2)).is_some_and(|s| s.eq_ignore_ascii_case("queueServices"))
+        && let Some(queue) = segments.get(i + 1)
+    {
+        out.insert(QUEUE_NAME.to_owned(), vec![(*queue).to_owned()]);
     }
     out
 }
@@ -746,6 +756,10 @@ mod tests {
         assert_eq!(a.get(CONTAINER_NAME).unwrap(), &vec!["logs".to_owned()]);
         assert_eq!(a.get(BLOB_PATH).unwrap(), &vec!["a/b.txt".to_owned()]);
         assert!(attributes_from_resource("/subscriptions/s").is_empty());
+        let q = attributes_from_resource(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa/queueServices/default/queues/jobs",
+        );
+        assert_eq!(q.get(QUEUE_NAME).unwrap(), &vec!["jobs".to_owned()]);
     }
 
     #[test]

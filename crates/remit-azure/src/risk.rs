@@ -246,11 +246,7 @@ impl Admins {
     fn rbac(&mut self, analysis: &AzureAnalysis) {
         for grant in analysis.all_grants() {
             let scope_key = &grant.scope_key;
-            let high_scope = scope_key == scope::ROOT
-                || scope::management_group(scope_key).is_some()
-                || scope::resource_group(scope_key).is_none()
-                    && scope::subscription(scope_key).is_some()
-                    && scope_key.matches('/').count() == 2;
+            let high_scope = scope::is_subscription_or_above(scope_key);
             // Can this assignment's role write role assignments, with Owner as the role
             // being assigned (what a "constrain roles" condition is about)?
             let mut context = Context { action: ROLE_ASSIGNMENTS_WRITE.to_owned(), ..Context::default() };

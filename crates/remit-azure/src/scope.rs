@@ -59,6 +59,15 @@ pub fn resource_group(scope: &str) -> Option<String> {
         .then(|| segments[4].to_owned())
 }
 
+/// True for `/`, a management group or a subscription itself (not a resource group or
+/// resource below it).
+pub fn is_subscription_or_above(scope: &str) -> bool {
+    let scope = normalize(scope);
+    scope == ROOT
+        || management_group(&scope).is_some()
+        || (subscription(&scope).is_some() && scope.matches('/').count() == 2)
+}
+
 /// True when `text` has the shape of a scope Azure RBAC knows.
 pub fn is_scope(text: &str) -> bool {
     let scope = normalize(text);
@@ -205,5 +214,8 @@ mod tests {
         assert_eq!(resource_group("/subscriptions/ABC/resourceGroups/X/providers").as_deref(), Some("x"));
         assert!(is_scope("/"));
         assert!(!is_scope("storage"));
+        assert!(is_subscription_or_above("/subscriptions/abc/"));
+        assert!(is_subscription_or_above("/providers/Microsoft.Management/managementGroups/x"));
+        assert!(!is_subscription_or_above("/subscriptions/abc/resourceGroups/x"));
     }
 }
