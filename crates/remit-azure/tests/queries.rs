@@ -282,3 +282,39 @@ fn data_actions_are_told_from_role_definitions() {
     assert!(a.is_data_action(BLOB_READ));
     assert!(!a.is_data_action(LIST_KEYS));
 }
+
+mod consistency {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ACTIONS: [&str; 6] = [
+        RA_WRITE,
+        LIST_KEYS,
+        "Microsoft.Compute/virtualMachines/runCommand/action",
+        "Microsoft.Compute/virtualMachines/read",
+        "Microsoft.Authorization/roleDefinitions/write",
+        "Microsoft.KeyVault/vaults/read",
+    ];
+    const RESOURCES: [&str; 7] = [SUB_A, SUB_B, RG_APP, SA_DATA, SA_LOGS, VM_WEB, UAMI];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// who-can and decide agree: a standing holder is exactly a principal the decision
+        /// does not deny, and an eligible-only holder is one allowed once activated.
+        #[test]
+        fn who_can_agrees_with_decide(action in 0usize..ACTIONS.len(), resource in 0usize..RESOURCES.len()) {
+            let a = analysis();
+            let (action, resource) = (ACTIONS[action], RESOURCES[resource]);
+            let holders = a.who_can(action, resource).unwrap();
+            for p in a.principals() {
+                let standing = a.decide(&p.id, action, false, resource);
+                let mine: Vec<_> = holders.iter().filter(|h| h.principal.id == p.id).collect();
+                let standing_holder = mine.iter().any(|h| !h.via.iter().any(|s| matches!(s, Step::Activate { .. })));
+                prop_assert_eq!(standing_holder, standing != Verdict::Denied, "{} {} {}", p.id, action, resource);
+                if mine.iter().any(|h| h.via.iter().any(|s| matches!(s, Step::Activate { .. }))) {
+                    prop_assert!(a.decide_including_eligible(&p.id, action, false, resource) != Verdict::Denied);
+                }
+            }
+        }
+    }
+}
