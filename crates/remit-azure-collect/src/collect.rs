@@ -98,7 +98,7 @@ struct Collector<'a> {
 }
 
 fn enc(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(text, crate::out::SEGMENT).to_string()
 }
 
 fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {

@@ -220,7 +220,7 @@ impl Rest {
     /// The client credentials grant with a shared secret
     /// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#first-case-access-token-request-with-a-shared-secret).
     async fn request_token(&self, client_id: &str, secret: &Secret, scope: &str) -> Result<Cached, CollectError> {
-        let tenant = percent_encoding::utf8_percent_encode(&self.config.tenant_id, percent_encoding::NON_ALPHANUMERIC);
+        let tenant = percent_encoding::utf8_percent_encode(&self.config.tenant_id, crate::out::SEGMENT);
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.endpoints.login);
         let fail = |detail: String| CollectError::Token {
             scope: scope.into(),
