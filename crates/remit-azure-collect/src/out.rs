@@ -85,13 +85,6 @@ pub(crate) fn segment(id: &str) -> Result<&str, CollectError> {
     }
 }
 
-/// A file name for an id that may hold `/` (attachment points, role names): `/` becomes `%2F`,
-/// as docs/environment-bundle.md says.
-#[allow(dead_code)]
-pub(crate) fn file_name(id: &str) -> String {
-    id.replace('/', "%2F")
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -135,6 +128,5 @@ mod tests {
         assert!(segment("../x").is_err());
         assert!(segment("..").is_err());
         assert_eq!(segment("0b1c-2d").unwrap(), "0b1c-2d");
-        assert_eq!(file_name("projects/p/a"), "projects%2Fp%2Fa");
     }
 }
