@@ -8,8 +8,9 @@
 
 use serde_json::{Map, Value};
 
-/// Moves the fields of `properties` onto the object (the object's own `id`, `name` and `type`
-/// win), renaming the property keys given in `renames`.
+/// Moves the fields of `properties` onto the object, renaming the property keys given in
+/// `renames`. The object's own `id`, `name` and `type` are never taken from `properties`, and no
+/// field of the object is overwritten.
 fn flatten(value: Value, renames: &[(&str, &str)]) -> Value {
     let Value::Object(mut object) = value else {
         return value;
@@ -17,7 +18,9 @@ fn flatten(value: Value, renames: &[(&str, &str)]) -> Value {
     if let Some(Value::Object(properties)) = object.remove("properties") {
         for (key, field) in properties {
             let key = renames.iter().find(|(from, _)| *from == key).map_or(key, |(_, to)| (*to).to_owned());
-            object.entry(key).or_insert(field);
+            if !matches!(key.as_str(), "id" | "name" | "type") {
+                object.entry(key).or_insert(field);
+            }
         }
     }
     Value::Object(object)
@@ -117,6 +120,65 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    fn keys() -> proptest::sample::Select<&'static str> {
+        proptest::sample::select(
+            &[
+                "properties",
+                "id",
+                "name",
+                "type",
+                "roleDefinitionId",
+                "subscriptionId",
+                "displayName",
+                "tenantId",
+                "children",
+            ][..],
+        )
+    }
+
+    /// Arbitrary JSON whose objects use the keys the conversions look at.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "[a-z/]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((keys(), inner), 0..6)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The conversions never panic; what they flatten leaves no `properties` object behind,
+        /// the object's own id is kept, and a resource keeps its properties as `az` does.
+        #[test]
+        fn conversions_are_total(value in json_value()) {
+            let id = value.get("id").cloned();
+            for converted in [
+                role_definition(value.clone()),
+                role_assignment(value.clone(), |id| Some(id.to_owned())),
+                management_group(value.clone()),
+            ] {
+                if value.is_object() {
+                    proptest::prop_assert!(!converted.get("properties").is_some_and(Value::is_object));
+                    proptest::prop_assert_eq!(converted.get("id").cloned(), id.clone());
+                } else {
+                    proptest::prop_assert_eq!(&converted, &value);
+                }
+            }
+            let kept = resource(value.clone());
+            proptest::prop_assert_eq!(kept.get("properties"), value.get("properties"));
+            let _ = subscription(value.clone(), "u", "servicePrincipal");
+            let _ = tenant(&value);
+        }
+    }
 
     #[test]
     fn role_definition_is_flattened_with_role_type() {

@@ -135,11 +135,22 @@ impl Collector<'_> {
             enc(tenant),
             call.api_version()
         ));
-        let tree = self.rest.get_object(Call::Arm(call), Api::Arm, &url).await?;
         let mut groups = Vec::new();
-        management_group_names(&tree, &mut groups);
+        match self.rest.get_object(Call::Arm(call), Api::Arm, &url).await {
+            Ok(tree) => {
+                management_group_names(&tree, &mut groups);
+                self.staging.write_json("management-groups.json", &az_shape::management_group(tree))?;
+            }
+            // A tenant whose management group hierarchy was never set up has no root group
+            // (https://learn.microsoft.com/azure/governance/management-groups/overview#root-management-group-for-each-directory).
+            Err(error @ CollectError::Status { status: 404, .. }) => {
+                let line = format!("not collected: management-groups.json (no management group hierarchy): {error}");
+                progress(&line);
+                summary.skipped.push(line);
+            }
+            Err(error) => return Err(error),
+        }
         summary.management_groups = groups.len();
-        self.staging.write_json("management-groups.json", &az_shape::management_group(tree))?;
 
         progress("listing subscriptions");
         let all = self.arm_list(ArmCall::Subscriptions, "/subscriptions", None).await?;
@@ -156,7 +167,13 @@ impl Collector<'_> {
             subscriptions.iter().filter_map(|s| text(s, "/subscriptionId")).map(str::to_owned).collect();
 
         progress("reading role definitions");
-        let root_scope = format!("/providers/Microsoft.Management/managementGroups/{}", enc(tenant));
+        // At the root group: built-in roles and custom roles of management groups; without a
+        // hierarchy, built-in roles at the root scope `/`.
+        let root_scope = if groups.is_empty() {
+            String::new()
+        } else {
+            format!("/providers/Microsoft.Management/managementGroups/{}", enc(tenant))
+        };
         let mut definitions: BTreeMap<String, Value> = BTreeMap::new();
         let mut scopes = vec![root_scope];
         scopes.extend(ids.iter().map(|id| format!("/subscriptions/{}", enc(id))));

@@ -620,3 +620,42 @@ async fn a_refused_token_request_reports_entra_error_without_the_secret() {
     assert!(format!("{:?}", config(&server)).contains("***"));
     assert!(!format!("{:?}", config(&server)).contains(CLIENT_SECRET));
 }
+
+/// A tenant without a management group hierarchy: the tree is reported as not collected, built-in
+/// roles are read at the root scope, and the subscriptions are collected as usual.
+#[tokio::test]
+async fn a_tenant_without_management_groups_is_collected_without_them() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ROOT))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(
+            r#"{"error":{"code":"NotFound","message":"'3f1c7a52-9d4e-4b8a-a6f2-0c5e8d7b1a94' not found"}}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    arm(
+        &server,
+        "/providers/Microsoft.Authorization/roleDefinitions",
+        "2022-04-01",
+        "role-definitions-root-page2.json",
+    )
+    .await;
+    small_tenant(&server).await;
+    let out = tempfile::tempdir().unwrap();
+    let summary = collect(&config(&server), out.path(), |_| {}).await.unwrap();
+    assert_eq!(summary.management_groups, 0);
+    assert_eq!(summary.skipped.len(), 1);
+    assert!(summary.skipped[0].contains("management-groups.json"), "{:?}", summary.skipped);
+    assert!(!summary.bundle.join("management-groups.json").exists());
+    assert!(!summary.bundle.join("management-groups").exists());
+    let names: BTreeSet<String> = read(&summary.bundle.join("role-definitions.json"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["roleName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["App Operator", "Contributor", "Reader"].into_iter().map(str::to_owned).collect());
+    assert_eq!(summary.role_assignments, 3);
+}

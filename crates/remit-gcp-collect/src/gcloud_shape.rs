@@ -80,6 +80,46 @@ mod tests {
 
     use super::*;
 
+    fn keys() -> proptest::sample::Select<&'static str> {
+        proptest::sample::select(
+            &["name", "parent", "state", "displayName", "projectId", "directoryCustomerId", "labels"][..],
+        )
+    }
+
+    /// Arbitrary JSON whose objects use the keys the conversions look at.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "(projects|folders|organizations)?/?[a-z0-9/]{0,10}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((keys(), inner), 0..6)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The conversions never panic and always give an object; a project's number is only
+        /// ever taken from a `projects/` name.
+        #[test]
+        fn conversions_are_total(value in json_value()) {
+            proptest::prop_assert!(organization(&value).is_object());
+            proptest::prop_assert!(folder(&value).is_object());
+            let converted = project(&value);
+            if let Some(number) = converted.get("projectNumber") {
+                let name = value.get("name").and_then(Value::as_str).unwrap_or_default();
+                let expected = number.as_str().map(|n| format!("projects/{n}"));
+                proptest::prop_assert_eq!(Some(name), expected.as_deref());
+            }
+        }
+    }
+
     #[test]
     fn project_takes_gcloud_v1_fields() {
         let v1 = project(&json!({"name": "projects/415104041262", "parent": "folders/123", "projectId": "app-prod",

@@ -22,9 +22,16 @@ impl Secret {
         &self.0
     }
 
-    /// `text` with every occurrence of this secret replaced by `***`.
+    /// `text` with every occurrence of this secret replaced by `***`. When the replacement
+    /// itself forms the secret again (a secret made of `*`s and what surrounds it), the whole
+    /// text is withheld: a message is never worth a credential.
     pub(crate) fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() { text.to_owned() } else { text.replace(&self.0, "***") }
+        if self.0.is_empty() {
+            return text.to_owned();
+        }
+        let redacted = text.replace(&self.0, "***");
+        // A secret that `***` can form is made of `*`s only, which the notice does not hold.
+        if redacted.contains(&self.0) { "[withheld: it held a credential]".to_owned() } else { redacted }
     }
 }
 
@@ -63,5 +70,23 @@ mod tests {
         assert_eq!(secret.redact("x abc y abc"), "x *** y ***");
         assert_eq!(secret.redact("nothing here"), "nothing here");
         assert_eq!(Secret::new("").redact("text"), "text");
+    }
+
+    #[test]
+    fn redact_withholds_text_where_the_mask_would_form_the_secret_again() {
+        let secret = Secret::new("a*");
+        assert!(!secret.redact("aa**").contains("a*"));
+        assert!(!Secret::new("**").redact("x ** y").contains("**"));
+        assert_eq!(Secret::new("*").redact("a*b"), "[withheld: it held a credential]");
+    }
+
+    proptest::proptest! {
+        /// Whatever the secret and the text, the secret never survives redaction.
+        #[test]
+        fn the_secret_never_survives(secret in "[a-z*~.]{1,6}", before in ".{0,20}", after in ".{0,20}") {
+            let text = format!("{before}{secret}{after}");
+            let redacted = Secret::new(secret.clone()).redact(&text);
+            proptest::prop_assert!(!redacted.contains(&secret));
+        }
     }
 }
