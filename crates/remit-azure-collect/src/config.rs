@@ -52,7 +52,7 @@ impl Default for Endpoints {
     }
 }
 
-/// How throttled calls (HTTP 429, and 503 with `Retry-After`) are retried.
+/// How throttled calls (HTTP 429 and 503) are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; then the call fails with its status.
