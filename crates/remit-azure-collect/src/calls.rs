@@ -20,6 +20,8 @@ pub enum ArmCall {
     Resources,
     /// https://learn.microsoft.com/rest/api/authorization/role-definitions/list
     RoleDefinitions,
+    /// https://learn.microsoft.com/rest/api/authorization/role-definitions/get-by-id
+    RoleDefinitionById,
     /// https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope
     RoleAssignments,
     /// https://learn.microsoft.com/rest/api/authorization/deny-assignments/list-for-scope
@@ -32,13 +34,14 @@ pub enum ArmCall {
 
 impl ArmCall {
     /// Every ARM call the collector can make.
-    pub const ALL: [ArmCall; 10] = [
+    pub const ALL: [ArmCall; 11] = [
         ArmCall::Tenants,
         ArmCall::ManagementGroup,
         ArmCall::Subscriptions,
         ArmCall::ResourceGroups,
         ArmCall::Resources,
         ArmCall::RoleDefinitions,
+        ArmCall::RoleDefinitionById,
         ArmCall::RoleAssignments,
         ArmCall::DenyAssignments,
         ArmCall::RoleEligibilityScheduleInstances,
@@ -55,7 +58,7 @@ impl ArmCall {
             ArmCall::Subscriptions => "Microsoft.Resources/subscriptions/read",
             ArmCall::ResourceGroups => "Microsoft.Resources/subscriptions/resourceGroups/read",
             ArmCall::Resources => "Microsoft.Resources/subscriptions/resources/read",
-            ArmCall::RoleDefinitions => "Microsoft.Authorization/roleDefinitions/read",
+            ArmCall::RoleDefinitions | ArmCall::RoleDefinitionById => "Microsoft.Authorization/roleDefinitions/read",
             ArmCall::RoleAssignments => "Microsoft.Authorization/roleAssignments/read",
             ArmCall::DenyAssignments => "Microsoft.Authorization/denyAssignments/read",
             ArmCall::RoleEligibilityScheduleInstances => {
@@ -71,7 +74,10 @@ impl ArmCall {
             ArmCall::Tenants | ArmCall::Subscriptions => "2022-12-01",
             ArmCall::ManagementGroup => "2020-05-01",
             ArmCall::ResourceGroups | ArmCall::Resources => "2021-04-01",
-            ArmCall::RoleDefinitions | ArmCall::RoleAssignments | ArmCall::DenyAssignments => "2022-04-01",
+            ArmCall::RoleDefinitions
+            | ArmCall::RoleDefinitionById
+            | ArmCall::RoleAssignments
+            | ArmCall::DenyAssignments => "2022-04-01",
             ArmCall::RoleEligibilityScheduleInstances | ArmCall::RoleAssignmentScheduleInstances => "2020-10-01",
         }
     }
@@ -85,6 +91,7 @@ impl ArmCall {
             ArmCall::ResourceGroups => "list resource groups",
             ArmCall::Resources => "list resources",
             ArmCall::RoleDefinitions => "list role definitions",
+            ArmCall::RoleDefinitionById => "get a role definition an assignment uses",
             ArmCall::RoleAssignments => "list role assignments",
             ArmCall::DenyAssignments => "list deny assignments",
             ArmCall::RoleEligibilityScheduleInstances => "list PIM role eligibility schedule instances",

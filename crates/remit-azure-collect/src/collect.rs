@@ -105,6 +105,26 @@ fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
     value.pointer(pointer).and_then(Value::as_str)
 }
 
+/// The role definition ids (`properties.roleDefinitionId`) of ARM assignments or schedule
+/// instances, when they are ARM paths to a role definition (anything else is not fetched).
+fn role_definition_ids(values: &[Value]) -> impl Iterator<Item = String> + '_ {
+    values
+        .iter()
+        .filter_map(|v| text(v, "/properties/roleDefinitionId"))
+        .filter(|id| is_role_definition_path(id))
+        .map(str::to_owned)
+}
+
+/// Whether `id` is an ARM role definition path that is safe to append to the ARM base URL.
+fn is_role_definition_path(id: &str) -> bool {
+    let marker = "/providers/microsoft.authorization/roledefinitions/";
+    id.starts_with('/')
+        && id.to_ascii_lowercase().contains(marker)
+        && !id.contains("..")
+        && !id.contains("//")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.()".contains(&b))
+}
+
 /// The GUID at the end of a role definition id, whatever scope prefixes it.
 fn guid_of(id: &str) -> String {
     id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase()
@@ -184,12 +204,11 @@ impl Collector<'_> {
                 definitions.entry(key).or_insert_with(|| az_shape::role_definition(definition));
             }
         }
-        summary.role_definitions = definitions.len();
-        let role_names: BTreeMap<String, String> =
-            definitions.iter().filter_map(|(guid, d)| Some((guid.clone(), text(d, "/roleName")?.to_owned()))).collect();
-        let role_name = |id: &str| role_names.get(&guid_of(id)).cloned();
-        self.staging.write_json("role-definitions.json", &Value::Array(definitions.into_values().collect()))?;
 
+        // Role assignments are written once every definition they use is known (their
+        // `roleDefinitionName`); the other lists are written as they come.
+        let mut assignment_files: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut referenced: BTreeSet<String> = BTreeSet::new();
         for id in &ids {
             progress(&format!("reading subscription {id}"));
             let scope = format!("/subscriptions/{}", enc(id));
@@ -202,8 +221,8 @@ impl Collector<'_> {
 
             let assignments = self.authorization(ArmCall::RoleAssignments, &scope, None).await?;
             summary.role_assignments += assignments.len();
-            let assignments = assignments.into_iter().map(|a| az_shape::role_assignment(a, role_name)).collect();
-            self.staging.write_json(&format!("{dir}/role-assignments.json"), &Value::Array(assignments))?;
+            referenced.extend(role_definition_ids(&assignments));
+            assignment_files.push((format!("{dir}/role-assignments.json"), assignments));
             for (call, file) in [
                 (ArmCall::DenyAssignments, "deny-assignments.json"),
                 (ArmCall::RoleEligibilityScheduleInstances, "role-eligibility-schedule-instances.json"),
@@ -215,6 +234,7 @@ impl Collector<'_> {
                     ArmCall::RoleEligibilityScheduleInstances => summary.eligibility_instances += values.len(),
                     _ => {}
                 }
+                referenced.extend(role_definition_ids(&values));
                 self.staging.write_json(&format!("{dir}/{file}"), &json!({ "value": values }))?;
             }
         }
@@ -222,15 +242,16 @@ impl Collector<'_> {
         for group in &groups {
             progress(&format!("reading management group {group}"));
             let scope = format!("/providers/Microsoft.Management/managementGroups/{}", enc(group));
+            let own_scope = format!("/providers/Microsoft.Management/managementGroups/{group}");
             let dir = format!("management-groups/{}", segment(group)?);
             // At a management group the list takes `atScope()` (at or above it); only what is
             // assigned at the group itself is kept, what is above is in its ancestor's file.
-            let at = |v: &Value| text(v, "/properties/scope").is_some_and(|s| s.eq_ignore_ascii_case(&scope));
+            let at = |v: &Value| text(v, "/properties/scope").is_some_and(|s| s.eq_ignore_ascii_case(&own_scope));
             let assignments = self.authorization(ArmCall::RoleAssignments, &scope, Some("atScope()")).await?;
-            let assignments: Vec<Value> =
-                assignments.into_iter().filter(at).map(|a| az_shape::role_assignment(a, role_name)).collect();
+            let assignments: Vec<Value> = assignments.into_iter().filter(at).collect();
             summary.role_assignments += assignments.len();
-            self.staging.write_json(&format!("{dir}/role-assignments.json"), &Value::Array(assignments))?;
+            referenced.extend(role_definition_ids(&assignments));
+            assignment_files.push((format!("{dir}/role-assignments.json"), assignments));
             for (call, file) in [
                 (ArmCall::DenyAssignments, "deny-assignments.json"),
                 (ArmCall::RoleEligibilityScheduleInstances, "role-eligibility-schedule-instances.json"),
@@ -241,8 +262,42 @@ impl Collector<'_> {
                     ArmCall::DenyAssignments => summary.deny_assignments += values.len(),
                     _ => summary.eligibility_instances += values.len(),
                 }
+                referenced.extend(role_definition_ids(&values));
                 self.staging.write_json(&format!("{dir}/{file}"), &json!({ "value": values }))?;
             }
+        }
+
+        // A custom role assignable only below a subscription (at a resource group) is not in the
+        // subscription's list ("applicable at scope and above",
+        // https://learn.microsoft.com/rest/api/authorization/role-definitions/list): read the
+        // definitions assignments use and the lists did not give, by id
+        // (https://learn.microsoft.com/rest/api/authorization/role-definitions/get-by-id).
+        for id in referenced {
+            if definitions.contains_key(&guid_of(&id)) {
+                continue;
+            }
+            let call = ArmCall::RoleDefinitionById;
+            let url = self.rest.arm_url(&format!("{id}?api-version={}", call.api_version()));
+            match self.rest.get_object(Call::Arm(call), Api::Arm, &url).await {
+                Ok(definition) => {
+                    definitions.insert(guid_of(&id), az_shape::role_definition(definition));
+                }
+                Err(error @ CollectError::Status { status: 404, .. }) => {
+                    let line = format!("role definition {id}, used by an assignment, was not found: {error}");
+                    progress(&line);
+                    summary.skipped.push(line);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        summary.role_definitions = definitions.len();
+        let role_names: BTreeMap<String, String> =
+            definitions.iter().filter_map(|(guid, d)| Some((guid.clone(), text(d, "/roleName")?.to_owned()))).collect();
+        let role_name = |id: &str| role_names.get(&guid_of(id)).cloned();
+        self.staging.write_json("role-definitions.json", &Value::Array(definitions.into_values().collect()))?;
+        for (file, assignments) in assignment_files {
+            let assignments = assignments.into_iter().map(|a| az_shape::role_assignment(a, role_name)).collect();
+            self.staging.write_json(&file, &Value::Array(assignments))?;
         }
         Ok(())
     }
@@ -429,6 +484,19 @@ mod tests {
         let mut names = Vec::new();
         management_group_names(&tree, &mut names);
         assert_eq!(names, ["root", "prod", "prod-eu"]);
+    }
+
+    #[test]
+    fn only_role_definition_paths_are_fetched() {
+        assert!(is_role_definition_path(
+            "/subscriptions/s-1/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385"
+        ));
+        assert!(is_role_definition_path("/providers/Microsoft.Authorization/roleDefinitions/acdd72a7"));
+        assert!(!is_role_definition_path("acdd72a7"));
+        assert!(!is_role_definition_path("/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/x"));
+        assert!(!is_role_definition_path("/x/../providers/Microsoft.Authorization/roleDefinitions/a"));
+        assert!(!is_role_definition_path("/providers/Microsoft.Authorization/roleDefinitions/a?b=c"));
+        assert!(!is_role_definition_path("//attacker.example/providers/Microsoft.Authorization/roleDefinitions/a"));
     }
 
     #[test]

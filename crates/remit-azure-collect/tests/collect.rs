@@ -134,6 +134,13 @@ async fn small_tenant(server: &MockServer) {
         "role-definitions-subscription.json",
     )
     .await;
+    arm(
+        server,
+        &format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/e52f8a3b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"),
+        "2022-04-01",
+        "role-definition-rg-custom.json",
+    )
+    .await;
     arm(server, &format!("{sub}/resourcegroups"), "2021-04-01", "resource-groups.json").await;
     arm(server, &format!("{sub}/resources"), "2021-04-01", "resources.json").await;
     let authz = |scope: &str, kind: &str| format!("{scope}/providers/Microsoft.Authorization/{kind}");
@@ -312,13 +319,18 @@ async fn a_small_tenant_is_collected_into_the_documented_layout() {
     let definitions = read(&bundle.join("role-definitions.json"));
     let names: BTreeSet<&str> =
         definitions.as_array().unwrap().iter().map(|d| d["roleName"].as_str().unwrap()).collect();
-    assert_eq!(names, ["App Operator", "Contributor", "Owner", "Reader"].into_iter().collect());
+    // The resource group's custom role, not in any list, was read by its id.
+    assert_eq!(
+        names,
+        ["App Operator", "Contributor", "Key Vault Secrets Rotator", "Owner", "Reader"].into_iter().collect()
+    );
     assert!(definitions.as_array().unwrap().iter().all(|d| d["type"] == "Microsoft.Authorization/roleDefinitions"));
     let custom = definitions.as_array().unwrap().iter().find(|d| d["roleName"] == "App Operator").unwrap();
     assert_eq!(custom["roleType"], "CustomRole");
     // Role assignments flattened, with the role's name.
     let assignments = read(&bundle.join(format!("subscriptions/{SUB}/role-assignments.json")));
-    assert_eq!(assignments.as_array().unwrap().len(), 3);
+    assert_eq!(assignments.as_array().unwrap().len(), 4);
+    assert_eq!(assignments[3]["roleDefinitionName"], "Key Vault Secrets Rotator");
     assert_eq!(assignments[0]["principalType"], "User");
     assert_eq!(assignments[0]["roleDefinitionName"], "Owner");
     assert_eq!(assignments[1]["roleDefinitionName"], "App Operator");
@@ -354,8 +366,8 @@ async fn a_small_tenant_is_collected_into_the_documented_layout() {
 
     assert_eq!(summary.subscriptions, 1);
     assert_eq!(summary.management_groups, 2);
-    assert_eq!(summary.role_definitions, 4);
-    assert_eq!(summary.role_assignments, 5);
+    assert_eq!(summary.role_definitions, 5);
+    assert_eq!(summary.role_assignments, 6);
     assert_eq!(summary.deny_assignments, 1);
     assert_eq!(summary.eligibility_instances, 1);
     assert_eq!((summary.users, summary.groups, summary.service_principals, summary.applications), (3, 2, 3, 1));
@@ -639,14 +651,14 @@ async fn a_tenant_without_management_groups_is_collected_without_them() {
         &server,
         "/providers/Microsoft.Authorization/roleDefinitions",
         "2022-04-01",
-        "role-definitions-root-page2.json",
+        "role-definitions-tenant-root-scope.json",
     )
     .await;
     small_tenant(&server).await;
     let out = tempfile::tempdir().unwrap();
     let summary = collect(&config(&server), out.path(), |_| {}).await.unwrap();
     assert_eq!(summary.management_groups, 0);
-    assert_eq!(summary.skipped.len(), 1);
+    assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
     assert!(summary.skipped[0].contains("management-groups.json"), "{:?}", summary.skipped);
     assert!(!summary.bundle.join("management-groups.json").exists());
     assert!(!summary.bundle.join("management-groups").exists());
@@ -656,6 +668,39 @@ async fn a_tenant_without_management_groups_is_collected_without_them() {
         .iter()
         .map(|d| d["roleName"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["App Operator", "Contributor", "Reader"].into_iter().map(str::to_owned).collect());
-    assert_eq!(summary.role_assignments, 3);
+    assert_eq!(
+        names,
+        ["App Operator", "Contributor", "Key Vault Secrets Rotator", "Owner", "Reader"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    );
+    assert_eq!(summary.role_assignments, 4);
+}
+
+/// A role definition an assignment uses that cannot be found (deleted) is reported, and the
+/// assignment is written without a `roleDefinitionName`.
+#[tokio::test]
+async fn a_role_definition_that_cannot_be_found_is_reported() {
+    let server = MockServer::start().await;
+    let custom = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/e52f8a3b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
+    );
+    Mock::given(method("GET"))
+        .and(path(custom.as_str()))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(
+            r#"{"error":{"code":"RoleDefinitionDoesNotExist","message":"The specified role definition with ID 'e52f8a3b-6c7d-4e8f-9a0b-1c2d3e4f5a6b' does not exist."}}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    small_tenant(&server).await;
+    let out = tempfile::tempdir().unwrap();
+    let summary = collect(&config(&server), out.path(), |_| {}).await.unwrap();
+    assert_eq!(summary.skipped.len(), 1);
+    assert!(summary.skipped[0].contains("RoleDefinitionDoesNotExist"), "{:?}", summary.skipped);
+    let assignments = read(&summary.bundle.join(format!("subscriptions/{SUB}/role-assignments.json")));
+    assert!(assignments[3].get("roleDefinitionName").is_none());
+    assert_eq!(assignments[0]["roleDefinitionName"], "Owner");
 }
