@@ -114,7 +114,7 @@ impl Rest {
                         Api::Arm => &self.config.endpoints.arm,
                         Api::Graph => &self.config.endpoints.graph,
                     };
-                    if !link.starts_with(&format!("{base}/")) {
+                    if !same_origin(link, base) {
                         return Err(self.shape(call, &url, format!("next link {link:?} leaves {base}")));
                     }
                     next = Some(link.clone());
@@ -267,6 +267,15 @@ impl Rest {
     }
 }
 
+/// Whether `link` goes to the scheme, host and port of `base` (an explicit default port, as in
+/// `https://management.azure.com:443/...`, is the same origin).
+fn same_origin(link: &str, base: &str) -> bool {
+    match (reqwest::Url::parse(link), reqwest::Url::parse(base)) {
+        (Ok(link), Ok(base)) => link.origin() == base.origin() && link.origin().is_tuple(),
+        _ => false,
+    }
+}
+
 /// How long to wait before retrying a throttled call: `Retry-After` in seconds when given
 /// (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling,
 /// https://learn.microsoft.com/graph/throttling), otherwise an exponential backoff; capped by
@@ -308,6 +317,17 @@ mod tests {
         assert_eq!(retry_wait(&headers, 0, policy), Duration::from_secs(10));
         let none = reqwest::header::HeaderMap::new();
         assert_eq!(retry_wait(&none, 2, policy), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn next_links_must_stay_on_the_api_origin() {
+        let base = "https://management.azure.com";
+        assert!(same_origin("https://management.azure.com/subscriptions?$skiptoken=x", base));
+        assert!(same_origin("https://MANAGEMENT.azure.com:443/subscriptions", base));
+        assert!(!same_origin("https://management.azure.com.attacker.example/x", base));
+        assert!(!same_origin("http://management.azure.com/x", base));
+        assert!(!same_origin("https://management.azure.com:8443/x", base));
+        assert!(!same_origin("/subscriptions?$skiptoken=x", base));
     }
 
     #[test]
