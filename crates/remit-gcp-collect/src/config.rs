@@ -138,6 +138,12 @@ pub struct Config {
     pub include_resources: bool,
     /// Also read Cloud Identity group memberships (needs the Groups Reader admin role).
     pub include_groups: bool,
+    /// The project billed for the calls, sent as `x-goog-user-project`
+    /// (https://cloud.google.com/apis/docs/system-parameters). Needed with a user's access token
+    /// (Cloud Asset and Cloud Identity refuse user credentials without a quota project); the
+    /// caller then needs `serviceusage.services.use` on it. `None` for a service account, whose
+    /// own project is billed.
+    pub quota_project: Option<String>,
     /// Throttling retries.
     pub retry: RetryPolicy,
     /// Calls in flight at once for per-project and per-account reads; at least 1.
@@ -153,6 +159,7 @@ impl Config {
             endpoints: Endpoints::default(),
             include_resources: true,
             include_groups: true,
+            quota_project: None,
             retry: RetryPolicy::default(),
             concurrency: 8,
         }

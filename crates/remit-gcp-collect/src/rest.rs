@@ -108,7 +108,11 @@ impl Rest {
         let mut attempt = 0u32;
         loop {
             let token = self.token().await?;
-            let sent = self.http.get(url).bearer_auth(token.expose()).header("Accept", "application/json").send().await;
+            let mut request = self.http.get(url).bearer_auth(token.expose()).header("Accept", "application/json");
+            if let Some(project) = &self.config.quota_project {
+                request = request.header("x-goog-user-project", project);
+            }
+            let sent = request.send().await;
             let response = sent.map_err(|e| CollectError::Transport {
                 call: call.describe().into(),
                 url: shown.clone(),

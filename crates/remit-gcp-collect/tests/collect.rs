@@ -292,6 +292,7 @@ async fn the_token_request_is_a_signed_jwt_bearer_grant() {
     let requests = server.received_requests().await.unwrap();
     let tokens: Vec<_> = requests.iter().filter(|r| r.method.as_str() == "POST").collect();
     assert_eq!(tokens.len(), 1, "the token is cached for the run");
+    assert!(requests.iter().all(|r| r.headers.get("x-goog-user-project").is_none()), "no quota project unless set");
     let request = tokens[0];
     assert_eq!(request.headers.get("content-type").unwrap().to_str().unwrap(), "application/x-www-form-urlencoded");
     let body = std::str::from_utf8(&request.body).unwrap();
@@ -327,17 +328,21 @@ async fn the_token_request_is_a_signed_jwt_bearer_grant() {
     assert!(public.verify(format!("{signed}x").as_bytes(), &decode(parts[2])).is_err());
 }
 
-/// A given access token is sent as is; no token request.
+/// A given access token is sent as is, with the quota project when one is set; no token request.
 #[tokio::test]
 async fn a_given_access_token_is_used_without_a_token_request() {
     let server = MockServer::start().await;
     small_organization(&server).await;
     let mut config = config(&server);
     config.credentials = Credentials::AccessToken(Secret::new(TOKEN));
+    config.quota_project = Some("admin-tools".into());
     let out = tempfile::tempdir().unwrap();
     let summary = collect(&config, out.path(), |_| {}).await.unwrap();
     assert_eq!(summary.projects, 2);
-    assert!(server.received_requests().await.unwrap().iter().all(|r| r.method.as_str() == "GET"));
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| r.method.as_str() == "GET"));
+    // The quota project goes with every call.
+    assert!(requests.iter().all(|r| r.headers.get("x-goog-user-project").is_some_and(|v| v == "admin-tools")));
 }
 
 /// Switching off resources and groups leaves their files out and makes no such call.
