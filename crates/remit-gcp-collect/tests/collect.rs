@@ -1,6 +1,7 @@
-//! The collector against Google Cloud's REST APIs as they answer: a mock, because no Google
-//! Cloud emulator runs locally. wiremock serves the recorded responses in `tests/responses/`,
-//! which have the exact shape of the documented answers:
+//! The collector against Google Cloud's REST APIs as they answer:
+//! a mock, because no Google Cloud emulator runs locally.
+//! wiremock serves the recorded responses in `tests/responses/`, which have the exact shape of
+//! the documented answers:
 //! - token (JWT bearer grant) and its errors: https://developers.google.com/identity/protocols/oauth2/service-account#httprest
 //!   and #error-codes; the key file: https://cloud.google.com/iam/docs/keys-create-delete#creating
 //!   (the key in `service-account-key.json` was generated for these tests and grants nothing);
