@@ -82,8 +82,12 @@ pub async fn collect(config: &Config, out: &Path, progress: impl Fn(&str)) -> Re
     Ok(summary)
 }
 
-/// Runs `collect` on a runtime of its own, for callers without one.
+/// Runs `collect` on a runtime of its own, for callers without one (called from inside a
+/// tokio runtime it returns an error instead of blocking that runtime: await `collect` there).
 pub fn collect_blocking(config: &Config, out: &Path, progress: impl Fn(&str)) -> Result<Summary, CollectError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(CollectError::Config("collect_blocking was called inside an async runtime: await collect".into()));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

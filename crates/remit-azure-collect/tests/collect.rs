@@ -704,3 +704,31 @@ async fn a_role_definition_that_cannot_be_found_is_reported() {
     assert!(assignments[3].get("roleDefinitionName").is_none());
     assert_eq!(assignments[0]["roleDefinitionName"], "Owner");
 }
+
+/// `collect_blocking` runs on a runtime of its own; inside a runtime it refuses instead of panicking.
+#[tokio::test]
+async fn collect_blocking_runs_outside_a_runtime_and_refuses_inside_one() {
+    let server = MockServer::start().await;
+    small_tenant(&server).await;
+    let out = tempfile::tempdir().unwrap();
+    let inside = remit_azure_collect::collect_blocking(&config(&server), out.path(), |_| {}).unwrap_err();
+    assert!(inside.to_string().contains("await collect"), "{inside}");
+    let (config, root) = (config(&server), out.path().to_owned());
+    let thread = std::thread::spawn(move || remit_azure_collect::collect_blocking(&config, &root, |_| {}));
+    while !thread.is_finished() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(thread.join().unwrap().unwrap().users, 3);
+}
+
+/// A tenant id that cannot name a directory is refused before any call.
+#[tokio::test]
+async fn a_tenant_id_that_cannot_name_a_directory_is_refused() {
+    let server = MockServer::start().await;
+    let mut config = config(&server);
+    config.tenant_id = "../elsewhere".into();
+    let out = tempfile::tempdir().unwrap();
+    let error = collect(&config, out.path(), |_| {}).await.unwrap_err();
+    assert!(matches!(error, CollectError::Config(_)), "{error}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

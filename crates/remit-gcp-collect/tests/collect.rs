@@ -468,3 +468,34 @@ async fn a_repeated_page_token_is_an_error() {
     assert!(matches!(error, CollectError::Shape { .. }), "{error}");
     assert!(error.to_string().contains("list predefined roles"), "{error}");
 }
+
+/// `collect_blocking` runs on a runtime of its own; inside a runtime it refuses instead of panicking.
+#[tokio::test]
+async fn collect_blocking_runs_outside_a_runtime_and_refuses_inside_one() {
+    let server = MockServer::start().await;
+    small_organization(&server).await;
+    let out = tempfile::tempdir().unwrap();
+    let inside = remit_gcp_collect::collect_blocking(&config(&server), out.path(), |_| {}).unwrap_err();
+    assert!(inside.to_string().contains("await collect"), "{inside}");
+    let (config, root) = (config(&server), out.path().to_owned());
+    let thread = std::thread::spawn(move || remit_gcp_collect::collect_blocking(&config, &root, |_| {}));
+    while !thread.is_finished() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(thread.join().unwrap().unwrap().projects, 2);
+}
+
+/// An organization given as `organizations/<id>` (or anything not numeric) is refused before any call.
+#[tokio::test]
+async fn a_non_numeric_organization_id_is_refused() {
+    let server = MockServer::start().await;
+    let mut config = config(&server);
+    config.organization_id = format!("organizations/{ORG}");
+    let out = tempfile::tempdir().unwrap();
+    let error = collect(&config, out.path(), |_| {}).await.unwrap_err();
+    assert!(matches!(error, CollectError::Config(_)), "{error}");
+    config.organization_id = "example.com".into();
+    let error = collect(&config, out.path(), |_| {}).await.unwrap_err();
+    assert!(error.to_string().contains("not numeric"), "{error}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
