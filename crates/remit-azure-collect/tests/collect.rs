@@ -714,11 +714,13 @@ async fn collect_blocking_runs_outside_a_runtime_and_refuses_inside_one() {
     let inside = remit_azure_collect::collect_blocking(&config(&server), out.path(), |_| {}).unwrap_err();
     assert!(inside.to_string().contains("await collect"), "{inside}");
     let (config, root) = (config(&server), out.path().to_owned());
-    let thread = std::thread::spawn(move || remit_azure_collect::collect_blocking(&config, &root, |_| {}));
+    let thread = std::thread::spawn(move || {
+        remit_azure_collect::collect_blocking(&config, &root, |_| {}).map(|s| s.users).map_err(|e| e.to_string())
+    });
     while !thread.is_finished() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(thread.join().unwrap().unwrap().users, 3);
+    assert_eq!(thread.join().unwrap().unwrap(), 3);
 }
 
 /// A tenant id that cannot name a directory is refused before any call.
