@@ -670,6 +670,85 @@ listed in OUT/bundle.json and the collection goes on (exit status 1 when there w
         #[arg(long)]
         print_policy: bool,
     },
+    /// Collect a live Entra tenant and its Azure estate (Resource Manager and Microsoft Graph),
+    /// read-only, into OUT/azure/<tenant-id>/.
+    #[command(after_help = "\
+Remit signs in as an app registration with a client secret (OAuth2 client credentials), or uses
+access tokens you give it. It only reads: the custom Azure role it needs is printed by
+`remit collect azure --print-role` (assign it at the tenant root management group), and the
+Microsoft Graph application permissions with it (Directory.Read.All, RoleManagement.Read.Directory,
+Application.Read.All). Setup: docs/collect-azure-gcp.md.
+
+Examples:
+  REMIT_AZURE_CLIENT_SECRET=... remit collect azure --tenant 72f988bf-... --client-id 1b7a... --out ./estate
+  REMIT_AZURE_ARM_TOKEN=$(az account get-access-token --query accessToken -o tsv) \\
+  REMIT_AZURE_GRAPH_TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv) \\
+    remit collect azure --tenant 72f988bf-... --out ./estate
+  remit who-can Microsoft.Storage/storageAccounts/listKeys/action /subscriptions/... --env ./estate
+
+The collection is written to a temporary directory and moved into place only when complete.")]
+    Azure {
+        /// The bundle directory to write into (its azure/<tenant-id>/ is replaced).
+        #[arg(long, required_unless_present = "print_role")]
+        out: Option<PathBuf>,
+        /// The Entra tenant id.
+        #[arg(long, required_unless_present = "print_role")]
+        tenant: Option<String>,
+        /// The app registration's client id (with REMIT_AZURE_CLIENT_SECRET).
+        #[arg(long)]
+        client_id: Option<String>,
+        /// The client secret (from the environment only: never on the command line).
+        #[arg(long = "client-secret-from-env", env = "REMIT_AZURE_CLIENT_SECRET", hide_env_values = true, hide = true)]
+        client_secret: Option<String>,
+        /// An access token for Azure Resource Manager, instead of a client secret.
+        #[arg(long = "arm-token-from-env", env = "REMIT_AZURE_ARM_TOKEN", hide_env_values = true, hide = true)]
+        arm_token: Option<String>,
+        /// An access token for Microsoft Graph, instead of a client secret.
+        #[arg(long = "graph-token-from-env", env = "REMIT_AZURE_GRAPH_TOKEN", hide_env_values = true, hide = true)]
+        graph_token: Option<String>,
+        /// Only these subscriptions, comma-separated (default: every one the app can read).
+        #[arg(long, value_delimiter = ',')]
+        subscriptions: Vec<String>,
+        /// Print the read-only custom role and the Graph permissions the collector needs, and exit.
+        #[arg(long)]
+        print_role: bool,
+    },
+    /// Collect a live Google Cloud organization (Cloud Asset Inventory, Resource Manager, IAM,
+    /// Cloud Identity), read-only, into OUT/gcp/<organization-id>/.
+    #[command(after_help = "\
+Remit reads with a service account key (--key-file) or an access token you give it
+(REMIT_GCP_ACCESS_TOKEN, e.g. from `gcloud auth print-access-token`, with --quota-project). It
+only reads: the custom role it needs is printed by `remit collect gcp --print-role` (grant it on
+the organization). Setup: docs/collect-azure-gcp.md.
+
+Examples:
+  remit collect gcp --organization 123456789012 --key-file remit-reader.json --out ./estate
+  REMIT_GCP_ACCESS_TOKEN=$(gcloud auth print-access-token) remit collect gcp --organization 123456789012 --quota-project my-proj --out ./estate
+
+The collection is written to a temporary directory and moved into place only when complete.")]
+    Gcp {
+        /// The bundle directory to write into (its gcp/<organization-id>/ is replaced).
+        #[arg(long, required_unless_present = "print_role")]
+        out: Option<PathBuf>,
+        /// The organization's numeric id.
+        #[arg(long, required_unless_present = "print_role")]
+        organization: Option<String>,
+        /// A service account's JSON key file.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// An access token, instead of a key file (from the environment only).
+        #[arg(long = "access-token-from-env", env = "REMIT_GCP_ACCESS_TOKEN", hide_env_values = true, hide = true)]
+        access_token: Option<String>,
+        /// The project billed for the API calls when the token is a user's own.
+        #[arg(long)]
+        quota_project: Option<String>,
+        /// Skip Cloud Identity group memberships (needs the Workspace Groups Reader role).
+        #[arg(long)]
+        no_groups: bool,
+        /// Print the read-only custom role the collector needs, and exit.
+        #[arg(long)]
+        print_role: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -833,10 +912,114 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Aws { command: AwsCommand::Check { input } } => queries::check(&env_of(&input)?, input.format),
         Command::Collect {
             command:
+                CollectCommand::Azure {
+                    out,
+                    tenant,
+                    client_id,
+                    client_secret,
+                    arm_token,
+                    graph_token,
+                    subscriptions,
+                    print_role,
+                },
+        } => {
+            if print_role {
+                let mut out = io::stdout().lock();
+                writeln!(out, "{}", remit_azure_collect::COLLECTOR_ROLE)?;
+                writeln!(out, "{}", remit_azure_collect::GRAPH_PERMISSIONS)?;
+                return Ok(EXIT_OK);
+            }
+            let (Some(out), Some(tenant)) = (out, tenant) else {
+                anyhow::bail!("--out DIR and --tenant ID are required")
+            };
+            let credentials = match (client_id, client_secret, arm_token, graph_token) {
+                (Some(client_id), Some(secret), _, _) => remit_azure_collect::Credentials::ClientSecret {
+                    client_id,
+                    secret: remit_azure_collect::Secret::new(secret),
+                },
+                (_, _, Some(arm), Some(graph)) => remit_azure_collect::Credentials::AccessTokens {
+                    arm: remit_azure_collect::Secret::new(arm),
+                    graph: remit_azure_collect::Secret::new(graph),
+                },
+                _ => anyhow::bail!(
+                    "no credentials: give --client-id with REMIT_AZURE_CLIENT_SECRET, or REMIT_AZURE_ARM_TOKEN and REMIT_AZURE_GRAPH_TOKEN"
+                ),
+            };
+            let mut config = remit_azure_collect::Config::new(tenant, credentials);
+            if !subscriptions.is_empty() {
+                config.subscriptions = Some(subscriptions);
+            }
+            let summary = remit_azure_collect::collect_blocking(&config, &out, |m| eprintln!("remit: {m}"))?;
+            println!(
+                "collected tenant {} into {}: {} management group(s), {} subscription(s), {} role assignment(s), {} deny assignment(s), {} eligible, {} user(s), {} group(s), {} service principal(s)",
+                config.tenant_id,
+                summary.bundle.display(),
+                summary.management_groups,
+                summary.subscriptions,
+                summary.role_assignments,
+                summary.deny_assignments,
+                summary.eligibility_instances,
+                summary.users,
+                summary.groups,
+                summary.service_principals
+            );
+            for skipped in &summary.skipped {
+                eprintln!("remit: not collected: {skipped}");
+            }
+            Ok(EXIT_OK)
+        }
+        Command::Collect {
+            command:
+                CollectCommand::Gcp { out, organization, key_file, access_token, quota_project, no_groups, print_role },
+        } => {
+            if print_role {
+                writeln!(io::stdout().lock(), "{}", remit_gcp_collect::COLLECTOR_ROLE)?;
+                return Ok(EXIT_OK);
+            }
+            let (Some(out), Some(organization)) = (out, organization) else {
+                anyhow::bail!("--out DIR and --organization ID are required")
+            };
+            let credentials = match (key_file, access_token) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read the key file `{}`", path.display()))?;
+                    remit_gcp_collect::Credentials::ServiceAccountKey(
+                        remit_gcp_collect::ServiceAccountKey::from_json(&text)
+                            .with_context(|| format!("`{}` is not a service account key", path.display()))?,
+                    )
+                }
+                (None, Some(token)) => {
+                    remit_gcp_collect::Credentials::AccessToken(remit_gcp_collect::Secret::new(token))
+                }
+                (None, None) => anyhow::bail!("no credentials: give --key-file, or REMIT_GCP_ACCESS_TOKEN"),
+            };
+            let mut config = remit_gcp_collect::Config::new(organization, credentials);
+            config.quota_project = quota_project;
+            config.include_groups = !no_groups;
+            let summary = remit_gcp_collect::collect_blocking(&config, &out, |m| eprintln!("remit: {m}"))?;
+            println!(
+                "collected organization {} into {}: {} folder(s), {} project(s), {} IAM polic(ies), {} role(s), {} deny polic(ies), {} service account(s), {} group(s)",
+                config.organization_id,
+                summary.bundle.display(),
+                summary.folders,
+                summary.projects,
+                summary.iam_policies,
+                summary.roles,
+                summary.deny_policies,
+                summary.service_accounts,
+                summary.groups
+            );
+            for skipped in &summary.skipped {
+                eprintln!("remit: not collected: {skipped}");
+            }
+            Ok(EXIT_OK)
+        }
+        Command::Collect {
+            command:
                 CollectCommand::Aws { out, profile, role, region, regions, accounts, overwrite, endpoint_url, print_policy },
         } => {
             if print_policy {
-                println!("{}", remit_aws_collect::COLLECTOR_POLICY);
+                writeln!(io::stdout().lock(), "{}", remit_aws_collect::COLLECTOR_POLICY)?;
                 return Ok(EXIT_OK);
             }
             let Some(out) = out else { anyhow::bail!("--out DIR is required") };
