@@ -102,9 +102,12 @@ impl GcpAnalysis {
         let query = query.trim();
         let canonical = Member::parse(query).canonical();
         let lower = query.to_ascii_lowercase();
-        self.principals.iter().find(|p| p.id == canonical).or_else(|| {
-            self.principals.iter().find(|p| p.id.split_once(':').is_some_and(|(_, e)| e == lower) && p.id.contains('@'))
-        })
+        let by_email = |p: &&Arc<Principal>| {
+            p.id.contains('@')
+                && (p.id.split_once(':').is_some_and(|(_, e)| e == lower)
+                    || p.id.ends_with(&format!("/subject/{lower}")))
+        };
+        self.principals.iter().find(|p| p.id == canonical).or_else(|| self.principals.iter().find(by_email))
     }
 
     fn member_of(&self, principal: &Principal) -> Member {

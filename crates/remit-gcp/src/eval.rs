@@ -241,6 +241,10 @@ impl Engine {
             return;
         }
         let attributes = attributes_of(id, asset_type);
+        if let Some(bucket) = id.strip_prefix("//storage.googleapis.com/").filter(|b| !b.contains('/')) {
+            self.alias(format!("//storage.googleapis.com/projects/_/buckets/{bucket}"), id);
+            self.alias(format!("projects/_/buckets/{bucket}"), id);
+        }
         self.nodes.insert(
             id.to_owned(),
             Node {
@@ -599,17 +603,20 @@ impl Engine {
             {
                 continue;
             }
+            // The member that names the principal most specifically: a direct or group match
+            // before one naming everyone, and any match before an undecidable one.
             let mut found: Option<(String, Vec<String>, Option<String>)> = None;
+            let mut found_rank = u8::MAX;
             for (written, member) in binding.members.iter().zip(members) {
-                match matches(member, facts) {
-                    Match::Yes(groups) => {
-                        found = Some((written.clone(), groups, None));
-                        break;
-                    }
-                    Match::Unknown(reason) if found.is_none() => {
-                        found = Some((written.clone(), Vec::new(), Some(reason)))
-                    }
-                    _ => {}
+                let (rank, candidate) = match matches(member, facts) {
+                    Match::Yes(groups) if !member.is_broad() => (0, (written.clone(), groups, None)),
+                    Match::Yes(groups) => (1, (written.clone(), groups, None)),
+                    Match::Unknown(reason) => (2, (written.clone(), Vec::new(), Some(reason))),
+                    Match::No => continue,
+                };
+                if rank < found_rank {
+                    found_rank = rank;
+                    found = Some(candidate);
                 }
             }
             let Some((member, groups, unknown_member)) = found else { continue };
@@ -655,7 +662,9 @@ impl Engine {
         }
         let mut grants: Vec<Grant> =
             chain.iter().flat_map(|n| self.grants_at(facts, Some(permission), n, &cx)).collect();
-        grants.sort_by_key(|g| g.conditions.len());
+        // Outright grants first, and among them those that name the principal rather than
+        // everyone (the more telling path).
+        grants.sort_by_key(|g| (g.conditions.len(), Member::parse(&g.member).is_broad()));
         let deny_conditions: Vec<Condition> = denies.iter().flat_map(|d| d.conditions.clone()).collect();
         let verdict = match grants.first() {
             None => Verdict::Denied,
