@@ -395,7 +395,7 @@ fn escalation_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     // is an escalation.
     let org_admins: HashSet<String> = admin_findings
         .iter()
-        .filter(|f| f.reach.is_allowed() && f.resources.iter().any(|r| *r == ctx.org))
+        .filter(|f| f.reach.is_allowed() && f.resources.contains(&ctx.org))
         .flat_map(|f| f.principals.clone())
         .collect();
     let mut hop_cache: HashMap<(String, bool), Vec<Hop>> = HashMap::new();
@@ -490,6 +490,10 @@ fn escalation_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// A rule checked on each container: (rule, permissions (any), verb, kind, severity,
+/// rationale, remediation).
+type ContainerCheck = (&'static str, &'static [&'static str], &'static str, Kind, Severity, &'static str, &'static str);
+
 /// Single-step techniques on the principal's own power: updating a custom role it holds,
 /// changing organization policies, HMAC and API keys, workload identity providers.
 fn self_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -527,7 +531,7 @@ fn self_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
             ));
         }
         // Techniques checked on each container.
-        let checks: &[(&str, &[&str], &str, Kind, Severity, &str, &str)] = &[
+        let checks: &[ContainerCheck] = &[
             (
                 rules::ORG_POLICY_SET,
                 &["orgpolicy.policy.set"],
