@@ -343,14 +343,23 @@ fn collect_principals(engine: &Engine) -> (Vec<Member>, Vec<Arc<Principal>>) {
         }
     }
     let collected_groups: HashSet<&str> = env.groups.iter().map(|g| g.email.as_str()).collect();
+    let incomplete: HashSet<String> = env.incomplete_principals.iter().map(|m| Member::parse(m).canonical()).collect();
+    let missing_role_members: HashSet<String> = engine
+        .nodes()
+        .flat_map(|n| &n.bindings)
+        .filter(|(b, _)| engine.missing_roles().contains(&b.role))
+        .flat_map(|(_, members)| members.iter().map(Member::canonical))
+        .collect();
     let mut members = Vec::new();
     let mut principals = Vec::new();
     for (id, member) in found {
         let (kind, name, scope) = describe(&member, env);
-        let incomplete = match &member {
-            Member::Group(g) => !collected_groups.contains(g.as_str()),
-            _ => false,
-        };
+        // A group whose members were not collected, a principal an import issue concerns,
+        // or bound to a role the bundle lacks: answers about it may be incomplete.
+        let incomplete = env.incomplete_everyone
+            || incomplete.contains(id.as_str())
+            || matches!(&member, Member::Group(g) if !collected_groups.contains(g.as_str()))
+            || missing_role_members.contains(id.as_str());
         principals.push(Arc::new(Principal { cloud: Cloud::Gcp, kind, id, name, scope, incomplete }));
         members.push(member);
     }

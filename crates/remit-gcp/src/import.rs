@@ -41,6 +41,12 @@ pub struct GcpEnvironment {
     /// True when `resources.json` (search-all-resources, which returns each resource's tags)
     /// was collected: resource tags are then known.
     pub tags_collected: bool,
+    /// Principals (member strings) some of whose grants, denies or memberships could not be
+    /// read (see [`ImportIssue::principals`]).
+    pub incomplete_principals: Vec<String>,
+    /// True when an entry that could concern anyone was skipped (a binding whose members could
+    /// not be read, a deny policy, a role, a folder): every answer may be incomplete.
+    pub incomplete_everyone: bool,
 }
 
 /// The organization node.
@@ -287,8 +293,11 @@ pub struct ImportIssue {
     pub location: String,
     /// What is wrong.
     pub message: String,
-    /// The principal or resource it concerns, when known (marked incomplete by the analysis).
+    /// The resource it concerns, when known.
     pub concerns: Option<String>,
+    /// The principals (member strings) whose answers may be incomplete because of it; empty
+    /// when they cannot be told, in which case every principal is marked incomplete.
+    pub principals: Vec<String>,
 }
 
 impl fmt::Display for ImportIssue {
@@ -368,20 +377,30 @@ pub fn load(dir: &Path) -> Result<(GcpEnvironment, Vec<ImportIssue>), ImportErro
     for file in json_files(&dir.join("service-account-keys"))? {
         let email = file.file_stem().map(|s| percent_decode(&s.to_string_lossy())).unwrap_or_default();
         if let Some(v) = read_json(&file)? {
+            let before = reader.issues.len();
             let keys = reader.array(&file, &v, |r, f, p, v| r.key(f, p, v, &email))?;
+            reader.concern(before, &format!("serviceAccount:{}", email.to_ascii_lowercase()));
             env.service_account_keys.extend(keys);
         }
     }
     for file in json_files(&dir.join("groups"))? {
         let email = file.file_stem().map(|s| percent_decode(&s.to_string_lossy())).unwrap_or_default();
         if let Some(v) = read_json(&file)? {
+            let before = reader.issues.len();
             let members = reader.array(&file, &v, Reader::membership)?;
+            reader.concern(before, &format!("group:{}", email.to_ascii_lowercase()));
             env.groups.push(Group { email: email.to_ascii_lowercase(), members });
         }
     }
     let pools = dir.join("workforce-pools.json");
     if let Some(v) = read_json(&pools)? {
         env.workforce_pools = reader.array(&pools, &v, Reader::workforce_pool)?;
+    }
+    for issue in &reader.issues {
+        match issue.principals.is_empty() {
+            true => env.incomplete_everyone = true,
+            false => env.incomplete_principals.extend(issue.principals.iter().cloned()),
+        }
     }
     Ok((env, reader.issues))
 }
@@ -470,10 +489,11 @@ struct Bad {
     path: String,
     message: String,
     concerns: Option<String>,
+    principals: Vec<String>,
 }
 
 fn bad(path: &str, message: impl Into<String>) -> Bad {
-    Bad { path: path.to_owned(), message: message.into(), concerns: None }
+    Bad { path: path.to_owned(), message: message.into(), concerns: None, principals: Vec::new() }
 }
 
 /// The first of `keys` present (camelCase or snake_case spellings).
@@ -572,12 +592,20 @@ impl Reader {
         }
     }
 
+    /// Issues recorded since `from` concern `principal`.
+    fn concern(&mut self, from: usize, principal: &str) {
+        for issue in self.issues.iter_mut().skip(from) {
+            issue.principals = vec![principal.to_owned()];
+        }
+    }
+
     fn issue(&mut self, file: &Path, b: Bad) {
         self.issues.push(ImportIssue {
             file: file.to_owned(),
             location: b.path,
             message: b.message,
             concerns: b.concerns,
+            principals: b.principals,
         });
     }
 
@@ -668,6 +696,8 @@ impl Reader {
                         Ok(b) => bindings.push(b),
                         Err(mut e) => {
                             e.concerns = Some(resource.clone());
+                            // The members, when they can be read, are the principals concerned.
+                            e.principals = str_list(b, &["members"], &p).unwrap_or_default();
                             self.issue(file, e);
                         }
                     }

@@ -23,9 +23,10 @@ fn loads_the_whole_organization() {
     assert_eq!(env.projects.len(), 3);
     assert_eq!(env.projects[0].parent.as_deref(), Some("folders/200000000002"));
     assert_eq!(env.policies.len(), 9);
-    assert_eq!(env.deny_policies.len(), 1);
-    assert_eq!(env.deny_policies[0].attachment_point, "cloudresourcemanager.googleapis.com/projects/proj-a");
-    assert_eq!(env.deny_policies[0].rules.len(), 2);
+    assert_eq!(env.deny_policies.len(), 2);
+    assert_eq!(env.deny_policies[0].attachment_point, "cloudresourcemanager.googleapis.com/organizations/100000000001");
+    assert_eq!(env.deny_policies[1].attachment_point, "cloudresourcemanager.googleapis.com/projects/proj-a");
+    assert_eq!(env.deny_policies[1].rules.len(), 2);
     assert_eq!(env.service_accounts.len(), 4);
     assert_eq!(env.service_account_keys.len(), 3);
     assert_eq!(env.groups.len(), 3);
@@ -169,6 +170,43 @@ fn tag_conditions() {
     assert_eq!(verdict(&a, "tagged@corp.example", "storage.objects.get", A_PROD), "allowed");
     assert_eq!(verdict(&a, "tagged@corp.example", "storage.objects.get", A_LOGS), "allowed");
     assert_eq!(verdict(&a, "tagged@corp.example", "storage.objects.get", "projects/proj-a"), "allowed");
+}
+
+// `in` on a list, `!=`, `>` on timestamps, parentheses
+// (https://cloud.google.com/iam/docs/conditions-overview#cel).
+#[test]
+fn list_membership_inequality_and_later_than() {
+    let a = analysis();
+    assert_eq!(verdict(&a, "listreader@corp.example", "storage.objects.get", A_LOGS), "allowed");
+    assert_eq!(verdict(&a, "listreader@corp.example", "storage.objects.get", A_PROD), "denied");
+    assert_eq!(verdict(&a, "listreader@corp.example", "storage.objects.get", "projects/proj-a"), "denied");
+    // Without a time, `request.time > …` is unknown: conditional where the rest holds.
+    let timeless = GcpAnalysis::new(env());
+    assert_eq!(verdict(&timeless, "listreader@corp.example", "storage.objects.get", A_LOGS), "conditional");
+    assert_eq!(verdict(&timeless, "listreader@corp.example", "storage.objects.get", A_PROD), "denied");
+}
+
+// Deny principals by service account unique id and by Cloud Identity customer
+// (https://cloud.google.com/iam/docs/principal-identifiers#deny).
+#[test]
+fn deny_by_unique_id_and_customer() {
+    let a = analysis();
+    assert_eq!(
+        verdict(&a, "admin-sa@proj-b.iam.gserviceaccount.com", "iam.serviceAccounts.actAs", "projects/proj-b"),
+        "denied"
+    );
+    assert_eq!(
+        verdict(&a, "runner@proj-c.iam.gserviceaccount.com", "iam.serviceAccounts.actAs", "projects/proj-c"),
+        "allowed"
+    );
+    // ann's domain is the organization's: in the customer, denied listing production objects.
+    assert_eq!(verdict(&a, "ann@corp.example", "storage.objects.list", A_PROD), "denied");
+    assert_eq!(verdict(&a, "ann@corp.example", "storage.objects.list", A_LOGS), "allowed");
+    // The contractor's domain may or may not belong to the customer: conditional on the deny.
+    match a.explain("contractor@partner.example", "storage.objects.list", A_PROD).unwrap().verdict {
+        Verdict::Conditional(c) => assert!(c.iter().any(|c| c.on_deny && c.expression.contains("C01abcde2"))),
+        other => panic!("{other:?}"),
+    }
 }
 
 // https://cloud.google.com/iam/docs/conditions-attribute-reference#request-time

@@ -64,8 +64,12 @@ fn malformed_binding_is_an_issue_with_its_path() {
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].location, "$[0].policy.bindings[0].role");
     assert_eq!(issues[0].concerns.as_deref(), Some("//cloudresourcemanager.googleapis.com/organizations/100000000001"));
-    // The other bindings are kept.
+    // The other bindings are kept; the binding's member is marked incomplete, no one else.
     assert_eq!(env.policies[0].bindings.len(), 1);
+    assert_eq!(issues[0].principals, vec!["user:admin@corp.example"]);
+    let a = remit_gcp::GcpAnalysis::new(env);
+    assert!(a.find_principal("admin@corp.example").unwrap().incomplete);
+    assert!(!a.find_principal("ann@corp.example").unwrap().incomplete);
 }
 
 #[test]
@@ -76,8 +80,26 @@ fn malformed_deny_rule_refuses_the_policy() {
     let text = fs::read_to_string(&file).unwrap().replacen("\"deniedPrincipals\": [", "\"deniedPrincipals\": [1, ", 1);
     fs::write(&file, text).unwrap();
     let (env, issues) = load(dir.path()).unwrap();
-    assert!(env.deny_policies.is_empty());
+    assert!(env.deny_policies.iter().all(|p| !p.name.ends_with("protect-prod")));
     assert_eq!(issues[0].location, "$[0].rules[0].denyRule.deniedPrincipals[0]");
+    // Whom it denied cannot be told: every principal is marked incomplete.
+    assert!(env.incomplete_everyone);
+    let a = remit_gcp::GcpAnalysis::new(env);
+    assert!(a.principals().iter().all(|p| p.incomplete));
+}
+
+#[test]
+fn malformed_membership_marks_its_group_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path());
+    let file = dir.path().join("groups/sre@corp.example.json");
+    let text = fs::read_to_string(&file).unwrap().replacen("\"preferredMemberKey\"", "\"otherKey\"", 1);
+    fs::write(&file, text).unwrap();
+    let (env, issues) = load(dir.path()).unwrap();
+    assert_eq!(issues[0].location, "$[0].preferredMemberKey");
+    let a = remit_gcp::GcpAnalysis::new(env);
+    assert!(a.find_principal("group:sre@corp.example").unwrap().incomplete);
+    assert!(!a.find_principal("group:platform@corp.example").unwrap().incomplete);
 }
 
 #[test]
