@@ -272,6 +272,22 @@ fn decide_all(
 fn hops(ctx: &Ctx<'_>, facts: &SubjectFacts, delegate_only: bool) -> Vec<Hop> {
     let engine = ctx.engine;
     let mut out = Vec::new();
+    // Most principals hold none of these permissions anywhere: skip deciding them on every
+    // service account.
+    let held: HashSet<&str> = engine
+        .all_grants(facts)
+        .iter()
+        .filter_map(|g| engine.role_permissions(&g.role))
+        .flat_map(|(permissions, _)| permissions)
+        .collect();
+    let relevant = ON_ACCOUNT.iter().map(|(p, _, _)| *p).chain([
+        "iam.serviceAccounts.actAs",
+        "compute.instances.setMetadata",
+        "compute.projects.setCommonInstanceMetadata",
+    ]);
+    if !relevant.into_iter().any(|p| held.contains(p)) {
+        return out;
+    }
     for sa in engine.env().service_accounts.iter().filter(|s| !s.disabled) {
         let target = format!("serviceAccount:{}", sa.email);
         if facts.member.as_ref().map(Member::canonical).as_deref() == Some(target.as_str()) {
