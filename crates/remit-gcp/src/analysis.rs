@@ -119,7 +119,7 @@ impl GcpAnalysis {
     }
 
     fn resolve(&self, resource: &str) -> Result<String, QueryError> {
-        self.engine.resolve(resource).map(str::to_owned).ok_or_else(|| QueryError::UnknownResource(resource.to_owned()))
+        self.engine.resolve_any(resource).ok_or_else(|| QueryError::UnknownResource(resource.to_owned()))
     }
 
     /// Who can use `permission` on `resource` (a full resource name, or `projects/p`,

@@ -398,9 +398,9 @@ impl Truth {
 pub struct ResourceAttributes {
     /// `resource.name` (e.g. `projects/_/buckets/b`), when its service documents one.
     pub name: Option<String>,
-    /// `resource.type` (e.g. `storage.googleapis.com/Bucket`).
+    /// `resource.type` (e.g. `storage.googleapis.com/Bucket`); empty when unknown.
     pub resource_type: String,
-    /// `resource.service` (e.g. `storage.googleapis.com`).
+    /// `resource.service` (e.g. `storage.googleapis.com`); empty when unknown.
     pub service: String,
     /// Its effective tags (own and inherited), when collected.
     pub tags: Option<Vec<Tag>>,
@@ -495,8 +495,8 @@ fn attribute(target: &Ast, field: &str, cx: &Context) -> Val {
         let Some(r) = &cx.resource else { return Val::Unknown };
         return match field {
             "name" => r.name.clone().map_or(Val::Unknown, Val::Str),
-            "type" => Val::Str(r.resource_type.clone()),
-            "service" => Val::Str(r.service.clone()),
+            "type" if !r.resource_type.is_empty() => Val::Str(r.resource_type.clone()),
+            "service" if !r.service.is_empty() => Val::Str(r.service.clone()),
             _ => Val::Unknown,
         };
     }

@@ -191,6 +191,55 @@ impl Engine {
         self.aliases.get(name).map(String::as_str)
     }
 
+    /// The canonical id of a resource, or of a resource the bundle does not list but whose
+    /// place in the hierarchy its name tells (see [`Engine::unlisted`]).
+    pub fn resolve_any(&self, name: &str) -> Option<String> {
+        match self.resolve(name) {
+            Some(id) => Some(id.to_owned()),
+            None => self.unlisted(name.trim()).map(|n| n.id),
+        }
+    }
+
+    /// A resource the bundle does not list, placed by its full name: a Cloud Storage object
+    /// under its bucket (`//storage.googleapis.com/projects/_/buckets/b/objects/o`), or any
+    /// `//service/projects/{project}/…` under its project. Its type is unknown unless its name
+    /// tells it (objects), and its tags are unknown: conditions on them stay conditional.
+    /// https://cloud.google.com/iam/docs/full-resource-names
+    pub fn unlisted(&self, name: &str) -> Option<Node> {
+        let rest = name.strip_prefix("//")?;
+        let (service, path) = rest.split_once('/')?;
+        let (parent, asset_type, cel_name) = if let Some(object) = path.strip_prefix("projects/_/buckets/") {
+            let (bucket, object) = object.split_once("/objects/")?;
+            let parent = self.resolve(&format!("//storage.googleapis.com/{bucket}"))?.to_owned();
+            (
+                parent,
+                "storage.googleapis.com/Object".to_owned(),
+                format!("projects/_/buckets/{bucket}/objects/{object}"),
+            )
+        } else {
+            let project = path.strip_prefix("projects/")?.split('/').next()?;
+            let parent = self.resolve(&format!("projects/{project}"))?.to_owned();
+            (parent, String::new(), path.to_owned())
+        };
+        let project = self.project_of(&parent);
+        Some(Node {
+            id: name.to_owned(),
+            asset_type: asset_type.clone(),
+            parent: Some(parent),
+            project,
+            bindings: Vec::new(),
+            policy_source: None,
+            denies: Vec::new(),
+            attributes: ResourceAttributes {
+                name: Some(cel_name),
+                resource_type: asset_type,
+                service: service.to_owned(),
+                tags: None,
+            },
+            own_tags: None,
+        })
+    }
+
     /// The project number of a project id.
     pub fn project_number(&self, project_id: &str) -> Option<&str> {
         self.project_numbers.get(project_id).map(String::as_str)
@@ -654,7 +703,19 @@ impl Engine {
     /// Decides `permission` on `resource` (a canonical id) for the principal `facts`
     /// describes (see the module docs for the rules applied).
     pub fn decide(&self, facts: &SubjectFacts, permission: &str, resource: &str) -> Decision {
-        let chain = self.ancestry(resource);
+        let unlisted;
+        let chain = match self.nodes.contains_key(resource) {
+            true => self.ancestry(resource),
+            false => match self.unlisted(resource) {
+                Some(node) => {
+                    unlisted = node;
+                    let mut chain = vec![&unlisted];
+                    chain.extend(unlisted.parent.as_deref().map(|p| self.ancestry(p)).unwrap_or_default());
+                    chain
+                }
+                None => Vec::new(),
+            },
+        };
         let cx = self.context(chain.first().copied());
         let denies = self.denies(facts, permission, &chain, &cx);
         if denies.iter().any(|d| d.conditions.is_empty()) {

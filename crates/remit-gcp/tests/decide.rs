@@ -209,6 +209,27 @@ fn deny_by_unique_id_and_customer() {
     }
 }
 
+// Resources the bundle does not list are placed by their full names
+// (https://cloud.google.com/iam/docs/full-resource-names) and inherit from there.
+#[test]
+fn unlisted_objects_and_resources_inherit() {
+    let a = analysis();
+    let object = "//storage.googleapis.com/projects/_/buckets/a-logs/objects/2026/app.log";
+    // carol's grant holds for names starting with projects/_/buckets/a-logs: objects included.
+    assert_eq!(verdict(&a, "carol@corp.example", "storage.objects.get", object), "allowed");
+    // bucketeer's is for buckets only (resource.type): not objects.
+    assert_eq!(verdict(&a, "bucketeer@corp.example", "storage.objects.get", object), "denied");
+    // A secret in proj-a: its tags are unknown, so the tag deny on ann stays conditional; its
+    // type is unknown but its service is not, so bucketeer's `type && service` is false.
+    let secret = "//secretmanager.googleapis.com/projects/proj-a/secrets/db";
+    assert_eq!(verdict(&a, "ann@corp.example", "storage.objects.get", secret), "conditional");
+    assert_eq!(verdict(&a, "bucketeer@corp.example", "storage.objects.get", secret), "denied");
+    // listreader's `type in [...]` is unknown for it, its name is not the prod bucket's, and
+    // the time is known: conditional.
+    assert_eq!(verdict(&a, "listreader@corp.example", "storage.objects.get", secret), "conditional");
+    assert!(a.who_can("storage.objects.get", "//secretmanager.googleapis.com/projects/unknown/secrets/db").is_err());
+}
+
 // https://cloud.google.com/iam/docs/conditions-attribute-reference#request-time
 #[test]
 fn time_conditions_decide_only_with_an_evaluation_time() {

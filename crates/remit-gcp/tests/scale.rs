@@ -44,7 +44,11 @@ fn generated(projects: usize, users: usize, accounts_per_project: usize) -> GcpE
             members: (0..users).filter(|u| u % projects == p).map(|u| format!("user:u{u}@corp.example")).collect(),
             condition: None,
         }];
-        bindings.push(Binding { role: "roles/impersonate".into(), members: vec![format!("group:g{p}@corp.example")], condition: None });
+        bindings.push(Binding {
+            role: "roles/impersonate".into(),
+            members: vec![format!("group:g{p}@corp.example")],
+            condition: None,
+        });
         bindings.push(Binding {
             role: "roles/admin".into(),
             members: vec![format!("serviceAccount:sa0@{id}.iam.gserviceaccount.com")],
@@ -69,7 +73,11 @@ fn generated(projects: usize, users: usize, accounts_per_project: usize) -> GcpE
         env.groups.push(Group {
             email: format!("g{p}@corp.example"),
             members: (0..3)
-                .map(|k| GroupMember { id: format!("u{}@corp.example", (p * 7 + k) % users), kind: "USER".into(), roles: vec!["MEMBER".into()] })
+                .map(|k| GroupMember {
+                    id: format!("u{}@corp.example", (p * 7 + k) % users),
+                    kind: "USER".into(),
+                    roles: vec!["MEMBER".into()],
+                })
                 .collect(),
         });
     }
