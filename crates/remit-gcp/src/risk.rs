@@ -280,7 +280,7 @@ fn hops(ctx: &Ctx<'_>, facts: &SubjectFacts, delegate_only: bool) -> Vec<Hop> {
         .filter_map(|g| engine.role_permissions(&g.role))
         .flat_map(|(permissions, _)| permissions)
         .collect();
-    let relevant = ON_ACCOUNT.iter().map(|(p, _, _)| *p).chain([
+    let relevant = ON_ACCOUNT.iter().map(|(p, _, _)| *p).chain(SERVICE_AGENTS.iter().map(|(p, ..)| *p)).chain([
         "iam.serviceAccounts.actAs",
         "compute.instances.setMetadata",
         "compute.projects.setCommonInstanceMetadata",
@@ -345,6 +345,57 @@ fn hops(ctx: &Ctx<'_>, facts: &SubjectFacts, delegate_only: bool) -> Vec<Hop> {
     }
     if !delegate_only {
         out.extend(metadata_hops(ctx, facts));
+        out.extend(service_agent_hops(ctx, facts));
+    }
+    out
+}
+
+/// Services that run what a principal submits as a Google-managed account of the project,
+/// without `actAs`: the legacy Cloud Build service account (Rhino #1) and the Google APIs
+/// service agent that Deployment Manager uses (Rhino #2), both historically holding broad
+/// roles. https://cloud.google.com/build/docs/cloud-build-service-account,
+/// https://cloud.google.com/iam/docs/service-agents
+const SERVICE_AGENTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "cloudbuild.builds.create",
+        "cloudbuild.gserviceaccount.com",
+        "cloud-build-legacy-account",
+        "submit a build, which runs as the legacy Cloud Build service account",
+    ),
+    (
+        "deploymentmanager.deployments.create",
+        "cloudservices.gserviceaccount.com",
+        "deployment-manager",
+        "create a deployment, which runs as the Google APIs service agent",
+    ),
+];
+
+/// Steps to the project's service agents (see [`SERVICE_AGENTS`]) that hold grants in the
+/// organization (and so appear as principals).
+fn service_agent_hops(ctx: &Ctx<'_>, facts: &SubjectFacts) -> Vec<Hop> {
+    let engine = ctx.engine;
+    let mut out = Vec::new();
+    for project in &engine.env().projects {
+        let Some(node) = engine.resolve(&format!("projects/{}", project.project_id)).map(str::to_owned) else {
+            continue;
+        };
+        for (permission, domain, technique, description) in SERVICE_AGENTS {
+            let target = format!("serviceAccount:{}@{domain}", project.project_number);
+            let is_self = facts.member.as_ref().map(Member::canonical).as_deref() == Some(target.as_str());
+            if is_self || !ctx.principals.iter().any(|(id, ..)| *id == target) {
+                continue;
+            }
+            if let Some((permissions, conditions)) = decide_all(engine, facts, &[permission], &node) {
+                out.push(Hop {
+                    to: target,
+                    kind: Edge::Full,
+                    technique: (*technique).to_owned(),
+                    description: (*description).to_owned(),
+                    permissions,
+                    conditions,
+                });
+            }
+        }
     }
     out
 }
@@ -454,7 +505,13 @@ fn escalation_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
         }
         for (target, path) in reached {
-            let gained: Vec<(String, String)> = power_of(&target).difference(&start_power).cloned().collect();
+            // What the target holds beyond the start and every account passed on the way
+            // (reaching an account as powerful as one already reached is no new risk).
+            let mut had = start_power.clone();
+            for hop in &path[..path.len().saturating_sub(1)] {
+                had.extend(power_of(&hop.to));
+            }
+            let gained: Vec<(String, String)> = power_of(&target).difference(&had).cloned().collect();
             if gained.is_empty() {
                 continue;
             }

@@ -32,7 +32,7 @@ fn loads_the_whole_organization() {
     assert_eq!(env.groups.len(), 3);
     assert_eq!(env.workforce_pools.len(), 1);
     assert!(env.tags_collected);
-    assert_eq!(env.roles.len(), 9);
+    assert_eq!(env.roles.len(), 11);
 }
 
 // https://cloud.google.com/iam/docs/resource-hierarchy-access-control: a grant at an ancestor

@@ -64,6 +64,30 @@ fn act_as_with_a_workload_reaches_the_service_account() {
     assert!(of(&all, risk::rules::PRIVILEGE_ESCALATION, "group:platform@corp.example").is_empty());
 }
 
+// Rhino #1 and #2: Cloud Build and Deployment Manager run as the project's Google-managed
+// accounts, without actAs.
+#[test]
+fn builds_and_deployments_act_as_service_agents() {
+    let all = findings();
+    let builder = of(&all, risk::rules::PRIVILEGE_ESCALATION, "user:builder@corp.example");
+    let agent = builder
+        .iter()
+        .find(|f| f.principals[1] == "serviceAccount:300000000003@cloudbuild.gserviceaccount.com")
+        .unwrap();
+    assert_eq!(agent.path.len(), 1);
+    assert_eq!(agent.path[0].technique, "cloud-build-legacy-account");
+    // From there, runner adds only what the service-account set of proj-c gives it; the
+    // Deployment Manager agent, as powerful as the Cloud Build one, is not reported again.
+    assert!(!builder.iter().any(|f| f.principals[1].contains("cloudservices")));
+    let dm = of(&all, risk::rules::PRIVILEGE_ESCALATION, "user:dm@corp.example");
+    let agent =
+        dm.iter().find(|f| f.principals[1] == "serviceAccount:300000000003@cloudservices.gserviceaccount.com").unwrap();
+    assert_eq!(agent.path[0].technique, "deployment-manager");
+    assert_eq!(agent.severity, Severity::Critical);
+    // The agents of proj-a do not appear in any binding: no step to them.
+    assert!(all.iter().all(|f| f.principals.iter().all(|p| !p.contains("300000000001@"))));
+}
+
 // Rhino #6: implicitDelegation lets a principal use an account as a delegate only.
 #[test]
 fn implicit_delegation_chains_only_through_token_steps() {
