@@ -171,8 +171,10 @@ impl GcpAnalysis {
             let mut permissions: Vec<&str> = permissions.collect();
             permissions.sort_unstable();
             let steps = via(&grant, &grant.node);
+            let (above_nodes, below_nodes) = self.engine.deny_scope(&grant.node);
             for permission in permissions {
-                let (above, below) = self.engine.denies_for_grant(&facts, permission, &grant.node);
+                let above = self.engine.denies_on(&facts, permission, &above_nodes);
+                let below = self.engine.denies_on(&facts, permission, &below_nodes);
                 if above.iter().any(|d| d.conditions.is_empty()) {
                     continue;
                 }

@@ -744,17 +744,27 @@ impl Engine {
         ids.into_iter().filter_map(|id| self.nodes.get(id)).flat_map(|n| self.grants_at(facts, None, n, &cx)).collect()
     }
 
-    /// Deny rules that apply (or may) to `permission` for the principal at `node` or above,
-    /// and those attached below `node` (which carve exceptions out of a grant at `node`),
-    /// decided without a resource.
-    pub fn denies_for_grant(&self, facts: &SubjectFacts, permission: &str, node: &str) -> (Vec<DenyHit>, Vec<DenyHit>) {
-        let chain = self.ancestry(node);
-        let cx = self.context(None);
-        let above = self.denies(facts, permission, &chain, &cx);
-        let below_nodes: Vec<&Node> = self.descendants(node).into_iter().filter_map(|d| self.nodes.get(d)).collect();
-        let below_nodes: Vec<&Node> = below_nodes.into_iter().filter(|n| !n.denies.is_empty()).collect();
-        let below = self.denies(facts, permission, &below_nodes, &cx);
+    /// The nodes whose deny policies bear on a grant at `node`: those at or above it (they
+    /// deny there), and those below it (they carve exceptions out of it). Only nodes with deny
+    /// policies are returned.
+    pub fn deny_scope(&self, node: &str) -> (Vec<&Node>, Vec<&Node>) {
+        let above = self.ancestry(node).into_iter().filter(|n| !n.denies.is_empty()).collect();
+        let below = self
+            .descendants(node)
+            .into_iter()
+            .filter_map(|d| self.nodes.get(d))
+            .filter(|n| !n.denies.is_empty())
+            .collect();
         (above, below)
+    }
+
+    /// The deny rules attached to `nodes` that apply (or may) to `permission` for the
+    /// principal, decided without a resource.
+    pub fn denies_on(&self, facts: &SubjectFacts, permission: &str, nodes: &[&Node]) -> Vec<DenyHit> {
+        match nodes.is_empty() {
+            true => Vec::new(),
+            false => self.denies(facts, permission, nodes, &self.context(None)),
+        }
     }
 }
 

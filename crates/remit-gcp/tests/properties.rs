@@ -58,3 +58,32 @@ fn reference(a: Truth, b: Truth, and: bool) -> Truth {
     let n = if and { value(a).min(value(b)) } else { value(a).max(value(b)) };
     [Truth::False, Truth::Unknown, Truth::True][n]
 }
+
+fn email() -> impl Strategy<Value = String> {
+    ("[a-z][a-z0-9.-]{0,10}", "[a-z]{1,8}\\.[a-z]{2,4}").prop_map(|(user, domain)| format!("{user}@{domain}"))
+}
+
+proptest! {
+    /// Every member form written canonically parses back to the same member.
+    #[test]
+    fn canonical_members_round_trip(
+        kind in 0usize..9,
+        address in email(),
+        word in "[a-z][a-z0-9-]{0,12}",
+    ) {
+        let text = match kind {
+            0 => format!("user:{address}"),
+            1 => format!("group:{address}"),
+            2 => format!("serviceAccount:{address}"),
+            3 => format!("domain:{word}.example"),
+            4 => format!("principal://iam.googleapis.com/locations/global/workforcePools/{word}/subject/{address}"),
+            5 => format!("principalSet://iam.googleapis.com/locations/global/workforcePools/{word}/group/{word}"),
+            6 => format!("principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/{word}/attribute.env/{word}"),
+            7 => format!("serviceAccount:{word}.svc.id.goog[{word}/{word}]"),
+            _ => format!("principalSet://goog/group/{address}"),
+        };
+        let member = Member::parse(&text);
+        prop_assert!(!matches!(member, Member::Unknown(_)), "{}", text);
+        prop_assert_eq!(Member::parse(&member.canonical()), member);
+    }
+}
