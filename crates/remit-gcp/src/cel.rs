@@ -12,7 +12,8 @@
 //! Decided (https://cloud.google.com/iam/docs/conditions-overview,
 //! https://cloud.google.com/iam/docs/conditions-attribute-reference):
 //! - attributes `resource.name`, `resource.type`, `resource.service` (when the resource is
-//!   given), `request.time` (when an evaluation time is given);
+//!   given and its service's resources recognize resource attributes: the engine leaves them
+//!   unknown otherwise), `request.time` (when an evaluation time is given);
 //! - string literals (single or double quotes, with `\` escapes), integers, `true`, `false`,
 //!   lists `[…]`;
 //! - `==`, `!=` on strings, integers, booleans and timestamps; `<`, `<=`, `>`, `>=` on

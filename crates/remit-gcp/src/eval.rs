@@ -230,11 +230,14 @@ impl Engine {
             bindings: Vec::new(),
             policy_source: None,
             denies: Vec::new(),
-            attributes: ResourceAttributes {
-                name: Some(cel_name),
-                resource_type: asset_type,
-                service: service.to_owned(),
-                tags: None,
+            attributes: match ATTRIBUTE_SERVICES.contains(&service) {
+                true => ResourceAttributes {
+                    name: Some(cel_name),
+                    resource_type: asset_type,
+                    service: service.to_owned(),
+                    tags: None,
+                },
+                false => ResourceAttributes::default(),
             },
             own_tags: None,
         })
@@ -775,6 +778,23 @@ pub fn project_of_email(email: &str) -> Option<String> {
     domain.strip_suffix(".iam.gserviceaccount.com").map(str::to_owned)
 }
 
+/// Services whose resources IAM Conditions' resource attributes recognize, among those listed
+/// at https://cloud.google.com/iam/docs/conditions-resource-attributes and whose
+/// `resource.name` is the full resource name without the service (Cloud Storage excepted, see
+/// [`attributes_of`]). "Other services and resource types do not recognize resource
+/// attributes": for them every resource attribute is unknown here.
+const ATTRIBUTE_SERVICES: &[&str] = &[
+    "bigquery.googleapis.com",
+    "bigtableadmin.googleapis.com",
+    "cloudkms.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "compute.googleapis.com",
+    "container.googleapis.com",
+    "secretmanager.googleapis.com",
+    "spanner.googleapis.com",
+    "storage.googleapis.com",
+];
+
 /// The attributes IAM Conditions see for a resource.
 /// https://cloud.google.com/iam/docs/conditions-attribute-reference#resource-name
 fn attributes_of(id: &str, asset_type: &str) -> ResourceAttributes {
@@ -784,9 +804,12 @@ fn attributes_of(id: &str, asset_type: &str) -> ResourceAttributes {
         (None, Some((s, _))) => s.to_owned(),
         (None, None) => String::new(),
     };
-    // resource.name is service-specific; the names documented and built here: Cloud Storage
-    // buckets (`projects/_/buckets/{bucket}`), and otherwise the full name without its
-    // service (`projects/p/secrets/s`). Resource Manager containers have none we rely on.
+    if !ATTRIBUTE_SERVICES.contains(&service.as_str()) {
+        return ResourceAttributes::default();
+    }
+    // resource.name is service-specific; the names built here: Cloud Storage buckets
+    // (`projects/_/buckets/{bucket}`), and otherwise the full name without its service
+    // (`projects/p/secrets/s`). Resource Manager containers: none relied on (unknown).
     let name = if id.starts_with("//cloudresourcemanager.googleapis.com/") || !id.starts_with("//") {
         None
     } else if let Some(bucket) = id.strip_prefix("//storage.googleapis.com/") {
