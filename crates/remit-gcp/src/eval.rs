@@ -418,6 +418,11 @@ impl Engine {
                 }
             }
             if let Some(node) = self.nodes.get_mut(&id) {
+                // A resource has one allow policy: when both the search results and an export
+                // list it, the first read is kept (`iam-policies.json`).
+                if node.policy_source.is_some() {
+                    continue;
+                }
                 node.bindings.extend(bindings);
                 node.policy_source = Some(policy.source.clone());
                 node.project = node.project.clone().or(project);

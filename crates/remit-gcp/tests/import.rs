@@ -108,6 +108,8 @@ fn cai_export_in_both_spellings() {
     copy_fixture(dir.path());
     fs::remove_file(dir.path().join("iam-policies.json")).unwrap();
     fs::create_dir_all(dir.path().join("asset-export")).unwrap();
+    let both = dir.path().join("both");
+    copy_fixture(&both);
     let lines = [
         r#"{"name":"//cloudresourcemanager.googleapis.com/projects/300000000003","asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"version":1,"bindings":[{"role":"roles/storage.objectViewer","members":["user:x@corp.example"]}]},"ancestors":["projects/300000000003","organizations/100000000001"],"update_time":"2026-01-01T00:00:00Z"}"#,
         "",
@@ -127,6 +129,15 @@ fn cai_export_in_both_spellings() {
         a.explain("y@corp.example", "storage.objects.get", "projects/proj-c").unwrap().verdict.as_str(),
         "denied"
     );
+    // With both files, a resource's policy is read once.
+    fs::create_dir_all(both.join("asset-export")).unwrap();
+    fs::write(both.join("asset-export/iam-policy.json"), lines[0]).unwrap();
+    let (env, _) = load(&both).unwrap();
+    let a = remit_gcp::GcpAnalysis::new(env);
+    assert!(a.find_principal("x@corp.example").is_none());
+    let findings = remit_gcp::risk::findings(&a);
+    let public = findings.iter().filter(|f| f.rule == remit_gcp::risk::rules::PUBLIC_ACCESS).count();
+    assert_eq!(public, 2);
     // A bad line is an error with its line number.
     fs::write(dir.path().join("asset-export/iam-policy.json"), format!("{}\n{{bad", lines[0])).unwrap();
     let err = load(dir.path()).unwrap_err();
