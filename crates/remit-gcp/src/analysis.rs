@@ -358,10 +358,14 @@ fn collect_principals(engine: &Engine) -> (Vec<Member>, Vec<Arc<Principal>>) {
         let (kind, name, scope) = describe(&member, env);
         // A group whose members were not collected, a principal an import issue concerns,
         // or bound to a role the bundle lacks: answers about it may be incomplete.
+        // So may it be for the members of such a group, directly or through nested groups.
+        let flagged = |id: &str| incomplete.contains(id) || missing_role_members.contains(id);
+        let through_group =
+            || member.email().is_some() && engine.facts(&member).groups.keys().any(|g| flagged(&format!("group:{g}")));
         let incomplete = env.incomplete_everyone
-            || incomplete.contains(id.as_str())
+            || flagged(id.as_str())
             || matches!(&member, Member::Group(g) if !collected_groups.contains(g.as_str()))
-            || missing_role_members.contains(id.as_str());
+            || through_group();
         principals.push(Arc::new(Principal { cloud: Cloud::Gcp, kind, id, name, scope, incomplete }));
         members.push(member);
     }

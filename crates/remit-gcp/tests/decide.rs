@@ -367,3 +367,30 @@ fn principals_and_resources() {
     assert_eq!(a.workforce_principals(), vec![("corp-pool", "jdoe@corp.example")]);
     assert!(a.user_emails().contains(&"ann@corp.example"));
 }
+
+// https://cloud.google.com/iam/docs/creating-custom-roles#disabling_a_custom_role: bindings of
+// a disabled role are inactive.
+#[test]
+fn disabled_custom_roles_grant_nothing() {
+    let mut env = env();
+    let role = env.roles.iter_mut().find(|r| r.name == "projects/proj-a/roles/deployer").unwrap();
+    role.stage = "DISABLED".into();
+    let a = GcpAnalysis::at(env, common::NOW);
+    assert_eq!(verdict(&a, "dev@corp.example", "storage.buckets.get", A_LOGS), "denied");
+    assert_eq!(verdict(&analysis(), "dev@corp.example", "storage.buckets.get", A_LOGS), "allowed");
+}
+
+// A role bound but not collected: its holders' answers may be incomplete.
+#[test]
+fn roles_missing_from_the_bundle_mark_their_holders_incomplete() {
+    let mut env = env();
+    env.roles.retain(|r| r.name != "roles/iam.serviceAccountUser");
+    let a = GcpAnalysis::at(env, common::NOW);
+    assert!(a.engine().missing_roles().contains("roles/iam.serviceAccountUser"));
+    assert!(a.find_principal("vm@corp.example").unwrap().incomplete);
+    assert!(a.find_principal("group:platform@corp.example").unwrap().incomplete);
+    // ann is in platform through sre.
+    assert!(a.find_principal("ann@corp.example").unwrap().incomplete);
+    assert!(!a.find_principal("dev@corp.example").unwrap().incomplete);
+    assert!(!analysis().find_principal("vm@corp.example").unwrap().incomplete);
+}
