@@ -208,7 +208,7 @@ impl GcpAnalysis {
         let p = self.find_principal(principal).ok_or_else(|| QueryError::UnknownPrincipal(principal.to_owned()))?;
         let id = self.resolve(resource)?;
         let facts = self.engine.facts(&self.member_of(p));
-        let decision = self.engine.decide(&facts, permission, &id);
+        let decision = self.engine.decide_explained(&facts, permission, &id);
         Ok(explanation(&decision, permission, &id))
     }
 
@@ -307,6 +307,7 @@ fn explanation(decision: &Decision, permission: &str, resource: &str) -> Explana
         };
         reasons.push(format!("{} on {} grants {permission} to {}{through}{when}", g.role, g.node, g.member));
     }
+    reasons.extend(decision.not_applied.iter().cloned());
     if decision.grants.is_empty() && decision.denies.is_empty() {
         reasons.push(format!("no binding on {resource} or its ancestors grants {permission}"));
     }

@@ -95,6 +95,10 @@ pub struct Decision {
     pub grants: Vec<Grant>,
     /// Deny rules that apply or may apply.
     pub denies: Vec<DenyHit>,
+    /// Rules that name the principal and permission but do not apply here, each in a line
+    /// (a binding whose condition is false, a deny rule that excepts the principal): filled by
+    /// [`Engine::decide_explained`] only.
+    pub not_applied: Vec<String>,
 }
 
 /// A role's permissions, and whether its bindings are in force.
@@ -727,7 +731,7 @@ impl Engine {
         let cx = self.context(chain.first().copied());
         let denies = self.denies(facts, permission, &chain, &cx);
         if denies.iter().any(|d| d.conditions.is_empty()) {
-            return Decision { verdict: Verdict::Denied, grants: Vec::new(), denies };
+            return Decision { verdict: Verdict::Denied, grants: Vec::new(), denies, not_applied: Vec::new() };
         }
         let mut grants: Vec<Grant> =
             chain.iter().flat_map(|n| self.grants_at(facts, Some(permission), n, &cx)).collect();
@@ -740,7 +744,58 @@ impl Engine {
             Some(g) if g.conditions.is_empty() && deny_conditions.is_empty() => Verdict::Allowed,
             Some(g) => Verdict::Conditional(g.conditions.iter().cloned().chain(deny_conditions).collect()),
         };
-        Decision { verdict, grants, denies }
+        Decision { verdict, grants, denies, not_applied: Vec::new() }
+    }
+
+    /// [`Engine::decide`], with the rules that name the principal and the permission but do
+    /// not apply to this resource (for explanations).
+    pub fn decide_explained(&self, facts: &SubjectFacts, permission: &str, resource: &str) -> Decision {
+        let mut decision = self.decide(facts, permission, resource);
+        let chain: Vec<&Node> = match self.nodes.contains_key(resource) {
+            true => self.ancestry(resource),
+            false => Vec::new(),
+        };
+        let cx = self.context(chain.first().copied());
+        for node in &chain {
+            for &(pi, ri) in &node.denies {
+                let Some(policy) = self.env.deny_policies.get(pi) else { continue };
+                let Some(rule) = policy.rules.get(ri) else { continue };
+                let named =
+                    rule.denied_principals.iter().any(|m| matches!(matches(&Member::parse(m), facts), Match::Yes(_)));
+                let permission_denied = rule.denied_permissions.iter().any(|p| deny_permission_matches(p, permission));
+                if !named || !permission_denied || self.deny_applies(rule, facts, permission, &cx).0 != Truth::False {
+                    continue;
+                }
+                let why = if rule.exception_permissions.iter().any(|p| deny_permission_matches(p, permission)) {
+                    "the permission is excepted"
+                } else if rule
+                    .exception_principals
+                    .iter()
+                    .any(|m| matches!(matches(&Member::parse(m), facts), Match::Yes(_)))
+                {
+                    "the principal is excepted"
+                } else {
+                    "its denialCondition is false here"
+                };
+                decision
+                    .not_applied
+                    .push(format!("deny policy {} rule {ri} at {} does not apply: {why}", policy.name, node.id));
+            }
+            for (binding, members) in &node.bindings {
+                let Some(condition) = &binding.condition else { continue };
+                if !self.role_grants(&binding.role, permission)
+                    || !members.iter().any(|m| matches!(matches(m, facts), Match::Yes(_)))
+                    || cel::evaluate(&condition.expression, &cx) != Truth::False
+                {
+                    continue;
+                }
+                decision.not_applied.push(format!(
+                    "{} on {}: condition \"{}\" (`{}`) is false here",
+                    binding.role, node.id, condition.title, condition.expression
+                ));
+            }
+        }
+        decision
     }
 
     /// Every grant to the principal anywhere (any role), with conditions decided without a

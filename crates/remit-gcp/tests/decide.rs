@@ -91,7 +91,12 @@ fn deny_exceptions_and_tag_conditions() {
     // …allowed on the untagged one.
     assert_eq!(verdict(&a, "ann@corp.example", "storage.objects.get", A_LOGS), "allowed");
     // lead is in platform but excepted.
-    assert_eq!(verdict(&a, "lead@corp.example", "storage.objects.get", A_PROD), "allowed");
+    let lead = a.explain("lead@corp.example", "storage.objects.get", A_PROD).unwrap();
+    assert_eq!(lead.verdict, Verdict::Allowed);
+    assert!(lead.reasons.iter().any(|r| r.contains("protect-prod rule 0") && r.contains("principal is excepted")));
+    // On the untagged bucket the rule's condition is false.
+    let ann = a.explain("ann@corp.example", "storage.objects.get", A_LOGS).unwrap();
+    assert!(ann.reasons.iter().any(|r| r.contains("denialCondition is false")), "{:?}", ann.reasons);
 }
 
 // Tags not collected for a resource: the deny's tag condition cannot be decided.
@@ -144,7 +149,13 @@ fn deleted_members_do_not_match_new_principals() {
 fn resource_name_conditions() {
     let a = analysis();
     assert_eq!(verdict(&a, "carol@corp.example", "storage.objects.get", A_LOGS), "allowed");
-    assert_eq!(verdict(&a, "carol@corp.example", "storage.objects.get", A_PROD), "denied");
+    let carol = a.explain("carol@corp.example", "storage.objects.get", A_PROD).unwrap();
+    assert_eq!(carol.verdict, Verdict::Denied);
+    assert!(
+        carol.reasons.iter().any(|r| r.contains("logs bucket only") && r.contains("false here")),
+        "{:?}",
+        carol.reasons
+    );
 }
 
 // https://cloud.google.com/iam/docs/conditions-attribute-reference#resource-type and
