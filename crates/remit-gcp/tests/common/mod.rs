@@ -1,0 +1,41 @@
+//! The fixture organization `org-a`, loaded once per test.
+//!
+//! Its files are in the exact shapes of the commands the bundle layout names
+//! (docs/environment-bundle.md, "Google Cloud"): `gcloud organizations describe`,
+//! `gcloud resource-manager folders list`, `gcloud projects list` (v1 `parent: {type, id}`),
+//! `gcloud asset search-all-iam-policies` (IamPolicySearchResult,
+//! https://cloud.google.com/asset-inventory/docs/reference/rest/v1/TopLevel/searchAllIamPolicies),
+//! `gcloud asset search-all-resources` (ResourceSearchResult with `tags`),
+//! `gcloud iam roles describe`, `gcloud iam policies list --kind=denypolicies`
+//! (https://cloud.google.com/iam/docs/reference/rest/v2/policies),
+//! `gcloud iam service-accounts list` / `keys list`, `gcloud identity groups memberships list`
+//! and `gcloud iam workforce-pools list`.
+//!
+//! Predefined roles carry their real permissions, except `roles/owner`, which is abbreviated
+//! to ten of its real permissions (the ones these tests use; the real role has about 13,000).
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use remit_gcp::{GcpAnalysis, GcpEnvironment};
+
+pub(crate) fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/org-a")
+}
+
+pub(crate) fn env() -> GcpEnvironment {
+    let (env, issues) = remit_gcp::load(&fixture()).unwrap();
+    assert!(issues.is_empty(), "{issues:?}");
+    env
+}
+
+/// 2026-12-06T00:00:00Z.
+pub(crate) const NOW: i64 = 1_796_515_200;
+
+pub(crate) fn analysis() -> GcpAnalysis {
+    GcpAnalysis::at(env(), NOW)
+}
+
+pub(crate) fn verdict(a: &GcpAnalysis, who: &str, permission: &str, resource: &str) -> &'static str {
+    a.explain(who, permission, resource).unwrap().verdict.as_str()
+}
