@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod activity;
 mod cloud_logs;
 mod demo;
+mod estate;
 mod queries;
 mod scan;
 mod service;
@@ -69,15 +70,40 @@ not known in advance (source IP, MFA, time ...): the conditions are listed.")]
         #[command(flatten)]
         input: Input,
     },
+    /// The people behind every cloud identity: each person (from the HR feed, Okta and Entra
+    /// ID) with their identities in AWS, Azure and Google Cloud, how each is known to be theirs,
+    /// and the non-human identities they own; or one person's access everywhere.
+    #[command(after_help = "\
+Each identity is tied to a person by the identity provider's subject, an Okta app assignment, the
+employee id, or an email / user principal name (high confidence), an alias (medium) or a name
+(low); machines are tied to an owner (Entra owners, owner tags). Rules: docs/people.md.
+
+Examples:
+  remit people --env ./estate
+  remit people alice@corp.com --env ./estate
+  remit what-can person:alice@corp.com --env ./estate --format json")]
+    People {
+        /// One person (an email, an alias, an employee id or a name).
+        query: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Everything PRINCIPAL can do: its effective permissions per service and access level,
     /// expandable to actions and resources.
     #[command(after_help = "\
 Examples:
   remit what-can arn:aws:iam::111122223333:role/deploy --env ./my-org
   remit what-can arn:aws:iam::111122223333:user/alice --service s3 --expand --env ./my-org
-  remit what-can arn:aws:iam::111122223333:user/alice --access-level \"Permissions management\" --env ./my-org --format json")]
+  remit what-can arn:aws:iam::111122223333:user/alice --access-level \"Permissions management\" --env ./my-org --format json
+  remit what-can alice@corp.onmicrosoft.com --env ./estate          # an Entra user: role assignments, deny assignments, PIM
+  remit what-can serviceAccount:deployer@prod.iam.gserviceaccount.com --env ./estate
+  remit what-can person:alice@corp.com --env ./estate                # one person, every cloud
+
+Azure and Google Cloud answer in entitlements: the actions (or patterns, with what NotActions
+subtracts) each grant gives on a scope and everything under it, eligible (PIM) grants marked.")]
     WhatCan {
-        /// The principal's ARN (a user or a role).
+        /// The principal: an AWS ARN; an Entra object id, user principal name or app id; a
+        /// Google Cloud member (user:..., serviceAccount:...); or person:EMAIL for every cloud.
         principal: String,
         /// Only this service prefix (`s3`, `iam` ...).
         #[arg(long)]
@@ -880,12 +906,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Creep { days, as_of, input } => {
             activity::creep(&env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
         }
+        Command::WhoCan { action, resource, input } if estate::handles_resource(&resource) => {
+            estate::who_can(&env_of(&input)?, &action, &resource, input.format)
+        }
         Command::WhoCan { action, resource, input } => {
             queries::who_can(&env_of(&input)?, &action, &resource, input.format)
+        }
+        Command::Explain { principal, action, resource, input } if estate::handles_resource(&resource) => {
+            estate::explain(&env_of(&input)?, &principal, &action, &resource, input.format)
         }
         Command::Explain { principal, action, resource, input } => {
             queries::explain(&env_of(&input)?, &principal, &action, &resource, input.format)
         }
+        Command::People { query, input } => estate::people(&env_of(&input)?, query.as_deref(), input.format),
         Command::CanBecome { role, from, input } => {
             queries::can_become(&env_of(&input)?, role.as_deref(), from.as_deref(), input.format)
         }
@@ -893,6 +926,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(args) => {
             let env = args.at.resolve(args.path.as_deref(), data_dir)?;
             scan::run(args, &env, data_dir)
+        }
+        Command::WhatCan { principal, input, .. } if estate::handles_principal(&principal) => {
+            estate::what_can(&env_of(&input)?, &principal, input.format)
         }
         Command::WhatCan { principal, service, resource, access_level, expand, input } => queries::what_can(
             &env_of(&input)?,
