@@ -11,8 +11,10 @@
 //! `gcloud iam service-accounts list` / `keys list`, `gcloud identity groups memberships list`
 //! and `gcloud iam workforce-pools list`.
 //!
-//! Predefined roles carry their real permissions, except `roles/owner`, which is abbreviated
-//! to ten of its real permissions (the ones these tests use; the real role has about 13,000).
+//! The predefined roles under `roles/` are written by hand in that shape and abbreviated: each
+//! keeps only a few of its real permissions (those these tests use, plus a few neighbours), and
+//! its `description` says so. The full roles belong to the shared data set, which is never
+//! copied into the repository; `tests/dataset.rs` reads it when present.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
