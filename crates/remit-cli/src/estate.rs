@@ -33,6 +33,37 @@ pub(crate) fn load(env: &Path, parts: Parts) -> anyhow::Result<Estate> {
     Ok(estate)
 }
 
+/// The rest of the estate around an AWS analysis already built (a scan's, with its probes).
+pub(crate) fn load_around(env: &Path, aws: Option<remit_aws_analysis::AwsAnalysis>) -> anyhow::Result<Estate> {
+    let estate = Estate::load_with_aws(env, aws, Parts::ALL)
+        .with_context(|| format!("cannot load the environment `{}`", env.display()))?;
+    if let Some(first) = estate.issues.first() {
+        eprintln!(
+            "remit: {} import issue(s) in the Azure, Google Cloud or people parts (first: {}: {}: {})",
+            estate.issues.len(),
+            first.file,
+            first.location,
+            first.message
+        );
+    }
+    Ok(estate)
+}
+
+/// The ids of every principal of every cloud of the estate (AWS's probes left out).
+pub(crate) fn principal_ids(estate: &Estate) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    if let Some(aws) = &estate.aws {
+        out.extend(aws.principals().filter(|p| !remit_aws_risk::admin::is_probe(&p.id)).map(|p| p.id.clone()));
+    }
+    for tenant in &estate.azure {
+        out.extend(tenant.analysis.principals().iter().map(|p| p.id.clone()));
+    }
+    for org in &estate.gcp {
+        out.extend(org.analysis.principals().iter().map(|p| p.id.clone()));
+    }
+    out
+}
+
 /// The parts a question about `cloud` needs.
 fn parts_for(cloud: Option<Cloud>) -> Parts {
     match cloud {

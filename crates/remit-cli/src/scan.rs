@@ -106,16 +106,26 @@ pub(crate) fn run(args: ScanArgs, env: &Path, data_dir_given: Option<&Path>) -> 
         Some(path) => FirstSeen::load(path)?,
         None => FirstSeen::default(),
     };
-    let analysis = crate::queries::load_with(env, remit_aws_risk::admin::with_probes)?;
+    // The AWS part (with the probes its rules need), then every other cloud and the people
+    // around it: one report for the whole estate.
+    let aws = match remit_estate::has_aws(env) {
+        true => Some(crate::queries::load_with(env, remit_aws_risk::admin::with_probes)?),
+        false => None,
+    };
+    let estate = crate::estate::load_around(env, aws)?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    spinner.set_message("scanning: administrators, escalation paths, exposure, credentials");
+    spinner.set_message("scanning: administrators, escalation paths, exposure, credentials, people");
     let started = std::time::Instant::now();
     let mut options = ScanOptions::new(now);
     options.inactive_days = args.inactive_days;
     options.key_age_days = args.key_age_days;
     options.toxic = toxic;
-    let mut findings = remit_aws_risk::scan(&analysis, &options);
+    let mut findings = match &estate.aws {
+        Some(analysis) => remit_aws_risk::scan(analysis, &options),
+        None => Vec::new(),
+    };
+    findings.extend(estate.findings());
     spinner.finish_and_clear();
     let applied = suppressions.apply(&mut findings, now);
     for id in &applied.stale {
@@ -128,10 +138,10 @@ pub(crate) fn run(args: ScanArgs, env: &Path, data_dir_given: Option<&Path>) -> 
     if let Some(path) = &seen_path {
         seen.save(path)?;
     }
-    let principals = analysis.principals().filter(|p| !remit_aws_risk::admin::is_probe(&p.id)).count();
+    let known = crate::estate::principal_ids(&estate);
     let tool = Tool { name: "remit".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() };
-    let mut report = Report::new(tool, now.to_string(), env.display().to_string(), principals, findings);
-    report.count_at_risk_among(|p| analysis.principal(p).is_some());
+    let mut report = Report::new(tool, now.to_string(), env.display().to_string(), known.len(), findings);
+    report.count_at_risk_among(|p| known.contains(p));
     let elapsed = started.elapsed().as_secs_f64();
     write(&report, &args, elapsed)?;
     if let Some(level) = fail_on {

@@ -114,6 +114,9 @@ pub struct Estate {
     pub gcp: Vec<Organization>,
     /// The people, when asked for.
     pub people: Option<Directory>,
+    /// True when the bundle has a `people/` directory (identity provider, HR feed): without it,
+    /// every machine identity would be "without an owner" for want of looking.
+    pub people_collected: bool,
     /// What could not be read (the AWS part keeps its own, in its environment).
     pub issues: Vec<Issue>,
 }
@@ -147,7 +150,6 @@ impl Estate {
     /// empty). With `people`, every cloud is loaded, as every identity is correlated.
     pub fn load(path: &Path, parts: Parts) -> Result<Estate, EstateError> {
         let parts = if parts.people { Parts::ALL } else { parts };
-        let mut issues = Vec::new();
         let aws = match parts.aws && has_aws(path) {
             true => {
                 let env = remit_aws_import::load(path)?;
@@ -155,6 +157,13 @@ impl Estate {
             }
             false => None,
         };
+        Estate::load_with_aws(path, aws, parts)
+    }
+
+    /// [`Estate::load`] around an AWS analysis already built (a scan builds its own, with the
+    /// probes its rules need).
+    pub fn load_with_aws(path: &Path, aws: Option<AwsAnalysis>, parts: Parts) -> Result<Estate, EstateError> {
+        let mut issues = Vec::new();
         let mut azure = Vec::new();
         if parts.azure {
             for (id, dir) in sub_directories(path, "azure")? {
@@ -189,7 +198,8 @@ impl Estate {
                 gcp.push(Organization { id, analysis: GcpAnalysis::new(env) });
             }
         }
-        let mut estate = Estate { path: path.to_path_buf(), aws, azure, gcp, people: None, issues };
+        let people_collected = path.join("people").is_dir();
+        let mut estate = Estate { path: path.to_path_buf(), aws, azure, gcp, people: None, people_collected, issues };
         if parts.people {
             let dir = path.join("people");
             let inputs = match dir.is_dir() {

@@ -220,7 +220,8 @@ impl Estate {
     }
 
     /// The findings of Azure, Google Cloud and the people (AWS's come from its own scan, which
-    /// needs its probes: `remit_aws_risk::scan`).
+    /// needs its probes: `remit_aws_risk::scan`). The people's (leavers, orphaned machine
+    /// identities) only when the bundle has a `people/` directory to tell them from.
     pub fn findings(&self) -> Vec<remit_findings::Finding> {
         let mut out = Vec::new();
         for tenant in &self.azure {
@@ -229,7 +230,7 @@ impl Estate {
         for org in &self.gcp {
             out.extend(remit_gcp::risk::findings(&org.analysis));
         }
-        if let Some(people) = &self.people {
+        if let Some(people) = self.people.as_ref().filter(|_| self.people_collected) {
             out.extend(people.findings().iter().cloned());
         }
         out
