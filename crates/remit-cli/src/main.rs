@@ -837,6 +837,22 @@ struct Input {
 }
 
 fn main() -> ExitCode {
+    // `remit ... | head`: printing into a closed pipe makes `println!` panic; that is the reader
+    // having read enough, not an error (exit 0, nothing printed). Every other panic keeps the
+    // default report.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(EXIT_OK));
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),

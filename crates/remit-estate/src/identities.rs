@@ -14,10 +14,10 @@ use crate::Estate;
 /// Tag keys that name a person by email: who the identity is (`email`) or who owns it.
 const EMAIL_TAGS: [&str; 3] = ["email", "mail", "user-email"];
 
-/// Every identity of every loaded cloud.
-pub fn all(estate: &Estate) -> Vec<CloudIdentity> {
+/// Every identity of every loaded cloud (AWS's from `aws`, which the estate may keep elsewhere).
+pub fn all(estate: &Estate, aws: Option<&remit_aws_analysis::AwsAnalysis>) -> Vec<CloudIdentity> {
     let mut out = Vec::new();
-    if let Some(aws) = &estate.aws {
+    if let Some(aws) = aws.or(estate.aws.as_ref()) {
         out.extend(aws_identities(aws));
     }
     for tenant in &estate.azure {

@@ -163,6 +163,14 @@ impl Estate {
     /// [`Estate::load`] around an AWS analysis already built (a scan builds its own, with the
     /// probes its rules need).
     pub fn load_with_aws(path: &Path, aws: Option<AwsAnalysis>, parts: Parts) -> Result<Estate, EstateError> {
+        let mut estate = Estate::load_beside(path, aws.as_ref(), parts)?;
+        estate.aws = aws;
+        Ok(estate)
+    }
+
+    /// The Azure, Google Cloud and people parts, beside an AWS analysis kept elsewhere (whose
+    /// identities the people are correlated with); the estate's own `aws` is `None`.
+    pub fn load_beside(path: &Path, aws: Option<&AwsAnalysis>, parts: Parts) -> Result<Estate, EstateError> {
         let mut issues = Vec::new();
         let mut azure = Vec::new();
         if parts.azure {
@@ -199,7 +207,8 @@ impl Estate {
             }
         }
         let people_collected = path.join("people").is_dir();
-        let mut estate = Estate { path: path.to_path_buf(), aws, azure, gcp, people: None, people_collected, issues };
+        let mut estate =
+            Estate { path: path.to_path_buf(), aws: None, azure, gcp, people: None, people_collected, issues };
         if parts.people {
             let dir = path.join("people");
             let inputs = match dir.is_dir() {
@@ -216,7 +225,7 @@ impl Estate {
                 location: i.location.clone(),
                 message: i.message.clone(),
             }));
-            let identities = identities::all(&estate);
+            let identities = identities::all(&estate, aws);
             estate.people = Some(remit_people::correlate(&inputs, &identities));
         }
         Ok(estate)

@@ -39,7 +39,8 @@ const SPLIT_AT: usize = 16 * 1024;
 
 /// The top-level entries of a bundle that the importer reads (anything else in the directory,
 /// such as logs or a data directory, is not part of the collection).
-const BUNDLE_ENTRIES: &[&str] = &["bundle.json", "organization", "accounts", "identity-center"];
+const BUNDLE_ENTRIES: &[&str] =
+    &["bundle.json", "organization", "accounts", "identity-center", "azure", "gcp", "people"];
 
 /// What a capture stored.
 #[derive(Debug, Clone)]
@@ -142,7 +143,7 @@ pub(crate) async fn capture(
     }
     let new = NewSnapshot {
         env: env.to_owned(),
-        cloud: "aws".to_owned(),
+        cloud: summary_clouds(&summary),
         source: path.display().to_string(),
         taken_at,
         summary,
@@ -153,6 +154,16 @@ pub(crate) async fn capture(
 }
 
 type Prepared = (Blobs, Vec<NewVersion>, Value, usize, i64);
+
+/// The clouds a snapshot holds (`aws`, `aws,azure,gcp` ...), from its summary.
+fn summary_clouds(summary: &Value) -> String {
+    let clouds: Vec<&str> = summary
+        .get("principals_by_cloud")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter(|(_, n)| n.as_u64().unwrap_or(0) > 0).map(|(c, _)| c.as_str()).collect())
+        .unwrap_or_default();
+    if clouds.is_empty() { "aws".to_owned() } else { clouds.join(",") }
+}
 
 /// Reads, analyses and encodes everything a snapshot stores (blocking: seconds on a large
 /// organization, on every core), and says when the snapshot is taken: `taken_at`, else the
@@ -172,8 +183,12 @@ fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError>
         versions.push(NewVersion { kind: FILE.to_owned(), key, hash, meta: json!({"size": size, "split": split}) });
     }
 
-    let environment = remit_aws_import::load(path)
-        .map_err(|e| HistoryError::Import { path: path.display().to_string(), message: e.to_string() })?;
+    let has_aws = remit_estate::has_aws(path);
+    let environment = match has_aws {
+        true => remit_aws_import::load(path)
+            .map_err(|e| HistoryError::Import { path: path.display().to_string(), message: e.to_string() })?,
+        false => remit_aws_import::AwsEnvironment::default(),
+    };
     let issues = environment.issues.len();
     let collected_at = environment
         .bundle
@@ -190,9 +205,17 @@ fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError>
         .collect();
     let accounts = environment.accounts.len();
     let analysis = AwsAnalysis::new(remit_aws_risk::admin::with_probes(environment));
+    // Azure, Google Cloud and the people beside AWS: one snapshot of the whole estate.
+    let estate = remit_estate::Estate::load_beside(path, Some(&analysis), remit_estate::Parts::ALL)
+        .map_err(|e| HistoryError::Import { path: path.display().to_string(), message: e.to_string() })?;
+    let issues = issues + estate.issues.len();
 
     let taken_at = taken_at.or(collected_at).unwrap_or_else(|| Timestamp::now().unix());
-    let findings = remit_aws_risk::scan(&analysis, &remit_aws_risk::ScanOptions::new(Timestamp::from_unix(taken_at)));
+    let mut findings = match has_aws {
+        true => remit_aws_risk::scan(&analysis, &remit_aws_risk::ScanOptions::new(Timestamp::from_unix(taken_at))),
+        false => Vec::new(),
+    };
+    findings.extend(estate.findings());
     let mut by_severity: BTreeMap<&str, u64> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.is_open()) {
         *by_severity.entry(f.severity.as_str()).or_default() += 1;
@@ -223,6 +246,39 @@ fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError>
         let hash = blobs.add(text);
         versions.push(NewVersion { kind: PRINCIPAL.to_owned(), key: arn, hash, meta });
     }
+    // Azure and Google Cloud principals, with their entitlements as lines.
+    let mut by_cloud: BTreeMap<&str, u64> = BTreeMap::new();
+    by_cloud.insert("aws", principals.len() as u64);
+    let others = estate_principals(&estate);
+    for (principal, lines) in &others {
+        *by_kind.entry(principal.kind.as_str()).or_default() += 1;
+        *by_cloud.entry(principal.cloud.as_str()).or_default() += 1;
+        let meta = json!({
+            "kind": principal.kind.as_str(), "name": principal.name, "account": principal.scope,
+            "cloud": principal.cloud.as_str(), "incomplete": principal.incomplete, "actions": lines.lines().count(),
+        });
+        let hash = blobs.add(lines.clone().into_bytes());
+        versions.push(NewVersion { kind: PRINCIPAL.to_owned(), key: principal.id.clone(), hash, meta });
+    }
+    let mut other_resources = 0;
+    for resource in estate
+        .azure
+        .iter()
+        .flat_map(|t| t.analysis.resources())
+        .chain(estate.gcp.iter().flat_map(|o| o.analysis.resources()))
+    {
+        if resources.contains_key(&resource.id) {
+            continue;
+        }
+        other_resources += 1;
+        let scope = resource.scope.clone().unwrap_or_default();
+        versions.push(NewVersion {
+            kind: RESOURCE.to_owned(),
+            key: resource.id.clone(),
+            hash: sha256_hex(format!("{}\t{}\t{scope}", resource.id, resource.resource_type).as_bytes()),
+            meta: json!({"service": resource.resource_type, "account": scope, "cloud": resource.cloud.as_str()}),
+        });
+    }
     for (arn, (service, account)) in &resources {
         versions.push(NewVersion {
             kind: RESOURCE.to_owned(),
@@ -234,15 +290,50 @@ fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError>
     let summary = json!({
         "layout": if path.is_dir() { "bundle" } else { "file" },
         "accounts": accounts,
-        "principals": principals.len(),
+        "principals": principals.len() + others.len(),
         "principals_by_kind": by_kind,
-        "principals_by_cloud": {"aws": principals.len()},
-        "resources": resources.len(),
+        "principals_by_cloud": by_cloud,
+        "resources": resources.len() + other_resources,
+        "azure_tenants": estate.azure.len(),
+        "gcp_organizations": estate.gcp.len(),
+        "persons": estate.people.as_ref().filter(|_| estate.people_collected).map_or(0, |p| p.persons().len()),
         "findings": findings.iter().filter(|f| f.is_open()).count(),
         "findings_by_severity": by_severity,
         "import_issues": issues,
     });
     Ok((blobs, versions, summary, issues, taken_at))
+}
+
+/// Every Azure and Google Cloud principal with its entitlements as sorted
+/// `action\tresource\taccess` lines (an action with what it subtracts as `action -except,...`;
+/// a data-plane action prefixed `data:`; an eligible grant's access `eligible-allowed`).
+fn estate_principals(estate: &remit_estate::Estate) -> Vec<(std::sync::Arc<remit_model::Principal>, String)> {
+    let azure = estate.azure.iter().flat_map(|t| {
+        t.analysis.principals().iter().map(move |p| (p.clone(), t.analysis.what_can(&p.id).unwrap_or_default()))
+    });
+    let gcp = estate.gcp.iter().flat_map(|o| {
+        o.analysis.principals().iter().map(move |p| (p.clone(), o.analysis.what_can(&p.id).unwrap_or_default()))
+    });
+    azure
+        .chain(gcp)
+        .map(|(p, entitlements)| {
+            let mut lines: Vec<String> = entitlements
+                .iter()
+                .map(|e| {
+                    let plane = if e.data_plane { "data:" } else { "" };
+                    let except = match e.except.is_empty() {
+                        true => String::new(),
+                        false => format!(" -{}", e.except.iter().map(|x| &**x).collect::<Vec<_>>().join(",")),
+                    };
+                    let eligible = if e.eligible() { "eligible-" } else { "" };
+                    format!("{plane}{}{except}\t{}\t{eligible}{}\n", e.action, e.resource, e.access.as_str())
+                })
+                .collect();
+            lines.sort_unstable();
+            lines.dedup();
+            (p, lines.concat())
+        })
+        .collect()
 }
 
 /// A principal's effective permissions as sorted `action\tresource\taccess` lines.

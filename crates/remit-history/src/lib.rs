@@ -77,8 +77,11 @@ pub enum HistoryError {
 pub struct Loaded {
     /// The snapshot.
     pub snapshot: SnapshotRow,
-    /// The analysis of its environment.
+    /// The analysis of its AWS part (empty when it has none).
     pub analysis: AwsAnalysis,
+    /// Its Azure, Google Cloud and people parts (the estate's own `aws` is `None`: AWS is
+    /// `analysis`).
+    pub estate: remit_estate::Estate,
     /// Its findings as captured, with first-seen times from history, without users'
     /// suppressions (they change without a new snapshot: [`History::findings`] applies them).
     pub findings: Vec<Finding>,

@@ -64,15 +64,23 @@ pub(crate) async fn load(store: &Store, snapshot: &SnapshotRow) -> Result<Loaded
     let (dir, target) = materialize(store, snapshot).await?;
     let findings = findings(store, snapshot).await?;
     let id = snapshot.id;
-    let analysis = tokio::task::spawn_blocking(move || -> Result<AwsAnalysis, HistoryError> {
-        let environment = remit_aws_import::load(Path::new(&target))
-            .map_err(|e| HistoryError::Import { path: format!("snapshot {id}"), message: e.to_string() })?;
-        drop(dir);
-        Ok(AwsAnalysis::new(environment))
-    })
-    .await
-    .map_err(|e| HistoryError::Damaged { snapshot: id, message: format!("loading stopped: {e}") })??;
-    Ok(Loaded { snapshot: snapshot.clone(), analysis, findings })
+    let (analysis, estate) =
+        tokio::task::spawn_blocking(move || -> Result<(AwsAnalysis, remit_estate::Estate), HistoryError> {
+            let import_error = |message: String| HistoryError::Import { path: format!("snapshot {id}"), message };
+            let target = Path::new(&target);
+            let environment = match remit_estate::has_aws(target) {
+                true => remit_aws_import::load(target).map_err(|e| import_error(e.to_string()))?,
+                false => remit_aws_import::AwsEnvironment::default(),
+            };
+            let analysis = AwsAnalysis::new(environment);
+            let estate = remit_estate::Estate::load_beside(target, Some(&analysis), remit_estate::Parts::ALL)
+                .map_err(|e| import_error(e.to_string()))?;
+            drop(dir);
+            Ok((analysis, estate))
+        })
+        .await
+        .map_err(|e| HistoryError::Damaged { snapshot: id, message: format!("loading stopped: {e}") })??;
+    Ok(Loaded { snapshot: snapshot.clone(), analysis, estate, findings })
 }
 
 /// The findings of a snapshot with first-seen times from history, as captured (without the
