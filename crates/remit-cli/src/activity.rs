@@ -270,13 +270,13 @@ fn print_ingest(
 
 /// The store, and the window of days up to `--as-of` (by default the last event ingested), that
 /// the commands comparing usage with permissions start from.
-struct Windowed {
-    rt: tokio::runtime::Runtime,
-    store: Store,
-    window: Window,
+pub(crate) struct Windowed {
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) store: Store,
+    pub(crate) window: Window,
 }
 
-fn windowed(data_dir: Option<&Path>, days: u32, as_of: Option<&str>) -> anyhow::Result<Windowed> {
+pub(crate) fn windowed(data_dir: Option<&Path>, days: u32, as_of: Option<&str>) -> anyhow::Result<Windowed> {
     let data_dir = data_dir_or_error(data_dir)?;
     let rt = runtime()?;
     let store = open_store(&rt, &data_dir)?;

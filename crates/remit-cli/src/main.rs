@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 mod activity;
 mod cloud_logs;
+mod cloud_usage;
 mod demo;
 mod estate;
 mod queries;
@@ -906,8 +907,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             cloud_logs::ingest(cloud_logs::LogCloud::Gcp, &paths, data_dir, format)
         }
         Command::Usage { principal, format } => activity::usage_of(&principal, data_dir, format),
+        Command::Unused { principal, days, as_of, input } if estate::handles_principal(&principal) => {
+            cloud_usage::unused(&principal, &env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
+        }
         Command::Unused { principal, days, as_of, input } => {
             activity::unused(&principal, &env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
+        }
+        Command::Rightsize { principal: Some(principal), all: false, days, as_of, env, at, format, .. }
+            if estate::handles_principal(&principal) =>
+        {
+            let env = at.resolve(env.as_deref(), data_dir)?;
+            cloud_usage::rightsize(&principal, &env, days, as_of.as_deref(), data_dir, format)
         }
         Command::Rightsize { principal, all, days, as_of, growth, env, at, format } => match principal {
             Some(principal) if !all => {
