@@ -547,7 +547,10 @@ async function identity(route) {
       { caption: "Principals this identity can become", cls: "compact" })
       : empty("No other principal."));
 
-  const permCard = card("Effective permissions", permissionsPivot(perms(d)));
+  // Azure and Google Cloud identities answer in entitlements: a grant's actions on a scope.
+  const permCard = Array.isArray(d.entitlements)
+    ? card("Entitlements", entitlementsTable(d.entitlements))
+    : card("Effective permissions", permissionsPivot(perms(d)));
 
   const used = d.last_used || [];
   const usedCard = card("Last used", used.length
@@ -647,6 +650,28 @@ function permissionsPivot(rows) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Service"), LEVELS.map((lv) => h("th", { scope: "col" }, lv === "Permissions management" ? "Permissions mgmt" : lv)), h("th", { scope: "col", class: "num" }, "Total"))),
       tbody)),
     more,
+  ];
+}
+
+/**
+ * Azure and Google Cloud entitlements: each grant's action (or pattern, with what it subtracts)
+ * on a scope and everything under it, eligible (PIM) grants marked, conditions shown.
+ */
+function entitlementsTable(rows) {
+  if (!rows.length) return empty("No entitlements.");
+  const eligible = rows.filter((e) => e.eligible).length;
+  return [
+    h("p", { class: "muted" }, `${num(rows.length)} entitlements: ${num(rows.length - eligible)} standing, ${num(eligible)} eligible (just-in-time).`),
+    table([{ label: "Action" }, { label: "Plane" }, { label: "Resource or scope" }, { label: "Decision" }, { label: "Via" }],
+      rows.slice(0, 500).map((e) => [
+        h("span", { class: "mono wrap" }, text(e.action), (e.except || []).length ? h("div", { class: "muted" }, `except ${e.except.join(", ")}`) : null),
+        e.dataPlane ? "data" : "control",
+        h("span", { class: "mono wrap" }, text(e.resource)),
+        [badge(e.decision, `decision-${e.decision}`), e.eligible ? [" ", badge("eligible", "sev-low")] : null,
+          (e.conditions || []).length ? h("div", { class: "muted wrap" }, e.conditions.map((c) => c.condition).join("; ")) : null],
+        h("span", { class: "wrap" }, text(e.path)),
+      ]),
+      { caption: "Entitlements", cls: "compact" }),
   ];
 }
 

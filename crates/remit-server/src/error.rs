@@ -105,6 +105,12 @@ impl From<remit_history::HistoryError> for ApiError {
     }
 }
 
+impl From<remit_estate::CloudQueryError> for ApiError {
+    fn from(err: remit_estate::CloudQueryError) -> ApiError {
+        ApiError::bad_request(err.to_string())
+    }
+}
+
 impl From<remit_aws_analysis::QueryError> for ApiError {
     fn from(err: remit_aws_analysis::QueryError) -> ApiError {
         ApiError::bad_request(err.to_string())

@@ -252,6 +252,12 @@ fn text(v: &Value) -> String {
 }
 
 /// A snapshot as answers name it.
+/// True when a resource name belongs to Azure or Google Cloud, whose engines the estate holds
+/// (AWS's is the snapshot's own analysis).
+pub(crate) fn cloud_of_resource_is_other(resource: &str) -> bool {
+    matches!(remit_estate::route::resource_cloud(resource), Some(remit_model::Cloud::Azure | remit_model::Cloud::Gcp))
+}
+
 pub(crate) fn snapshot_json(s: &SnapshotRow) -> Value {
     json!({
         "id": s.id, "env": s.env, "cloud": s.cloud, "source": s.source,

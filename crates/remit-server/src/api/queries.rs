@@ -64,6 +64,10 @@ pub(crate) async fn who_can(
     Query(at): Query<At>,
 ) -> Answer {
     on_snapshot(&state, &caller, &at, move |loaded| {
+        if crate::api::cloud_of_resource_is_other(&q.resource) {
+            let holders = loaded.estate.who_can(&q.action, &q.resource)?;
+            return Ok(remit_history::answers::who_can(&q.action, &q.resource, &holders, loaded.estate.issues.len()));
+        }
         let holders = loaded.analysis.who_can(&q.action, &q.resource)?;
         Ok(remit_history::answers::who_can(
             &q.action,
@@ -96,6 +100,16 @@ pub(crate) async fn what_can(
     Query(at): Query<At>,
 ) -> Answer {
     on_snapshot(&state, &caller, &at, move |loaded| {
+        if !q.principal.starts_with("arn:") {
+            return match loaded.estate.what_can(&q.principal)? {
+                remit_estate::WhatCan::Entitlements { principal, entitlements } => {
+                    Ok(remit_history::answers::entitlements(&principal, &entitlements))
+                }
+                remit_estate::WhatCan::Aws { principal, permissions, .. } => {
+                    Ok(remit_history::answers::what_can(&principal.id, &permissions))
+                }
+            };
+        }
         let filter = remit_aws_analysis::WhatCanFilter {
             service: q.service.filter(|s| !s.is_empty()),
             resource: q.resource.filter(|s| !s.is_empty()),
@@ -128,6 +142,10 @@ pub(crate) async fn explain(
     Query(at): Query<At>,
 ) -> Answer {
     on_snapshot(&state, &caller, &at, move |loaded| {
+        if crate::api::cloud_of_resource_is_other(&q.resource) {
+            let (principal, explained) = loaded.estate.explain(&q.principal, &q.action, &q.resource)?;
+            return Ok(remit_history::answers::explanation(&principal, &q.action, &q.resource, &explained));
+        }
         let explained = loaded.analysis.explain(&q.principal, &q.action, &q.resource)?;
         Ok(remit_history::answers::explain(&explained, &q.action, &q.resource))
     })

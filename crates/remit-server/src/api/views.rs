@@ -235,6 +235,9 @@ pub(crate) async fn principal(
                 "path": f.path.iter().map(|s| json!({"from": s.from, "to": s.to, "technique": s.technique, "description": s.description, "permissions": s.permissions, "conditional": !s.reach.is_allowed()})).collect::<Vec<_>>()})
         })
         .collect();
+    if version.meta.get("cloud").and_then(Value::as_str).is_some_and(|c| c != "aws") {
+        return other_cloud_principal(&snapshot, &version, &arn, &loaded, usage, findings, escalations).await;
+    }
     let arn2 = arn.clone();
     let loaded2 = loaded.clone();
     let (permissions, becomes, profile) = tokio::task::spawn_blocking(move || {
@@ -275,6 +278,52 @@ pub(crate) async fn principal(
         "last_used": last_used,
         "findings": findings,
         "can_become": becomes.iter().map(remit_history::answers::holder).collect::<Vec<_>>(),
+        "escalations": escalations,
+    })))
+}
+
+/// An Azure or Google Cloud identity: its entitlements (each grant's actions on its scope,
+/// eligible ones marked) instead of AWS's service-by-access-level permissions.
+async fn other_cloud_principal(
+    snapshot: &remit_store::SnapshotRow,
+    version: &remit_store::VersionRow,
+    id: &str,
+    loaded: &Arc<remit_history::Loaded>,
+    usage: Vec<remit_activity::UsageRow>,
+    findings: Vec<Value>,
+    escalations: Vec<Value>,
+) -> Answer {
+    let loaded = loaded.clone();
+    let id2 = id.to_owned();
+    let answer = tokio::task::spawn_blocking(move || loaded.estate.what_can(&id2).ok())
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let entitlements = match &answer {
+        Some(remit_estate::WhatCan::Entitlements { entitlements, .. }) => entitlements.clone(),
+        _ => Vec::new(),
+    };
+    let mut last_used: Vec<Value> = usage
+        .iter()
+        .map(|u| {
+            json!({"action": u.action, "resource": u.resource,
+                "first_seen": remit_findings::Timestamp::from_unix(u.counts.first_seen).to_string(),
+                "last_seen": remit_findings::Timestamp::from_unix(u.counts.last_seen).to_string(),
+                "allowed": u.counts.allowed, "denied": u.counts.denied, "failed": u.counts.failed})
+        })
+        .collect();
+    last_used.sort_by(|a, b| b["last_seen"].as_str().cmp(&a["last_seen"].as_str()));
+    last_used.truncate(100);
+    Ok(Json(json!({
+        "snapshot": snapshot_json(snapshot),
+        "principal": {"arn": id, "name": version.meta.get("name"), "kind": version.meta.get("kind"),
+            "account": version.meta.get("account"), "cloud": version.meta.get("cloud"),
+            "incomplete": version.meta.get("incomplete"), "profile": {}},
+        "permissions": [],
+        "entitlements": entitlements.iter().map(remit_history::answers::entitlement).collect::<Vec<_>>(),
+        "actions_granted": entitlements.len(),
+        "last_used": last_used,
+        "findings": findings,
+        "can_become": [],
         "escalations": escalations,
     })))
 }
