@@ -24,7 +24,10 @@
 mod aws_cases;
 pub mod aws_org;
 pub mod azure_tenant;
+pub mod cloud_activity;
 pub mod cloudtrail;
+pub mod estate;
+pub mod gcp_org;
 mod json_out;
 pub mod people;
 mod stable;

@@ -8,8 +8,8 @@
 //! from a seed, and because it makes them it knows the answers (`docs/generator.md`): they are
 //! recorded from what each grant was planted to do, never by reading the files back.
 
-mod plan;
-mod roles;
+pub(crate) mod plan;
+pub(crate) mod roles;
 mod write;
 
 use std::path::Path;

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A principal of the tenant: an index into its users, groups or service principals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum P {
     User(usize),
     Group(usize),

@@ -8,30 +8,30 @@
 //! <https://learn.microsoft.com/azure/role-based-access-control/role-definitions>.
 
 /// A role definition.
-pub(super) struct RoleDef {
-    pub(super) guid: &'static str,
-    pub(super) name: &'static str,
-    pub(super) description: &'static str,
-    pub(super) builtin: bool,
-    pub(super) actions: &'static [&'static str],
-    pub(super) not_actions: &'static [&'static str],
-    pub(super) data_actions: &'static [&'static str],
+pub(crate) struct RoleDef {
+    pub(crate) guid: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) builtin: bool,
+    pub(crate) actions: &'static [&'static str],
+    pub(crate) not_actions: &'static [&'static str],
+    pub(crate) data_actions: &'static [&'static str],
 }
 
-pub(super) const OWNER: usize = 0;
-pub(super) const CONTRIBUTOR: usize = 1;
-pub(super) const READER: usize = 2;
-pub(super) const USER_ACCESS_ADMIN: usize = 3;
-pub(super) const BLOB_READER: usize = 4;
-pub(super) const BLOB_CONTRIBUTOR: usize = 5;
-pub(super) const KV_SECRETS_USER: usize = 6;
-pub(super) const VM_CONTRIBUTOR: usize = 7;
+pub(crate) const OWNER: usize = 0;
+pub(crate) const CONTRIBUTOR: usize = 1;
+pub(crate) const READER: usize = 2;
+pub(crate) const USER_ACCESS_ADMIN: usize = 3;
+pub(crate) const BLOB_READER: usize = 4;
+pub(crate) const BLOB_CONTRIBUTOR: usize = 5;
+pub(crate) const KV_SECRETS_USER: usize = 6;
+pub(crate) const VM_CONTRIBUTOR: usize = 7;
 /// Custom: `Microsoft.Authorization/roleAssignments/write` among deployment rights.
-pub(super) const DEPLOYMENT_OPERATOR: usize = 8;
+pub(crate) const DEPLOYMENT_OPERATOR: usize = 8;
 /// Custom: reads monitoring data.
-pub(super) const LOG_READER: usize = 9;
+pub(crate) const LOG_READER: usize = 9;
 
-pub(super) const ROLES: &[RoleDef] = &[
+pub(crate) const ROLES: &[RoleDef] = &[
     RoleDef {
         guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
         name: "Owner",
@@ -212,13 +212,13 @@ pub(super) const ROLES: &[RoleDef] = &[
 
 /// Microsoft Graph's application id, the same in every tenant.
 /// <https://learn.microsoft.com/troubleshoot/entra/entra-id/governance/verify-first-party-apps-sign-in>
-pub(super) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+pub(crate) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// The Microsoft tenant that owns first-party applications.
-pub(super) const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+pub(crate) const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 
 /// Microsoft Graph application permissions (app roles) used: value and id.
 /// <https://learn.microsoft.com/graph/permissions-reference>
-pub(super) const GRAPH_APP_ROLES: &[(&str, &str, &str)] = &[
+pub(crate) const GRAPH_APP_ROLES: &[(&str, &str, &str)] = &[
     ("RoleManagement.ReadWrite.Directory", "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", "Read and write all directory RBAC settings"),
     ("Application.ReadWrite.All", "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Read and write all applications"),
     ("AppRoleAssignment.ReadWrite.All", "06b708a9-e830-4db3-a914-8e69da51d44f", "Manage app permission grants and app role assignments"),
@@ -226,12 +226,12 @@ pub(super) const GRAPH_APP_ROLES: &[(&str, &str, &str)] = &[
     ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214", "Read all users' full profiles"),
     ("Group.Read.All", "5b567255-7703-4780-807c-7be8301ae99b", "Read all groups"),
 ];
-pub(super) const GRAPH_ROLE_MANAGEMENT: usize = 0;
+pub(crate) const GRAPH_ROLE_MANAGEMENT: usize = 0;
 
 /// Entra directory roles used: display name, template id, and a documented subset of their
 /// `allowedResourceActions` (the full lists are long; these are the ones that make the role
 /// privileged). <https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference>
-pub(super) const DIRECTORY_ROLES: &[(&str, &str, &[&str])] = &[
+pub(crate) const DIRECTORY_ROLES: &[(&str, &str, &[&str])] = &[
     (
         "Global Administrator",
         "62e90394-69f5-4237-9190-012177145e10",
@@ -267,5 +267,5 @@ pub(super) const DIRECTORY_ROLES: &[(&str, &str, &[&str])] = &[
         ],
     ),
 ];
-pub(super) const GLOBAL_ADMIN: usize = 0;
-pub(super) const PRIVILEGED_ROLE_ADMIN: usize = 1;
+pub(crate) const GLOBAL_ADMIN: usize = 0;
+pub(crate) const PRIVILEGED_ROLE_ADMIN: usize = 1;

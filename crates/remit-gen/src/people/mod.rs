@@ -8,7 +8,7 @@
 //! cloud generator takes its users from them, so the ground truth of who is who is known by
 //! construction.
 
-mod write;
+pub(crate) mod write;
 
 use std::{collections::HashSet, path::Path};
 

@@ -47,10 +47,10 @@ pub fn write_people(spec: &PeopleSpec, out: &Path) -> Result<PeopleTruth, GenErr
     Ok(truth)
 }
 
-/// Whether the person at `idx` is a Google Cloud user (technical departments and the planted people).
+/// Whether the person at `idx` is a Google Cloud user (everyone in the clouds but Sales, and the planted people).
 pub(crate) fn in_gcp(people: &People, idx: usize) -> bool {
     people.in_clouds(idx)
-        && (idx <= cast::BREAK_GLASS || matches!(people.persons[idx].department, "Engineering" | "Platform" | "Security" | "Data"))
+        && (idx <= cast::BREAK_GLASS || people.persons[idx].department != "Sales")
 }
 
 /// The address a person signs in to Google Cloud with (the contractor: the agency's).
