@@ -81,7 +81,9 @@ pub fn write_estate(spec: &EstateSpec, out: &Path) -> Result<EstateTruth, GenErr
     people_truth.non_human.extend(gcp.non_human.iter().cloned());
     write_truth(&people, &mut people_truth, out)?;
     let (azure_activity, gcp_activity) = match &spec.activity {
-        Some(activity) => (Some(write_azure_activity(activity, &azure, out)?), Some(write_gcp_activity(activity, &gcp, out)?)),
+        Some(activity) => {
+            (Some(write_azure_activity(activity, &azure, out)?), Some(write_gcp_activity(activity, &gcp, out)?))
+        }
         None => (None, None),
     };
     Ok(EstateTruth { people: people_truth, azure, gcp, azure_activity, gcp_activity })

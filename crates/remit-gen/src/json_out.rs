@@ -73,7 +73,11 @@ impl Writer {
         rel.split('/').fold(self.root.clone(), |path, part| path.join(part))
     }
 
-    fn write_with(&mut self, rel: &str, body: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<(), GenError> {
+    fn write_with(
+        &mut self,
+        rel: &str,
+        body: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    ) -> Result<(), GenError> {
         let path = self.path(rel);
         let io_err = |source| GenError::Io { path: path.clone(), source };
         if let Some(parent) = path.parent() {

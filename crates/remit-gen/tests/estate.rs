@@ -104,7 +104,14 @@ fn azure_files_are_in_the_az_and_graph_shapes() {
     let depth = |v: &Value| -> usize {
         fn go(v: &Value) -> usize {
             match v["children"].as_array() {
-                Some(c) => 1 + c.iter().filter(|x| x["type"] == "Microsoft.Management/managementGroups").map(go).max().unwrap_or(0),
+                Some(c) => {
+                    1 + c
+                        .iter()
+                        .filter(|x| x["type"] == "Microsoft.Management/managementGroups")
+                        .map(go)
+                        .max()
+                        .unwrap_or(0)
+                }
                 None => 1,
             }
         }
@@ -119,7 +126,10 @@ fn azure_files_are_in_the_az_and_graph_shapes() {
     assert_eq!(owner["name"], "8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
     assert_eq!(owner["permissions"][0]["actions"][0], "*");
     let reader = defs.as_array().unwrap().iter().find(|d| d["roleName"] == "Storage Blob Data Reader").unwrap();
-    assert_eq!(reader["permissions"][0]["dataActions"][0], "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read");
+    assert_eq!(
+        reader["permissions"][0]["dataActions"][0],
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    );
     assert!(defs.as_array().unwrap().iter().any(|d| d["roleType"] == "CustomRole"));
 
     let mut assignments = Vec::new();
@@ -128,7 +138,16 @@ fn azure_files_are_in_the_az_and_graph_shapes() {
     for sub in strs(&subs, "id") {
         let sdir = base.join("subscriptions").join(sub);
         for a in json(sdir.join("role-assignments.json")).as_array().unwrap() {
-            for key in ["id", "name", "scope", "roleDefinitionId", "roleDefinitionName", "principalId", "principalName", "principalType"] {
+            for key in [
+                "id",
+                "name",
+                "scope",
+                "roleDefinitionId",
+                "roleDefinitionName",
+                "principalId",
+                "principalName",
+                "principalType",
+            ] {
                 assert!(a[key].is_string(), "{key} in {a}");
             }
             assert!(a.get("condition").is_some() && a.get("conditionVersion").is_some());
@@ -147,7 +166,13 @@ fn azure_files_are_in_the_az_and_graph_shapes() {
                 let kind = identity["type"].as_str().unwrap();
                 assert!(kind.contains("Assigned"), "{kind}");
                 if kind.contains("UserAssigned") {
-                    assert!(identity["userAssignedIdentities"].as_object().unwrap().values().all(|v| v["principalId"].is_string()));
+                    assert!(
+                        identity["userAssignedIdentities"]
+                            .as_object()
+                            .unwrap()
+                            .values()
+                            .all(|v| v["principalId"].is_string())
+                    );
                 }
             }
         }
@@ -175,14 +200,22 @@ fn azure_files_are_in_the_az_and_graph_shapes() {
     let types: BTreeSet<&str> = strs(&sps, "servicePrincipalType").into_iter().collect();
     assert!(types.contains("Application") && types.contains("ManagedIdentity"));
     let graph = sps.as_array().unwrap().iter().find(|s| s["appId"] == "00000003-0000-0000-c000-000000000000").unwrap();
-    assert!(graph["appRoles"].as_array().unwrap().iter().any(|r| r["id"] == "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8" && r["value"] == "RoleManagement.ReadWrite.Directory"));
+    assert!(graph["appRoles"].as_array().unwrap().iter().any(
+        |r| r["id"] == "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8" && r["value"] == "RoleManagement.ReadWrite.Directory"
+    ));
     let dir_defs = json(entra.join("directory-role-definitions.json"));
     let templates: BTreeSet<&str> = strs(&dir_defs["value"], "templateId").into_iter().collect();
-    for id in ["62e90394-69f5-4237-9190-012177145e10", "e8611ab8-c189-46e8-94e1-60213ab1f814", "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"] {
+    for id in [
+        "62e90394-69f5-4237-9190-012177145e10",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    ] {
         assert!(templates.contains(id), "{id}");
     }
     json(entra.join("directory-role-assignments.json"))["value"].as_array().unwrap();
-    assert!(!json(entra.join("directory-role-eligibility-schedule-instances.json"))["value"].as_array().unwrap().is_empty());
+    assert!(
+        !json(entra.join("directory-role-eligibility-schedule-instances.json"))["value"].as_array().unwrap().is_empty()
+    );
     let nested = fs::read_dir(entra.join("group-members"))
         .unwrap()
         .map(|e| json(e.unwrap().path()))
@@ -257,7 +290,10 @@ fn gcp_files_are_in_the_gcloud_shapes_and_the_truth_matches_them() {
     let org = json(base.join("organization.json"));
     assert_eq!(org["name"], format!("organizations/{}", truth.organization_id));
     let folders = json(base.join("folders.json"));
-    assert!(folders.as_array().unwrap().iter().any(|f| f["parent"].as_str().unwrap().starts_with("folders/")), "nested folders");
+    assert!(
+        folders.as_array().unwrap().iter().any(|f| f["parent"].as_str().unwrap().starts_with("folders/")),
+        "nested folders"
+    );
     let projects = json(base.join("projects.json"));
     assert_eq!(projects.as_array().unwrap().len(), 6);
     assert!(projects[0]["projectNumber"].is_string() && projects[0]["parent"]["type"] == "folder");
@@ -287,7 +323,9 @@ fn gcp_files_are_in_the_gcloud_shapes_and_the_truth_matches_them() {
     }
     assert!(members.contains("allUsers"));
     assert!(members.iter().any(|m| m.starts_with("deleted:serviceAccount:")));
-    assert!(members.iter().any(|m| m.starts_with("principalSet://iam.googleapis.com/locations/global/workforcePools/")));
+    assert!(
+        members.iter().any(|m| m.starts_with("principalSet://iam.googleapis.com/locations/global/workforcePools/"))
+    );
     let doc = json(dir.path().join("gcp-ground-truth.json"));
     let escalations = doc["escalations"].as_array().unwrap();
     let techniques: BTreeSet<&str> = escalations.iter().map(|e| e["technique"].as_str().unwrap()).collect();
@@ -301,7 +339,11 @@ fn gcp_files_are_in_the_gcloud_shapes_and_the_truth_matches_them() {
     }
     for e in escalations {
         for g in e["grants"].as_array().unwrap() {
-            let key = (g["resource"].as_str().unwrap().into(), g["role"].as_str().unwrap().into(), g["member"].as_str().unwrap().into());
+            let key = (
+                g["resource"].as_str().unwrap().into(),
+                g["role"].as_str().unwrap().into(),
+                g["member"].as_str().unwrap().into(),
+            );
             assert!(grants.contains(&key), "{g} is in iam-policies.json");
         }
     }
@@ -332,7 +374,12 @@ fn gcp_files_are_in_the_gcloud_shapes_and_the_truth_matches_them() {
     assert!(nested, "a group in a group");
     let resources = json(base.join("resources.json"));
     let types: BTreeSet<&str> = strs(&resources, "assetType").into_iter().collect();
-    for t in ["storage.googleapis.com/Bucket", "iam.googleapis.com/ServiceAccount", "secretmanager.googleapis.com/Secret", "run.googleapis.com/Service"] {
+    for t in [
+        "storage.googleapis.com/Bucket",
+        "iam.googleapis.com/ServiceAccount",
+        "secretmanager.googleapis.com/Secret",
+        "run.googleapis.com/Service",
+    ] {
         assert!(types.contains(t), "{t}");
     }
 }
@@ -347,7 +394,10 @@ fn people_are_the_same_across_okta_hr_entra_and_gcp() {
     let truth = write_estate(&EstateSpec::demo(5), dir.path()).unwrap();
     let hr = fs::read_to_string(dir.path().join("people/hr.csv")).unwrap();
     let mut lines = hr.lines();
-    assert_eq!(lines.next().unwrap(), "employee_id,email,display_name,department,title,manager_email,status,start_date,end_date");
+    assert_eq!(
+        lines.next().unwrap(),
+        "employee_id,email,display_name,department,title,manager_email,status,start_date,end_date"
+    );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert!(rows.iter().all(|r| r.len() == 9 && ["active", "leave", "terminated"].contains(&r[6])));
     let doc = json(dir.path().join("people-ground-truth.json"));
@@ -355,10 +405,13 @@ fn people_are_the_same_across_okta_hr_entra_and_gcp() {
     let leaver = planted.iter().find(|p| p["what"] == "leaver-still-active").unwrap();
     let leaver_email = leaver["person"].as_str().unwrap();
     assert!(rows.iter().any(|r| r[1] == leaver_email && r[6] == "terminated" && !r[8].is_empty()));
-    let systems: BTreeSet<&str> = leaver["activeIdentities"].as_array().unwrap().iter().map(|i| i["system"].as_str().unwrap()).collect();
+    let systems: BTreeSet<&str> =
+        leaver["activeIdentities"].as_array().unwrap().iter().map(|i| i["system"].as_str().unwrap()).collect();
     assert_eq!(systems, BTreeSet::from(["entra", "gcp"]));
     let users = json(dir.path().join("azure").join(&truth.azure.tenant_id).join("entra/users.json"));
-    assert!(users.as_array().unwrap().iter().any(|u| u["userPrincipalName"] == leaver_email && u["accountEnabled"] == true));
+    assert!(
+        users.as_array().unwrap().iter().any(|u| u["userPrincipalName"] == leaver_email && u["accountEnabled"] == true)
+    );
     let contractor = planted.iter().find(|p| p["what"] == "contractor-two-emails").unwrap();
     assert_eq!(contractor["emails"].as_array().unwrap().len(), 2);
     let orphans = planted.iter().find(|p| p["what"] == "non-human-owned-by-leaver").unwrap();
@@ -366,13 +419,20 @@ fn people_are_the_same_across_okta_hr_entra_and_gcp() {
     // Okta: every user's login is its HR address; each app lists users by the cloud's user name.
     let okta_users = json(dir.path().join("people/okta/users.json"));
     assert_eq!(okta_users.as_array().unwrap().len(), rows.len());
-    assert!(okta_users.as_array().unwrap().iter().all(|u| u["id"].as_str().unwrap().starts_with("00u") && u["profile"]["login"].is_string()));
+    assert!(
+        okta_users
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["id"].as_str().unwrap().starts_with("00u") && u["profile"]["login"].is_string())
+    );
     let apps = json(dir.path().join("people/okta/apps.json"));
     let names: BTreeSet<&str> = strs(&apps, "name").into_iter().collect();
     assert_eq!(names, BTreeSet::from(["amazon_aws_sso", "google", "office365"]));
     let google = apps.as_array().unwrap().iter().find(|a| a["name"] == "google").unwrap();
     let app_users = json(dir.path().join(format!("people/okta/app-users/{}.json", google["id"].as_str().unwrap())));
-    let gcp_policies = json(dir.path().join("gcp").join(&truth.gcp.organization_id).join("iam-policies.json")).to_string();
+    let gcp_policies =
+        json(dir.path().join("gcp").join(&truth.gcp.organization_id).join("iam-policies.json")).to_string();
     let alt = contractor["emails"][1].as_str().unwrap();
     assert!(app_users.as_array().unwrap().iter().any(|u| u["credentials"]["userName"] == alt));
     assert!(gcp_policies.contains(&format!("user:{alt}")), "the contractor is granted under the agency address");
@@ -404,7 +464,9 @@ fn activity_is_granted_use_and_denied_attempts_with_evidence() {
                 } else {
                     evidence += 1;
                     let e = &v["identity"]["authorization"]["evidence"];
-                    assert!(e["roleAssignmentId"].is_string() && e["role"].is_string() && e["principalType"].is_string());
+                    assert!(
+                        e["roleAssignmentId"].is_string() && e["role"].is_string() && e["principalType"].is_string()
+                    );
                 }
             }
         }
@@ -434,7 +496,13 @@ fn activity_is_granted_use_and_denied_attempts_with_evidence() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|p| p["calls"].as_array().unwrap().iter().map(|c| c["allowed"].as_u64().unwrap() + c["denied"].as_u64().unwrap()))
+        .flat_map(|p| {
+            p["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["allowed"].as_u64().unwrap() + c["denied"].as_u64().unwrap())
+        })
         .sum();
     assert_eq!(sum as usize, az.records);
 }
@@ -466,7 +534,8 @@ fn an_aws_bundles_identity_store_users_become_the_first_people() {
     let persons = doc["persons"].as_array().unwrap();
     for (idx, name) in aws_names.iter().enumerate() {
         assert_eq!(persons[idx]["email"], *name);
-        let systems: BTreeSet<&str> = persons[idx]["identities"].as_array().unwrap().iter().map(|i| i["system"].as_str().unwrap()).collect();
+        let systems: BTreeSet<&str> =
+            persons[idx]["identities"].as_array().unwrap().iter().map(|i| i["system"].as_str().unwrap()).collect();
         assert!(systems.contains("aws-identity-center") && systems.contains("okta"), "{name}: {systems:?}");
         let status = persons[idx]["status"].as_str().unwrap();
         let contractor = persons[idx]["contractor"] == true;
@@ -487,8 +556,20 @@ fn the_large_presets_have_their_sizes() {
     let started = std::time::Instant::now();
     let gcp = write_gcp_org(&GcpSpec::large(), dir.path()).unwrap();
     let gcp_time = started.elapsed();
-    println!("azure {azure_time:?}: {} users, {} groups, {} sps, {} subs, {} assignments, {} files, {} bytes", azure.users, azure.groups, azure.service_principals, azure.subscriptions, azure.role_assignments, azure.files, azure.bytes);
-    println!("gcp {gcp_time:?}: {} projects, {} members, {} bindings, {} files, {} bytes", gcp.projects, gcp.members, gcp.bindings, gcp.files, gcp.bytes);
+    println!(
+        "azure {azure_time:?}: {} users, {} groups, {} sps, {} subs, {} assignments, {} files, {} bytes",
+        azure.users,
+        azure.groups,
+        azure.service_principals,
+        azure.subscriptions,
+        azure.role_assignments,
+        azure.files,
+        azure.bytes
+    );
+    println!(
+        "gcp {gcp_time:?}: {} projects, {} members, {} bindings, {} files, {} bytes",
+        gcp.projects, gcp.members, gcp.bindings, gcp.files, gcp.bytes
+    );
     assert!(azure.users >= 19_000, "{}", azure.users);
     assert!(azure.groups >= 2_000);
     assert!(azure.service_principals >= 5_000, "{}", azure.service_principals);
@@ -504,7 +585,14 @@ fn the_large_presets_have_their_sizes() {
 fn scaled_specs_reach_their_counts() {
     let dir = tempdir("scaled");
     let people = PeopleSpec { count: 2_000, ..PeopleSpec::demo() };
-    let azure = AzureSpec { people: people.clone(), groups: 200, app_service_principals: 300, subscriptions: 20, role_assignments: 10_000, ..AzureSpec::demo() };
+    let azure = AzureSpec {
+        people: people.clone(),
+        groups: 200,
+        app_service_principals: 300,
+        subscriptions: 20,
+        role_assignments: 10_000,
+        ..AzureSpec::demo()
+    };
     let t = write_azure_tenant(&azure, dir.path()).unwrap();
     assert_eq!((t.subscriptions, t.role_assignments), (20, 10_000));
     assert!(t.users >= 1_950 && t.groups >= 200 && t.service_principals >= 300);

@@ -232,8 +232,21 @@ pub(crate) struct Tenant {
 
 const LOCATIONS: &[&str] = &["westeurope", "northeurope", "eastus", "eastus2", "uksouth"];
 const APPS: &[&str] = &[
-    "payments", "orders", "catalog", "billing", "search", "identity", "reporting", "checkout", "ledger", "notify",
-    "gateway", "inventory", "pricing", "loyalty", "support",
+    "payments",
+    "orders",
+    "catalog",
+    "billing",
+    "search",
+    "identity",
+    "reporting",
+    "checkout",
+    "ledger",
+    "notify",
+    "gateway",
+    "inventory",
+    "pricing",
+    "loyalty",
+    "support",
 ];
 const ENVS: &[&str] = &["prod", "dev", "test", "stage"];
 const PARTNERS: &[&str] = &["fabrikam.example.com", "adatum.example.org", "litware.example.net"];
@@ -315,7 +328,12 @@ impl Builder<'_> {
         let app_id = self.uuid();
         let app = (kind == SpKind::Application).then(|| {
             let app_object = self.uuid();
-            self.t.apps.push(App { id: app_object, app_id: app_id.clone(), name: name.to_string(), owners: owners.clone() });
+            self.t.apps.push(App {
+                id: app_object,
+                app_id: app_id.clone(),
+                name: name.to_string(),
+                owners: owners.clone(),
+            });
             self.t.apps.len() - 1
         });
         self.t.sps.push(Sp { id, app_id, name: name.to_string(), kind, resource, app, owners });
@@ -325,7 +343,14 @@ impl Builder<'_> {
     fn group(&mut self, name: &str, description: &str, assignable: bool, members: Vec<P>) -> usize {
         let id = self.uuid();
         let owners = vec![];
-        self.t.groups.push(Group { id, name: name.into(), description: description.into(), assignable, members, owners });
+        self.t.groups.push(Group {
+            id,
+            name: name.into(),
+            description: description.into(),
+            assignable,
+            members,
+            owners,
+        });
         self.t.groups.len() - 1
     }
 
@@ -346,7 +371,8 @@ impl Builder<'_> {
             ResKind::Uami => ("Microsoft.ManagedIdentity/userAssignedIdentities", None),
         };
         let id = format!("{rg_id}/providers/{rtype}/{name}");
-        let identity_sp = (kind == ResKind::Uami).then(|| self.sp(name, SpKind::ManagedIdentity, Some(id.clone()), vec![]));
+        let identity_sp =
+            (kind == ResKind::Uami).then(|| self.sp(name, SpKind::ManagedIdentity, Some(id.clone()), vec![]));
         let system_identity = system.then(|| self.sp(name, SpKind::ManagedIdentity, Some(id.clone()), vec![]));
         self.t.subs[sub].rgs[rg].resources.push(Res {
             id,
@@ -441,7 +467,8 @@ fn hierarchy(b: &mut Builder, spec: &AzureSpec) {
     let identity = mg(b, "mg-identity", "Identity", Some(platform));
     let corp = mg(b, "mg-corp", "Corp", Some(landing));
     let online = mg(b, "mg-online", "Online", Some(landing));
-    let fixed = [("sub-identity", identity), ("sub-corp-prod", corp), ("sub-online-prod", online), ("sub-sandbox", sandbox)];
+    let fixed =
+        [("sub-identity", identity), ("sub-corp-prod", corp), ("sub-online-prod", online), ("sub-sandbox", sandbox)];
     let spread = [corp, online, corp, sandbox, platform];
     for idx in 0..spec.subscriptions {
         let (name, mg) = match fixed.get(idx) {
@@ -453,7 +480,13 @@ fn hierarchy(b: &mut Builder, spec: &AzureSpec) {
         for n in 0..spec.resource_groups_per_subscription {
             let app = *b.rng.pick(APPS);
             let env = *b.rng.pick(ENVS);
-            rgs.push(Rg { name: format!("rg-{app}-{env}-{n:02}"), location: *b.rng.pick(LOCATIONS), planted: false, resources: Vec::new() });
+            let location = LOCATIONS[b.rng.range(0, LOCATIONS.len() - 1)];
+            rgs.push(Rg {
+                name: format!("rg-{app}-{env}-{n:02}"),
+                location,
+                planted: false,
+                resources: Vec::new(),
+            });
         }
         b.t.subs.push(Sub { id, name, mg, rgs });
     }
@@ -461,7 +494,14 @@ fn hierarchy(b: &mut Builder, spec: &AzureSpec) {
     for sub in 0..b.t.subs.len() {
         for rg in 0..b.t.subs[sub].rgs.len() {
             for n in 0..spec.resources_per_group {
-                let kind = *b.rng.pick(&[ResKind::Storage, ResKind::Vault, ResKind::Vm, ResKind::WebApp, ResKind::Uami, ResKind::Storage]);
+                let kind = *b.rng.pick(&[
+                    ResKind::Storage,
+                    ResKind::Vault,
+                    ResKind::Vm,
+                    ResKind::WebApp,
+                    ResKind::Uami,
+                    ResKind::Storage,
+                ]);
                 let suffix = b.rng.lower_alnum(6);
                 let name = match kind {
                     ResKind::Storage => format!("st{suffix}{n}"),
@@ -594,7 +634,11 @@ fn plant(b: &mut Builder) {
     let sec = b.group("grp-security", "Security team", false, vec![P::Group(sec_engineers)]);
     b.assign(Scope::Mg(root), roles::READER, P::Group(sec), None);
     let pra_eligible = b.uuid();
-    b.t.dir_eligible.push(DirGrant { id: pra_eligible.clone(), role: roles::PRIVILEGED_ROLE_ADMIN, principal: security });
+    b.t.dir_eligible.push(DirGrant {
+        id: pra_eligible.clone(),
+        role: roles::PRIVILEGED_ROLE_ADMIN,
+        principal: security,
+    });
     b.t.escalations.push(Escalation {
         principal: security,
         technique: "pim-activation",
@@ -629,7 +673,11 @@ fn plant(b: &mut Builder) {
     let sync = b.sp("identity-sync", SpKind::Application, None, vec![leaver]);
     let pra_id = b.uuid();
     b.t.dir_grants.push(DirGrant { id: pra_id.clone(), role: roles::PRIVILEGED_ROLE_ADMIN, principal: P::Sp(sync) });
-    b.t.admins.push(Admin { principal: P::Sp(sync), scope: "tenant".into(), via: vec![("directory-role", pra_id.clone(), None)] });
+    b.t.admins.push(Admin {
+        principal: P::Sp(sync),
+        scope: "tenant".into(),
+        via: vec![("directory-role", pra_id.clone(), None)],
+    });
     let sync_app = b.t.sps[sync].app.map(|a| b.t.apps[a].id.clone()).unwrap_or_default();
     b.t.escalations.push(Escalation {
         principal: P::User(leaver),
@@ -645,7 +693,11 @@ fn plant(b: &mut Builder) {
     let graph_auto = b.sp("graph-automation", SpKind::Application, None, vec![lead_user]);
     let grant_id = b.rng.alnum(43);
     b.t.app_role_grants.push(AppRoleGrant { id: grant_id.clone(), sp: graph_auto, role: roles::GRAPH_ROLE_MANAGEMENT });
-    b.t.admins.push(Admin { principal: P::Sp(graph_auto), scope: "tenant".into(), via: vec![("app-role", grant_id, None)] });
+    b.t.admins.push(Admin {
+        principal: P::Sp(graph_auto),
+        scope: "tenant".into(),
+        via: vec![("app-role", grant_id, None)],
+    });
     let ci = b.sp("ci-pipeline", SpKind::Application, None, vec![lead_user]);
     b.assign(Scope::Sub(corp), roles::CONTRIBUTOR, P::Sp(ci), None);
 
@@ -899,11 +951,8 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
     }
     // A user-assigned identity of the same group attached to some web apps.
     for &(sub, rg) in &ordinary {
-        let uamis: Vec<(String, usize)> = b.t.subs[sub].rgs[rg]
-            .resources
-            .iter()
-            .filter_map(|r| r.identity_sp.map(|sp| (r.id.clone(), sp)))
-            .collect();
+        let uamis: Vec<(String, usize)> =
+            b.t.subs[sub].rgs[rg].resources.iter().filter_map(|r| r.identity_sp.map(|sp| (r.id.clone(), sp))).collect();
         if uamis.is_empty() {
             continue;
         }
@@ -952,7 +1001,9 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
             }
         };
         let role = match scope {
-            Scope::Mg(_) | Scope::Sub(_) => *b.rng.pick(&[roles::READER, roles::READER, roles::LOG_READER, roles::BLOB_READER]),
+            Scope::Mg(_) | Scope::Sub(_) => {
+                *b.rng.pick(&[roles::READER, roles::READER, roles::LOG_READER, roles::BLOB_READER])
+            }
             _ => *b.rng.pick(&[
                 roles::READER,
                 roles::CONTRIBUTOR,

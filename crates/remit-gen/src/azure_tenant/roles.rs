@@ -219,9 +219,17 @@ pub(crate) const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 /// Microsoft Graph application permissions (app roles) used: value and id.
 /// <https://learn.microsoft.com/graph/permissions-reference>
 pub(crate) const GRAPH_APP_ROLES: &[(&str, &str, &str)] = &[
-    ("RoleManagement.ReadWrite.Directory", "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", "Read and write all directory RBAC settings"),
+    (
+        "RoleManagement.ReadWrite.Directory",
+        "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+        "Read and write all directory RBAC settings",
+    ),
     ("Application.ReadWrite.All", "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Read and write all applications"),
-    ("AppRoleAssignment.ReadWrite.All", "06b708a9-e830-4db3-a914-8e69da51d44f", "Manage app permission grants and app role assignments"),
+    (
+        "AppRoleAssignment.ReadWrite.All",
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+        "Manage app permission grants and app role assignments",
+    ),
     ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Read directory data"),
     ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214", "Read all users' full profiles"),
     ("Group.Read.All", "5b567255-7703-4780-807c-7be8301ae99b", "Read all groups"),

@@ -112,7 +112,8 @@ pub(super) fn write(spec: &AzureSpec, t: Tenant, people: &People, out: &Path) ->
         w.json(&format!("{dir}/role-assignments.json"), &Value::Array(items))?;
         let deny: Vec<Value> = if t.deny.sub == sub { vec![deny_assignment(&t)] } else { Vec::new() };
         w.json(&format!("{dir}/deny-assignments.json"), &json!({"value": deny}))?;
-        let eligible: Vec<Value> = t.eligible.iter().filter(|e| e.sub == Some(sub)).map(|e| eligibility(&t, e)).collect();
+        let eligible: Vec<Value> =
+            t.eligible.iter().filter(|e| e.sub == Some(sub)).map(|e| eligibility(&t, e)).collect();
         w.json(&format!("{dir}/role-eligibility-schedule-instances.json"), &json!({"value": eligible}))?;
         let mut active = Vec::new();
         for &(a, e) in &t.activated {
@@ -175,7 +176,9 @@ fn mg_tree(t: &Tenant, mg: usize) -> Value {
             "type": "/subscriptions",
         }));
     }
-    let parent = m.parent.map(|p| json!({"displayName": t.mgs[p].display, "id": mg_scope(&t.mgs[p].name), "name": t.mgs[p].name}));
+    let parent = m
+        .parent
+        .map(|p| json!({"displayName": t.mgs[p].display, "id": mg_scope(&t.mgs[p].name), "name": t.mgs[p].name}));
     let mut v = json!({
         "children": if children.is_empty() { Value::Null } else { Value::Array(children) },
         "details": {"managementGroupAncestorsChain": [], "parent": parent, "path": null, "updatedBy": t.id, "updatedTime": iso_z(NOW - 300 * DAY), "version": 1},
@@ -184,27 +187,23 @@ fn mg_tree(t: &Tenant, mg: usize) -> Value {
         "name": m.name,
         "type": "Microsoft.Management/managementGroups",
     });
-    if mg == 0 {
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("tenantId".into(), json!(t.id));
-        }
+    if let (0, Some(obj)) = (mg, v.as_object_mut()) {
+        obj.insert("tenantId".into(), json!(t.id));
     }
     v
 }
 
 fn role_def_id(t: &Tenant, sub: Option<usize>, guid: &str) -> String {
     match sub {
-        Some(sub) => format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{guid}", t.subs[sub].id),
+        Some(sub) => {
+            format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{guid}", t.subs[sub].id)
+        }
         None => format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
     }
 }
 
 fn role_definition(t: &Tenant, r: &roles::RoleDef) -> Value {
-    let scopes = if r.builtin {
-        json!(["/"])
-    } else {
-        json!([mg_scope(&t.mgs[0].name)])
-    };
+    let scopes = if r.builtin { json!(["/"]) } else { json!([mg_scope(&t.mgs[0].name)]) };
     json!({
         "assignableScopes": scopes,
         "createdBy": null,
@@ -621,10 +620,16 @@ fn links(t: &Tenant, people: &People) -> (Vec<IdentityLink>, Vec<NonHumanOwner>)
         .users
         .iter()
         .filter_map(|u| {
-            u.person.map(|p| IdentityLink { person: people.persons[p].email.clone(), system: "entra", id: u.id.clone(), name: u.upn.clone() })
+            u.person.map(|p| IdentityLink {
+                person: people.persons[p].email.clone(),
+                system: "entra",
+                id: u.id.clone(),
+                name: u.upn.clone(),
+            })
         })
         .collect();
-    let owner_email = |owners: &[usize]| owners.first().and_then(|&o| t.users[o].person).map(|p| people.persons[p].email.clone());
+    let owner_email =
+        |owners: &[usize]| owners.first().and_then(|&o| t.users[o].person).map(|p| people.persons[p].email.clone());
     let non_human = t
         .sps
         .iter()

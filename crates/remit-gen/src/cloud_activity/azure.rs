@@ -69,10 +69,12 @@ fn operations(t: &Tenant, role: usize, scope: &str) -> Vec<(String, String)> {
             ("Microsoft.Compute/virtualMachines/restart/action".into(), scope.to_string()),
         ],
         roles::VM_CONTRIBUTOR => vec![deployment],
-        roles::BLOB_READER | roles::BLOB_CONTRIBUTOR if resource_type() == "Microsoft.Storage/storageAccounts" => vec![(
-            "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action".into(),
-            format!("{scope}/blobServices/default"),
-        )],
+        roles::BLOB_READER | roles::BLOB_CONTRIBUTOR if resource_type() == "Microsoft.Storage/storageAccounts" => {
+            vec![(
+                "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action".into(),
+                format!("{scope}/blobServices/default"),
+            )]
+        }
         _ => Vec::new(),
     }
 }
@@ -123,7 +125,9 @@ fn actors(t: &Tenant, limit: usize) -> Vec<Actor> {
                 .map(|a| a.scope.clone())
                 .collect();
             let can_assign = capabilities.iter().any(|c| c.action == "Microsoft.Authorization/roleAssignments/write");
-            if let (false, Some(scope)) = (can_assign, scopes.first().or(t.assignments.iter().find(|a| a.principal == p).map(|a| &a.scope))) {
+            if let (false, Some(scope)) =
+                (can_assign, scopes.first().or(t.assignments.iter().find(|a| a.principal == p).map(|a| &a.scope)))
+            {
                 capabilities.push(Capability {
                     action: "Microsoft.Authorization/roleAssignments/write".into(),
                     resource: format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{}", t.id),
@@ -163,7 +167,11 @@ fn no_dashes(id: &str) -> String {
 
 /// Writes the tenant's activity under `out/azure/<tenant-id>/activity/` and
 /// `out/azure-activity-truth.json`.
-pub fn write_azure_activity(spec: &CloudActivitySpec, tenant: &AzureTruth, out: &Path) -> Result<ActivityTruth, GenError> {
+pub fn write_azure_activity(
+    spec: &CloudActivitySpec,
+    tenant: &AzureTruth,
+    out: &Path,
+) -> Result<ActivityTruth, GenError> {
     if spec.days == 0 {
         return Err(GenError::InvalidSpec("activity: days must be at least 1".into()));
     }
@@ -178,7 +186,11 @@ pub fn write_azure_activity(spec: &CloudActivitySpec, tenant: &AzureTruth, out: 
         let (pid, pname, ptype) = t.principal(actor.principal);
         let mut rng = Rng::new(spec.seed, "azure-activity", crate::stable::fnv(pid));
         let human = matches!(actor.principal, P::User(_));
-        let ip = if human { format!("198.51.100.{}", rng.range(2, 250)) } else { format!("20.{}.{}.{}", rng.range(40, 60), rng.range(0, 255), rng.range(1, 254)) };
+        let ip = if human {
+            format!("198.51.100.{}", rng.range(2, 250))
+        } else {
+            format!("20.{}.{}.{}", rng.range(40, 60), rng.range(0, 255), rng.range(1, 254))
+        };
         names.insert(pid.to_string(), json!({"name": pname, "type": ptype, "displayName": t.display(actor.principal)}));
         let mi = matches!(actor.principal, P::Sp(s) if t.sps[s].kind == SpKind::ManagedIdentity);
         let app = if human { *rng.pick(&[PORTAL, AZ_CLI]) } else { ARM };
@@ -197,7 +209,11 @@ pub fn write_azure_activity(spec: &CloudActivitySpec, tenant: &AzureTruth, out: 
                 };
                 let record = sign_in(t, actor.principal, category, first - 60, &ip, app, failed, &mut rng);
                 let dir = category.to_lowercase();
-                let path = format!("{base}/insights-logs-{dir}/resourceId=/tenants/{}/providers/Microsoft.aadiam/{}/PT1H.json", t.id, hour_path(first - 60));
+                let path = format!(
+                    "{base}/insights-logs-{dir}/resourceId=/tenants/{}/providers/Microsoft.aadiam/{}/PT1H.json",
+                    t.id,
+                    hour_path(first - 60)
+                );
                 files.entry(path).or_default().push((first - 60, record));
                 sign_ins += 1;
             }
@@ -205,9 +221,15 @@ pub fn write_azure_activity(spec: &CloudActivitySpec, tenant: &AzureTruth, out: 
                 let deny = rng.chance(0.04);
                 let pool: Vec<&Capability> = actor.capabilities.iter().filter(|c| c.via.is_none() == deny).collect();
                 let Some(cap) = (if pool.is_empty() { None } else { Some(*rng.pick(&pool)) }) else { continue };
-                let Some(sub) = cap.resource.strip_prefix("/subscriptions/").and_then(|r| r.split('/').next()) else { continue };
+                let Some(sub) = cap.resource.strip_prefix("/subscriptions/").and_then(|r| r.split('/').next()) else {
+                    continue;
+                };
                 let record = activity_record(t, actor.principal, cap, time, &ip, &mut rng);
-                let path = format!("{base}/insights-activity-logs/resourceId=/SUBSCRIPTIONS/{}/{}/PT1H.json", sub.to_uppercase(), hour_path(time));
+                let path = format!(
+                    "{base}/insights-activity-logs/resourceId=/SUBSCRIPTIONS/{}/{}/PT1H.json",
+                    sub.to_uppercase(),
+                    hour_path(time)
+                );
                 files.entry(path).or_default().push((time, record));
                 tally.add(pid, &cap.action, &cap.resource, cap.via.is_some(), time);
                 records += 1;
@@ -274,7 +296,8 @@ fn activity_record(t: &Tenant, p: P, cap: &Capability, time: i64, ip: &str, rng:
         let sub = t.subs.iter().find(|s| cap.resource.contains(&s.id));
         match sub {
             Some(s) => {
-                let mut chain: Vec<String> = t.mg_chain(s.mg).into_iter().rev().map(|m| t.mgs[m].name.clone()).collect();
+                let mut chain: Vec<String> =
+                    t.mg_chain(s.mg).into_iter().rev().map(|m| t.mgs[m].name.clone()).collect();
                 chain.push(s.id.clone());
                 chain.join("/")
             }
@@ -320,11 +343,24 @@ fn activity_record(t: &Tenant, p: P, cap: &Capability, time: i64, ip: &str, rng:
 }
 
 #[allow(clippy::too_many_arguments)]
-fn sign_in(t: &Tenant, p: P, category: &str, time: i64, ip: &str, app: (&str, &str), failed: bool, rng: &mut Rng) -> Value {
+fn sign_in(
+    t: &Tenant,
+    p: P,
+    category: &str,
+    time: i64,
+    ip: &str,
+    app: (&str, &str),
+    failed: bool,
+    rng: &mut Rng,
+) -> Value {
     let (pid, pname, _) = t.principal(p);
     let id = rng.uuid();
     let correlation = rng.uuid();
-    let (code, reason) = if failed { (50126, "Invalid username or password or Invalid on-premise username or password.") } else { (0, "") };
+    let (code, reason) = if failed {
+        (50126, "Invalid username or password or Invalid on-premise username or password.")
+    } else {
+        (0, "")
+    };
     let mut properties = json!({
         "id": id,
         "createdDateTime": iso_z(time),
@@ -357,7 +393,10 @@ fn sign_in(t: &Tenant, p: P, category: &str, time: i64, ip: &str, app: (&str, &s
                 obj.insert("servicePrincipalId".into(), json!(pid));
                 obj.insert("servicePrincipalName".into(), json!(t.display(p)));
                 obj.insert("isInteractive".into(), json!(false));
-                obj.insert("clientCredentialType".into(), json!(if category.starts_with("Managed") { "managedIdentity" } else { "clientSecret" }));
+                obj.insert(
+                    "clientCredentialType".into(),
+                    json!(if category.starts_with("Managed") { "managedIdentity" } else { "clientSecret" }),
+                );
                 if category.starts_with("Managed") {
                     obj.insert("managedIdentityType".into(), json!("systemAssigned"));
                 }

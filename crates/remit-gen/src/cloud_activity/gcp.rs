@@ -44,27 +44,94 @@ const SET_PROJECT_POLICY: Method = Method {
 
 /// The audited calls a role lets its holder make on a node, with the resource name logged.
 fn methods(org: &Org, role: &str, node: Node) -> Vec<(&'static Method, String)> {
-    const GET_OBJECT: Method = Method { service: "storage.googleapis.com", method: "storage.objects.get", permission: "storage.objects.get", log: "data_access", permission_type: "DATA_READ", resource_type: "gcs_bucket" };
-    const CREATE_OBJECT: Method = Method { service: "storage.googleapis.com", method: "storage.objects.create", permission: "storage.objects.create", log: "data_access", permission_type: "DATA_WRITE", resource_type: "gcs_bucket" };
-    const ACCESS_SECRET: Method = Method { service: "secretmanager.googleapis.com", method: "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion", permission: "secretmanager.versions.access", log: "data_access", permission_type: "DATA_READ", resource_type: "audited_resource" };
-    const TOKEN: Method = Method { service: "iamcredentials.googleapis.com", method: "GenerateAccessToken", permission: "iam.serviceAccounts.getAccessToken", log: "data_access", permission_type: "DATA_READ", resource_type: "service_account" };
-    const KEY: Method = Method { service: "iam.googleapis.com", method: "google.iam.admin.v1.CreateServiceAccountKey", permission: "iam.serviceAccountKeys.create", log: "activity", permission_type: "ADMIN_WRITE", resource_type: "service_account" };
-    const RUN: Method = Method { service: "run.googleapis.com", method: "google.cloud.run.v1.Services.CreateService", permission: "run.services.create", log: "activity", permission_type: "ADMIN_WRITE", resource_type: "cloud_run_revision" };
-    const SET_ORG_POLICY: Method = Method { service: "cloudresourcemanager.googleapis.com", method: "SetIamPolicy", permission: "resourcemanager.organizations.setIamPolicy", log: "activity", permission_type: "ADMIN_WRITE", resource_type: "organization" };
-    const GET_PROJECT: Method = Method { service: "cloudresourcemanager.googleapis.com", method: "GetProject", permission: "resourcemanager.projects.get", log: "data_access", permission_type: "ADMIN_READ", resource_type: "project" };
-    let bucket_of = |p: usize| org.projects[p].buckets.first().map(|b| format!("projects/_/buckets/{b}/objects/reports/daily.csv"));
+    const GET_OBJECT: Method = Method {
+        service: "storage.googleapis.com",
+        method: "storage.objects.get",
+        permission: "storage.objects.get",
+        log: "data_access",
+        permission_type: "DATA_READ",
+        resource_type: "gcs_bucket",
+    };
+    const CREATE_OBJECT: Method = Method {
+        service: "storage.googleapis.com",
+        method: "storage.objects.create",
+        permission: "storage.objects.create",
+        log: "data_access",
+        permission_type: "DATA_WRITE",
+        resource_type: "gcs_bucket",
+    };
+    const ACCESS_SECRET: Method = Method {
+        service: "secretmanager.googleapis.com",
+        method: "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion",
+        permission: "secretmanager.versions.access",
+        log: "data_access",
+        permission_type: "DATA_READ",
+        resource_type: "audited_resource",
+    };
+    const TOKEN: Method = Method {
+        service: "iamcredentials.googleapis.com",
+        method: "GenerateAccessToken",
+        permission: "iam.serviceAccounts.getAccessToken",
+        log: "data_access",
+        permission_type: "DATA_READ",
+        resource_type: "service_account",
+    };
+    const KEY: Method = Method {
+        service: "iam.googleapis.com",
+        method: "google.iam.admin.v1.CreateServiceAccountKey",
+        permission: "iam.serviceAccountKeys.create",
+        log: "activity",
+        permission_type: "ADMIN_WRITE",
+        resource_type: "service_account",
+    };
+    const RUN: Method = Method {
+        service: "run.googleapis.com",
+        method: "google.cloud.run.v1.Services.CreateService",
+        permission: "run.services.create",
+        log: "activity",
+        permission_type: "ADMIN_WRITE",
+        resource_type: "cloud_run_revision",
+    };
+    const SET_ORG_POLICY: Method = Method {
+        service: "cloudresourcemanager.googleapis.com",
+        method: "SetIamPolicy",
+        permission: "resourcemanager.organizations.setIamPolicy",
+        log: "activity",
+        permission_type: "ADMIN_WRITE",
+        resource_type: "organization",
+    };
+    const GET_PROJECT: Method = Method {
+        service: "cloudresourcemanager.googleapis.com",
+        method: "GetProject",
+        permission: "resourcemanager.projects.get",
+        log: "data_access",
+        permission_type: "ADMIN_READ",
+        resource_type: "project",
+    };
+    let bucket_of =
+        |p: usize| org.projects[p].buckets.first().map(|b| format!("projects/_/buckets/{b}/objects/reports/daily.csv"));
     match (role, node) {
         ("roles/storage.objectViewer" | "roles/storage.objectAdmin", Node::Bucket(p, b)) => {
             vec![(&GET_OBJECT, format!("projects/_/buckets/{}/objects/reports/daily.csv", org.projects[p].buckets[b]))]
         }
-        ("roles/storage.objectViewer" | "roles/storage.objectAdmin", Node::Project(p)) => bucket_of(p).map(|r| vec![(&GET_OBJECT, r)]).unwrap_or_default(),
-        ("roles/storage.objectCreator", Node::Project(p)) => bucket_of(p).map(|r| vec![(&CREATE_OBJECT, r)]).unwrap_or_default(),
+        ("roles/storage.objectViewer" | "roles/storage.objectAdmin", Node::Project(p)) => {
+            bucket_of(p).map(|r| vec![(&GET_OBJECT, r)]).unwrap_or_default()
+        }
+        ("roles/storage.objectCreator", Node::Project(p)) => {
+            bucket_of(p).map(|r| vec![(&CREATE_OBJECT, r)]).unwrap_or_default()
+        }
         ("roles/storage.objectCreator", Node::Bucket(p, b)) => {
-            vec![(&CREATE_OBJECT, format!("projects/_/buckets/{}/objects/uploads/file.bin", org.projects[p].buckets[b]))]
+            vec![(
+                &CREATE_OBJECT,
+                format!("projects/_/buckets/{}/objects/uploads/file.bin", org.projects[p].buckets[b]),
+            )]
         }
         ("roles/secretmanager.secretAccessor", Node::Secret(p, _) | Node::Project(p)) => {
             let s = if let Node::Secret(_, s) = node { s } else { 0 };
-            vec![(&ACCESS_SECRET, format!("projects/{}/secrets/{}/versions/latest", org.projects[p].number, org.projects[p].secrets[s]))]
+            vec![(
+                &ACCESS_SECRET,
+                format!("projects/{}/secrets/{}/versions/latest", org.projects[p].number, org.projects[p].secrets[s]),
+            )]
         }
         ("roles/iam.serviceAccountTokenCreator", Node::Sa(p, s)) => {
             vec![(&TOKEN, format!("projects/-/serviceAccounts/{}", org.projects[p].sas[s].unique_id))]
@@ -72,23 +139,32 @@ fn methods(org: &Org, role: &str, node: Node) -> Vec<(&'static Method, String)> 
         ("roles/iam.serviceAccountKeyAdmin", Node::Sa(p, s)) => {
             vec![(&KEY, format!("projects/-/serviceAccounts/{}", org.projects[p].sas[s].unique_id))]
         }
-        ("roles/run.developer", Node::Project(p)) => vec![(&RUN, format!("namespaces/{}/services/release", org.projects[p].id))],
-        ("roles/resourcemanager.projectIamAdmin", Node::Project(p)) => vec![(&SET_PROJECT_POLICY, format!("projects/{}", org.projects[p].id))],
+        ("roles/run.developer", Node::Project(p)) => {
+            vec![(&RUN, format!("namespaces/{}/services/release", org.projects[p].id))]
+        }
+        ("roles/resourcemanager.projectIamAdmin", Node::Project(p)) => {
+            vec![(&SET_PROJECT_POLICY, format!("projects/{}", org.projects[p].id))]
+        }
         ("roles/browser", Node::Project(p)) => vec![(&GET_PROJECT, format!("projects/{}", org.projects[p].id))],
-        (r, Node::Org) if r.ends_with("/roles/orgIamAdmin") => vec![(&SET_ORG_POLICY, format!("organizations/{}", org.id))],
+        (r, Node::Org) if r.ends_with("/roles/orgIamAdmin") => {
+            vec![(&SET_ORG_POLICY, format!("organizations/{}", org.id))]
+        }
         _ => Vec::new(),
     }
 }
 
+/// A call a member may make, how it is logged, and the condition of the grant (if any).
+type Call = (Capability, &'static Method, Option<String>);
+
 struct Actor {
     email: String,
     human: bool,
-    capabilities: Vec<(Capability, &'static Method, Option<String>)>,
+    capabilities: Vec<Call>,
 }
 
 fn actors(org: &Org, limit: usize) -> Vec<Actor> {
     let mut order: Vec<String> = Vec::new();
-    let mut caps: BTreeMap<String, Vec<(Capability, &'static Method, Option<String>)>> = BTreeMap::new();
+    let mut caps: BTreeMap<String, Vec<Call>> = BTreeMap::new();
     let mut grant_no = 0usize;
     for (node, bindings) in &org.policies {
         for b in bindings {
@@ -103,7 +179,11 @@ fn actors(org: &Org, limit: usize) -> Vec<Actor> {
                     Vec::new()
                 });
                 for (method, resource) in &ms {
-                    let cap = Capability { action: method.permission.to_string(), resource: resource.clone(), via: Some(grant_no) };
+                    let cap = Capability {
+                        action: method.permission.to_string(),
+                        resource: resource.clone(),
+                        via: Some(grant_no),
+                    };
                     list.push((cap, *method, b.condition.as_ref().map(|c| c.1.clone())));
                 }
             }
@@ -132,15 +212,26 @@ fn actors(org: &Org, limit: usize) -> Vec<Actor> {
                 return None;
             }
             let can_set = capabilities.iter().any(|(c, _, _)| c.action == SET_PROJECT_POLICY.permission);
-            if !can_set {
-                if let Some(project) = capabilities.iter().find_map(|(c, _, _)| c.resource.strip_prefix("projects/").and_then(|r| r.split('/').next()).filter(|p| !p.starts_with('_') && !p.starts_with('-'))) {
-                    let project = org.projects.iter().find(|p| p.number == project || p.id == project).map(|p| p.id.clone()).unwrap_or_else(|| project.to_string());
-                    capabilities.push((
-                        Capability { action: SET_PROJECT_POLICY.permission.into(), resource: format!("projects/{project}"), via: None },
-                        &SET_PROJECT_POLICY,
-                        None,
-                    ));
-                }
+            // What it tries without being allowed: changing a project's allow policy.
+            let project = capabilities.iter().find_map(|(c, _, _)| {
+                c.resource
+                    .strip_prefix("projects/")
+                    .and_then(|r| r.split('/').next())
+                    .filter(|p| !p.starts_with('_') && !p.starts_with('-'))
+            });
+            let project = project.map(|p| {
+                org.projects.iter().find(|x| x.number == p || x.id == p).map_or_else(|| p.to_string(), |x| x.id.clone())
+            });
+            if let (false, Some(project)) = (can_set, project) {
+                capabilities.push((
+                    Capability {
+                        action: SET_PROJECT_POLICY.permission.into(),
+                        resource: format!("projects/{project}"),
+                        via: None,
+                    },
+                    &SET_PROJECT_POLICY,
+                    None,
+                ));
             }
             let (kind, email) = member.split_once(':').unwrap_or(("user", &member));
             Some(Actor { email: email.to_string(), human: kind == "user", capabilities })
@@ -150,14 +241,13 @@ fn actors(org: &Org, limit: usize) -> Vec<Actor> {
 
 fn expand(org: &Org, member: &str, out: &mut Vec<String>, depth: usize) {
     if let Some(email) = member.strip_prefix("group:") {
-        if depth < 8 {
-            if let Some(g) = org.groups.iter().find(|g| g.email == email) {
-                for m in &g.members {
-                    expand(org, m, out, depth + 1);
-                }
+        if let (true, Some(g)) = (depth < 8, org.groups.iter().find(|g| g.email == email)) {
+            for m in &g.members {
+                expand(org, m, out, depth + 1);
             }
         }
-    } else if (member.starts_with("user:") || member.starts_with("serviceAccount:")) && !out.iter().any(|m| m == member) {
+    } else if (member.starts_with("user:") || member.starts_with("serviceAccount:")) && !out.iter().any(|m| m == member)
+    {
         out.push(member.to_string());
     }
 }
@@ -177,7 +267,10 @@ pub fn write_gcp_activity(spec: &CloudActivitySpec, org: &GcpTruth, out: &Path) 
     for actor in actors(o, spec.actors) {
         let mut rng = Rng::new(spec.seed, "gcp-activity", crate::stable::fnv(&actor.email));
         let ip = if actor.human { format!("203.0.113.{}", rng.range(2, 250)) } else { "private".to_string() };
-        names.insert(actor.email.clone(), json!({"member": format!("{}:{}", if actor.human { "user" } else { "serviceAccount" }, actor.email)}));
+        names.insert(
+            actor.email.clone(),
+            json!({"member": format!("{}:{}", if actor.human { "user" } else { "serviceAccount" }, actor.email)}),
+        );
         for day in 0..i64::from(spec.days) {
             for time in moments(&mut rng, start + day * DAY, actor.human, spec.calls_per_day) {
                 let deny = rng.chance(0.04);
@@ -256,10 +349,8 @@ fn log_entry(o: &Org, actor: &Actor, cap: &Capability, method: &Method, time: i6
         "authorizationInfo": [{"resource": cap.resource, "permission": method.permission, "granted": allowed, "resourceAttributes": {}, "permissionType": method.permission_type}],
         "resourceName": cap.resource,
     });
-    if !allowed {
-        if let Some(obj) = payload.as_object_mut() {
-            obj.insert("response".into(), json!({"@type": "type.googleapis.com/google.rpc.Status"}));
-        }
+    if let (false, Some(obj)) = (allowed, payload.as_object_mut()) {
+        obj.insert("response".into(), json!({"@type": "type.googleapis.com/google.rpc.Status"}));
     }
     json!({
         "protoPayload": payload,

@@ -143,7 +143,8 @@ pub(crate) const ORG_IAM_ADMIN_PERMISSIONS: &[&str] = &[
 /// A custom project role that lists buckets.
 pub(crate) const BUCKET_LISTER_PERMISSIONS: &[&str] = &["storage.buckets.get", "storage.buckets.list"];
 
-const APPS: &[&str] = &["payments", "orders", "catalog", "billing", "search", "reporting", "ledger", "notify", "gateway", "pricing"];
+const APPS: &[&str] =
+    &["payments", "orders", "catalog", "billing", "search", "reporting", "ledger", "notify", "gateway", "pricing"];
 const ENVS: &[&str] = &["prod", "dev", "test"];
 
 impl Org {
@@ -160,13 +161,22 @@ impl Org {
             Node::Project(p) => format!("//cloudresourcemanager.googleapis.com/projects/{}", self.projects[p].number),
             Node::Bucket(p, b) => format!("//storage.googleapis.com/{}", self.projects[p].buckets[b]),
             Node::Sa(p, s) => {
-                format!("//iam.googleapis.com/projects/{}/serviceAccounts/{}", self.projects[p].id, self.projects[p].sas[s].unique_id)
+                format!(
+                    "//iam.googleapis.com/projects/{}/serviceAccounts/{}",
+                    self.projects[p].id, self.projects[p].sas[s].unique_id
+                )
             }
             Node::Secret(p, s) => {
-                format!("//secretmanager.googleapis.com/projects/{}/secrets/{}", self.projects[p].number, self.projects[p].secrets[s])
+                format!(
+                    "//secretmanager.googleapis.com/projects/{}/secrets/{}",
+                    self.projects[p].number, self.projects[p].secrets[s]
+                )
             }
             Node::Run(p, r) => {
-                format!("//run.googleapis.com/projects/{}/locations/europe-west1/services/{}", self.projects[p].id, self.projects[p].run[r].0)
+                format!(
+                    "//run.googleapis.com/projects/{}/locations/europe-west1/services/{}",
+                    self.projects[p].id, self.projects[p].run[r].0
+                )
             }
         }
     }
@@ -284,7 +294,8 @@ pub(crate) fn build(spec: &GcpSpec, people: &People) -> Org {
             run: Vec::new(),
         };
         for n in 0..spec.service_accounts_per_project {
-            let owner = (people.persons.len() > cast::BREAK_GLASS + 1).then(|| rng.range(cast::BREAK_GLASS + 1, people.persons.len() - 1));
+            let owner = (people.persons.len() > cast::BREAK_GLASS + 1)
+                .then(|| rng.range(cast::BREAK_GLASS + 1, people.persons.len() - 1));
             let name = format!("{}-sa-{n}", rng.pick(APPS));
             project.sas.push(sa(&mut rng, &id, &name, owner));
         }
@@ -321,8 +332,16 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
     // Groups: organization administrators (the platform lead through a nested group).
     let leads = format!("group:gcp-platform-leads@{domain}");
     let admins = format!("group:gcp-org-admins@{domain}");
-    org.groups.push(Group { email: format!("gcp-platform-leads@{domain}"), id: rng.lower_alnum(15), members: vec![user(people, cast::PLATFORM_LEAD)] });
-    org.groups.push(Group { email: format!("gcp-org-admins@{domain}"), id: rng.lower_alnum(15), members: vec![leads.clone()] });
+    org.groups.push(Group {
+        email: format!("gcp-platform-leads@{domain}"),
+        id: rng.lower_alnum(15),
+        members: vec![user(people, cast::PLATFORM_LEAD)],
+    });
+    org.groups.push(Group {
+        email: format!("gcp-org-admins@{domain}"),
+        id: rng.lower_alnum(15),
+        members: vec![leads.clone()],
+    });
     org.grant(Node::Org, &org_role, &admins, None);
     org.admins.push(Admin {
         member: user(people, cast::PLATFORM_LEAD),
@@ -337,7 +356,11 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
     org.projects[platform].sas.push(sa(rng, &project_id, "org-deployer", Some(cast::PLATFORM_LEAD)));
     let deployer = org.sa_member(platform, deployer_sa);
     org.grant(Node::Org, &org_role, &deployer, None);
-    org.admins.push(Admin { member: deployer.clone(), scope: org_scope.clone(), via: vec![(org_role.clone(), deployer.clone())] });
+    org.admins.push(Admin {
+        member: deployer.clone(),
+        scope: org_scope.clone(),
+        via: vec![(org_role.clone(), deployer.clone())],
+    });
 
     // 1. getAccessToken on the deployer.
     let token = user(people, cast::TOKEN_CREATOR);
@@ -384,7 +407,11 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
         reaches_role: "roles/resourcemanager.projectIamAdmin".into(),
         reaches_scope: platform_scope.clone(),
         grants: vec![
-            (org.full_name(Node::Sa(platform, ci_sa)), "roles/iam.serviceAccountKeyAdmin".into(), user(people, cast::KEY_ADMIN)),
+            (
+                org.full_name(Node::Sa(platform, ci_sa)),
+                "roles/iam.serviceAccountKeyAdmin".into(),
+                user(people, cast::KEY_ADMIN),
+            ),
             (platform_scope.clone(), "roles/resourcemanager.projectIamAdmin".into(), ci.clone()),
         ],
     });
@@ -492,7 +519,8 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
     );
 
     // A workforce pool group reads the organization's hierarchy.
-    let pool_set = format!("principalSet://iam.googleapis.com/locations/global/workforcePools/{}/group/gcp-readers", org.pool);
+    let pool_set =
+        format!("principalSet://iam.googleapis.com/locations/global/workforcePools/{}/group/gcp-readers", org.pool);
     org.grant(Node::Org, "roles/browser", &pool_set, None);
     org.planted.push(("workforce-pool-principal-set", pool_set));
 
@@ -509,7 +537,11 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
         decision: "allowed",
         why: "allUsers on the bucket".into(),
     });
-    let deleted = format!("deleted:serviceAccount:old-etl@{}.iam.gserviceaccount.com?uid={}", org.projects[data].id, numeric(rng, 21));
+    let deleted = format!(
+        "deleted:serviceAccount:old-etl@{}.iam.gserviceaccount.com?uid={}",
+        org.projects[data].id,
+        numeric(rng, 21)
+    );
     org.grant(Node::Project(data), "roles/storage.objectAdmin", &deleted, None);
     org.planted.push(("deleted-member", deleted));
     let leaver = user(people, cast::LEAVER);
@@ -533,7 +565,11 @@ fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
             let inner = first + rng.range(0, n - 1);
             members.push(format!("group:{}", org.groups[inner].email));
         }
-        org.groups.push(Group { email: format!("team-{}-{n:04}@{}", rng.pick(APPS), org.domain), id: rng.lower_alnum(15), members });
+        org.groups.push(Group {
+            email: format!("team-{}-{n:04}@{}", rng.pick(APPS), org.domain),
+            id: rng.lower_alnum(15),
+            members,
+        });
     }
     let groups: Vec<String> = org.groups[first..].iter().map(|g| format!("group:{}", g.email)).collect();
     let ordinary: Vec<usize> = (0..org.projects.len()).filter(|&p| !org.projects[p].planted).collect();
@@ -548,7 +584,11 @@ fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
     for p in 0..org.projects.len() {
         let custom = format!("projects/{}/roles/bucketLister", org.projects[p].id);
         if p == 1 {
-            org.custom_roles.push(CustomRole { name: custom, title: "Bucket Lister", permissions: BUCKET_LISTER_PERMISSIONS });
+            org.custom_roles.push(CustomRole {
+                name: custom,
+                title: "Bucket Lister",
+                permissions: BUCKET_LISTER_PERMISSIONS,
+            });
         }
     }
     let safe = [
@@ -570,7 +610,9 @@ fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
         let p = *rng.pick(&ordinary);
         let node = match rng.weighted(&[6, 2, 1, 1]) {
             0 => Node::Project(p),
-            1 if !org.projects[p].buckets.is_empty() => Node::Bucket(p, rng.range(0, org.projects[p].buckets.len() - 1)),
+            1 if !org.projects[p].buckets.is_empty() => {
+                Node::Bucket(p, rng.range(0, org.projects[p].buckets.len() - 1))
+            }
             2 => Node::Secret(p, 0),
             3 => Node::Folder(org.projects[p].folder),
             _ => Node::Project(p),

@@ -210,11 +210,7 @@ pub(super) const PREDEFINED: &[Predefined] = &[
         title: "Cloud Run Invoker",
         description: "Can invoke Cloud Run services, instances and execute Cloud Run jobs.",
         stage: "GA",
-        permissions: &[
-            "run.instances.invoke",
-            "run.jobs.run",
-            "run.routes.invoke",
-        ],
+        permissions: &["run.instances.invoke", "run.jobs.run", "run.routes.invoke"],
     },
     Predefined {
         name: "roles/secretmanager.secretAccessor",

@@ -24,7 +24,7 @@ use super::{
 use crate::{
     aws_org::rng::Rng,
     json_out::{DAY, GenError, NOW, Writer, file_name, iso_z},
-    people::{IdentityLink, NonHumanOwner, People, write::in_gcp, write::gcp_email},
+    people::{IdentityLink, NonHumanOwner, People, write::gcp_email, write::in_gcp},
 };
 
 pub(super) fn write(spec: &GcpSpec, org: Org, people: &People, out: &Path) -> Result<GcpTruth, GenError> {
@@ -93,10 +93,8 @@ pub(super) fn write(spec: &GcpSpec, org: Org, people: &People, out: &Path) -> Re
                 "organization": org.org_name(),
                 "policy": {"version": 3, "bindings": bindings, "etag": format!("BwY{}", rng.alnum(8))},
             });
-            if project.is_none() {
-                if let Some(obj) = v.as_object_mut() {
-                    obj.remove("project");
-                }
+            if let (true, Some(obj)) = (project.is_none(), v.as_object_mut()) {
+                obj.remove("project");
             }
             v
         })
@@ -130,7 +128,12 @@ pub(super) fn write(spec: &GcpSpec, org: Org, people: &People, out: &Path) -> Re
             push(org.full_name(Node::Sa(p, s)), "iam.googleapis.com/ServiceAccount", &project.sas[s].email, "global");
         }
         for s in 0..project.secrets.len() {
-            push(org.full_name(Node::Secret(p, s)), "secretmanager.googleapis.com/Secret", &project.secrets[s], "global");
+            push(
+                org.full_name(Node::Secret(p, s)),
+                "secretmanager.googleapis.com/Secret",
+                &project.secrets[s],
+                "global",
+            );
         }
         for r in 0..project.run.len() {
             push(org.full_name(Node::Run(p, r)), "run.googleapis.com/Service", &project.run[r].0, "europe-west1");
@@ -271,7 +274,8 @@ pub(super) fn write(spec: &GcpSpec, org: Org, people: &People, out: &Path) -> Re
             owner: s.owner.map(|o| people.persons[o].email.clone()),
         })
         .collect();
-    let mut members: Vec<&str> = org.policies.iter().flat_map(|(_, bs)| bs.iter().flat_map(|b| b.members.iter().map(String::as_str))).collect();
+    let mut members: Vec<&str> =
+        org.policies.iter().flat_map(|(_, bs)| bs.iter().flat_map(|b| b.members.iter().map(String::as_str))).collect();
     members.sort_unstable();
     members.dedup();
     let mut admins: Vec<&str> = org.admins.iter().map(|a| a.member.as_str()).collect();
@@ -314,7 +318,9 @@ fn place(org: &Org, node: Node) -> (Option<String>, Vec<String>) {
     };
     match (node, project) {
         (Node::Folder(f), _) => (None, org.folder_chain(f)),
-        (_, Some(p)) => (Some(format!("projects/{}", org.projects[p].number)), org.folder_chain(org.projects[p].folder)),
+        (_, Some(p)) => {
+            (Some(format!("projects/{}", org.projects[p].number)), org.folder_chain(org.projects[p].folder))
+        }
         _ => (None, Vec::new()),
     }
 }
@@ -332,8 +338,11 @@ fn truth(spec: &GcpSpec, org: &Org) -> Value {
         .escalations
         .iter()
         .map(|e| {
-            let grants: Vec<Value> =
-                e.grants.iter().map(|(resource, role, member)| json!({"resource": resource, "role": role, "member": member})).collect();
+            let grants: Vec<Value> = e
+                .grants
+                .iter()
+                .map(|(resource, role, member)| json!({"resource": resource, "role": role, "member": member}))
+                .collect();
             json!({
                 "member": e.member,
                 "technique": e.technique,

@@ -82,7 +82,9 @@ impl PeopleSpec {
         let mut known = Vec::with_capacity(users.len());
         for (idx, user) in users.iter().enumerate() {
             let field = |key: &str| {
-                user.get(key).and_then(Value::as_str).ok_or_else(|| bad(format!("$.Users[{idx}].{key}: missing or not a string")))
+                user.get(key)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("$.Users[{idx}].{key}: missing or not a string")))
             };
             let email = field("UserName")?.to_string();
             let aws_user_id = field("UserId")?.to_string();
@@ -242,7 +244,9 @@ pub fn people(spec: &PeopleSpec) -> Result<People, GenError> {
             }
         };
         let (department, titles) = match idx {
-            cast::PLATFORM_LEAD | cast::VM_OPERATOR | cast::DEPLOYER | cast::AUTOMATION_DEV | cast::RUN_DEPLOYER => DEPARTMENTS[1],
+            cast::PLATFORM_LEAD | cast::VM_OPERATOR | cast::DEPLOYER | cast::AUTOMATION_DEV | cast::RUN_DEPLOYER => {
+                DEPARTMENTS[1]
+            }
             cast::SECURITY | cast::BREAK_GLASS => DEPARTMENTS[2],
             cast::ANALYST => DEPARTMENTS[3],
             _ => *rng.pick(DEPARTMENTS),

@@ -49,8 +49,7 @@ pub fn write_people(spec: &PeopleSpec, out: &Path) -> Result<PeopleTruth, GenErr
 
 /// Whether the person at `idx` is a Google Cloud user (everyone in the clouds but Sales, and the planted people).
 pub(crate) fn in_gcp(people: &People, idx: usize) -> bool {
-    people.in_clouds(idx)
-        && (idx <= cast::BREAK_GLASS || people.persons[idx].department != "Sales")
+    people.in_clouds(idx) && (idx <= cast::BREAK_GLASS || people.persons[idx].department != "Sales")
 }
 
 /// The address a person signs in to Google Cloud with (the contractor: the agency's).
@@ -107,7 +106,12 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
             "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
             "_links": {"self": {"href": format!("{org}/api/v1/users/{id}")}},
         }));
-        identities.push(IdentityLink { person: p.email.clone(), system: "okta", id: id.clone(), name: p.email.clone() });
+        identities.push(IdentityLink {
+            person: p.email.clone(),
+            system: "okta",
+            id: id.clone(),
+            name: p.email.clone(),
+        });
         if let Some(aws) = &p.aws_user_id {
             identities.push(IdentityLink {
                 person: p.email.clone(),
@@ -122,21 +126,22 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
 
     // Groups: everyone, one per department, and one per cloud application.
     let mut groups = Vec::new();
-    let mut group = |rng: &mut Rng, w: &mut Writer, name: &str, description: &str, builtin: bool, members: Vec<usize>| {
-        let id = okta_id(rng, "00g");
-        groups.push(json!({
-            "id": id,
-            "created": iso_z(NOW - 900 * DAY),
-            "lastUpdated": iso_z(NOW - 30 * DAY),
-            "lastMembershipUpdated": iso_z(NOW - DAY),
-            "objectClass": ["okta:user_group"],
-            "type": if builtin { "BUILT_IN" } else { "OKTA_GROUP" },
-            "profile": {"name": name, "description": description},
-            "_links": {"self": {"href": format!("{org}/api/v1/groups/{id}")}},
-        }));
-        let list: Vec<Value> = members.into_iter().map(|m| users[m].clone()).collect();
-        w.json(&format!("people/okta/group-members/{id}.json"), &Value::Array(list))
-    };
+    let mut group =
+        |rng: &mut Rng, w: &mut Writer, name: &str, description: &str, builtin: bool, members: Vec<usize>| {
+            let id = okta_id(rng, "00g");
+            groups.push(json!({
+                "id": id,
+                "created": iso_z(NOW - 900 * DAY),
+                "lastUpdated": iso_z(NOW - 30 * DAY),
+                "lastMembershipUpdated": iso_z(NOW - DAY),
+                "objectClass": ["okta:user_group"],
+                "type": if builtin { "BUILT_IN" } else { "OKTA_GROUP" },
+                "profile": {"name": name, "description": description},
+                "_links": {"self": {"href": format!("{org}/api/v1/groups/{id}")}},
+            }));
+            let list: Vec<Value> = members.into_iter().map(|m| users[m].clone()).collect();
+            w.json(&format!("people/okta/group-members/{id}.json"), &Value::Array(list))
+        };
     let everyone: Vec<usize> = (0..people.persons.len()).collect();
     group(&mut rng, &mut w, "Everyone", "All users in your organization", true, everyone)?;
     let mut departments: Vec<&str> = people.persons.iter().map(|p| p.department).collect();
@@ -144,7 +149,14 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
     departments.dedup();
     for dept in departments {
         let members = (0..people.persons.len()).filter(|&i| people.persons[i].department == dept).collect();
-        group(&mut rng, &mut w, &format!("dept-{}", dept.to_lowercase()), &format!("Everyone in {dept}"), false, members)?;
+        group(
+            &mut rng,
+            &mut w,
+            &format!("dept-{}", dept.to_lowercase()),
+            &format!("Everyone in {dept}"),
+            false,
+            members,
+        )?;
     }
     let gcp_people: Vec<usize> = (0..people.persons.len()).filter(|&i| in_gcp(people, i)).collect();
     group(&mut rng, &mut w, "google-cloud-users", "Assigned to Google Workspace", false, gcp_people.clone())?;
@@ -152,7 +164,8 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
 
     // Applications: AWS IAM Identity Center, Google Workspace, Microsoft Office 365, each with
     // the users assigned and the user name it knows them by.
-    let aws_people: Vec<usize> = (0..people.persons.len()).filter(|&i| people.persons[i].aws_user_id.is_some()).collect();
+    let aws_people: Vec<usize> =
+        (0..people.persons.len()).filter(|&i| people.persons[i].aws_user_id.is_some()).collect();
     let m365_people: Vec<usize> =
         (0..people.persons.len()).filter(|&i| people.in_clouds(i) && !people.persons[i].contractor).collect();
     let apps_spec: [(&str, &str, &str, Vec<usize>); 3] = [
@@ -205,7 +218,8 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
     w.json("people/okta/apps.json", &Value::Array(apps))?;
 
     // The HR feed (columns documented in docs/people.md).
-    let mut csv = String::from("employee_id,email,display_name,department,title,manager_email,status,start_date,end_date\n");
+    let mut csv =
+        String::from("employee_id,email,display_name,department,title,manager_email,status,start_date,end_date\n");
     for p in &people.persons {
         let manager = p.manager.map(|m| people.persons[m].email.as_str()).unwrap_or("");
         let end = p.end.map(date).unwrap_or_default();
