@@ -481,12 +481,7 @@ fn hierarchy(b: &mut Builder, spec: &AzureSpec) {
             let app = *b.rng.pick(APPS);
             let env = *b.rng.pick(ENVS);
             let location = LOCATIONS[b.rng.range(0, LOCATIONS.len() - 1)];
-            rgs.push(Rg {
-                name: format!("rg-{app}-{env}-{n:02}"),
-                location,
-                planted: false,
-                resources: Vec::new(),
-            });
+            rgs.push(Rg { name: format!("rg-{app}-{env}-{n:02}"), location, planted: false, resources: Vec::new() });
         }
         b.t.subs.push(Sub { id, name, mg, rgs });
     }
@@ -699,7 +694,9 @@ fn plant(b: &mut Builder) {
         via: vec![("app-role", grant_id, None)],
     });
     let ci = b.sp("ci-pipeline", SpKind::Application, None, vec![lead_user]);
-    b.assign(Scope::Sub(corp), roles::CONTRIBUTOR, P::Sp(ci), None);
+    // On the online subscription, where no planted identity runs: Contributor on the corporate
+    // one would reach the build VM's Owner identity.
+    b.assign(Scope::Sub(online), roles::CONTRIBUTOR, P::Sp(ci), None);
 
     // 4. A VM whose system-assigned identity is Owner of the subscription, and a Virtual
     // Machine Contributor on that VM.
@@ -749,6 +746,13 @@ fn plant(b: &mut Builder) {
     let devs = b.group("grp-payments-devs", "Payments developers", false, vec![deployer]);
     let deployers = b.group("grp-app-deployers", "Application deployers", false, vec![P::Group(devs)]);
     let custom = b.assign(Scope::Sub(corp), roles::DEPLOYMENT_OPERATOR, P::Group(deployers), None);
+    // It can grant itself anything there: admin-equivalent at the subscription, by a technique
+    // on itself.
+    b.t.admins.push(Admin {
+        principal: deployer,
+        scope: corp_scope.clone(),
+        via: vec![("role-assignment", b.t.assignments[custom].id.clone(), Some(P::Group(deployers)))],
+    });
     b.t.escalations.push(Escalation {
         principal: deployer,
         technique: "Microsoft.Authorization/roleAssignments/write",
@@ -991,10 +995,12 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
             _ => P::Sp(*b.rng.pick(&app_sps)),
         };
         let (sub, rg) = *b.rng.pick(&ordinary);
-        let scope = match b.rng.weighted(&[1, 2, 6, 4]) {
-            0 => Scope::Mg(b.rng.range(1, b.t.mgs.len() - 1)),
-            1 => Scope::Sub(sub),
-            2 => Scope::Rg(sub, rg),
+        // Management groups rarely: every subscription's file repeats what is granted above it.
+        let at_mg = b.rng.chance(0.002);
+        let scope = match b.rng.weighted(&[2, 6, 4]) {
+            _ if at_mg => Scope::Mg(b.rng.range(1, b.t.mgs.len() - 1)),
+            0 => Scope::Sub(sub),
+            1 => Scope::Rg(sub, rg),
             _ => {
                 let n = b.t.subs[sub].rgs[rg].resources.len();
                 if n == 0 { Scope::Rg(sub, rg) } else { Scope::Res(sub, rg, b.rng.range(0, n - 1)) }

@@ -135,8 +135,12 @@ pub(super) fn write(spec: &AzureSpec, t: Tenant, people: &People, out: &Path) ->
     w.json("azure-ground-truth.json", &truth_doc)?;
 
     let admin_equivalent = {
-        let mut ps: Vec<P> = t.admins.iter().map(|a| a.principal).collect();
-        ps.dedup();
+        let mut ps: Vec<P> = Vec::new();
+        for a in &t.admins {
+            if !ps.contains(&a.principal) {
+                ps.push(a.principal);
+            }
+        }
         ps.len()
     };
     let escalations = t.escalations.len();

@@ -457,6 +457,11 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
     let iam_admin = user(people, cast::PROJECT_IAM_ADMIN);
     let data_scope = org.full_name(Node::Project(data));
     org.grant(Node::Project(data), "roles/resourcemanager.projectIamAdmin", &iam_admin, None);
+    org.admins.push(Admin {
+        member: iam_admin.clone(),
+        scope: data_scope.clone(),
+        via: vec![("roles/resourcemanager.projectIamAdmin".into(), iam_admin.clone())],
+    });
     org.escalations.push(Escalation {
         member: iam_admin.clone(),
         technique: "resourcemanager.projects.setIamPolicy",
