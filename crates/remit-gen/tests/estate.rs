@@ -259,7 +259,9 @@ fn azure_truth_names_only_grants_that_exist() {
     let techniques: BTreeSet<&str> = escalations.iter().map(|e| e["technique"].as_str().unwrap()).collect();
     for t in [
         "add-credential-to-owned-application",
+        "add-credential-to-any-application",
         "Microsoft.Compute/virtualMachines/runCommand/action",
+        "Microsoft.Automation/automationAccounts/runbooks/write + jobs/write",
         "Microsoft.Authorization/roleAssignments/write",
         "pim-activation",
     ] {

@@ -684,6 +684,22 @@ fn plant(b: &mut Builder) {
         eligible: false,
     });
     b.t.planted.push(("service-principal-owned-by-leaver", b.t.sps[sync].id.clone()));
+    // An Application Administrator can add a credential to any application, identity-sync's too.
+    let app_admin = u(b, cast::APP_ADMIN);
+    let app_admin_id = b.uuid();
+    b.t.dir_grants.push(DirGrant { id: app_admin_id.clone(), role: roles::APPLICATION_ADMIN, principal: app_admin });
+    b.t.escalations.push(Escalation {
+        principal: app_admin,
+        technique: "add-credential-to-any-application",
+        target: Some(P::Sp(sync)),
+        reaches_role: "Privileged Role Administrator",
+        reaches_scope: "tenant".into(),
+        grants: vec![
+            app_admin_id,
+            b.t.dir_grants.iter().find(|g| g.principal == P::Sp(sync)).map(|g| g.id.clone()).unwrap_or_default(),
+        ],
+        eligible: false,
+    });
     let lead_user = b.user_of(cast::PLATFORM_LEAD);
     let graph_auto = b.sp("graph-automation", SpKind::Application, None, vec![lead_user]);
     let grant_id = b.rng.alnum(43);
@@ -917,9 +933,8 @@ fn plant(b: &mut Builder) {
 fn fill(b: &mut Builder, spec: &AzureSpec) {
     let n_users = b.t.users.len();
     // Planted people get no random grant and join no random group, so that their cases stay exact.
-    let member_users: Vec<usize> = (0..n_users)
-        .filter(|&u| !b.t.users[u].guest && b.t.users[u].person.is_none_or(|p| p > cast::BREAK_GLASS))
-        .collect();
+    let member_users: Vec<usize> =
+        (0..n_users).filter(|&u| !b.t.users[u].guest && b.t.users[u].person.is_none_or(|p| p > cast::LAST)).collect();
     let first_random_group = b.t.groups.len();
     for n in 0..spec.groups {
         let app = *b.rng.pick(APPS);
@@ -953,7 +968,7 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
             }
         }
     }
-    // A user-assigned identity of the same group attached to some web apps.
+    // A user-assigned identity of the same group attached to every web app and half the VMs.
     for &(sub, rg) in &ordinary {
         let uamis: Vec<(String, usize)> =
             b.t.subs[sub].rgs[rg].resources.iter().filter_map(|r| r.identity_sp.map(|sp| (r.id.clone(), sp))).collect();
@@ -961,7 +976,10 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
             continue;
         }
         for res in 0..b.t.subs[sub].rgs[rg].resources.len() {
-            if b.t.subs[sub].rgs[rg].resources[res].rtype == "Microsoft.Web/sites" {
+            let rtype = b.t.subs[sub].rgs[rg].resources[res].rtype;
+            let attach =
+                rtype == "Microsoft.Web/sites" || (rtype == "Microsoft.Compute/virtualMachines" && b.rng.chance(0.5));
+            if attach {
                 let pick = b.rng.pick(&uamis).clone();
                 b.t.subs[sub].rgs[rg].resources[res].user_identities.push(pick);
             }

@@ -277,3 +277,4 @@ pub(crate) const DIRECTORY_ROLES: &[(&str, &str, &[&str])] = &[
 ];
 pub(crate) const GLOBAL_ADMIN: usize = 0;
 pub(crate) const PRIVILEGED_ROLE_ADMIN: usize = 1;
+pub(crate) const APPLICATION_ADMIN: usize = 2;

@@ -106,7 +106,7 @@ fn actors(t: &Tenant, limit: usize) -> Vec<Actor> {
         }
     }
     let planted = |p: &P| match p {
-        P::User(u) => t.users[*u].person.is_some_and(|i| i <= cast::BREAK_GLASS),
+        P::User(u) => t.users[*u].person.is_some_and(|i| i <= cast::LAST),
         P::Sp(s) => idx_planted_sp(t, *s),
         P::Group(_) => false,
     };

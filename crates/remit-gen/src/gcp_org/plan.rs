@@ -294,8 +294,8 @@ pub(crate) fn build(spec: &GcpSpec, people: &People) -> Org {
             run: Vec::new(),
         };
         for n in 0..spec.service_accounts_per_project {
-            let owner = (people.persons.len() > cast::BREAK_GLASS + 1)
-                .then(|| rng.range(cast::BREAK_GLASS + 1, people.persons.len() - 1));
+            let owner =
+                (people.persons.len() > cast::LAST + 1).then(|| rng.range(cast::LAST + 1, people.persons.len() - 1));
             let name = format!("{}-sa-{n}", rng.pick(APPS));
             project.sas.push(sa(&mut rng, &id, &name, owner));
         }
@@ -516,6 +516,13 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
         id: rng.lower_alnum(15),
         members: vec![user(people, cast::RUN_DEPLOYER), user(people, cast::VM_OPERATOR)],
     });
+    let lister = format!("projects/{}/roles/bucketLister", org.projects[payments].id);
+    org.custom_roles.push(CustomRole {
+        name: lister.clone(),
+        title: "Bucket Lister",
+        permissions: BUCKET_LISTER_PERMISSIONS,
+    });
+    org.grant(Node::Project(payments), &lister, &format!("group:{devs_group}"), None);
     org.grant(
         Node::Folder(org.projects[sandbox].folder),
         "roles/storage.objectCreator",
@@ -558,7 +565,7 @@ fn plant(org: &mut Org, rng: &mut Rng, people: &People) {
 /// Random groups and grants up to the spec's size.
 fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
     let users: Vec<String> =
-        (cast::BREAK_GLASS + 1..people.persons.len()).filter(|&i| in_gcp(people, i)).map(|i| user(people, i)).collect();
+        (cast::LAST + 1..people.persons.len()).filter(|&i| in_gcp(people, i)).map(|i| user(people, i)).collect();
     if users.is_empty() {
         return;
     }
@@ -584,16 +591,6 @@ fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
         for s in 0..org.projects[p].sas.len() {
             let member = org.sa_member(p, s);
             org.grant(Node::Project(p), "roles/storage.objectViewer", &member, None);
-        }
-    }
-    for p in 0..org.projects.len() {
-        let custom = format!("projects/{}/roles/bucketLister", org.projects[p].id);
-        if p == 1 {
-            org.custom_roles.push(CustomRole {
-                name: custom,
-                title: "Bucket Lister",
-                permissions: BUCKET_LISTER_PERMISSIONS,
-            });
         }
     }
     let safe = [

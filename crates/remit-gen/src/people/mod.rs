@@ -201,6 +201,10 @@ pub(crate) mod cast {
     pub(crate) const KEY_ADMIN: usize = 14;
     /// Excluded from the Azure deny assignment.
     pub(crate) const BREAK_GLASS: usize = 15;
+    /// Entra Application Administrator.
+    pub(crate) const APP_ADMIN: usize = 16;
+    /// The last planted person: those after get only random grants.
+    pub(crate) const LAST: usize = APP_ADMIN;
 }
 
 const DEPARTMENTS: &[(&str, &[&str])] = &[
@@ -247,7 +251,7 @@ pub fn people(spec: &PeopleSpec) -> Result<People, GenError> {
             cast::PLATFORM_LEAD | cast::VM_OPERATOR | cast::DEPLOYER | cast::AUTOMATION_DEV | cast::RUN_DEPLOYER => {
                 DEPARTMENTS[1]
             }
-            cast::SECURITY | cast::BREAK_GLASS => DEPARTMENTS[2],
+            cast::SECURITY | cast::BREAK_GLASS | cast::APP_ADMIN => DEPARTMENTS[2],
             cast::ANALYST => DEPARTMENTS[3],
             _ => *rng.pick(DEPARTMENTS),
         };
@@ -269,7 +273,7 @@ pub fn people(spec: &PeopleSpec) -> Result<People, GenError> {
         let status = match idx {
             cast::LEAVER => Status::Terminated,
             cast::ON_LEAVE => Status::Leave,
-            i if i > cast::BREAK_GLASS && rng.chance(0.01) => Status::Terminated,
+            i if i > cast::LAST && rng.chance(0.01) => Status::Terminated,
             _ => Status::Active,
         };
         let end = (status == Status::Terminated).then(|| {

@@ -49,7 +49,7 @@ pub fn write_people(spec: &PeopleSpec, out: &Path) -> Result<PeopleTruth, GenErr
 
 /// Whether the person at `idx` is a Google Cloud user (everyone in the clouds but Sales, and the planted people).
 pub(crate) fn in_gcp(people: &People, idx: usize) -> bool {
-    people.in_clouds(idx) && (idx <= cast::BREAK_GLASS || people.persons[idx].department != "Sales")
+    people.in_clouds(idx) && (idx <= cast::LAST || people.persons[idx].department != "Sales")
 }
 
 /// The address a person signs in to Google Cloud with (the contractor: the agency's).
