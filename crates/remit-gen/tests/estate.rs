@@ -603,3 +603,52 @@ fn scaled_specs_reach_their_counts() {
     assert_eq!(g.projects, 50);
     assert!(g.bindings >= 10_000, "{}", g.bindings);
 }
+
+#[test]
+fn people_alone_are_written_with_their_truth() {
+    let dir = tempdir("people-alone");
+    let truth = write_people(&PeopleSpec::demo(), dir.path()).unwrap();
+    assert_eq!((truth.persons, truth.okta_users), (40, 40));
+    assert!(truth.identities.iter().all(|i| i.system == "okta"), "no AWS bundle, only Okta");
+    let doc = json(dir.path().join("people-ground-truth.json"));
+    assert_eq!(doc["persons"].as_array().unwrap().len(), 40);
+    assert!(dir.path().join("people/hr.csv").is_file());
+    assert!(!dir.path().join("azure").exists());
+}
+
+#[test]
+fn a_malformed_identity_store_export_is_refused_with_its_place() {
+    let dir = tempdir("bad-aws");
+    let store = dir.path().join("identity-center/identity-store");
+    fs::create_dir_all(&store).unwrap();
+    fs::write(store.join("users.json"), r#"{"Users": [{"UserName": "a.b@x.example.com"}]}"#).unwrap();
+    let err = PeopleSpec::demo().with_aws_bundle(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("users.json") && err.contains("$.Users[0].UserId"), "{err}");
+    fs::write(store.join("users.json"), "not json").unwrap();
+    let err = PeopleSpec::demo().with_aws_bundle(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("not JSON"), "{err}");
+    let empty = tempdir("no-aws");
+    assert_eq!(PeopleSpec::demo().with_aws_bundle(empty.path()).unwrap(), PeopleSpec::demo());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Any seed and size gives distinct addresses of the domain, managers among the people, and
+    /// HR fields without the CSV's separator.
+    #[test]
+    fn people_are_distinct_and_well_formed(seed in 0u64..1_000_000, count in 24usize..400) {
+        let p = people(&PeopleSpec { seed, count, ..PeopleSpec::demo() }).unwrap();
+        proptest::prop_assert_eq!(p.persons.len(), count);
+        let emails: BTreeSet<&str> = p.persons.iter().map(|x| x.email.as_str()).collect();
+        proptest::prop_assert_eq!(emails.len(), count);
+        for person in &p.persons {
+            proptest::prop_assert!(person.email.ends_with("@contoso.example.com"));
+            proptest::prop_assert!(person.manager.is_none_or(|m| m < count));
+            for field in [&person.display_name, &person.title, &person.email] {
+                proptest::prop_assert!(!field.contains(','));
+            }
+        }
+        proptest::prop_assert_eq!(p.persons.iter().filter(|x| x.contractor).count(), 1);
+    }
+}
