@@ -507,6 +507,16 @@ fn activity_is_granted_use_and_denied_attempts_with_evidence() {
         })
         .sum();
     assert_eq!(sum as usize, az.records);
+    // The leaver, gone from HR before the period, still signs in to Entra.
+    let people = json(dir.path().join("people-ground-truth.json"));
+    let leaver = people["planted"].as_array().unwrap().iter().find(|p| p["what"] == "leaver-still-active").unwrap();
+    let entra_id =
+        leaver["activeIdentities"].as_array().unwrap().iter().find(|i| i["system"] == "entra").unwrap()["id"].clone();
+    let signs = at["signInsByPrincipal"].as_array().unwrap();
+    assert!(
+        signs.iter().any(|s| s["principal"] == entra_id && s["count"].as_u64().unwrap() > 0),
+        "the leaver signs in"
+    );
 }
 
 #[test]

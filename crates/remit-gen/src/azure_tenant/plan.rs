@@ -608,7 +608,6 @@ fn plant(b: &mut Builder) {
     let ga_id = b.uuid();
     b.t.dir_grants.push(DirGrant { id: ga_id.clone(), role: roles::GLOBAL_ADMIN, principal: P::Group(ga_group) });
     let root_owner = b.assign(Scope::Mg(root), roles::OWNER, lead, None);
-    b.t.pim_assigned.push(root_owner);
     let root_scope = mg_scope(&b.t.mgs[root].name);
     b.t.admins.push(Admin {
         principal: lead,
@@ -845,6 +844,8 @@ fn plant(b: &mut Builder) {
     });
     let break_glass = u(b, cast::BREAK_GLASS);
     let bg_owner = b.assign(Scope::Sub(corp), roles::OWNER, break_glass, None);
+    // Made permanent through PIM: listed as an `Assigned` schedule instance too.
+    b.t.pim_assigned.push(bg_owner);
     b.t.admins.push(Admin {
         principal: break_glass,
         scope: corp_scope.clone(),

@@ -110,6 +110,13 @@ fn actors(t: &Tenant, limit: usize) -> Vec<Actor> {
         P::Sp(s) => idx_planted_sp(t, *s),
         P::Group(_) => false,
     };
+    // Planted people without an active grant (the leaver, the eligible Owner) still sign in.
+    for (u, user) in t.users.iter().enumerate() {
+        if user.person.is_some_and(|i| i <= cast::LAST) && !caps.contains_key(&P::User(u)) {
+            caps.insert(P::User(u), Vec::new());
+            order.push(P::User(u));
+        }
+    }
     let mut ranked: Vec<(bool, usize, P)> = order.iter().enumerate().map(|(i, p)| (!planted(p), i, *p)).collect();
     ranked.sort_by_key(|(rank, i, _)| (*rank, *i));
     ranked
@@ -136,7 +143,7 @@ fn actors(t: &Tenant, limit: usize) -> Vec<Actor> {
             }
             Actor { principal: p, capabilities }
         })
-        .filter(|a| !a.capabilities.is_empty())
+        .filter(|a| !a.capabilities.is_empty() || matches!(a.principal, P::User(_)))
         .collect()
 }
 
@@ -182,6 +189,7 @@ pub fn write_azure_activity(
     let mut tally = Tally::default();
     let mut names: BTreeMap<String, Value> = BTreeMap::new();
     let (mut records, mut denied, mut sign_ins) = (0usize, 0usize, 0usize);
+    let mut sign_ins_by: BTreeMap<String, [i64; 3]> = BTreeMap::new();
     for actor in actors(t, spec.actors) {
         let (pid, pname, ptype) = t.principal(actor.principal);
         let mut rng = Rng::new(spec.seed, "azure-activity", crate::stable::fnv(pid));
@@ -216,6 +224,10 @@ pub fn write_azure_activity(
                 );
                 files.entry(path).or_default().push((first - 60, record));
                 sign_ins += 1;
+                let entry = sign_ins_by.entry(pid.to_string()).or_insert([0, i64::MAX, i64::MIN]);
+                entry[0] += 1;
+                entry[1] = entry[1].min(first - 60);
+                entry[2] = entry[2].max(first - 60);
             }
             for time in times {
                 let deny = rng.chance(0.04);
@@ -260,6 +272,10 @@ pub fn write_azure_activity(
             "denied": denied,
             "signIns": sign_ins,
             "principals": tally.to_json(&names),
+            "signInsByPrincipal": sign_ins_by
+                .iter()
+                .map(|(p, [count, first, last])| json!({"principal": p, "identity": names.get(p), "count": count, "first": first, "last": last}))
+                .collect::<Vec<_>>(),
         }),
     )?;
     Ok(ActivityTruth { records, denied, sign_ins, principals, files: w.files, bytes: w.bytes })
