@@ -438,6 +438,17 @@ fn people_are_the_same_across_okta_hr_entra_and_gcp() {
     let alt = contractor["emails"][1].as_str().unwrap();
     assert!(app_users.as_array().unwrap().iter().any(|u| u["credentials"]["userName"] == alt));
     assert!(gcp_policies.contains(&format!("user:{alt}")), "the contractor is granted under the agency address");
+    let aws = apps.as_array().unwrap().iter().find(|a| a["name"] == "amazon_aws_sso").unwrap();
+    let aws_users = json(dir.path().join(format!("people/okta/app-users/{}.json", aws["id"].as_str().unwrap())));
+    let hr_emails: BTreeSet<&str> = rows.iter().map(|r| r[1]).collect();
+    assert!(!aws_users.as_array().unwrap().is_empty());
+    assert!(
+        aws_users
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| hr_emails.contains(u["credentials"]["userName"].as_str().unwrap()))
+    );
     // Each person's identities are linked.
     let persons = doc["persons"].as_array().unwrap();
     let linked = persons.iter().filter(|p| p["identities"].as_array().unwrap().len() >= 3).count();

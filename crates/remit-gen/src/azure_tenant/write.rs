@@ -271,13 +271,24 @@ fn scope_type(scope: &str) -> &'static str {
     }
 }
 
+/// A scope's display name: the management group's or subscription's name, else its last segment.
+fn scope_name<'a>(t: &'a Tenant, scope: &'a str) -> &'a str {
+    if let Some(mg) = t.mgs.iter().find(|m| mg_scope(&m.name) == scope) {
+        return &mg.display;
+    }
+    if let Some(sub) = t.subs.iter().find(|s| format!("/subscriptions/{}", s.id) == scope) {
+        return &sub.name;
+    }
+    scope.rsplit('/').next().unwrap_or(scope)
+}
+
 fn expanded(t: &Tenant, principal: P, role: usize, scope: &str, sub: Option<usize>) -> Value {
     let (pid, pname, ptype) = t.principal(principal);
     let r = &ROLES[role];
     json!({
         "principal": {"id": pid, "displayName": t.display(principal), "email": if ptype == "User" { json!(pname) } else { Value::Null }, "type": ptype},
         "roleDefinition": {"id": role_def_id(t, sub, r.guid), "displayName": r.name, "type": if r.builtin { "BuiltInRole" } else { "CustomRole" }},
-        "scope": {"id": scope, "displayName": scope.rsplit('/').next().unwrap_or(scope), "type": scope_type(scope)},
+        "scope": {"id": scope, "displayName": scope_name(t, scope), "type": scope_type(scope)},
     })
 }
 

@@ -164,8 +164,18 @@ pub(crate) fn write_people_of(people: &People, out: &Path) -> Result<PeopleTruth
 
     // Applications: AWS IAM Identity Center, Google Workspace, Microsoft Office 365, each with
     // the users assigned and the user name it knows them by.
-    let aws_people: Vec<usize> =
-        (0..people.persons.len()).filter(|&i| people.persons[i].aws_user_id.is_some()).collect();
+    // AWS: the identity store's users when the people came from an AWS bundle, else the same
+    // people as Google Cloud's, under their company address (the identity store's user name).
+    let known_aws = people.persons.iter().any(|p| p.aws_user_id.is_some());
+    let aws_people: Vec<usize> = (0..people.persons.len())
+        .filter(|&i| {
+            if known_aws {
+                people.persons[i].aws_user_id.is_some()
+            } else {
+                in_gcp(people, i) && !people.persons[i].contractor
+            }
+        })
+        .collect();
     let m365_people: Vec<usize> =
         (0..people.persons.len()).filter(|&i| people.in_clouds(i) && !people.persons[i].contractor).collect();
     let apps_spec: [(&str, &str, &str, Vec<usize>); 3] = [
