@@ -275,6 +275,21 @@ fn azure_truth_names_only_grants_that_exist() {
     for a in doc["adminEquivalent"].as_array().unwrap() {
         for v in a["via"].as_array().unwrap() {
             assert!(ids.contains(v["id"].as_str().unwrap()), "{v}");
+            if let Some(group) = v["through"].as_str() {
+                // The principal is in the group, directly or through nested groups.
+                let mut stack = vec![group.to_string()];
+                let mut found = false;
+                while let Some(g) = stack.pop() {
+                    for m in json(base.join("entra/group-members").join(format!("{g}.json"))).as_array().unwrap() {
+                        if m["id"] == a["principal"]["id"] {
+                            found = true;
+                        } else if m["@odata.type"] == "#microsoft.graph.group" {
+                            stack.push(m["id"].as_str().unwrap().to_string());
+                        }
+                    }
+                }
+                assert!(found, "{} is in {group}", a["principal"]["name"]);
+            }
         }
     }
     assert!(doc["escalations"].as_array().unwrap().iter().any(|e| e["eligible"] == true));
