@@ -211,7 +211,9 @@ fn actors(org: &Org, limit: usize) -> Vec<Actor> {
             if capabilities.is_empty() {
                 return None;
             }
-            let can_set = capabilities.iter().any(|(c, _, _)| c.action == SET_PROJECT_POLICY.permission);
+            let can_set = capabilities.iter().any(|(c, _, _)| {
+                c.action == SET_PROJECT_POLICY.permission || c.action == "resourcemanager.organizations.setIamPolicy"
+            });
             // What it tries without being allowed: changing a project's allow policy.
             let project = capabilities.iter().find_map(|(c, _, _)| {
                 c.resource
