@@ -7,10 +7,7 @@
 //! read and data roles), so that the planted cases are the only ways to administrator rights and
 //! the ground truth can list every one.
 
-use super::{
-    AzureSpec,
-    roles::{self, ROLES},
-};
+use super::{AzureSpec, roles};
 use crate::{
     aws_org::rng::Rng,
     json_out::{DAY, NOW},
@@ -644,7 +641,6 @@ fn plant(b: &mut Builder) {
     });
     let activated = b.assign(Scope::Sub(sandbox_sub), roles::CONTRIBUTOR, security, None);
     let schedule = b.uuid();
-    let (start, end) = (NOW - 2 * 3600, NOW + 6 * 3600);
     let sandbox_scope = b.t.sub_scope(sandbox_sub);
     let activation_schedule = b.uuid();
     b.t.eligible.push(Eligible {
@@ -659,7 +655,6 @@ fn plant(b: &mut Builder) {
         end: NOW + 265 * DAY,
     });
     b.t.activated.push((activated, b.t.eligible.len() - 1));
-    let _ = (start, end);
 
     // 3. The leaver owns an application whose service principal is Privileged Role
     // Administrator; the platform lead owns one holding RoleManagement.ReadWrite.Directory.
@@ -1041,5 +1036,4 @@ fn fill(b: &mut Builder, spec: &AzureSpec) {
         };
         b.assign(scope, role, principal, None);
     }
-    let _ = ROLES.len();
 }

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use super::GcpSpec;
 use crate::{
     aws_org::rng::Rng,
-    json_out::DAY,
     people::{
         People, cast,
         write::{gcp_email, in_gcp},
@@ -626,5 +625,4 @@ fn fill(org: &mut Org, rng: &mut Rng, spec: &GcpSpec, people: &People) {
         };
         org.grant(node, role, &member, None);
     }
-    let _ = DAY;
 }
