@@ -17,10 +17,21 @@
 //!   known by construction (see `docs/generator.md`).
 //! - [`cloudtrail`]: CloudTrail activity of given actors, written as a trail delivers it, with a
 //!   truth of every call made (see `docs/generator.md`).
+//! - [`people`], [`azure_tenant`], [`gcp_org`], [`cloud_activity`] and [`estate`]: the same people
+//!   across an Okta org, an HR feed, an Entra tenant with its Azure estate and a Google Cloud
+//!   organization, with their activity and ground truths (see `docs/generator.md`).
 
 mod aws_cases;
 pub mod aws_org;
+pub mod azure_tenant;
+pub mod cloud_activity;
 pub mod cloudtrail;
+pub mod estate;
+pub mod gcp_org;
+mod json_out;
+pub mod people;
 mod stable;
+
+pub use crate::json_out::GenError;
 
 pub use crate::aws_cases::aws_decide_cases;

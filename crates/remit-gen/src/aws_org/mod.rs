@@ -20,13 +20,13 @@
 
 mod managed;
 mod model;
-mod names;
+pub(crate) mod names;
 mod org;
 mod out;
 mod plan;
 mod policies;
 mod resources;
-mod rng;
+pub(crate) mod rng;
 mod sso;
 mod truth;
 mod workloads;

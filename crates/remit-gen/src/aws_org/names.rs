@@ -4,7 +4,7 @@
 //! prefixes of the roles this generator plants as escalation targets, so that an application's
 //! wildcard (`role/payments-*`) never reaches one of them by accident.
 
-pub(super) const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "aaron", "abigail", "adam", "adrian", "aisha", "alan", "alex", "alice", "amara", "amir", "ana", "andrea", "andrew",
     "anna", "arjun", "ben", "beatriz", "bianca", "bob", "brian", "camila", "carla", "carlos", "carmen", "chen",
     "chloe", "chris", "claire", "daniel", "david", "diana", "diego", "dmitri", "elena", "eli", "emily", "emma", "eric",
@@ -17,7 +17,7 @@ pub(super) const FIRST_NAMES: &[&str] = &[
     "will", "yara", "yusuf", "zoe",
 ];
 
-pub(super) const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "abbott",
     "adams",
     "ahmed",

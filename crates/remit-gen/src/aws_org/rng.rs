@@ -8,51 +8,51 @@ use rand::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A seeded stream with the helpers the generator needs.
-pub(super) struct Rng(ChaCha8Rng);
+pub(crate) struct Rng(ChaCha8Rng);
 
 const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const HEX: &[u8] = b"0123456789abcdef";
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-pub(super) use crate::stable::fnv;
+pub(crate) use crate::stable::fnv;
 
 impl Rng {
     /// The stream for `label` number `index` of the bundle seeded with `seed`.
-    pub(super) fn new(seed: u64, label: &str, index: u64) -> Rng {
+    pub(crate) fn new(seed: u64, label: &str, index: u64) -> Rng {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ fnv(label).rotate_left(17));
         rng.set_stream(index);
         Rng(rng)
     }
 
     /// A child stream, independent of how much this one has been used afterwards.
-    pub(super) fn fork(&mut self, label: &str) -> Rng {
+    pub(crate) fn fork(&mut self, label: &str) -> Rng {
         let seed: u64 = self.0.random();
         Rng::new(seed, label, 0)
     }
 
-    pub(super) fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         p > 0.0 && self.0.random::<f64>() < p
     }
 
     /// A uniform integer in `lo..=hi`.
-    pub(super) fn range(&mut self, lo: usize, hi: usize) -> usize {
+    pub(crate) fn range(&mut self, lo: usize, hi: usize) -> usize {
         if hi <= lo { lo } else { self.0.random_range(lo..=hi) }
     }
 
     /// A uniform integer in `lo..=hi`.
-    pub(super) fn range_i64(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range_i64(&mut self, lo: i64, hi: i64) -> i64 {
         if hi <= lo { lo } else { self.0.random_range(lo..=hi) }
     }
 
-    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         // Callers pass non-empty tables; an empty one would be a bug in this module.
         let idx = self.range(0, items.len().saturating_sub(1));
         &items[idx]
     }
 
     /// Up to `n` distinct items, in table order.
-    pub(super) fn sample<'a, T>(&mut self, items: &'a [T], n: usize) -> Vec<&'a T> {
+    pub(crate) fn sample<'a, T>(&mut self, items: &'a [T], n: usize) -> Vec<&'a T> {
         let n = n.min(items.len());
         let mut idx: Vec<usize> = (0..items.len()).collect();
         for i in 0..n {
@@ -65,7 +65,7 @@ impl Rng {
     }
 
     /// An index drawn with the given weights.
-    pub(super) fn weighted(&mut self, weights: &[u32]) -> usize {
+    pub(crate) fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u32 = weights.iter().sum();
         let mut x = self.0.random_range(0..total.max(1));
         for (idx, w) in weights.iter().enumerate() {
@@ -81,22 +81,22 @@ impl Rng {
         (0..n).map(|_| char::from(alphabet[self.0.random_range(0..alphabet.len())])).collect()
     }
 
-    pub(super) fn hex(&mut self, n: usize) -> String {
+    pub(crate) fn hex(&mut self, n: usize) -> String {
         self.chars(HEX, n)
     }
 
-    pub(super) fn lower_alnum(&mut self, n: usize) -> String {
+    pub(crate) fn lower_alnum(&mut self, n: usize) -> String {
         self.chars(LOWER_ALNUM, n)
     }
 
-    pub(super) fn alnum(&mut self, n: usize) -> String {
+    pub(crate) fn alnum(&mut self, n: usize) -> String {
         self.chars(ALNUM, n)
     }
 
     /// An IAM unique id: a four-letter type prefix (`AIDA` user, `AROA` role, `AGPA` group,
     /// `ANPA` managed policy, `AIPA` instance profile) and 17 base-32 characters.
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
-    pub(super) fn unique_id(&mut self, prefix: &str) -> String {
+    pub(crate) fn unique_id(&mut self, prefix: &str) -> String {
         let mut id = String::with_capacity(21);
         id.push_str(prefix);
         id.push_str(&self.chars(BASE32, 17));
@@ -104,7 +104,7 @@ impl Rng {
     }
 
     /// A 12-digit account id that does not start with 0.
-    pub(super) fn account_id(&mut self) -> String {
+    pub(crate) fn account_id(&mut self) -> String {
         let first = self.0.random_range(1..=9u8);
         let mut id = first.to_string();
         id.push_str(&self.chars(b"0123456789", 11));
@@ -112,7 +112,7 @@ impl Rng {
     }
 
     /// A random (version 4 shaped) UUID in lower case.
-    pub(super) fn uuid(&mut self) -> String {
+    pub(crate) fn uuid(&mut self) -> String {
         let variant = *self.pick(&['8', '9', 'a', 'b']);
         format!("{}-{}-4{}-{}{}-{}", self.hex(8), self.hex(4), self.hex(3), variant, self.hex(3), self.hex(12))
     }
@@ -120,7 +120,7 @@ impl Rng {
 
 /// A stable pseudo-random base-32 identifier derived from a name (for AWS-managed objects,
 /// which have the same id in every account and every bundle).
-pub(super) fn stable_id(prefix: &str, name: &str) -> String {
+pub(crate) fn stable_id(prefix: &str, name: &str) -> String {
     let mut id = String::from(prefix);
     let mut hash = fnv(name);
     for round in 0..17u32 {
