@@ -2,7 +2,7 @@
 //! first look (and the README's first command). It writes the bundle where the user can keep
 //! asking questions about it, and prints the commands to do so.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use remit_model::{Access, PrincipalKind};
@@ -51,6 +51,24 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
         );
     } else {
         println!("Using the demo organization in {}\n", out.display());
+    }
+    // Azure, Google Cloud and the people behind every identity, beside the AWS organization
+    // (whose Identity Center users become the first people).
+    if !out.join("people").is_dir() {
+        let truth = remit_gen::estate::write_estate(&remit_gen::estate::EstateSpec::demo(seed), &out)
+            .with_context(|| format!("cannot write the demo's Azure and Google Cloud into `{}`", out.display()))?;
+        println!(
+            "Generated beside it: an Entra tenant ({} users, {} service principals, {} subscriptions, {} role assignments, {} eligible), a Google Cloud organization ({} projects, {} members, {} bindings) and {} people in Okta and the HR feed\n",
+            truth.azure.users,
+            truth.azure.service_principals,
+            truth.azure.subscriptions,
+            truth.azure.role_assignments,
+            truth.azure.eligible,
+            truth.gcp.projects,
+            truth.gcp.members,
+            truth.gcp.bindings,
+            truth.people.persons,
+        );
     }
     let env = out.as_path();
     let analysis = queries::load(env)?;
@@ -106,6 +124,17 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
     println!();
     crate::activity::rightsize_everyone(env, 7, None, &[], Some(&data), crate::activity::RightsizeFormat::Table)?;
     let busiest = crate::activity::busiest_principal(&data)?;
+    println!();
+    let azure_logs: Vec<PathBuf> = glob_activity(&out, "azure");
+    let gcp_logs: Vec<PathBuf> = glob_activity(&out, "gcp");
+    if !azure_logs.is_empty() {
+        crate::cloud_logs::ingest(crate::cloud_logs::LogCloud::Azure, &azure_logs, Some(&data), queries::Format::Table)?;
+    }
+    if !gcp_logs.is_empty() {
+        crate::cloud_logs::ingest(crate::cloud_logs::LogCloud::Gcp, &gcp_logs, Some(&data), queries::Format::Table)?;
+    }
+
+    let people_example = cross_cloud(env)?;
 
     println!("\n== History: snapshots in the demo's store (remit snapshot, remit diff)");
     let password = history::prepare(&out, &data, serve.password.clone())?;
@@ -120,6 +149,10 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
     }
     println!("  remit aws check --env {}", env.display());
     println!("  remit scan {}", env.display());
+    println!("  remit people --env {}", env.display());
+    if let Some(person) = &people_example {
+        println!("  remit what-can person:{person} --env {}", env.display());
+    }
     if let Some(principal) = busiest {
         let d = data.display();
         println!("  remit --data-dir {d} usage {principal}");
@@ -144,4 +177,72 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
         println!("Sign in as admin, analyst (security-analyst) or auditor, with {password_note}.");
         println!("The API: http://{addr}/api/openapi.json. Ctrl-C stops.");
     })
+}
+
+/// The activity directories of every Azure tenant or Google Cloud organization of the bundle.
+fn glob_activity(out: &Path, cloud: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(out.join(cloud)) else { return Vec::new() };
+    let mut dirs: Vec<PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path().join("activity")).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    dirs
+}
+
+/// The estate across clouds: people, their identities in each cloud, and the findings of Azure,
+/// Google Cloud and the people; one person with identities in several clouds, whose access
+/// everywhere is printed (`remit what-can person:...`). Returns that person's email.
+fn cross_cloud(env: &Path) -> anyhow::Result<Option<String>> {
+    use remit_model::Cloud;
+    let estate = crate::estate::load(env, remit_estate::Parts::ALL)?;
+    let Some(people) = &estate.people else { return Ok(None) };
+    println!("\n== One person across clouds (remit people, remit what-can person:EMAIL)");
+    let clouds_of = |p: &remit_people::Person| -> Vec<Cloud> {
+        let mut c: Vec<Cloud> = people.identities_of(p).iter().map(|(i, _)| i.cloud).collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    let multi = people.persons().iter().filter(|p| clouds_of(p).len() >= 2).count();
+    let findings = estate.findings();
+    let count = |cloud: &str| findings.iter().filter(|f| f.cloud == cloud && f.is_open()).count();
+    let leavers = findings.iter().filter(|f| f.rule.starts_with("people-leaver")).count();
+    println!(
+        "{} people, {multi} of them with identities in two clouds or more; {} unlinked identities (machines without an owner, guests of other organizations)",
+        people.persons().len(),
+        people.unlinked().len()
+    );
+    println!(
+        "findings: {} in Azure, {} in Google Cloud, {leavers} identities of people who have left still active",
+        count("azure"),
+        count("gcp")
+    );
+    // A leaver if there is one (what they still hold is the point), else the person in the most clouds.
+    let person = people
+        .persons()
+        .iter()
+        .filter(|p| clouds_of(p).len() >= 2)
+        .max_by_key(|p| (p.is_leaver(), clouds_of(p).len(), std::cmp::Reverse(p.key.clone())));
+    let Some(person) = person else { return Ok(None) };
+    let access = estate.person_access(&person.key)?;
+    println!("{} <{}>{}:", person.display_name, person.key, if person.is_leaver() { " — HAS LEFT" } else { "" });
+    for i in &access.identities {
+        let what = match &i.access {
+            Ok(remit_estate::WhatCan::Entitlements { entitlements, .. }) => {
+                let eligible = entitlements.iter().filter(|e| e.eligible()).count();
+                format!("{} entitlement(s), {eligible} eligible", entitlements.len())
+            }
+            Ok(remit_estate::WhatCan::Aws { permissions, roles, .. }) => {
+                format!("{} action(s) of its own, can become {} role(s)", permissions.len(), roles.len())
+            }
+            Err(e) => format!("cannot tell: {e}"),
+        };
+        println!(
+            "  {:<5} {} — {what}; linked with {} confidence: {}",
+            i.identity.cloud.as_str(),
+            i.identity.name,
+            i.link.confidence.level.as_str(),
+            i.link.rule.as_str()
+        );
+    }
+    Ok(Some(person.key.clone()))
 }

@@ -119,7 +119,7 @@ fn write_earlier(out: &Path, earlier: &Path) -> anyhow::Result<()> {
     if earlier.exists() {
         std::fs::remove_dir_all(earlier).with_context(|| format!("cannot replace `{}`", earlier.display()))?;
     }
-    copy_dir(out, earlier, &["bundle.json", "organization", "accounts", "identity-center"])?;
+    copy_dir(out, earlier, &["bundle.json", "organization", "accounts", "identity-center", "azure", "gcp", "people"])?;
     // The account with the most users changes.
     let accounts = earlier.join("accounts");
     let mut best: Option<(usize, std::path::PathBuf, Value)> = None;
