@@ -128,7 +128,12 @@ pub(crate) fn run(out: Option<PathBuf>, seed: u64, serve: DemoServe) -> anyhow::
     let azure_logs: Vec<PathBuf> = glob_activity(&out, "azure");
     let gcp_logs: Vec<PathBuf> = glob_activity(&out, "gcp");
     if !azure_logs.is_empty() {
-        crate::cloud_logs::ingest(crate::cloud_logs::LogCloud::Azure, &azure_logs, Some(&data), queries::Format::Table)?;
+        crate::cloud_logs::ingest(
+            crate::cloud_logs::LogCloud::Azure,
+            &azure_logs,
+            Some(&data),
+            queries::Format::Table,
+        )?;
     }
     if !gcp_logs.is_empty() {
         crate::cloud_logs::ingest(crate::cloud_logs::LogCloud::Gcp, &gcp_logs, Some(&data), queries::Format::Table)?;

@@ -92,6 +92,9 @@ impl Estate {
 
     fn aws_what_can(&self, principal: &str) -> Result<WhatCan, CloudQueryError> {
         let aws = self.aws.as_ref().ok_or(CloudQueryError::NotLoaded("AWS"))?;
+        if let Some(user_id) = principal.strip_prefix("arn:aws:identitystore:::user/") {
+            return identity_center_what_can(aws, principal, user_id);
+        }
         let found = aws
             .principals()
             .find(|p| p.id == principal || p.name == principal)
@@ -260,4 +263,64 @@ fn first_answer(
         (false, Some(e)) => Err(CloudQueryError::Engine(e)),
         (false, None) => Err(CloudQueryError::NotLoaded(cloud)),
     }
+}
+
+/// What an IAM Identity Center user can do: nothing of its own; the roles its permission-set
+/// assignments (its own and its groups') provision in each account, each with its effective
+/// permissions.
+/// <https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html>
+fn identity_center_what_can(
+    aws: &remit_aws_analysis::AwsAnalysis,
+    arn: &str,
+    user_id: &str,
+) -> Result<WhatCan, CloudQueryError> {
+    use remit_model::{Access, PrincipalKind, Step};
+    let center =
+        aws.environment().identity_center.as_ref().ok_or_else(|| CloudQueryError::UnknownPrincipal(arn.to_owned()))?;
+    let name = center
+        .users
+        .iter()
+        .find(|(id, _)| id == user_id)
+        .map(|(_, name)| name.clone())
+        .ok_or_else(|| CloudQueryError::UnknownPrincipal(arn.to_owned()))?;
+    let groups: Vec<&str> =
+        center.memberships.iter().filter(|(_, member)| member == user_id).map(|(group, _)| group.as_str()).collect();
+    let group_name = |id: &str| center.groups.iter().find(|(g, _)| g == id).map_or(id.to_owned(), |(_, n)| n.clone());
+    let filter = WhatCanFilter::default();
+    let mut roles = Vec::new();
+    for assignment in &center.assignments {
+        let through_group = match assignment.principal_type.as_str() {
+            "USER" if assignment.principal_id == user_id => None,
+            "GROUP" if groups.contains(&assignment.principal_id.as_str()) => Some(group_name(&assignment.principal_id)),
+            _ => continue,
+        };
+        let Some(set) = center.permission_sets.iter().find(|p| p.arn == assignment.permission_set_arn) else {
+            continue;
+        };
+        let prefix = format!("AWSReservedSSO_{}_", set.name);
+        for role in aws.principals().filter(|p| {
+            p.kind == PrincipalKind::Role
+                && p.scope.as_deref() == Some(assignment.account_id.as_str())
+                && p.name.starts_with(&prefix)
+        }) {
+            let mut via = Vec::new();
+            if let Some(group) = &through_group {
+                via.push(Step::Group { group: group.as_str().into() });
+            }
+            via.push(Step::Direct { sources: vec![format!("IAM Identity Center permission set {}", set.name).into()] });
+            via.push(Step::Assume { target: role.id.as_str().into() });
+            let permissions = aws.what_can(&role.id, &filter).unwrap_or_default();
+            let holder = remit_model::Holder { principal: Arc::new(role.clone()), access: Access::Allowed, via };
+            roles.push((holder, permissions));
+        }
+    }
+    let principal = Principal {
+        cloud: Cloud::Aws,
+        kind: PrincipalKind::User,
+        id: arn.to_owned(),
+        name,
+        scope: Some(center.identity_store_id.clone()),
+        incomplete: false,
+    };
+    Ok(WhatCan::Aws { principal, permissions: Vec::new(), roles })
 }
