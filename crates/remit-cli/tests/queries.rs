@@ -201,6 +201,17 @@ fn the_demo_analyses_a_generated_organization() {
     let dir = std::env::temp_dir().join(format!("remit-cli-demo-{}", std::process::id()));
     let out = remit(&["demo", "--out", dir.to_str().expect("utf-8"), "--seed", "3", "--no-serve"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // One person across the three clouds: the person the demo prints, asked again.
+    let person = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("remit what-can person:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned);
+    let across = person.as_ref().map(|p| {
+        let answer =
+            remit(&["what-can", &format!("person:{p}"), "--env", dir.to_str().expect("utf-8"), "--format", "json"]);
+        serde_json::from_slice::<Value>(&answer.stdout).unwrap_or(Value::Null)
+    });
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("Generated a demo organization (seed 3): 12 accounts"), "{text}");
@@ -210,4 +221,15 @@ fn the_demo_analyses_a_generated_organization() {
     // The history: two snapshots a month apart, and the demo users (the password chosen once).
     assert!(text.contains("snapshot 1 taken") && text.contains("snapshot 2 taken"), "{text}");
     assert!(text.contains("remit --data-dir") && text.contains(" diff"), "{text}");
+    // Azure, Google Cloud and people beside AWS: their logs ingested, one person in every cloud.
+    assert!(text.contains("azure logs:") && text.contains("gcp logs:"), "{text}");
+    assert!(text.contains("== One person across clouds"), "{text}");
+    let across = across.expect("the demo names a person");
+    let clouds: std::collections::BTreeSet<&str> =
+        across["identities"].as_array().expect("identities").iter().filter_map(|i| i["cloud"].as_str()).collect();
+    assert_eq!(clouds.into_iter().collect::<Vec<_>>(), ["aws", "azure", "gcp"], "{across}");
+    for identity in across["identities"].as_array().expect("identities") {
+        assert!(identity["access"].get("error").is_none(), "{identity}");
+        assert_eq!(identity["link"]["confidence"], "high", "{identity}");
+    }
 }
