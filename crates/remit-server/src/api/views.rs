@@ -478,7 +478,7 @@ fn in_force<'a>(
 fn summary_with(f: &remit_findings::Finding, suppressed: Option<&remit_findings::Suppressed>) -> Value {
     json!({
         "id": f.id.to_string(), "kind": f.kind.as_str(), "severity": f.severity.as_str(), "severity_rank": severity_rank(f.severity.as_str()),
-        "title": f.title, "principals": f.principals, "resources": f.resources, "account": f.account,
+        "title": f.title, "cloud": f.cloud, "rule": f.rule, "principals": f.principals, "resources": f.resources, "account": f.account,
         "conditional": !f.reach.is_allowed(), "first_seen": f.first_seen, "suppressed": suppressed,
     })
 }
