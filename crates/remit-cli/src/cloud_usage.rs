@@ -93,10 +93,29 @@ pub(crate) fn unused(
         .filter(|r| window.contains(r.counts.last_seen) || r.counts.last_seen >= window.start)
         .filter(|r| r.counts.allowed + r.counts.failed > 0)
         .collect();
+    // Google Cloud: each used resource's place in the hierarchy (its ancestors' canonical ids),
+    // and each entitlement's scope's canonical id, from the organization's engine.
+    let org = estate.gcp.iter().find(|o| o.analysis.find_principal(&found.id).is_some());
+    let places: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| org.map(|o| gcp_ancestors(o.analysis.engine(), &r.action, &r.resource)).unwrap_or_default())
+        .collect();
     let report: Vec<(&Entitlement, Vec<&UsageRow>)> = found
         .entitlements
         .iter()
-        .map(|e| (e, rows.iter().filter(|r| covers(found.cloud, e, &r.action, &r.resource)).collect()))
+        .map(|e| {
+            let scope = org.and_then(|o| o.analysis.engine().resolve(&e.resource).map(str::to_owned));
+            let used = rows
+                .iter()
+                .zip(&places)
+                .filter(|(r, place)| match (&scope, found.cloud) {
+                    (Some(scope), Cloud::Gcp) => &*e.action == &*r.action && place.contains(scope),
+                    _ => covers(found.cloud, e, &r.action, &r.resource),
+                })
+                .map(|(r, _)| r)
+                .collect();
+            (e, used)
+        })
         .collect();
     let unused_count = report.iter().filter(|(_, used)| used.is_empty()).count();
     match format {
@@ -157,9 +176,26 @@ pub(crate) fn rightsize(
     format: RightsizeFormat,
 ) -> anyhow::Result<u8> {
     let Windowed { rt, store, window } = windowed(data_dir, days, as_of)?;
-    let estate = crate::estate::load(env, Parts { aws: false, azure: true, gcp: true, people: false })?;
+    // With the people (when the bundle has them) the right-sized role names whose it is.
+    let people = env.join("people").is_dir();
+    let estate = crate::estate::load(env, Parts { aws: people, azure: true, gcp: true, people })?;
     let found = find(&estate, principal)?;
     let rows: Vec<UsageRow> = rt.block_on(store.usage(Some(&found.id)))?;
+    let person = estate.people.as_ref().and_then(|directory| {
+        let describe = |p: &remit_people::Person, l: &remit_people::Link, how: &str| {
+            format!(
+                "{how} {} <{}> ({} confidence: {})",
+                p.display_name,
+                p.key,
+                l.confidence.level.as_str(),
+                l.rule.as_str()
+            )
+        };
+        directory
+            .person_of(&found.id)
+            .map(|(p, l)| describe(p, l, "the identity of"))
+            .or_else(|| directory.owner_of(&found.id).map(|(p, l)| describe(p, l, "owned by")))
+    });
     let short: String = found.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(40).collect();
     let (json_doc, cli, terraform) = match found.cloud {
         Cloud::Azure => {
@@ -198,7 +234,7 @@ pub(crate) fn rightsize(
             };
             let role = remit_azure_activity::rightsize::rightsize(&rows, &request, &data);
             let doc = json!({
-                "principal": found.id, "cloud": "azure", "scope": scope,
+                "principal": found.id, "person": person, "cloud": "azure", "scope": scope,
                 "actions": role.actions, "dataActions": role.data_actions,
                 "definition": role.definition, "commands": role.commands,
                 "outsideScope": role.outside_scope, "deniedOnly": role.denied_only, "replaces": replaces,
@@ -232,7 +268,7 @@ pub(crate) fn rightsize(
             };
             let role = remit_gcp_activity::rightsize::rightsize(&rows, &request)?;
             let doc = json!({
-                "principal": found.id, "cloud": "gcp", "project": project,
+                "principal": found.id, "person": person, "cloud": "gcp", "project": project,
                 "permissions": role.permissions, "role": role.json, "yaml": role.yaml, "commands": role.commands,
                 "otherProjects": role.other_projects, "deniedOnly": role.denied_only, "replaces": replaces,
             });
@@ -252,6 +288,39 @@ pub(crate) fn rightsize(
         }
     }
     Ok(crate::EXIT_OK)
+}
+
+/// The canonical ids of the nodes a logged Google Cloud resource name is at or under, nearest
+/// first: the name made full from the permission's service
+/// (<https://cloud.google.com/iam/docs/full-resource-names>), then shortened a segment at a
+/// time until the engine knows it (a secret's version is under its secret; an object under
+/// its bucket, which Cloud Storage names `//storage.googleapis.com/BUCKET`).
+fn gcp_ancestors(engine: &remit_gcp::eval::Engine, permission: &str, resource: &str) -> Vec<String> {
+    let service = permission.split('.').next().unwrap_or_default();
+    let relative = resource.trim_start_matches('/');
+    let relative = match relative.split_once(".googleapis.com/") {
+        Some((_, rest)) if resource.starts_with("//") => rest,
+        _ => relative,
+    };
+    let mut candidates = Vec::new();
+    if let Some(rest) = relative.strip_prefix("projects/_/buckets/") {
+        candidates.push(format!("//storage.googleapis.com/{}", rest.split('/').next().unwrap_or_default()));
+    }
+    let mut name = format!("//{service}.googleapis.com/{relative}");
+    loop {
+        candidates.push(name.clone());
+        match name.rsplit_once('/') {
+            Some((head, _)) if head.len() > "//x.googleapis.com".len() => name = head.to_owned(),
+            _ => break,
+        }
+    }
+    candidates.push(relative.to_owned());
+    for candidate in candidates {
+        if let Some(id) = engine.resolve(&candidate) {
+            return engine.ancestry(id).iter().map(|n| n.id.clone()).collect();
+        }
+    }
+    Vec::new()
 }
 
 /// The longest scope both `a` and `b` are under (by path segment, as Azure compares scopes).

@@ -126,6 +126,7 @@ pub(crate) fn run(args: ScanArgs, env: &Path, data_dir_given: Option<&Path>) -> 
         None => Vec::new(),
     };
     findings.extend(estate.findings());
+    estate.name_people(&mut findings);
     spinner.finish_and_clear();
     let applied = suppressions.apply(&mut findings, now);
     for id in &applied.stale {

@@ -137,3 +137,111 @@ fn a_damaged_azure_file_is_reported_with_its_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("users.json") && !err.contains("panicked"), "{err}");
 }
+
+/// The principal of an activity truth with the most distinct actions allowed, and those actions.
+fn busiest(truth: &Value) -> (String, std::collections::BTreeSet<String>) {
+    truth["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let allowed: std::collections::BTreeSet<String> = p["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["allowed"].as_u64().unwrap_or(0) > 0)
+                .map(|c| c["action"].as_str().unwrap().to_owned())
+                .collect();
+            (p["principal"].as_str().unwrap().to_owned(), allowed)
+        })
+        .max_by_key(|(id, allowed)| (allowed.len(), std::cmp::Reverse(id.clone())))
+        .unwrap()
+}
+
+#[test]
+fn azure_and_gcp_usage_gives_unused_entitlements_and_right_sized_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("estate");
+    let data = dir.path().join("data");
+    let out = remit(&["generate", "estate", "--out", &s(&env), "--seed", "2"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let activity = |cloud: &str| -> PathBuf {
+        let parent = env.join(cloud);
+        let tenant = std::fs::read_dir(&parent).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+        tenant.join("activity")
+    };
+    for cloud in ["azure", "gcp"] {
+        let ingest = remit(&["--data-dir", &s(&data), "ingest", cloud, &s(&activity(cloud)), "--format", "json"]);
+        assert!(ingest.status.success(), "{}", text(&ingest));
+        // Twice: the ledger knows every file.
+        let again =
+            ok_json(&remit(&["--data-dir", &s(&data), "ingest", cloud, &s(&activity(cloud)), "--format", "json"]));
+        assert_eq!(again["files"], 0, "{again}");
+    }
+    for (cloud, truth_file) in [("azure", "azure-activity-truth.json"), ("gcp", "gcp-activity-truth.json")] {
+        let truth: Value = serde_json::from_slice(&std::fs::read(env.join(truth_file)).unwrap()).unwrap();
+        let (principal, allowed) = busiest(&truth);
+        let principal =
+            if cloud == "gcp" && !principal.contains(':') { format!("user:{principal}") } else { principal };
+        let end = truth["end"].as_i64().unwrap();
+        let days = ((end - truth["start"].as_i64().unwrap()) / 86_400 + 1).to_string();
+        let as_of = format!("@{end}");
+        let as_of = remit_activity_time(end).unwrap_or(as_of);
+        let base = ["--data-dir", &s(&data)];
+        let unused = ok_json(&remit(
+            &[
+                &base[..],
+                &["unused", &principal, "--env", &s(&env), "--days", &days, "--as-of", &as_of, "--format", "json"],
+            ]
+            .concat(),
+        ));
+        let used: std::collections::BTreeSet<String> = unused["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e["usedActions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_lowercase()))
+            .collect();
+        for action in &allowed {
+            assert!(
+                used.contains(&action.to_lowercase()),
+                "{cloud} {principal}: used {action} not under any entitlement: {unused}"
+            );
+        }
+        let sized = ok_json(&remit(
+            &[
+                &base[..],
+                &["rightsize", &principal, "--env", &s(&env), "--days", &days, "--as-of", &as_of, "--format", "json"],
+            ]
+            .concat(),
+        ));
+        let fields: &[&str] = if cloud == "azure" {
+            &["actions", "dataActions", "outsideScope"]
+        } else {
+            &["permissions", "otherProjects"]
+        };
+        let granted: std::collections::BTreeSet<String> = fields
+            .iter()
+            .flat_map(|f| sized[*f].as_array().into_iter().flatten().map(|a| a.as_str().unwrap().to_lowercase()))
+            .collect();
+        let expected: std::collections::BTreeSet<String> = allowed.iter().map(|a| a.to_lowercase()).collect();
+        assert_eq!(granted, expected, "{cloud} {principal}: the right-sized role holds exactly what was used: {sized}");
+    }
+}
+
+/// An RFC 3339 time for `--as-of`.
+fn remit_activity_time(unix: i64) -> Option<String> {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    Some(format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60))
+}

@@ -240,6 +240,51 @@ impl Estate {
     }
 }
 
+impl Estate {
+    /// Names the people behind each finding's principals, as evidence: the person an identity
+    /// is (with the confidence and the rule), or the owners of a machine identity. Findings of
+    /// every cloud, AWS's included, so that a report says whose access it is.
+    pub fn name_people(&self, findings: &mut [remit_findings::Finding]) {
+        let Some(people) = self.people.as_ref().filter(|_| self.people_collected) else { return };
+        for finding in findings.iter_mut() {
+            let mut added = Vec::new();
+            for principal in &finding.principals {
+                let person = people.person_of(principal).map(|(person, link)| {
+                    format!(
+                        "{principal} is {} <{}>{} ({} confidence: {})",
+                        person.display_name,
+                        person.key,
+                        if person.is_leaver() { ", who has left" } else { "" },
+                        link.confidence.level.as_str(),
+                        link.rule.as_str()
+                    )
+                });
+                let owners: Vec<String> = people
+                    .owners_of(principal)
+                    .iter()
+                    .map(|(person, link)| {
+                        format!(
+                            "{principal} is owned by {} <{}>{} ({} confidence: {})",
+                            person.display_name,
+                            person.key,
+                            if person.is_leaver() { ", who has left" } else { "" },
+                            link.confidence.level.as_str(),
+                            link.rule.as_str()
+                        )
+                    })
+                    .collect();
+                for detail in person.into_iter().chain(owners) {
+                    let mut evidence = remit_findings::Evidence::fact("people", detail);
+                    evidence.layer = "person".to_owned();
+                    evidence.principal = Some(principal.clone());
+                    added.push(evidence);
+                }
+            }
+            finding.evidence.extend(added);
+        }
+    }
+}
+
 /// The answers of every tenant or organization that knows the resource, joined; the first
 /// error when none does.
 fn first_answer(

@@ -216,6 +216,7 @@ fn prepare(path: &Path, taken_at: Option<i64>) -> Result<Prepared, HistoryError>
         false => Vec::new(),
     };
     findings.extend(estate.findings());
+    estate.name_people(&mut findings);
     let mut by_severity: BTreeMap<&str, u64> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.is_open()) {
         *by_severity.entry(f.severity.as_str()).or_default() += 1;
