@@ -13,6 +13,7 @@
 
 mod directory;
 mod error;
+mod federation;
 mod hr;
 mod identity;
 mod index;
@@ -27,6 +28,7 @@ mod person;
 
 pub use crate::directory::{Directory, correlate};
 pub use crate::error::{Issue, PeopleError};
+pub use crate::federation::{AWS_OIDC, AWS_SAML, OKTA_AWS_SAML_APP, SamlRole, parse_saml_role, workforce_group};
 pub use crate::hr::{HrRecord, HrStatus, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, read_hr};
 pub use crate::identity::CloudIdentity;
 pub use crate::inputs::PeopleInputs;
