@@ -70,8 +70,8 @@ pub fn parse_saml_role(value: &str) -> SamlRole {
     }
     // IAM role names: letters, digits and `+=,.@_-`, 1 to 64 characters:
     // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-    let name_ok = (1..=64).contains(&value.len())
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    let name_ok =
+        (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     match name_ok {
         true => SamlRole::Name(value.to_owned()),
         false => SamlRole::Invalid(value.to_owned()),
@@ -155,10 +155,8 @@ fn saml_roles(
     let mut unmatched: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
     // An inactive application signs nobody in:
     // https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Application/
-    for app in inputs
-        .okta_apps
-        .iter()
-        .filter(|a| a.name == OKTA_AWS_SAML_APP && !a.status.eq_ignore_ascii_case("INACTIVE"))
+    for app in
+        inputs.okta_apps.iter().filter(|a| a.name == OKTA_AWS_SAML_APP && !a.status.eq_ignore_ascii_case("INACTIVE"))
     {
         let file = format!("okta/app-users/{}.json", app.id);
         for user in &app.users {
@@ -210,11 +208,7 @@ fn saml_roles(
         }
     }
     for ((file, value), (why, users)) in unmatched {
-        issues.push(Issue {
-            file,
-            location: format!("profile.samlRoles `{value}` ({users} users)"),
-            message: why,
-        });
+        issues.push(Issue { file, location: format!("profile.samlRoles `{value}` ({users} users)"), message: why });
     }
 }
 
