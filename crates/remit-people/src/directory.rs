@@ -95,7 +95,8 @@ pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> 
         }
     }
     let find = |key: &str| index.key(key).and_then(|i| persons.get(i));
-    let findings = leavers::findings(&find, identities, &resolutions);
+    let mut findings = leavers::findings(&find, identities, &resolutions);
+    findings.extend(leavers::federated_findings(&find, identities, &federation.users));
     let mut by_id = HashMap::new();
     for (i, identity) in identities.iter().enumerate() {
         by_id.entry(identity.id.clone()).or_insert(i);

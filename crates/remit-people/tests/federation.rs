@@ -376,3 +376,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_leaver_okta_still_signs_in_is_found_on_the_saml_role_but_not_once_okta_suspends_them() {
+    let (_d, mut inputs) = inputs();
+    inputs.hr = vec![remit_people::HrRecord {
+        line: 2,
+        employee_id: None,
+        email: "alice@corp.com".into(),
+        display_name: Some("Alice Smith".into()),
+        department: None,
+        title: None,
+        manager_email: None,
+        status: remit_people::HrStatus::Terminated,
+        start_date: None,
+        end_date: Some("2026-10-31".into()),
+        incomplete: false,
+    }];
+    let dir = correlate(&inputs, &roles());
+    let admin = "arn:aws:iam::111111111111:role/Admin";
+    let found: Vec<_> =
+        dir.findings().iter().filter(|f| f.rule == remit_people::RULE_LEAVER && f.principals == [admin]).collect();
+    assert_eq!(found.len(), 1, "{:?}", dir.findings());
+    assert!(found[0].title.contains("through federation"), "{}", found[0].title);
+    assert_eq!(found[0].reach.access, "allowed");
+    // Bob has not left: nothing on his role.
+    assert!(!dir.findings().iter().any(|f| f.rule == remit_people::RULE_LEAVER
+        && f.principals == ["arn:aws:iam::222222222222:role/ReadOnly"]));
+    // Okta suspended: she cannot sign in, so cannot federate.
+    inputs.okta_users.iter_mut().find(|u| u.id == "00ualice").unwrap().status = "SUSPENDED".into();
+    let dir = correlate(&inputs, &roles());
+    assert!(!dir.findings().iter().any(|f| f.rule == remit_people::RULE_LEAVER && f.principals == [admin]));
+}
