@@ -30,7 +30,9 @@ pub struct CloudIdentity {
     /// Identity Center user provisioned by Okta (its `ExternalIds`), (`entra`, object id).
     pub idp_subject: Option<(String, String)>,
     /// How it signs in, when through federation: `aws-identity-center`,
-    /// `aws-saml:<provider arn>`, `gcp-workforce:<pool>`, `azure-b2b`.
+    /// `aws-saml:<provider arn>` and `aws-oidc:<provider>` (a role its trust policy lets that
+    /// provider federate), `gcp-workforce:<pool>` (a workforce identity or pool group),
+    /// `azure-b2b`.
     pub federated_via: Option<String>,
     /// Tags or labels (`owner`, `created-by`, `contact`, …).
     pub tags: Vec<(String, String)>,
