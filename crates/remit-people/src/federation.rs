@@ -208,7 +208,11 @@ fn saml_roles(
         }
     }
     for ((file, value), (why, users)) in unmatched {
-        issues.push(Issue { file, location: format!("profile.samlRoles `{value}` ({users} users)"), message: why });
+        issues.push(Issue {
+            file,
+            location: format!("profile.samlRoles `{value}` ({users} user{})", if users == 1 { "" } else { "s" }),
+            message: why,
+        });
     }
 }
 
