@@ -29,8 +29,9 @@ pub fn all(estate: &Estate, aws: Option<&remit_aws_analysis::AwsAnalysis>) -> Ve
     out
 }
 
-/// AWS: IAM users (emails from their tags), roles (owners from their tags; the roles Identity
-/// Center provisions are skipped, their users are listed instead) and Identity Center users
+/// AWS: IAM users (emails from their tags), roles (owners from their tags, the identity
+/// provider that federates them from their trust policy; the roles Identity Center provisions
+/// are skipped, their users are listed instead) and Identity Center users
 /// (profile emails, and the external id their identity provider provisioned them with).
 fn aws_identities(analysis: &remit_aws_analysis::AwsAnalysis) -> Vec<CloudIdentity> {
     let env = analysis.environment();
@@ -54,6 +55,7 @@ fn aws_identities(analysis: &remit_aws_analysis::AwsAnalysis) -> Vec<CloudIdenti
             }
             let mut identity = CloudIdentity::new(Cloud::Aws, PrincipalKind::Role, &role.arn, &role.name);
             identity.tags = role.tags.clone();
+            identity.federated_via = role.trust_policy.as_ref().and_then(federated_via);
             out.push(identity);
         }
     }
@@ -73,6 +75,40 @@ fn aws_identities(analysis: &remit_aws_analysis::AwsAnalysis) -> Vec<CloudIdenti
         }
     }
     out
+}
+
+/// How a role's trust policy lets identities from outside AWS become it:
+/// `aws-saml:<provider arn>` when an `Allow` statement names a SAML provider as its `Federated`
+/// principal for `sts:AssumeRoleWithSAML`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_saml.html>),
+/// else `aws-oidc:<provider>` when it names an OIDC provider ARN or a web identity provider
+/// (`accounts.google.com`, `cognito-identity.amazonaws.com`, …) for
+/// `sts:AssumeRoleWithWebIdentity`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html>).
+/// The first provider of the document is kept when it names several. Conditions (`SAML:aud`,
+/// `…:sub`) do not change how the role is reached, only by whom: they are not read here.
+pub fn federated_via(trust: &remit_aws_policy::Policy) -> Option<String> {
+    use remit_aws_policy::{Effect, Glob, PrincipalType, Principals};
+    let allows = |statement: &remit_aws_policy::Statement, action: &str| {
+        let named = statement.action.values.iter().any(|a| Glob::action(a).may_match(action));
+        named != statement.action.negated
+    };
+    let mut oidc = None;
+    for statement in trust.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let Some(principal) = statement.principal.as_ref().filter(|p| !p.negated) else { continue };
+        let Principals::Typed(entries) = &principal.values else { continue };
+        let providers = entries.iter().filter(|(t, _)| *t == PrincipalType::Federated).flat_map(|(_, v)| v);
+        for provider in providers.filter(|p| p.as_str() != "*") {
+            if provider.contains(":saml-provider/") {
+                if allows(statement, "sts:AssumeRoleWithSAML") {
+                    return Some(format!("{}{provider}", remit_people::AWS_SAML));
+                }
+            } else if oidc.is_none() && allows(statement, "sts:AssumeRoleWithWebIdentity") {
+                oidc = Some(format!("{}{provider}", remit_people::AWS_OIDC));
+            }
+        }
+    }
+    oidc
 }
 
 /// Azure: Entra users (UPN, mail, employee id; a B2B guest is marked federated from its home
@@ -122,8 +158,8 @@ fn azure_identities(analysis: &remit_azure::AzureAnalysis) -> Vec<CloudIdentity>
 }
 
 /// Google Cloud: users named anywhere (their member string is their email), the service
-/// accounts of the organization's projects (disabled ones marked so), and workforce identities
-/// (their subject, from the identity provider of their pool).
+/// accounts of the organization's projects (disabled ones marked so), workforce identities
+/// (their subject, from the identity provider of their pool) and workforce pool groups.
 fn gcp_identities(analysis: &remit_gcp::GcpAnalysis) -> Vec<CloudIdentity> {
     let mut out = Vec::new();
     for email in analysis.user_emails() {
@@ -136,6 +172,14 @@ fn gcp_identities(analysis: &remit_gcp::GcpAnalysis) -> Vec<CloudIdentity> {
         let name = if account.display_name.is_empty() { account.email.clone() } else { account.display_name.clone() };
         let mut identity = CloudIdentity::new(Cloud::Gcp, PrincipalKind::ServiceAccount, member, name);
         identity.enabled = !account.disabled;
+        out.push(identity);
+    }
+    // Workforce pool groups: not anyone's own identity, but the persons of the identity
+    // provider's group of that name use it (`remit-people` links them as federated users).
+    for principal in analysis.principals() {
+        let Some((pool, group)) = remit_people::workforce_group(&principal.id) else { continue };
+        let mut identity = CloudIdentity::new(Cloud::Gcp, PrincipalKind::Group, principal.id.as_str(), group);
+        identity.federated_via = Some(format!("gcp-workforce:{pool}"));
         out.push(identity);
     }
     for (pool, subject) in analysis.workforce_principals() {

@@ -63,13 +63,18 @@ pub struct IdentityAccess<'a> {
     pub link: &'a Link,
     /// What it can do (an error when its cloud's engine cannot say).
     pub access: Result<WhatCan, CloudQueryError>,
+    /// True when the person reaches it through federation (an AWS role an Okta assignment lets
+    /// them assume by SAML, a Google Cloud workforce pool group of theirs), which many persons
+    /// may share; false for the person's own identity.
+    pub federated: bool,
 }
 
 /// What a person can do across every cloud.
 pub struct PersonAccess<'a> {
     /// The person.
     pub person: &'a Person,
-    /// Their identities, each with its access.
+    /// Their identities, each with its access: their own first, then those they reach through
+    /// federation (`federated`).
     pub identities: Vec<IdentityAccess<'a>>,
     /// The non-human identities they own, with how that is known.
     pub owned: Vec<(&'a CloudIdentity, &'a Link)>,
@@ -203,20 +208,22 @@ impl Estate {
         }
     }
 
-    /// What a person can do in every cloud: each identity linked to them, with its access.
+    /// What a person can do in every cloud: each identity linked to them, then each they reach
+    /// through federation (SAML roles, workforce pool groups), with its access.
     pub fn person_access(&self, query: &str) -> Result<PersonAccess<'_>, CloudQueryError> {
         let people = self.people.as_ref().ok_or(CloudQueryError::NotLoaded("people"))?;
         let person = people.person(query).ok_or_else(|| CloudQueryError::UnknownPerson(query.to_owned()))?;
-        let identities = people
-            .identities_of(person)
-            .into_iter()
-            .map(|(identity, link)| {
+        let own = people.identities_of(person).into_iter().map(|(i, l)| (i, l, false));
+        let federated = people.federated_roles_of(person).into_iter().map(|(i, l)| (i, l, true));
+        let identities = own
+            .chain(federated)
+            .map(|(identity, link, federated)| {
                 let access = match identity.cloud {
                     Cloud::Aws => self.aws_what_can(&identity.id),
                     Cloud::Azure => self.azure_what_can(&identity.id),
                     Cloud::Gcp => self.gcp_what_can(&identity.id),
                 };
-                IdentityAccess { identity, link, access }
+                IdentityAccess { identity, link, access, federated }
             })
             .collect();
         Ok(PersonAccess { person, identities, owned: people.owned_by(person) })

@@ -15,7 +15,7 @@ use crate::index::Index;
 use crate::inputs::PeopleInputs;
 use crate::link::{Ambiguity, Candidate, Link, Resolution, decide};
 use crate::person::{Person, build};
-use crate::{leavers, matching, owners};
+use crate::{federation, leavers, matching, owners};
 
 /// Persons, cloud identities and what correlation decided for each.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct Directory {
     resolutions: Vec<Resolution>,
     by_id: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
+    /// The persons each identity (by index) is used by through federation.
+    federated: HashMap<usize, Vec<Link>>,
     findings: Vec<Finding>,
     issues: Vec<Issue>,
 }
@@ -81,14 +83,52 @@ pub fn correlate(people_inputs: &PeopleInputs, identities: &[CloudIdentity]) -> 
             }),
         };
     }
+    let federation = federation::links(people_inputs, identities, &persons, &index);
+    let mut issues = issues;
+    issues.extend(federation.issues);
+    for (i, (identity, resolution)) in identities.iter().zip(resolutions.iter_mut()).enumerate() {
+        if let Resolution::Unlinked(why) = resolution
+            && let Some(note) = federation_note(identity, federation.users.get(&i).map_or(0, Vec::len))
+        {
+            why.push_str("; ");
+            why.push_str(&note);
+        }
+    }
     let find = |key: &str| index.key(key).and_then(|i| persons.get(i));
-    let findings = leavers::findings(&find, identities, &resolutions);
+    let mut findings = leavers::findings(&find, identities, &resolutions);
+    findings.extend(leavers::federated_findings(&find, identities, &federation.users));
     let mut by_id = HashMap::new();
     for (i, identity) in identities.iter().enumerate() {
         by_id.entry(identity.id.clone()).or_insert(i);
     }
     let by_key = persons.iter().enumerate().map(|(i, p)| (p.key.clone(), i)).rev().collect();
-    Directory { persons, identities: identities.to_vec(), resolutions, by_id, by_key, findings, issues }
+    Directory {
+        persons,
+        identities: identities.to_vec(),
+        resolutions,
+        by_id,
+        by_key,
+        federated: federation.users,
+        findings,
+        issues,
+    }
+}
+
+/// What federation says of an identity without owner: who uses a SAML role, or that nobody
+/// known does.
+fn federation_note(identity: &CloudIdentity, users: usize) -> Option<String> {
+    let provider = identity.federated_via.as_deref()?.strip_prefix(federation::AWS_SAML)?;
+    Some(match users {
+        0 => format!(
+            "it is federated through SAML provider {provider} and no Okta `{}` assignment (profile.samlRoles) names it: the persons who use it are unknown",
+            federation::OKTA_AWS_SAML_APP
+        ),
+        n => format!(
+            "it is used through SAML provider {provider} by {n} person{} an Okta `{}` assignment names (its federated users), but nobody owns it",
+            if n == 1 { "" } else { "s" },
+            federation::OKTA_AWS_SAML_APP
+        ),
+    })
 }
 
 fn has_owner_tag(identity: &CloudIdentity) -> bool {
@@ -179,6 +219,33 @@ impl Directory {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The persons who use the identity through federation, by person key: an AWS role that
+    /// an Okta `amazon_aws` assignment's `samlRoles` names (rule `app-assignment`), a Google
+    /// Cloud workforce pool group (`principalSet://…/group/GROUP`) whose Okta group they are
+    /// members of (rule `group-membership`). Empty for any other identity.
+    pub fn federated_users_of(&self, identity_id: &str) -> Vec<(&Person, &Link)> {
+        let Some(links) = self.by_id.get(identity_id).and_then(|i| self.federated.get(i)) else {
+            return Vec::new();
+        };
+        links.iter().filter_map(|l| Some((self.find(&l.person)?, l))).collect()
+    }
+
+    /// The identities the person uses through federation (AWS SAML roles, Google Cloud
+    /// workforce pool groups), with their links, in the order the identities were given. Not
+    /// the person's own identities ([`Directory::identities_of`]).
+    pub fn federated_roles_of(&self, person: &Person) -> Vec<(&CloudIdentity, &Link)> {
+        let mut out: Vec<(usize, &CloudIdentity, &Link)> = self
+            .federated
+            .iter()
+            .filter_map(|(&i, links)| {
+                let link = links.iter().find(|l| l.person == person.key)?;
+                Some((i, self.identities.get(i)?, link))
+            })
+            .collect();
+        out.sort_by_key(|(i, _, _)| *i);
+        out.into_iter().map(|(_, identity, link)| (identity, link)).collect()
     }
 
     /// What correlation decided for the identity with this id.

@@ -30,7 +30,9 @@ pub struct CloudIdentity {
     /// Identity Center user provisioned by Okta (its `ExternalIds`), (`entra`, object id).
     pub idp_subject: Option<(String, String)>,
     /// How it signs in, when through federation: `aws-identity-center`,
-    /// `aws-saml:<provider arn>`, `gcp-workforce:<pool>`, `azure-b2b`.
+    /// `aws-saml:<provider arn>` and `aws-oidc:<provider>` (a role its trust policy lets that
+    /// provider federate), `gcp-workforce:<pool>` (a workforce identity or pool group),
+    /// `azure-b2b`.
     pub federated_via: Option<String>,
     /// Tags or labels (`owner`, `created-by`, `contact`, …).
     pub tags: Vec<(String, String)>,
@@ -110,11 +112,16 @@ impl CloudIdentity {
                 out.push((a, source));
             }
         };
+        // A guest's addresses are its home organization's: say so in every reason they give.
+        let guest = self.is_guest();
         for e in &self.emails {
-            add(e, "email");
+            add(e, if guest { "Entra B2B guest's mail" } else { "email" });
         }
         if let Some(upn) = &self.upn {
-            add(upn, "UPN");
+            add(upn, if guest { "Entra B2B guest's UPN" } else { "UPN" });
+        }
+        if let Some(home) = self.b2b_home_address() {
+            add(&home, "Entra B2B guest's home address (encoded in its #EXT# UPN)");
         }
         if self.cloud == Cloud::Gcp
             && let Some(email) = self.member().strip_prefix("user:")
@@ -128,6 +135,24 @@ impl CloudIdentity {
             add(session, "session name");
         }
         out
+    }
+
+    /// The home address an Entra B2B guest's UPN encodes: a guest invited as
+    /// `first.last@domain.com` gets the UPN `first.last_domain.com#EXT#@tenant.onmicrosoft.com`
+    /// (the `@` becomes the last `_` before `#EXT#`):
+    /// <https://learn.microsoft.com/en-us/entra/external-id/user-properties>. `None` when the
+    /// UPN has no `#EXT#` or what precedes it does not read as an address.
+    pub fn b2b_home_address(&self) -> Option<String> {
+        let upn = self.upn.as_deref()?.trim();
+        let end = upn.to_ascii_lowercase().find("#ext#")?;
+        let (local, domain) = upn.get(..end)?.rsplit_once('_')?;
+        let readable = !local.is_empty()
+            && !local.contains('@')
+            && domain.contains('.')
+            && !domain.contains('@')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.');
+        readable.then(|| format!("{local}@{domain}").to_lowercase())
     }
 
     /// The subject of a Google Cloud workforce identity

@@ -7,6 +7,8 @@
 //! accounts no longer associated with a user), and CIS Controls v8 safeguards 5.3 (disable
 //! dormant accounts) and 6.2 (establish an access revoking process) require it.
 
+use std::collections::HashMap;
+
 use remit_findings::{Evidence, Finding, FindingId, Kind, Reach, Severity, Timestamp};
 use remit_model::Cloud;
 
@@ -74,6 +76,76 @@ pub(crate) fn findings<'p>(
                 out.push(no_owner(identity, &a.reason, vec![format!("the owner is one of: {}", a.reason)]));
             }
             _ => {}
+        }
+    }
+    out
+}
+
+/// Okta states in which a user cannot sign in, so cannot federate: suspended and deprovisioned
+/// (<https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserLifecycle/>).
+fn okta_blocks_sign_in(person: &Person) -> bool {
+    person
+        .okta_status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("SUSPENDED") || s.eq_ignore_ascii_case("DEPROVISIONED"))
+}
+
+/// Leavers who still reach an active identity through federation: HR has terminated them but
+/// Okta still signs them in, and Okta still assigns them the SAML role (or holds them in the
+/// workforce pool group's group). A leaver whose Okta user is suspended or deprovisioned cannot
+/// federate, and makes no finding.
+pub(crate) fn federated_findings<'p>(
+    person: &dyn Fn(&str) -> Option<&'p Person>,
+    identities: &[CloudIdentity],
+    federated: &HashMap<usize, Vec<Link>>,
+) -> Vec<Finding> {
+    let mut indices: Vec<&usize> = federated.keys().collect();
+    indices.sort_unstable();
+    let mut out = Vec::new();
+    for i in indices {
+        let Some(identity) = identities.get(*i).filter(|i| i.is_active()) else { continue };
+        for link in federated.get(i).into_iter().flatten() {
+            let Some(p) = person(&link.person) else { continue };
+            let Some(why) = p.leaver_reason() else { continue };
+            if okta_blocks_sign_in(p) {
+                continue;
+            }
+            let mut finding = leaver(identity, p, link, &why);
+            finding.title = format!(
+                "{} {} {} is still reachable through federation by {} ({}), who has left",
+                identity.cloud.as_str(),
+                identity.kind.as_str(),
+                identity.name,
+                p.display_name,
+                p.key
+            );
+            finding.evidence = vec![
+                Evidence::fact("people", format!("{} ({}) has left: {why}", p.display_name, p.key)),
+                Evidence::fact(
+                    "federation",
+                    format!(
+                        "{} is used by them through federation, with {} confidence ({}): {}",
+                        identity.id,
+                        link.confidence.level.as_str(),
+                        link.confidence.score,
+                        link.reason
+                    ),
+                ),
+            ];
+            finding.evidence.extend(activity(identity));
+            if link.confidence.level == Level::Medium {
+                finding.reach = Reach::conditional(vec![format!(
+                    "the person reaches it only if the identity provider's configuration is as assumed: {}",
+                    link.reason
+                )]);
+            }
+            finding.remediation = format!(
+                "Deactivate the person's Okta user, or remove the assignment that gives them this identity \
+(the `amazon_aws` application's samlRoles, the group the workforce pool names); make the leaver process \
+deactivate identity-provider users at termination (see {}).",
+                remediation_doc(identity.cloud)
+            );
+            out.push(finding);
         }
     }
     out

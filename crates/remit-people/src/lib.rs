@@ -6,13 +6,16 @@
 //! checks need the person behind each identity, and the owner behind each machine identity.
 //! This crate reads the identity provider (Okta) and the HR feed, merges them into persons,
 //! and correlates every cloud identity to a person or an owner, with a confidence and the
-//! reason in words; two equally good matches are reported as ambiguous, never decided.
+//! reason in words; two equally good matches are reported as ambiguous, never decided. It also
+//! ties persons to what they reach through federation (AWS SAML roles, Google Cloud workforce
+//! pool groups), which is nobody's own identity.
 //!
 //! It depends on no cloud crate: the integrator adapts each cloud's principals into
 //! [`CloudIdentity`]. Rules, scores and findings are documented in `docs/people.md`.
 
 mod directory;
 mod error;
+mod federation;
 mod hr;
 mod identity;
 mod index;
@@ -27,6 +30,7 @@ mod person;
 
 pub use crate::directory::{Directory, correlate};
 pub use crate::error::{Issue, PeopleError};
+pub use crate::federation::{AWS_OIDC, AWS_SAML, OKTA_AWS_SAML_APP, SamlRole, parse_saml_role, workforce_group};
 pub use crate::hr::{HrRecord, HrStatus, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, read_hr};
 pub use crate::identity::CloudIdentity;
 pub use crate::inputs::PeopleInputs;

@@ -71,6 +71,9 @@ pub enum Rule {
     OwnerTag,
     /// An owner or contact tag names the person's display name.
     OwnerTagName,
+    /// The person's identity-provider group is the group a federated principal set names
+    /// (a Google Cloud workforce pool group).
+    GroupMembership,
 }
 
 impl Rule {
@@ -81,6 +84,7 @@ impl Rule {
             Rule::AppAssignment => 95,
             Rule::EmployeeId | Rule::Email | Rule::RecordedOwner => 90,
             Rule::OwnerTag => 85,
+            Rule::GroupMembership => 75,
             Rule::Alias => 70,
             Rule::OwnerTagName => 55,
             Rule::FullName => 40,
@@ -101,6 +105,7 @@ impl Rule {
             Rule::RecordedOwner => "recorded-owner",
             Rule::OwnerTag => "owner-tag",
             Rule::OwnerTagName => "owner-tag-name",
+            Rule::GroupMembership => "group-membership",
         }
     }
 }
