@@ -274,6 +274,7 @@ fn person_what_can(env: &Path, person: &str, format: Format) -> anyhow::Result<u
                     "id": i.identity.id,
                     "name": i.identity.name,
                     "kind": i.identity.kind.as_str(),
+                    "federated": i.federated,
                     "link": link_json(i.link),
                     "access": match &i.access {
                         Ok(answer) => what_can_json(answer),
@@ -302,7 +303,10 @@ fn person_what_can(env: &Path, person: &str, format: Format) -> anyhow::Result<u
                 t.add_row(vec![
                     i.identity.cloud.as_str().to_owned(),
                     format!("{}\n{}", i.identity.name, i.identity.id),
-                    i.identity.kind.as_str().to_owned(),
+                    match i.federated {
+                        true => format!("{} (federated)", i.identity.kind.as_str()),
+                        false => i.identity.kind.as_str().to_owned(),
+                    },
                     format!("{} ({})", i.link.confidence.level.as_str(), i.link.confidence.score),
                     i.link.reason.clone(),
                 ]);
