@@ -109,7 +109,7 @@ pub(crate) fn unused(
                 .iter()
                 .zip(&places)
                 .filter(|(r, place)| match (&scope, found.cloud) {
-                    (Some(scope), Cloud::Gcp) => &*e.action == &*r.action && place.contains(scope),
+                    (Some(scope), Cloud::Gcp) => *e.action == *r.action && place.contains(scope),
                     _ => covers(found.cloud, e, &r.action, &r.resource),
                 })
                 .map(|(r, _)| r)
