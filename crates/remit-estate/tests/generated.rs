@@ -21,9 +21,13 @@ fn truth(dir: &Path, name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
 }
 
-fn estate() -> (tempfile::TempDir, Estate) {
+/// Seeds of the generated estates checked: each plants the same kinds of paths on other
+/// principals, resources and names.
+const SEEDS: [u64; 3] = [1, 2, 3];
+
+fn estate_of(seed: u64) -> (tempfile::TempDir, Estate) {
     let dir = tempfile::tempdir().unwrap();
-    remit_gen::estate::write_estate(&remit_gen::estate::EstateSpec::demo(1), dir.path()).unwrap();
+    remit_gen::estate::write_estate(&remit_gen::estate::EstateSpec::demo(seed), dir.path()).unwrap();
     let estate = Estate::load(dir.path(), Parts::ALL).unwrap();
     assert!(estate.issues.is_empty(), "{:?}", estate.issues);
     (dir, estate)
@@ -35,7 +39,13 @@ fn names(findings: &[Finding], id: &str) -> bool {
 
 #[test]
 fn azure_decisions_admins_and_escalations_agree_with_the_truth() {
-    let (dir, estate) = estate();
+    for seed in SEEDS {
+        azure_agrees(seed);
+    }
+}
+
+fn azure_agrees(seed: u64) {
+    let (dir, estate) = estate_of(seed);
     let truth = truth(dir.path(), "azure-ground-truth.json");
     let tenant = &estate.azure[0].analysis;
     let mut checked = 0;
@@ -78,7 +88,13 @@ fn azure_decisions_admins_and_escalations_agree_with_the_truth() {
 
 #[test]
 fn gcp_decisions_admins_and_escalations_agree_with_the_truth() {
-    let (dir, estate) = estate();
+    for seed in SEEDS {
+        gcp_agrees(seed);
+    }
+}
+
+fn gcp_agrees(seed: u64) {
+    let (dir, estate) = estate_of(seed);
     let truth = truth(dir.path(), "gcp-ground-truth.json");
     let org = &estate.gcp[0].analysis;
     for case in truth["access"].as_array().unwrap() {
@@ -107,7 +123,13 @@ fn gcp_decisions_admins_and_escalations_agree_with_the_truth() {
 
 #[test]
 fn every_person_is_found_behind_their_identities() {
-    let (dir, estate) = estate();
+    for seed in SEEDS {
+        people_agree(seed);
+    }
+}
+
+fn people_agree(seed: u64) {
+    let (dir, estate) = estate_of(seed);
     let truth = truth(dir.path(), "people-ground-truth.json");
     let people = estate.people.as_ref().unwrap();
     let (mut linked, mut total) = (0, 0);
