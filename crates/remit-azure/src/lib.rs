@@ -14,6 +14,7 @@ pub mod action;
 pub mod analysis;
 pub mod condition;
 pub mod eval;
+pub mod gain;
 pub mod import;
 pub mod risk;
 pub mod scope;

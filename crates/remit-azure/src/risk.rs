@@ -10,13 +10,15 @@
 //! escalation edges follow cloud-semantics section 2.10 (BloodHound's Azure edges).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use remit_findings::{Evidence, Finding, FindingId, Kind, PathStep, Reach, Severity};
 use remit_model::Verdict;
 
 use crate::analysis::{AzureAnalysis, DirectoryRoleGrant, Grant, GrantKind};
 use crate::condition::{Context, Truth};
-use crate::eval::Request;
+use crate::eval::{Match, Request};
+use crate::gain;
 use crate::scope;
 
 /// `Microsoft.Authorization/roleAssignments/write`: assign any role, to anyone, at the scope
@@ -138,8 +140,15 @@ struct Draft<'a> {
 
 impl Draft<'_> {
     fn build(self) -> Finding {
+        let key = self.resources.clone();
+        self.build_keyed(&key)
+    }
+
+    /// Builds with an id over the rule, the principal and `key` (not necessarily every
+    /// resource), so that it stays the same while the resources it lists change.
+    fn build_keyed(self, key: &[String]) -> Finding {
         Finding {
-            id: FindingId::new(self.rule, &[self.principal.as_str()], &self.resources),
+            id: FindingId::new(self.rule, &[self.principal.as_str()], key),
             kind: self.kind,
             rule: self.rule.to_owned(),
             title: self.title,
@@ -487,8 +496,22 @@ fn privilege_summary(analysis: &AzureAnalysis, id: &str) -> String {
     parts.join(", ")
 }
 
-/// Standing holders of `action` on `resource` (allowed or conditional), except `skip`.
-fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<(String, Truth, Vec<String>)> {
+/// A standing holder of an action on a resource, and the grants that give it.
+struct Holding {
+    principal: String,
+    truth: Truth,
+    conditions: Vec<String>,
+    grants: Vec<Match>,
+}
+
+impl Holding {
+    fn attacker(&self) -> (String, Truth, Vec<String>) {
+        (self.principal.clone(), self.truth, self.conditions.clone())
+    }
+}
+
+/// Standing holders of `action` on `resource` (allowed or conditional).
+fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<Holding> {
     let mut out = Vec::new();
     for p in analysis.principals() {
         let decision = analysis.decide_request(&Request {
@@ -500,13 +523,14 @@ fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<(Strin
             sub_operation: None,
             attributes: BTreeMap::new(),
         });
-        match decision.verdict {
-            Verdict::Allowed => out.push((p.id.clone(), Truth::True, Vec::new())),
+        let (truth, conditions) = match decision.verdict {
+            Verdict::Allowed => (Truth::True, Vec::new()),
             Verdict::Conditional(conditions) => {
-                out.push((p.id.clone(), Truth::Unknown, conditions.iter().map(|c| c.expression.to_string()).collect()))
+                (Truth::Unknown, conditions.iter().map(|c| c.expression.to_string()).collect())
             }
-            Verdict::Denied => {}
-        }
+            Verdict::Denied => continue,
+        };
+        out.push(Holding { principal: p.id.clone(), truth, conditions, grants: decision.grants });
     }
     out
 }
@@ -651,8 +675,14 @@ struct Takeover<'a> {
     description: String,
     permissions: Vec<String>,
     identity: &'a str,
-    resource: &'a str,
+    /// What the step goes through (the VMs, the Automation account, the owned object).
+    resources: Vec<String>,
     doc: &'a str,
+    /// The identity's access the attacker does not hold already ([`gain::gained_access`]);
+    /// `None` when the rule does not compare (it reports whatever the identity holds).
+    gained: Option<Vec<String>>,
+    /// The grants that give the attacker the step.
+    grant_evidence: Vec<Evidence>,
 }
 
 fn escalation_to_identity(
@@ -661,7 +691,7 @@ fn escalation_to_identity(
     attacker: &(String, Truth, Vec<String>),
     t: Takeover<'_>,
 ) -> Finding {
-    let Takeover { rule, technique, description, permissions, identity, resource, doc } = t;
+    let Takeover { rule, technique, description, permissions, identity, resources, doc, gained, grant_evidence } = t;
     let (from, truth, conditions) = attacker;
     let admin_target = admins.is_admin(identity);
     let reach = reach_of(*truth, conditions.clone());
@@ -670,21 +700,61 @@ fn escalation_to_identity(
         (false, true) => Severity::High,
         _ => Severity::Medium,
     };
-    let evidence = vec![Evidence::fact(
-        resource.to_owned(),
-        format!(
-            "{} runs as {} which holds {}",
-            resource,
-            analysis.display_name(identity),
-            privilege_summary(analysis, identity)
+    let through = summarize(&resources);
+    let (fact, rationale) = match &gained {
+        Some(gained) => (
+            format!(
+                "{} acts as {}, which holds {} that {} does not hold",
+                through,
+                analysis.display_name(identity),
+                gained.join(", "),
+                analysis.display_name(from)
+            ),
+            format!(
+                "gains {} of {} that it does not hold itself ({doc}); critical when that identity is an administrator, medium when the step is conditional",
+                gained.join(", "),
+                analysis.display_name(identity)
+            ),
         ),
-    )];
+        None => (
+            format!(
+                "{} acts as {} which holds {}",
+                through,
+                analysis.display_name(identity),
+                privilege_summary(analysis, identity)
+            ),
+            format!(
+                "gains the permissions of {} ({doc}); critical when that identity is an administrator, medium when the step is conditional",
+                analysis.display_name(identity)
+            ),
+        ),
+    };
+    let mut evidence = vec![Evidence::fact(resources.first().cloned().unwrap_or_default(), fact)];
+    evidence.extend(grant_evidence);
+    let key: Vec<String> = match gained {
+        // One finding per (principal, identity): the resources it goes through may change.
+        Some(_) => vec![identity.to_owned()],
+        None => resources.iter().cloned().chain([identity.to_owned()]).collect(),
+    };
+    let mut all_resources = resources.clone();
+    all_resources.push(identity.to_owned());
+    let remediation = format!(
+        "Remove {}'s permission on {through}, or reduce the roles of the identity {} to what {} already holds.",
+        analysis.display_name(from),
+        analysis.display_name(identity),
+        analysis.display_name(from)
+    );
+    let account = resources.first().and_then(|r| scope::subscription(r));
     Draft {
         rule,
         kind: Kind::PrivilegeEscalation,
         severity,
-        rationale: format!("gains the permissions of {} ({doc}); critical when that identity is an administrator, medium when the step is conditional", analysis.display_name(identity)),
-        title: format!("{} can act as {} through {}", analysis.display_name(from), analysis.display_name(identity), resource),
+        rationale,
+        title: format!(
+            "{} can act as {} through {through}",
+            analysis.display_name(from),
+            analysis.display_name(identity)
+        ),
         path: vec![PathStep {
             from: from.clone(),
             to: identity.to_owned(),
@@ -695,81 +765,191 @@ fn escalation_to_identity(
             evidence: evidence.clone(),
         }],
         principal: from.clone(),
-        resources: vec![resource.to_owned(), identity.to_owned()],
+        resources: all_resources,
         reach,
         evidence,
-        remediation: format!("Remove {}'s permission on {resource}, or reduce the roles of the identity attached to it.", analysis.display_name(from)),
-        account: scope::subscription(resource),
+        remediation,
+        account,
         categories: Vec::new(),
     }
-    .build()
+    .build_keyed(&key)
+}
+
+/// A list for a title: the item when one, else the count and the first three
+/// ("3 resources (a, b, c)", "12 resources (a, b, c, …)"); the finding's resources hold all.
+fn summarize(items: &[String]) -> String {
+    match items {
+        [one] => one.clone(),
+        many => {
+            let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
+            let more = if many.len() > 3 { ", …" } else { "" };
+            format!("{} resources ({}{more})", many.len(), shown.join(", "))
+        }
+    }
+}
+
+/// The evidence of each grant that gives a holder `action` (naming the group when the grant
+/// is a group's).
+fn holding_evidence(analysis: &AzureAnalysis, holding: &Holding, action: &str, resource: &str) -> Vec<Evidence> {
+    holding
+        .grants
+        .iter()
+        .map(|m| {
+            let mut e = grant_evidence(analysis, &m.grant, action, m.grant.condition.iter().cloned().collect());
+            e.resource = Some(resource.to_owned());
+            e
+        })
+        .collect()
+}
+
+/// One attacker's reach to one identity, gathered over the resources that lead to it.
+#[derive(Default)]
+struct Gathered {
+    truth: Option<Truth>,
+    conditions: Vec<String>,
+    permissions: Vec<String>,
+    resources: Vec<String>,
+    evidence: Vec<Evidence>,
+    /// Some grant behind the reach is the principal's own (not a group's).
+    own_grant: bool,
+    /// The groups whose grants give the reach (lowercase object ids).
+    via_groups: BTreeSet<String>,
+}
+
+impl Gathered {
+    fn add(&mut self, holding: &Holding) {
+        for m in &holding.grants {
+            match &m.via_group {
+                Some(group) => {
+                    self.via_groups.insert(group.to_ascii_lowercase());
+                }
+                None => self.own_grant = true,
+            }
+        }
+        if holding.grants.is_empty() {
+            self.own_grant = true;
+        }
+        if self.truth == Some(Truth::True) {
+            return;
+        }
+        if holding.truth == Truth::True {
+            self.truth = Some(Truth::True);
+            self.conditions.clear();
+        } else {
+            self.truth = Some(Truth::Unknown);
+            for c in &holding.conditions {
+                if !self.conditions.contains(c) {
+                    self.conditions.push(c.clone());
+                }
+            }
+        }
+    }
+
+    /// True when the reach comes only through groups that are themselves reported (by
+    /// `reported`): the groups' findings say it once for all their members.
+    fn said_by_groups(&self, reported: impl Fn(&str) -> bool) -> bool {
+        !self.own_grant && !self.via_groups.is_empty() && self.via_groups.iter().all(|g| reported(g))
+    }
+
+    fn attacker(&self, principal: &str) -> (String, Truth, Vec<String>) {
+        (principal.to_owned(), self.truth.unwrap_or(Truth::Unknown), self.conditions.clone())
+    }
+}
+
+/// The rule, technique, actions and documentation for code run as a resource's identity.
+fn compute_rule(resource_type: &str) -> Option<(&'static str, &'static str, Vec<&'static str>, &'static str)> {
+    match resource_type.to_ascii_lowercase().as_str() {
+        "microsoft.compute/virtualmachines" => Some((
+            "azure-vm-run-as-identity",
+            "azure-vm-run-command",
+            vec![RUN_COMMAND, EXTENSIONS_WRITE],
+            DOC_RUN_COMMAND,
+        )),
+        "microsoft.automation/automationaccounts" => {
+            Some(("azure-automation-runbook", "azure-automation-runbook", vec![RUNBOOK_WRITE], DOC_AUTOMATION))
+        }
+        _ => None,
+    }
 }
 
 /// `azure-vm-run-as-identity`, `azure-automation-runbook`: code run on a VM (run command, an
 /// extension) or in an Automation runbook runs as the resource's managed identities
 /// (<https://learn.microsoft.com/azure/virtual-machines/run-command-overview>,
-/// <https://learn.microsoft.com/azure/automation/automation-security-overview>).
+/// <https://learn.microsoft.com/azure/automation/automation-security-overview>). Reported only
+/// when the identity holds access the principal does not ([`gain::gained_access`]), once per
+/// (principal, identity) whatever the number of resources running as it.
 fn compute_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut gains: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut found: BTreeMap<(&'static str, String, String), Gathered> = BTreeMap::new();
     for attachment in analysis.managed_identities() {
         let Some(identity) = attachment.principal_id.clone() else { continue };
         if !holds_anything(analysis, &identity) {
             continue;
         }
-        let kind = attachment.resource_type.to_ascii_lowercase();
-        let (rule, technique, actions, doc): (&'static str, &str, Vec<&str>, &str) = match kind.as_str() {
-            "microsoft.compute/virtualmachines" => (
-                "azure-vm-run-as-identity",
-                "azure-vm-run-command",
-                vec![RUN_COMMAND, EXTENSIONS_WRITE],
-                DOC_RUN_COMMAND,
-            ),
-            "microsoft.automation/automationaccounts" => {
-                ("azure-automation-runbook", "azure-automation-runbook", vec![RUNBOOK_WRITE], DOC_AUTOMATION)
-            }
-            _ => continue,
-        };
+        let Some((rule, _, actions, _)) = compute_rule(&attachment.resource_type) else { continue };
         // Either action suffices on a VM; a runbook needs jobs/write as well to start it.
-        let mut found: BTreeMap<String, (String, Truth, Vec<String>, Vec<String>)> = BTreeMap::new();
         for action in &actions {
-            for holder in holders(analysis, action, &attachment.resource_id) {
-                if holder.0 == identity || admins.is_admin(&holder.0) {
+            for holding in holders(analysis, action, &attachment.resource_id) {
+                let principal = holding.principal.clone();
+                if principal == identity || admins.is_admin(&principal) {
                     continue;
                 }
                 if rule == "azure-automation-runbook"
-                    && matches!(analysis.decide(&holder.0, JOB_WRITE, false, &attachment.resource_id), Verdict::Denied)
+                    && matches!(analysis.decide(&principal, JOB_WRITE, false, &attachment.resource_id), Verdict::Denied)
                 {
                     continue;
                 }
-                let entry =
-                    found.entry(holder.0.clone()).or_insert((holder.0.clone(), holder.1, holder.2.clone(), Vec::new()));
-                entry.3.push(format!("{action} on {}", attachment.resource_id));
-                if holder.1 == Truth::True {
-                    entry.1 = Truth::True;
-                    entry.2.clear();
+                let gained = gains
+                    .entry((principal.clone(), identity.clone()))
+                    .or_insert_with(|| gain::gained_access(analysis, &principal, &identity));
+                if gained.is_empty() {
+                    continue; // acting as the identity gives nothing the principal lacks
                 }
+                let entry = found.entry((rule, principal, identity.clone())).or_default();
+                entry.add(&holding);
+                entry.permissions.push(format!("{action} on {}", attachment.resource_id));
+                if !entry.resources.contains(&attachment.resource_id) {
+                    entry.resources.push(attachment.resource_id.clone());
+                }
+                entry.evidence.extend(holding_evidence(analysis, &holding, action, &attachment.resource_id));
             }
         }
-        for (_, (from, truth, conditions, permissions)) in found {
-            out.push(escalation_to_identity(
-                analysis,
-                admins,
-                &(from, truth, conditions),
-                Takeover {
-                    rule,
-                    technique,
-                    description: format!(
-                        "run code on {} as its managed identity {}",
-                        attachment.resource_id,
-                        analysis.display_name(&identity)
-                    ),
-                    permissions,
-                    identity: &identity,
-                    resource: &attachment.resource_id,
-                    doc,
-                },
-            ));
+    }
+    let reported: BTreeSet<(&str, String, String)> =
+        found.keys().map(|(rule, p, i)| (*rule, p.to_ascii_lowercase(), i.to_ascii_lowercase())).collect();
+    let mut out = Vec::new();
+    for ((rule, principal, identity), gathered) in found {
+        let lower = identity.to_ascii_lowercase();
+        if gathered.said_by_groups(|g| reported.contains(&(rule, g.to_owned(), lower.clone()))) {
+            continue; // a member of reported groups: the groups' findings name the risk
         }
+        let Some((_, technique, _, doc)) = compute_rule(match rule {
+            "azure-vm-run-as-identity" => "microsoft.compute/virtualmachines",
+            _ => "microsoft.automation/automationaccounts",
+        }) else {
+            continue;
+        };
+        let gained = gains.get(&(principal.clone(), identity.clone())).cloned().unwrap_or_default();
+        out.push(escalation_to_identity(
+            analysis,
+            admins,
+            &gathered.attacker(&principal),
+            Takeover {
+                rule,
+                technique,
+                description: format!(
+                    "run code on {} as its managed identity {}",
+                    gathered.resources.join(", "),
+                    analysis.display_name(&identity)
+                ),
+                permissions: gathered.permissions,
+                identity: &identity,
+                resources: gathered.resources,
+                doc,
+                gained: Some(gained),
+                grant_evidence: gathered.evidence,
+            },
+        ));
     }
     out
 }
@@ -777,6 +957,8 @@ fn compute_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
 /// `azure-assign-user-identity`: a principal allowed to attach a user-assigned identity and to
 /// update a VM can run code as that identity
 /// (<https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities>).
+/// Reported only when the identity holds access the principal does not
+/// ([`gain::gained_access`]).
 fn assign_user_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut identities: BTreeMap<String, String> = BTreeMap::new();
@@ -796,35 +978,53 @@ fn assign_user_identity(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Findin
         if !holds_anything(analysis, &identity) {
             continue;
         }
-        let mut assigners = holders(analysis, UAMI_ASSIGN, &identity_resource);
+        let mut assigners: Vec<(Holding, &str)> =
+            holders(analysis, UAMI_ASSIGN, &identity_resource).into_iter().map(|h| (h, UAMI_ASSIGN)).collect();
         for extra in holders(analysis, UAMI_ASSIGN_ROLE_SPELLING, &identity_resource) {
-            match assigners.iter_mut().find(|h| h.0 == extra.0) {
-                Some(existing) if extra.1 == Truth::True => *existing = extra,
+            match assigners.iter_mut().find(|h| h.0.principal == extra.principal) {
+                Some(existing) if extra.truth == Truth::True => *existing = (extra, UAMI_ASSIGN_ROLE_SPELLING),
                 Some(_) => {}
-                None => assigners.push(extra),
+                None => assigners.push((extra, UAMI_ASSIGN_ROLE_SPELLING)),
             }
         }
-        for holder in assigners {
-            if holder.0 == identity || admins.is_admin(&holder.0) {
+        let mut reaching: Vec<(Holding, &str, String, Vec<String>, Gathered)> = Vec::new();
+        for (holder, spelling) in assigners {
+            if holder.principal == identity || admins.is_admin(&holder.principal) {
                 continue;
             }
-            let Some(vm) =
-                vms.iter().find(|vm| !matches!(analysis.decide(&holder.0, VM_WRITE, false, vm), Verdict::Denied))
+            let Some(vm) = vms
+                .iter()
+                .find(|vm| !matches!(analysis.decide(&holder.principal, VM_WRITE, false, vm), Verdict::Denied))
             else {
                 continue;
             };
+            let gained = gain::gained_access(analysis, &holder.principal, &identity);
+            if gained.is_empty() {
+                continue;
+            }
+            let mut gathered = Gathered::default();
+            gathered.add(&holder);
+            reaching.push((holder, spelling, vm.clone(), gained, gathered));
+        }
+        let reported: BTreeSet<String> = reaching.iter().map(|r| r.0.principal.to_ascii_lowercase()).collect();
+        for (holder, spelling, vm, gained, gathered) in reaching {
+            if gathered.said_by_groups(|g| reported.contains(g)) {
+                continue; // a member of reported groups: the groups' findings name the risk
+            }
             out.push(escalation_to_identity(
                 analysis,
                 admins,
-                &holder,
+                &holder.attacker(),
                 Takeover {
                     rule: "azure-assign-user-identity",
                     technique: "azure-assign-user-identity",
                     description: format!("attach {identity_resource} to {vm} and run code there as it"),
                     permissions: vec![format!("{UAMI_ASSIGN} on {identity_resource}"), format!("{VM_WRITE} on {vm}")],
                     identity: &identity,
-                    resource: &identity_resource,
+                    resources: vec![identity_resource.clone()],
                     doc: DOC_MANAGED_IDENTITY,
+                    gained: Some(gained),
+                    grant_evidence: holding_evidence(analysis, &holder, spelling, &identity_resource),
                 },
             ));
         }
@@ -869,8 +1069,10 @@ fn owner_credentials(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> 
                     ),
                     permissions: vec![format!("owner of {what} {owned}")],
                     identity: &sp,
-                    resource: &owned,
+                    resources: vec![owned.clone()],
                     doc: DOC_APP_OWNERS,
+                    gained: None,
+                    grant_evidence: Vec::new(),
                 },
             ));
         }
@@ -950,8 +1152,10 @@ fn role_assignable_group_owners(analysis: &AzureAnalysis, admins: &Admins) -> Ve
                     ),
                     permissions: vec![format!("owner of group {}", group.id)],
                     identity: &group.id,
-                    resource: &group.id,
+                    resources: vec![group.id.clone()],
                     doc: DOC_ROLE_GROUPS,
+                    gained: None,
+                    grant_evidence: Vec::new(),
                 },
             ));
         }
@@ -999,47 +1203,97 @@ fn guests(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
 
 /// `azure-key-listing`: listing a storage account's keys (or a cluster's admin credential, a
 /// web app's configuration) is data access through the control plane
-/// (<https://learn.microsoft.com/azure/storage/common/storage-account-keys-manage>).
+/// (<https://learn.microsoft.com/azure/storage/common/storage-account-keys-manage>). One finding
+/// per principal: its resources list every resource whose keys it can list, and its evidence
+/// names each grant that allows it.
 fn key_listing(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
-    let mut out = Vec::new();
+    /// One grant's key-listing reach: the grant, the action, and the resources it opens.
+    struct ByGrant {
+        grant: Arc<Grant>,
+        action: &'static str,
+        resources: Vec<String>,
+    }
+    #[derive(Default)]
+    struct Keys {
+        gathered: Gathered,
+        names: Vec<String>,
+        by_grant: BTreeMap<(String, &'static str), ByGrant>,
+    }
+    let mut found: BTreeMap<String, Keys> = BTreeMap::new();
     for resource in &analysis.environment().resources {
         let Some((_, action)) = KEY_LISTING.iter().find(|(t, _)| t.eq_ignore_ascii_case(&resource.resource_type))
         else {
             continue;
         };
-        for (holder, truth, conditions) in holders(analysis, action, &resource.id) {
-            if admins.is_admin(&holder) {
+        for holding in holders(analysis, action, &resource.id) {
+            if admins.is_admin(&holding.principal) {
                 continue;
             }
-            out.push(
-                Draft {
-                    rule: "azure-key-listing",
-                    kind: Kind::OverPermission,
-                    severity: if truth == Truth::True { Severity::Medium } else { Severity::Low },
-                    rationale: format!("{action} returns credentials that give data access outside Azure RBAC and its audit by principal ({DOC_KEYS})"),
-                    title: format!("{} can list the keys of {}", analysis.display_name(&holder), resource.name),
-                    principal: holder.clone(),
-                    resources: vec![resource.id.clone()],
-                    reach: reach_of(truth, conditions),
-                    evidence: vec![Evidence {
-                        principal: Some(holder.clone()),
-                        action: Some((*action).to_owned()),
-                        resource: Some(resource.id.clone()),
-                        layer: "role-assignment".to_owned(),
-                        source: "azure RBAC".to_owned(),
-                        statement: None,
-                        effect: Some("Allow".to_owned()),
-                        conditions: Vec::new(),
-                        detail: Some(privilege_summary(analysis, &holder)),
-                    }],
-                    path: Vec::new(),
-                    remediation: "Use Entra ID data roles (Storage Blob Data Reader, for example) instead of keys, disable shared-key access where possible, and remove the key-listing action from the principal's roles.".to_owned(),
-                    account: scope::subscription(&resource.id),
-                    categories: vec!["credentials-exposure".to_owned(), "data-exfiltration".to_owned()],
-                }
-                .build(),
-            );
+            let keys = found.entry(holding.principal.clone()).or_default();
+            keys.gathered.add(&holding);
+            keys.gathered.resources.push(resource.id.clone());
+            keys.names.push(resource.name.clone());
+            for m in &holding.grants {
+                keys.by_grant
+                    .entry((m.grant.describe(), action))
+                    .or_insert_with(|| ByGrant { grant: m.grant.clone(), action, resources: Vec::new() })
+                    .resources
+                    .push(resource.id.clone());
+            }
         }
+    }
+    let reported: BTreeSet<String> = found.keys().map(|p| p.to_ascii_lowercase()).collect();
+    let mut out = Vec::new();
+    for (principal, keys) in found {
+        if keys.gathered.said_by_groups(|g| reported.contains(g)) {
+            continue; // a member of reported groups: the groups' findings name the risk
+        }
+        let (_, truth, conditions) = keys.gathered.attacker(&principal);
+        let resources = keys.gathered.resources;
+        let name = analysis.display_name(&principal);
+        let what = summarize(&keys.names);
+        let evidence: Vec<Evidence> = keys
+            .by_grant
+            .into_values()
+            .map(|b| {
+                let mut e = grant_evidence(analysis, &b.grant, b.action, b.grant.condition.iter().cloned().collect());
+                e.detail = Some(format!(
+                    "{} holds {} at {}: {} on {}",
+                    analysis.display_name(&b.grant.principal_id),
+                    b.grant.role_name,
+                    b.grant.scope,
+                    b.action,
+                    b.resources.join(", ")
+                ));
+                e
+            })
+            .collect();
+        let subscriptions: BTreeSet<Option<String>> = resources.iter().map(|r| scope::subscription(r)).collect();
+        let account = match subscriptions.len() {
+            1 => subscriptions.into_iter().next().flatten(),
+            _ => None,
+        };
+        out.push(
+            Draft {
+                rule: "azure-key-listing",
+                kind: Kind::OverPermission,
+                // The most a grant opens: medium when some resource's keys are listable
+                // without a condition, low when every one is conditional.
+                severity: if truth == Truth::True { Severity::Medium } else { Severity::Low },
+                rationale: format!("listing keys returns credentials that give data access outside Azure RBAC and its audit by principal ({DOC_KEYS}); medium, low when every listing is conditional"),
+                title: format!("{name} can list the keys of {what}"),
+                principal: principal.clone(),
+                resources,
+                reach: reach_of(truth, conditions),
+                evidence,
+                path: Vec::new(),
+                remediation: "Use Entra ID data roles (Storage Blob Data Reader, for example) instead of keys, disable shared-key access where possible, and remove the key-listing actions from the principal's roles.".to_owned(),
+                account,
+                categories: vec!["credentials-exposure".to_owned(), "data-exfiltration".to_owned()],
+            }
+            // One finding per principal: its id does not change as resources come and go.
+            .build_keyed(&[]),
+        );
     }
     out
 }

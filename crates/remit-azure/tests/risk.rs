@@ -160,16 +160,99 @@ fn running_code_as_a_vm_identity() {
     let ivan = find(&all, "azure-vm-run-as-identity", IVAN).unwrap();
     assert_eq!(ivan.path[0].to, MI_VM_WEB);
     assert_eq!(ivan.severity, Severity::High, "the identity is Contributor, not an administrator");
+    assert!(ivan.severity_rationale.contains("Contributor at /subscriptions/aaaaaaaa"), "{}", ivan.severity_rationale);
+    assert!(
+        ivan.evidence.iter().any(|e| e.statement.as_deref().is_some_and(|s| s.contains("Virtual Machine Contributor")))
+    );
     // Oscar's VM Contributor on the resource group reaches vm-batch, whose identity is Owner.
     let oscar: Vec<_> =
         all.iter().filter(|f| f.rule == "azure-vm-run-as-identity" && f.principals[0] == OSCAR).collect();
     assert!(oscar.iter().any(|f| f.path[0].to == MI_UAMI && f.severity == Severity::Critical));
+    // Bob's Contributor on rg-app does not cover the identity's Contributor on the subscription.
+    assert!(find(&all, "azure-vm-run-as-identity", BOB).is_some());
     assert!(find(&all, "azure-vm-run-as-identity", DAVE).is_none());
     // Without the identity's roles there is nothing to gain.
     let mut env = env();
     env.role_assignments.retain(|a| a.principal_id != MI_VM_WEB);
     let all = findings_of(&AzureAnalysis::new(env));
     assert!(find(&all, "azure-vm-run-as-identity", IVAN).is_none());
+}
+
+// https://learn.microsoft.com/azure/role-based-access-control/scope-overview
+#[test]
+fn an_identity_no_more_privileged_than_the_principal_is_no_escalation() {
+    // vm-web's identity is Contributor on rg-app only: Bob holds Contributor there himself.
+    let mut env = env();
+    for a in &mut env.role_assignments {
+        if a.principal_id == MI_VM_WEB {
+            a.scope = RG_APP.into();
+        }
+    }
+    let analysis = AzureAnalysis::new(env);
+    assert!(remit_azure::gain::gained_access(&analysis, BOB, MI_VM_WEB).is_empty());
+    let ivan_gains = remit_azure::gain::gained_access(&analysis, IVAN, MI_VM_WEB);
+    assert_eq!(ivan_gains, vec![format!("Contributor at {RG_APP}")]);
+    let all = findings_of(&analysis);
+    assert!(
+        !all.iter()
+            .any(|f| f.rule == "azure-vm-run-as-identity" && f.principals[0] == BOB && f.path[0].to == MI_VM_WEB),
+        "no escalation: the identity holds nothing Bob lacks"
+    );
+    // Ivan, a VM Contributor of vm-web only, still gains Contributor on the resource group.
+    assert_eq!(find(&all, "azure-vm-run-as-identity", IVAN).unwrap().severity, Severity::High);
+    // Bob still gains the Owner identity of vm-batch (a positive case beside the negative).
+    assert!(all.iter().any(|f| f.rule == "azure-vm-run-as-identity"
+        && f.principals[0] == BOB
+        && f.path[0].to == MI_UAMI
+        && f.severity == Severity::Critical));
+}
+
+#[test]
+fn a_principal_holding_the_identitys_role_higher_up_gains_nothing() {
+    // Make Bob Owner of subscription B, where the user-assigned identity is Owner: he holds
+    // everything that identity holds.
+    let mut env = env();
+    let template = env.role_assignments.iter().find(|a| a.principal_id == MI_UAMI).unwrap().clone();
+    let mut bob_owner = template.clone();
+    bob_owner.principal_id = BOB.into();
+    bob_owner.id = Some("bob-owner-b".into());
+    env.role_assignments.push(bob_owner);
+    let analysis = AzureAnalysis::new(env);
+    assert!(remit_azure::gain::gained_access(&analysis, BOB, MI_UAMI).is_empty());
+    // Owner of B makes Bob an administrator (his own finding), and the rule skips him.
+    let all = findings_of(&analysis);
+    assert!(find(&all, "azure-rbac-admin", BOB).is_some());
+    assert!(find(&all, "azure-vm-run-as-identity", BOB).is_none());
+}
+
+#[test]
+fn one_finding_per_principal_and_identity_whatever_the_number_of_vms() {
+    let before = all();
+    let oscar_before = before
+        .iter()
+        .find(|f| f.rule == "azure-vm-run-as-identity" && f.principals[0] == OSCAR && f.path[0].to == MI_UAMI)
+        .unwrap()
+        .clone();
+    let mut env = env();
+    let mut second = env.resources.iter().find(|r| r.id == VM_BATCH).unwrap().clone();
+    second.id = format!("{RG_APP}/providers/Microsoft.Compute/virtualMachines/vm-batch-2");
+    second.name = "vm-batch-2".into();
+    env.resources.push(second.clone());
+    let all = findings_of(&AzureAnalysis::new(env));
+    let oscar: Vec<_> = all
+        .iter()
+        .filter(|f| f.rule == "azure-vm-run-as-identity" && f.principals[0] == OSCAR && f.path[0].to == MI_UAMI)
+        .collect();
+    assert_eq!(oscar.len(), 1, "one finding for two VMs sharing the identity");
+    assert!(oscar[0].resources.contains(&VM_BATCH.to_owned()) && oscar[0].resources.contains(&second.id));
+    assert_eq!(oscar[0].id, oscar_before.id, "the id names the principal and the identity, not the VMs");
+    for f in &all {
+        if f.rule == "azure-vm-run-as-identity" {
+            let same =
+                all.iter().filter(|g| g.rule == f.rule && g.principals == f.principals && g.path[0].to == f.path[0].to);
+            assert_eq!(same.count(), 1, "{}: one per (principal, identity)", f.title);
+        }
+    }
 }
 
 // https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities
@@ -180,6 +263,16 @@ fn attaching_a_privileged_user_assigned_identity() {
     assert!(oscar.path[0].permissions.iter().any(|p| p.contains("assign/action")));
     assert_eq!(oscar.severity, Severity::Critical);
     assert!(find(&all, "azure-assign-user-identity", IVAN).is_none(), "VM write without the assign permission");
+    // An identity holding only what Oscar already holds is no escalation.
+    let mut env = env();
+    for a in &mut env.role_assignments {
+        if a.principal_id == MI_UAMI {
+            a.scope = VM_WEB.into();
+            a.role_guid = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c".into(); // Virtual Machine Contributor
+        }
+    }
+    let all = findings_of(&AzureAnalysis::new(env));
+    assert!(find(&all, "azure-assign-user-identity", OSCAR).is_none());
 }
 
 // https://learn.microsoft.com/entra/identity/enterprise-apps/overview-assign-app-owners
@@ -231,16 +324,35 @@ fn guests_holding_roles() {
 #[test]
 fn key_listing_is_data_access_unless_denied() {
     let all = all();
-    let mallory = all
-        .iter()
-        .find(|f| f.rule == "azure-key-listing" && f.principals[0] == MALLORY && f.resources[0] == SA_LOGS)
-        .unwrap();
+    let mallory = find(&all, "azure-key-listing", MALLORY).unwrap();
+    assert!(mallory.resources.contains(&SA_LOGS.to_owned()));
     assert!(mallory.categories.contains(&"credentials-exposure".to_owned()));
-    assert!(all.iter().any(|f| f.rule == "azure-key-listing" && f.principals[0] == BOB && f.resources[0] == SA_LOGS));
+    assert_eq!(mallory.severity, Severity::Medium);
+    assert!(find(&all, "azure-key-listing", BOB).unwrap().resources.contains(&SA_LOGS.to_owned()));
     assert!(
-        !all.iter().any(|f| f.rule == "azure-key-listing" && f.resources[0] == SA_DATA),
+        !all.iter().any(|f| f.rule == "azure-key-listing" && f.resources.contains(&SA_DATA.to_owned())),
         "the deny assignment blocks every key listing on sadata but alice's, an administrator"
     );
+    assert!(find(&all, "azure-key-listing", EVE).is_none(), "Reader lists no keys");
+}
+
+#[test]
+fn key_listing_is_one_finding_per_principal_naming_each_grant() {
+    let before = find(&all(), "azure-key-listing", BOB).unwrap().clone();
+    let mut env = env();
+    let mut second = env.resources.iter().find(|r| r.id == SA_LOGS).unwrap().clone();
+    second.id = SA_LOGS.replace("salogs", "salogs2");
+    second.name = "salogs2".into();
+    env.resources.push(second.clone());
+    let all = findings_of(&AzureAnalysis::new(env));
+    let bob: Vec<_> = all.iter().filter(|f| f.rule == "azure-key-listing" && f.principals[0] == BOB).collect();
+    assert_eq!(bob.len(), 1);
+    assert_eq!(bob[0].resources, vec![SA_LOGS.to_owned(), second.id.clone()]);
+    assert_eq!(bob[0].id, before.id, "the id names the principal, not the resources");
+    assert_eq!(bob[0].evidence.len(), 1, "one grant (Contributor on rg-logs) opens both");
+    let detail = bob[0].evidence[0].detail.as_deref().unwrap();
+    assert!(detail.contains("Contributor") && detail.contains("salogs2"), "{detail}");
+    assert!(bob[0].title.contains("2 resources"), "{}", bob[0].title);
 }
 
 #[test]
@@ -252,4 +364,59 @@ fn ids_are_stable_and_unique() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), a.len());
+}
+
+// https://learn.microsoft.com/azure/role-based-access-control/overview#how-azure-rbac-determines-if-a-user-has-access-to-a-resource
+#[test]
+fn a_risk_through_a_group_is_reported_as_the_group() {
+    // platform-readers (Bob, Eve) gets Contributor on rg-logs, as Bob holds it himself.
+    let mut env = env();
+    let mut group_grant =
+        env.role_assignments.iter().find(|a| a.principal_id == BOB && a.scope.ends_with("rg-logs")).unwrap().clone();
+    group_grant.principal_id = PLATFORM_READERS.into();
+    group_grant.id = Some("platform-readers-contributor".into());
+    env.role_assignments.push(group_grant);
+    let all = findings_of(&AzureAnalysis::new(env));
+    let group = find(&all, "azure-key-listing", PLATFORM_READERS).unwrap();
+    assert!(group.resources.contains(&SA_LOGS.to_owned()));
+    assert!(group.evidence[0].detail.as_deref().unwrap().contains("platform-readers"));
+    // Eve reaches the keys only through the group: its finding says it once.
+    assert!(find(&all, "azure-key-listing", EVE).is_none());
+    // Bob holds Contributor on rg-logs himself: his own finding stays.
+    assert!(find(&all, "azure-key-listing", BOB).is_some());
+}
+
+// https://learn.microsoft.com/azure/role-based-access-control/deny-assignments
+#[test]
+fn a_deny_binding_the_principal_alone_makes_the_identity_a_gain() {
+    // The user-assigned identity holds Contributor on rg-logs; Mallory Contributor on all of
+    // subscription B: nothing to gain.
+    let mut env = env();
+    for a in &mut env.role_assignments {
+        if a.principal_id == MI_UAMI {
+            a.role_guid = "b24988ac-6180-42a0-ab88-20f7382dd24c".into(); // Contributor
+            a.scope = SA_LOGS.rsplit_once("/providers/").unwrap().0.into();
+        }
+    }
+    assert!(remit_azure::gain::gained_access(&AzureAnalysis::new(env.clone()), MALLORY, MI_UAMI).is_empty());
+    // A deny on Mallory alone takes key listing away from her, not from the identity.
+    let mut deny = env.deny_assignments[0].clone();
+    deny.scope = SUB_B.into();
+    deny.principals[0].id = MALLORY.into();
+    deny.exclude_principals.clear();
+    env.deny_assignments.push(deny);
+    let gained = remit_azure::gain::gained_access(&AzureAnalysis::new(env), MALLORY, MI_UAMI);
+    assert_eq!(gained.len(), 1, "{gained:?}");
+    assert!(gained[0].starts_with("Contributor at"));
+}
+
+#[test]
+fn no_principal_gains_anything_by_acting_as_itself() {
+    let analysis = analysis();
+    for p in analysis.principals() {
+        let gained = remit_azure::gain::gained_access(&analysis, &p.id, &p.id);
+        assert!(gained.is_empty(), "{} gains {gained:?} from itself", p.name);
+    }
+    // And a principal with nothing gains every grant of a privileged identity.
+    assert!(!remit_azure::gain::gained_access(&analysis, DAVE, MI_UAMI).is_empty());
 }
