@@ -50,6 +50,12 @@ fn is_log_file(path: &Path) -> bool {
 
 /// Every log file under `paths` (files as given, directories walked), sorted, with its size.
 fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, u64)>> {
+    files_under(paths, is_log_file)
+}
+
+/// Every file under `paths` that `wanted` accepts (files as given, whatever their name;
+/// directories walked), sorted, with its size.
+pub(crate) fn files_under(paths: &[PathBuf], wanted: impl Fn(&Path) -> bool) -> anyhow::Result<Vec<(PathBuf, u64)>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -65,7 +71,7 @@ fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, u64)>> {
                 let kind = entry.file_type().with_context(|| format!("cannot read `{}`", p.display()))?;
                 if kind.is_dir() {
                     stack.push(p);
-                } else if is_log_file(&p) {
+                } else if wanted(&p) {
                     let size = entry.metadata().map_or(0, |m| m.len());
                     out.push((p, size));
                 }

@@ -52,29 +52,7 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         [".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".log"].iter().any(|e| name.ends_with(e))
     };
-    let mut out = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        if meta.is_file() {
-            out.push(path.clone());
-            continue;
-        }
-        let mut stack = vec![path.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list `{}`", dir.display()))? {
-                let entry = entry.with_context(|| format!("cannot list `{}`", dir.display()))?;
-                let p = entry.path();
-                if entry.file_type().with_context(|| format!("cannot read `{}`", p.display()))?.is_dir() {
-                    stack.push(p);
-                } else if wanted(&p) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    Ok(crate::activity::files_under(paths, wanted)?.into_iter().map(|(path, _)| path).collect())
 }
 
 /// Reads one file with its cloud's reader.

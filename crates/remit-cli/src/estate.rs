@@ -18,25 +18,19 @@ pub(crate) fn load(env: &Path, parts: Parts) -> anyhow::Result<Estate> {
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner.set_message(format!("reading {}", env.display()));
-    let estate =
-        Estate::load(env, parts).with_context(|| format!("cannot load the environment `{}`", env.display()))?;
+    let estate = Estate::load(env, parts);
     spinner.finish_and_clear();
-    if let Some(first) = estate.issues.first() {
-        eprintln!(
-            "remit: {} import issue(s) in the Azure, Google Cloud or people parts (first: {}: {}: {})",
-            estate.issues.len(),
-            first.file,
-            first.location,
-            first.message
-        );
-    }
-    Ok(estate)
+    reported(estate, env)
 }
 
 /// The rest of the estate around an AWS analysis already built (a scan's, with its probes).
 pub(crate) fn load_around(env: &Path, aws: Option<remit_aws_analysis::AwsAnalysis>) -> anyhow::Result<Estate> {
-    let estate = Estate::load_with_aws(env, aws, Parts::ALL)
-        .with_context(|| format!("cannot load the environment `{}`", env.display()))?;
+    reported(Estate::load_with_aws(env, aws, Parts::ALL), env)
+}
+
+/// The estate, its import issues reported on standard error (the first, and how many).
+fn reported(estate: Result<Estate, remit_estate::EstateError>, env: &Path) -> anyhow::Result<Estate> {
+    let estate = estate.with_context(|| format!("cannot load the environment `{}`", env.display()))?;
     if let Some(first) = estate.issues.first() {
         eprintln!(
             "remit: {} import issue(s) in the Azure, Google Cloud or people parts (first: {}: {}: {})",
