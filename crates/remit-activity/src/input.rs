@@ -1,17 +1,22 @@
-//! A log file's bytes into records, each with where it is in the file.
+//! A JSON log file's bytes into records, each with where it is in the file, and files read on
+//! every core.
 //!
-//! Why a module of its own: the exports carry the same records in several containers (a JSON
-//! array, an object wrapping an array, one record per line, gzip or not), and every problem must
-//! say where it is. This module knows the containers and positions; the callers know records.
-//! A file damaged part-way keeps every record before the damage and says where it is.
+//! Why a module of its own, here: the clouds' log exports carry their records in the same few
+//! containers (a JSON array, an object wrapping an array, one record per line, gzip or not), and
+//! every problem must say where it is. This module knows the containers and positions, none of
+//! any cloud's record format: the callers name the keys that wrap their records and read the
+//! records themselves (`remit-azure-activity`, `remit-gcp-activity`). A file damaged part-way
+//! keeps every record before the damage and says where it is.
 
 use std::{
     borrow::Cow,
     fmt,
     io::{self, Read},
+    path::{Path, PathBuf},
 };
 
 use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, value::RawValue};
 
@@ -48,14 +53,18 @@ impl fmt::Display for Issue {
 
 /// Where a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Position {
-    pub(crate) record: u64,
-    pub(crate) line: Option<u64>,
-    pub(crate) offset: Option<u64>,
+pub struct Position {
+    /// The record's index in the file (0-based).
+    pub record: u64,
+    /// The line (1-based) where the record starts.
+    pub line: Option<u64>,
+    /// The byte offset (in the decompressed file) where the record starts.
+    pub offset: Option<u64>,
 }
 
 impl Position {
-    pub(crate) fn issue(&self, location: &str, message: impl Into<String>) -> Issue {
+    /// A problem with the record here.
+    pub fn issue(&self, location: &str, message: impl Into<String>) -> Issue {
         Issue {
             location: location.to_owned(),
             line: self.line,
@@ -68,15 +77,65 @@ impl Position {
 
 /// What walking a file gave besides its records.
 #[derive(Debug, Default)]
-pub(crate) struct Walked {
+pub struct Walked {
     /// Problems of the container (not of one record's content).
-    pub(crate) issues: Vec<Issue>,
+    pub issues: Vec<Issue>,
     /// The file was read to its end.
-    pub(crate) complete: bool,
+    pub complete: bool,
 }
 
-fn file_issue(location: &str, message: impl Into<String>) -> Issue {
+/// A problem with a whole file (no line, offset or record).
+pub fn file_issue(location: &str, message: impl Into<String>) -> Issue {
     Issue { location: location.to_owned(), line: None, offset: None, record: None, message: message.into() }
+}
+
+/// One file's bytes and where they came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// A path or a URL, for issues.
+    pub location: String,
+    /// The file as stored (JSON, JSON Lines, gzip or not).
+    pub bytes: Vec<u8>,
+}
+
+/// What reading log files gives: mergeable, so files are read on every core and merged in the
+/// order given.
+pub trait LogRead: Default + Send {
+    /// Adds another file's read.
+    fn merge_read(&mut self, other: Self);
+    /// The read of a file that cannot be read at all: the issue, and incomplete.
+    fn unreadable(issue: Issue) -> Self;
+}
+
+/// Reads a file from disk with `read_file`; `Err` only when it cannot be read at all.
+pub fn read_path<R>(path: &Path, read_file: impl FnOnce(&str, &[u8]) -> R) -> Result<R, Issue> {
+    let location = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(read_file(&location, &bytes)),
+        Err(err) => Err(file_issue(&location, format!("cannot be read: {err}"))),
+    }
+}
+
+/// Reads many files on every core and merges them in the order given (files that cannot be
+/// read are issues, and make the result incomplete).
+pub fn read_paths<R: LogRead>(paths: &[PathBuf], read_file: impl Fn(&str, &[u8]) -> R + Sync) -> R {
+    let reads: Vec<R> =
+        paths.par_iter().map(|path| read_path(path, &read_file).unwrap_or_else(R::unreadable)).collect();
+    merge_all(reads)
+}
+
+/// Reads many files' bytes on every core and merges them in the order given.
+pub fn read_files<R: LogRead>(inputs: &[Input], read_file: impl Fn(&str, &[u8]) -> R + Sync) -> R {
+    let reads: Vec<R> = inputs.par_iter().map(|input| read_file(&input.location, &input.bytes)).collect();
+    merge_all(reads)
+}
+
+fn merge_all<R: LogRead>(reads: Vec<R>) -> R {
+    let mut all = R::default();
+    for read in reads {
+        all.merge_read(read);
+    }
+    all
 }
 
 /// The file's JSON: inflated when gzip (RFC 1952's magic number; every member, as `gzip -d`
@@ -133,7 +192,7 @@ fn offset_of(json: &[u8], line: usize, column: usize) -> u64 {
 /// Containers: a JSON array of records; an object whose key in `wrappers` (compared without
 /// regard to case) holds the array (`{"records":[…]}`, `{"value":[…]}`); one record per line
 /// (JSON Lines); a single object that is itself a record.
-pub(crate) fn walk(
+pub fn walk(
     location: &str,
     bytes: &[u8],
     wrappers: &[&str],

@@ -8,11 +8,16 @@
 //! also mergeable (commutative and associative), so files can be read on every core in any
 //! order, and an ingest can be split into batches committed one at a time.
 //!
-//! This crate is cloud-neutral: the CloudTrail reader (`remit-aws-activity`) and later the Azure
-//! and Google Cloud log readers turn their events into [`Rollups`]; the store keeps them;
-//! analyses ([`window`], [`creep`]) read them back.
+//! This crate is cloud-neutral: the CloudTrail reader (`remit-aws-activity`) and the Azure and
+//! Google Cloud log readers (`remit-azure-activity`, `remit-gcp-activity`) turn their events into
+//! [`Rollups`]; the store keeps them; analyses ([`window`], [`creep`]) read them back. The Azure
+//! and Google Cloud readers share [`input`] (JSON log containers, gzip, positions, files on
+//! every core) and [`quote`] (shell and Terraform quoting of right-sized roles), which know no cloud's
+//! record format.
 
 pub mod creep;
+pub mod input;
+pub mod quote;
 mod rollups;
 pub mod window;
 

@@ -13,7 +13,6 @@
 
 mod activity;
 mod assignments;
-mod input;
 mod json;
 mod read;
 pub mod rightsize;
@@ -21,8 +20,10 @@ mod signin;
 
 pub use crate::{
     assignments::{AssignmentUse, Assignments},
-    input::Issue,
-    read::{ACTIVITY_STREAM, FileStats, Input, Read, SIGNIN_STREAM, read_file, read_files, read_path, read_paths},
+    read::{ACTIVITY_STREAM, FileStats, Read, SIGNIN_STREAM, read_file, read_files, read_path, read_paths},
     signin::{SignInKind, SignInRow, SignIns},
 };
-pub use remit_activity::Rollups;
+pub use remit_activity::{
+    Rollups,
+    input::{Input, Issue},
+};

@@ -12,15 +12,19 @@
 //! same file, so an operation whose end falls outside the file is still counted as used. Events
 //! with no operation id are counted as they come.
 
-use std::{collections::HashSet, path::PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+};
 
-use rayon::prelude::*;
-use remit_activity::{Counts, Rollups};
+use remit_activity::{
+    Counts, Rollups,
+    input::{self, Input, Issue, LogRead, Position, walk},
+};
 
 use crate::{
     activity::{Activity, Phase, activity},
     assignments::Assignments,
-    input::{Issue, Position, walk},
     signin::{SignIns, is_signin, signin},
 };
 
@@ -106,13 +110,14 @@ impl Read {
     }
 }
 
-/// One file's bytes and where they came from.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// A path or a URL, for issues.
-    pub location: String,
-    /// The file as stored (JSON, JSON Lines, gzip or not).
-    pub bytes: Vec<u8>,
+impl LogRead for Read {
+    fn merge_read(&mut self, other: Read) {
+        self.merge(other);
+    }
+
+    fn unreadable(issue: Issue) -> Read {
+        Read { stats: FileStats { complete: false, ..FileStats::default() }, issues: vec![issue], ..Read::default() }
+    }
 }
 
 type OperationKey = (String, String, String);
@@ -245,42 +250,17 @@ fn count(read: &mut Read, issues: &mut Vec<Issue>, location: &str, position: Pos
 }
 
 /// Reads a file from disk; `Err` only when it cannot be read at all.
-pub fn read_path(path: &std::path::Path) -> Result<Read, Issue> {
-    let location = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(read_file(&location, &bytes)),
-        Err(err) => {
-            Err(Issue { location, line: None, offset: None, record: None, message: format!("cannot be read: {err}") })
-        }
-    }
+pub fn read_path(path: &Path) -> Result<Read, Issue> {
+    input::read_path(path, read_file)
 }
 
 /// Reads many files on every core and merges them in the order given (files that cannot be
 /// read are issues, and make the result incomplete).
 pub fn read_paths(paths: &[PathBuf]) -> Read {
-    let reads: Vec<Read> = paths
-        .par_iter()
-        .map(|path| {
-            read_path(path).unwrap_or_else(|issue| Read {
-                stats: FileStats { complete: false, ..FileStats::default() },
-                issues: vec![issue],
-                ..Read::default()
-            })
-        })
-        .collect();
-    merge_all(reads)
+    input::read_paths(paths, read_file)
 }
 
 /// Reads many files' bytes on every core and merges them in the order given.
 pub fn read_files(inputs: &[Input]) -> Read {
-    let reads: Vec<Read> = inputs.par_iter().map(|input| read_file(&input.location, &input.bytes)).collect();
-    merge_all(reads)
-}
-
-fn merge_all(reads: Vec<Read>) -> Read {
-    let mut all = Read::default();
-    for read in reads {
-        all.merge(read);
-    }
-    all
+    input::read_files(inputs, read_file)
 }

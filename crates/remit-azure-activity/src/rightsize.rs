@@ -19,7 +19,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use remit_activity::{UsageRow, window::Window};
+use remit_activity::{
+    UsageRow,
+    quote::{hcl_list, hcl_string, shell_word},
+    window::Window,
+};
 use serde_json::{Value, json};
 
 /// Which actions are data actions.
@@ -212,15 +216,6 @@ pub fn rightsize(usage: &[UsageRow], request: &RoleRequest<'_>, data: &DataActio
     CustomRole { actions, data_actions, definition, commands, terraform, outside_scope, denied_only }
 }
 
-/// A word for a POSIX shell: as is when it is plain, else single-quoted.
-pub(crate) fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'=' | b','));
-    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
-}
-
 /// The `az` commands (<https://learn.microsoft.com/cli/azure/role/definition#az-role-definition-create>,
 /// <https://learn.microsoft.com/cli/azure/role/assignment#az-role-assignment-create>,
 /// <https://learn.microsoft.com/cli/azure/role/assignment#az-role-assignment-delete>).
@@ -238,44 +233,6 @@ fn commands(request: &RoleRequest<'_>) -> Vec<String> {
     let replaced: BTreeSet<&String> = request.replaces.iter().collect();
     commands.extend(replaced.into_iter().map(|id| format!("az role assignment delete --ids {}", shell_word(id))));
     commands
-}
-
-/// A string in HCL's quoted form (`\`, `"`, control characters escaped; `${` and `%{` doubled
-/// so Terraform reads them literally).
-pub(crate) fn hcl_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-pub(crate) fn hcl_list(items: &[String], indent: &str) -> String {
-    if items.is_empty() {
-        return "[]".to_owned();
-    }
-    let mut out = String::from("[\n");
-    for item in items {
-        out.push_str(&format!("{indent}  {},\n", hcl_string(item)));
-    }
-    out.push_str(indent);
-    out.push(']');
-    out
 }
 
 fn terraform(request: &RoleRequest<'_>, actions: &[String], data_actions: &[String]) -> String {

@@ -11,14 +11,16 @@ use std::{
 };
 
 use futures_util::{StreamExt, stream};
+use remit_rest::{
+    CollectError,
+    bundle::{SEGMENT, Staging, segment},
+};
 use serde_json::{Value, json};
 
 use crate::{
     az_shape,
     calls::{ArmCall, Call, GraphCall},
     config::{Config, Credentials},
-    error::CollectError,
-    out::{Staging, segment},
     rest::{Api, Rest},
 };
 
@@ -102,7 +104,7 @@ struct Collector<'a> {
 }
 
 fn enc(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, crate::out::SEGMENT).to_string()
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {

@@ -3,9 +3,8 @@
 //! The endpoints are fields so that tests (and sovereign clouds) can point the collector
 //! elsewhere; the defaults are Azure's public cloud.
 
-use std::time::Duration;
-
-use crate::secret::Secret;
+pub use remit_rest::RetryPolicy;
+use remit_rest::Secret;
 
 /// Azure Resource Manager, public cloud.
 pub const DEFAULT_ARM_URL: &str = "https://management.azure.com";
@@ -49,21 +48,6 @@ pub struct Endpoints {
 impl Default for Endpoints {
     fn default() -> Self {
         Self { arm: DEFAULT_ARM_URL.into(), graph: DEFAULT_GRAPH_URL.into(), login: DEFAULT_LOGIN_URL.into() }
-    }
-}
-
-/// How throttled calls (HTTP 429 and 503) are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt; then the call fails with its status.
-    pub max_retries: u32,
-    /// The longest wait honoured; a longer `Retry-After` is cut to this.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self { max_retries: 6, max_wait: Duration::from_secs(60) }
     }
 }
 

@@ -3,7 +3,9 @@
 //! Every collector read goes through [`Rest::get_list`] or [`Rest::get_object`], which attach
 //! the right bearer token, retry throttled calls, follow `nextLink` / `@odata.nextLink`, and turn
 //! any failure into a [`CollectError`] that names the call, its status and the permission it
-//! needs. Credentials are redacted from every message built here.
+//! needs. Credentials are redacted from every message built here. What is the same for every
+//! cloud (retries, error bodies, the HTTP client) is `remit_rest::http`; this module holds
+//! Entra's tokens and ARM's and Graph's paging.
 
 use std::{
     collections::BTreeSet,
@@ -11,22 +13,22 @@ use std::{
     time::{Duration, Instant},
 };
 
+use remit_rest::{
+    CollectError, Secret,
+    http::{self, Called},
+    token::{TokenSlot, request_token},
+};
 use serde_json::Value;
 
 use crate::{
     calls::Call,
-    config::{Config, Credentials, RetryPolicy},
-    error::CollectError,
-    secret::Secret,
+    config::{Config, Credentials},
 };
 
 /// The scopes of the client credentials grant: one token per resource
 /// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token).
 pub(crate) const ARM_SCOPE: &str = "https://management.azure.com/.default";
 pub(crate) const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
-
-/// A token is renewed when less than this is left of its lifetime.
-const RENEW_MARGIN: Duration = Duration::from_secs(300);
 
 /// Which API a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,16 +37,11 @@ pub(crate) enum Api {
     Graph,
 }
 
-struct Cached {
-    token: Secret,
-    expires: Option<Instant>,
-}
-
 pub(crate) struct Rest {
     http: reqwest::Client,
     config: Config,
-    arm_token: tokio::sync::Mutex<Option<Cached>>,
-    graph_token: tokio::sync::Mutex<Option<Cached>>,
+    arm_token: TokenSlot,
+    graph_token: TokenSlot,
     made: Mutex<BTreeSet<Call>>,
 }
 
@@ -55,13 +52,7 @@ impl Rest {
         {
             reqwest::Url::parse(url).map_err(|e| CollectError::Config(format!("{name} base URL {url:?}: {e}")))?;
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("remit-azure-collect/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(120))
-            // A redirect could carry the bearer token to another host: none of these APIs redirects.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| CollectError::Config(format!("HTTP client: {e}")))?;
+        let http = http::client(concat!("remit-azure-collect/", env!("CARGO_PKG_VERSION")))?;
         let mut config = config.clone();
         config.endpoints.arm = config.endpoints.arm.trim_end_matches('/').to_owned();
         config.endpoints.graph = config.endpoints.graph.trim_end_matches('/').to_owned();
@@ -69,8 +60,8 @@ impl Rest {
         Ok(Self {
             http,
             config,
-            arm_token: tokio::sync::Mutex::new(None),
-            graph_token: tokio::sync::Mutex::new(None),
+            arm_token: TokenSlot::default(),
+            graph_token: TokenSlot::default(),
             made: Mutex::new(BTreeSet::new()),
         })
     }
@@ -130,50 +121,24 @@ impl Rest {
         if let Ok(mut made) = self.made.lock() {
             made.insert(call);
         }
-        let shown = self.shown_url(url);
-        let mut attempt = 0u32;
-        loop {
+        let called = self.called(call, url);
+        let redact = |text: &str| self.redact(text);
+        let response = http::send_retrying(self.config.retry, async || {
             let token = self.token(api).await?;
             let sent = self.http.get(url).bearer_auth(token.expose()).header("Accept", "application/json").send().await;
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) => {
-                    return Err(CollectError::Transport {
-                        call: call.describe().into(),
-                        url: shown,
-                        detail: self.redact(&e.without_url().to_string()),
-                    });
-                }
-            };
-            let status = response.status().as_u16();
-            if (status == 429 || status == 503) && attempt < self.config.retry.max_retries {
-                let wait = retry_wait(response.headers(), attempt, self.config.retry);
-                attempt += 1;
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            let body = response.bytes().await.map_err(|e| CollectError::Transport {
-                call: call.describe().into(),
-                url: shown.clone(),
-                detail: self.redact(&e.without_url().to_string()),
-            })?;
-            if !(200..300).contains(&status) {
-                let (code, message) = remote_error(&body);
-                return Err(CollectError::Status {
-                    call: call.describe().into(),
-                    url: shown,
-                    status,
-                    code: code.map(|c| self.redact(&c)),
-                    message: message.map(|m| self.redact(&m)),
-                    needs: call.needs(),
-                });
-            }
-            return serde_json::from_slice(&body).map_err(|e| self.shape(call, url, format!("not JSON: {e}")));
-        }
+            sent.map_err(|e| http::transport(&called, e, redact))
+        })
+        .await?;
+        http::json_answer(response, &called, "code", redact).await
+    }
+
+    /// The call as messages name it.
+    fn called(&self, call: Call, url: &str) -> Called {
+        Called { call: call.describe().into(), url: self.shown_url(url), needs: call.needs() }
     }
 
     fn shape(&self, call: Call, url: &str, detail: String) -> CollectError {
-        CollectError::Shape { call: call.describe().into(), url: self.shown_url(url), detail: self.redact(&detail) }
+        http::shape(&self.called(call, url), &detail, |text| self.redact(text))
     }
 
     /// The URL without the base, as messages show it.
@@ -205,25 +170,21 @@ impl Rest {
             Api::Arm => (&self.arm_token, ARM_SCOPE),
             Api::Graph => (&self.graph_token, GRAPH_SCOPE),
         };
-        let mut slot = slot.lock().await;
-        if let Some(cached) = slot.as_ref()
-            && cached.expires.is_none_or(|at| at > Instant::now() + RENEW_MARGIN)
-        {
-            return Ok(cached.token.clone());
-        }
-        let fresh = self.request_token(client_id, secret, scope).await?;
-        let token = fresh.token.clone();
-        *slot = Some(fresh);
-        Ok(token)
+        slot.get(async || self.request_token(client_id, secret, scope).await).await
     }
 
     /// The client credentials grant with a shared secret
     /// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#first-case-access-token-request-with-a-shared-secret).
-    async fn request_token(&self, client_id: &str, secret: &Secret, scope: &str) -> Result<Cached, CollectError> {
-        let tenant = percent_encoding::utf8_percent_encode(&self.config.tenant_id, crate::out::SEGMENT);
+    async fn request_token(
+        &self,
+        client_id: &str,
+        secret: &Secret,
+        scope: &str,
+    ) -> Result<(Secret, Option<Instant>), CollectError> {
+        let tenant = percent_encoding::utf8_percent_encode(&self.config.tenant_id, remit_rest::bundle::SEGMENT);
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.endpoints.login);
         let fail = |detail: String| CollectError::Token {
-            scope: scope.into(),
+            scope: Some(scope.into()),
             url: url.clone(),
             detail: secret.redact(&detail),
         };
@@ -233,37 +194,12 @@ impl Rest {
             ("client_secret", secret.expose()),
             ("grant_type", "client_credentials"),
         ];
-        let mut attempt = 0u32;
-        let response = loop {
-            let response =
-                self.http.post(&url).form(&form).send().await.map_err(|e| fail(e.without_url().to_string()))?;
-            let status = response.status().as_u16();
-            if (status == 429 || status == 503) && attempt < self.config.retry.max_retries {
-                let wait = retry_wait(response.headers(), attempt, self.config.retry);
-                attempt += 1;
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            break response;
-        };
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| fail(e.without_url().to_string()))?;
-        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if !(200..300).contains(&status) {
-            // Entra's error response: error, error_description, error_codes ...
-            let code = parsed.get("error").and_then(Value::as_str).unwrap_or("no error code");
-            let description = parsed.get("error_description").and_then(Value::as_str).unwrap_or("");
-            return Err(fail(format!("HTTP {status} {code}: {description}")));
-        }
-        let token = parsed
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| fail("the response has no access_token".into()))?;
-        let expires = parsed
+        let (token, answer) = request_token(&self.http, &url, &form, self.config.retry, fail).await?;
+        let expires = answer
             .get("expires_in")
             .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
             .map(|seconds| Instant::now() + Duration::from_secs(seconds));
-        Ok(Cached { token: Secret::new(token), expires })
+        Ok((token, expires))
     }
 }
 
@@ -276,48 +212,9 @@ fn same_origin(link: &str, base: &str) -> bool {
     }
 }
 
-/// How long to wait before retrying a throttled call: `Retry-After` in seconds when given
-/// (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling,
-/// https://learn.microsoft.com/graph/throttling), otherwise an exponential backoff; capped by
-/// the policy.
-fn retry_wait(headers: &reqwest::header::HeaderMap, attempt: u32, policy: RetryPolicy) -> Duration {
-    let given = headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let backoff = Duration::from_secs(1u64 << attempt.min(6));
-    given.unwrap_or(backoff).min(policy.max_wait)
-}
-
-/// The code and message of an ARM (`{"error": {"code", "message"}}`,
-/// https://learn.microsoft.com/azure/azure-resource-manager/templates/common-deployment-errors)
-/// or Graph (`{"error": {"code", "message", "innerError"}}`,
-/// https://learn.microsoft.com/graph/errors) error body.
-fn remote_error(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return (None, None);
-    };
-    let error = value.get("error").unwrap_or(&Value::Null);
-    let text = |key: &str| error.get(key).and_then(Value::as_str).map(str::to_owned);
-    (text("code"), text("message"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_wait_honours_retry_after_and_caps_it() {
-        let policy = RetryPolicy { max_retries: 3, max_wait: Duration::from_secs(10) };
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::RETRY_AFTER, reqwest::header::HeaderValue::from_static("2"));
-        assert_eq!(retry_wait(&headers, 0, policy), Duration::from_secs(2));
-        headers.insert(reqwest::header::RETRY_AFTER, reqwest::header::HeaderValue::from_static("3600"));
-        assert_eq!(retry_wait(&headers, 0, policy), Duration::from_secs(10));
-        let none = reqwest::header::HeaderMap::new();
-        assert_eq!(retry_wait(&none, 2, policy), Duration::from_secs(4));
-    }
 
     #[test]
     fn next_links_must_stay_on_the_api_origin() {
@@ -328,12 +225,5 @@ mod tests {
         assert!(!same_origin("http://management.azure.com/x", base));
         assert!(!same_origin("https://management.azure.com:8443/x", base));
         assert!(!same_origin("/subscriptions?$skiptoken=x", base));
-    }
-
-    #[test]
-    fn remote_error_reads_arm_and_graph_bodies() {
-        let arm = br#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#;
-        assert_eq!(remote_error(arm), (Some("AuthorizationFailed".into()), Some("no".into())));
-        assert_eq!(remote_error(b"<html>"), (None, None));
     }
 }

@@ -12,13 +12,12 @@
 //!   Terraform) from a principal's used permissions.
 
 mod audit;
-mod input;
 mod json;
 mod read;
 pub mod rightsize;
 
-pub use crate::{
-    input::Issue,
-    read::{FileStats, Input, Read, read_file, read_files, read_path, read_paths},
+pub use crate::read::{FileStats, Read, read_file, read_files, read_path, read_paths};
+pub use remit_activity::{
+    Rollups,
+    input::{Input, Issue},
 };
-pub use remit_activity::Rollups;

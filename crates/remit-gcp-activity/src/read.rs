@@ -4,15 +4,14 @@
 //! usage, entries without checks as unmapped (by service and method, never dropped), and
 //! gathers each file's problems with where they are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-use remit_activity::Rollups;
-
-use crate::{
-    audit::{Entry, entry},
-    input::{Issue, walk},
+use remit_activity::{
+    Rollups,
+    input::{self, Input, Issue, LogRead, walk},
 };
+
+use crate::audit::{Entry, entry};
 
 /// Keys under which exports wrap their entries: `entries` (the `entries.list` response).
 const WRAPPERS: &[&str] = &["entries"];
@@ -82,13 +81,14 @@ impl Read {
     }
 }
 
-/// One file's bytes and where they came from.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// A path or a URL, for issues.
-    pub location: String,
-    /// The file as stored (JSON, JSON Lines, gzip or not).
-    pub bytes: Vec<u8>,
+impl LogRead for Read {
+    fn merge_read(&mut self, other: Read) {
+        self.merge(other);
+    }
+
+    fn unreadable(issue: Issue) -> Read {
+        Read { stats: FileStats { complete: false, ..FileStats::default() }, issues: vec![issue], ..Read::default() }
+    }
 }
 
 /// Reads one file of audit log entries (a JSON array, `{"entries":[…]}`, or one entry per
@@ -149,42 +149,17 @@ pub fn read_file(location: &str, bytes: &[u8]) -> Read {
 }
 
 /// Reads a file from disk; `Err` only when it cannot be read at all.
-pub fn read_path(path: &std::path::Path) -> Result<Read, Issue> {
-    let location = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(read_file(&location, &bytes)),
-        Err(err) => {
-            Err(Issue { location, line: None, offset: None, record: None, message: format!("cannot be read: {err}") })
-        }
-    }
+pub fn read_path(path: &Path) -> Result<Read, Issue> {
+    input::read_path(path, read_file)
 }
 
 /// Reads many files on every core and merges them in the order given (files that cannot be
 /// read are issues, and make the result incomplete).
 pub fn read_paths(paths: &[PathBuf]) -> Read {
-    let reads: Vec<Read> = paths
-        .par_iter()
-        .map(|path| {
-            read_path(path).unwrap_or_else(|issue| Read {
-                stats: FileStats { complete: false, ..FileStats::default() },
-                issues: vec![issue],
-                ..Read::default()
-            })
-        })
-        .collect();
-    merge_all(reads)
+    input::read_paths(paths, read_file)
 }
 
 /// Reads many files' bytes on every core and merges them in the order given.
 pub fn read_files(inputs: &[Input]) -> Read {
-    let reads: Vec<Read> = inputs.par_iter().map(|input| read_file(&input.location, &input.bytes)).collect();
-    merge_all(reads)
-}
-
-fn merge_all(reads: Vec<Read>) -> Read {
-    let mut all = Read::default();
-    for read in reads {
-        all.merge(read);
-    }
-    all
+    input::read_files(inputs, read_file)
 }

@@ -18,7 +18,11 @@
 
 use std::collections::BTreeSet;
 
-use remit_activity::{UsageRow, window::Window};
+use remit_activity::{
+    UsageRow,
+    quote::{hcl_list, hcl_string, shell_word},
+    window::Window,
+};
 use serde_json::{Value, json};
 
 /// What to write a role for.
@@ -167,15 +171,6 @@ fn yaml(request: &RoleRequest<'_>, permissions: &[String]) -> String {
     out
 }
 
-/// A word for a POSIX shell: as is when it is plain, else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'=' | b','));
-    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
-}
-
 /// The gcloud commands (<https://cloud.google.com/sdk/gcloud/reference/iam/roles/create>,
 /// <https://cloud.google.com/sdk/gcloud/reference/projects/add-iam-policy-binding>,
 /// <https://cloud.google.com/sdk/gcloud/reference/projects/remove-iam-policy-binding>).
@@ -196,30 +191,6 @@ fn commands(request: &RoleRequest<'_>) -> Vec<String> {
     commands
 }
 
-/// A string in HCL's quoted form (`${` and `%{` doubled so Terraform reads them literally).
-fn hcl_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn terraform(request: &RoleRequest<'_>, permissions: &[String]) -> String {
     let project = hcl_string(request.project);
     let mut out = String::new();
@@ -230,15 +201,7 @@ fn terraform(request: &RoleRequest<'_>, permissions: &[String]) -> String {
     out.push_str(&format!("  title       = {}\n", hcl_string(request.title)));
     out.push_str(&format!("  description = {}\n", hcl_string(request.description)));
     out.push_str("  stage       = \"GA\"\n");
-    if permissions.is_empty() {
-        out.push_str("  permissions = []\n");
-    } else {
-        out.push_str("  permissions = [\n");
-        for p in permissions {
-            out.push_str(&format!("    {},\n", hcl_string(p)));
-        }
-        out.push_str("  ]\n");
-    }
+    out.push_str(&format!("  permissions = {}\n", hcl_list(permissions, "  ")));
     out.push_str("}\n\n");
     out.push_str("resource \"google_project_iam_member\" \"remit_rightsized\" {\n");
     out.push_str(&format!("  project = {project}\n"));

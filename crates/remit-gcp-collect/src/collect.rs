@@ -12,14 +12,16 @@ use std::{
 };
 
 use futures_util::{StreamExt, stream};
+use remit_rest::{
+    CollectError,
+    bundle::{SEGMENT, Staging, file_name, segment},
+};
 use serde_json::Value;
 
 use crate::{
     calls::{Authorization, GcpCall},
     config::Config,
-    error::CollectError,
     gcloud_shape,
-    out::{SEGMENT, Staging, file_name, segment},
     rest::Rest,
 };
 

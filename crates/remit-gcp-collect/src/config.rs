@@ -3,11 +3,10 @@
 //! The endpoints are fields so that tests can point the collector at a mock; the defaults are
 //! Google's public endpoints.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
-use crate::{error::CollectError, secret::Secret};
+pub use remit_rest::RetryPolicy;
+use remit_rest::{CollectError, Secret};
 
 /// Cloud Resource Manager.
 pub const DEFAULT_RESOURCE_MANAGER_URL: &str = "https://cloudresourcemanager.googleapis.com";
@@ -107,21 +106,6 @@ impl Default for Endpoints {
             cloud_identity: DEFAULT_CLOUD_IDENTITY_URL.into(),
             token: None,
         }
-    }
-}
-
-/// How throttled calls (HTTP 429 and 503) are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt; then the call fails with its status.
-    pub max_retries: u32,
-    /// The longest wait between two attempts.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self { max_retries: 6, max_wait: Duration::from_secs(60) }
     }
 }
 

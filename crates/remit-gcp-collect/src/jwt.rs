@@ -49,7 +49,7 @@ fn pem_body(pem: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use remit_rest::Secret;
 
     fn key(pem: &str) -> ServiceAccountKey {
         ServiceAccountKey {

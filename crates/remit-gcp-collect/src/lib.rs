@@ -12,15 +12,16 @@
 //! exactly the permissions of the calls, checked by a test. Credentials (a service account key
 //! or an access token) are [`Secret`]s, never printed, and redacted from error messages.
 
+// `CollectError` is `remit_rest`'s: the same enum as when it was defined here (its largest
+// variant is 122 bytes), but clippy measures a foreign enum whole (128 bytes with its tag).
+#![allow(clippy::result_large_err)]
+
 mod calls;
 mod collect;
 mod config;
-mod error;
 mod gcloud_shape;
 mod jwt;
-mod out;
 mod rest;
-mod secret;
 
 pub use calls::{Authorization, COLLECTOR_ROLE, GcpCall, role_permissions};
 pub use collect::{Summary, collect, collect_blocking};
@@ -28,5 +29,4 @@ pub use config::{
     Config, Credentials, DEFAULT_CLOUD_ASSET_URL, DEFAULT_CLOUD_IDENTITY_URL, DEFAULT_IAM_URL,
     DEFAULT_RESOURCE_MANAGER_URL, Endpoints, RetryPolicy, SCOPE, ServiceAccountKey,
 };
-pub use error::CollectError;
-pub use secret::Secret;
+pub use remit_rest::{CollectError, Secret};

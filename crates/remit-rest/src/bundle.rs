@@ -1,8 +1,9 @@
-//! Writes the bundle so that a reader never sees half of it.
+//! Writes a collector's bundle so that a reader never sees half of it.
 //!
 //! Files go into a temporary directory inside the bundle root (same file system); only when
 //! the whole collection succeeded is it renamed to `<root>/<cloud>/<id>`, replacing an older
-//! collection of the same tenant. A failed collection leaves the previous one untouched.
+//! collection of the same tenant or organization. A failed collection leaves the previous one
+//! untouched.
 
 use std::path::{Path, PathBuf};
 
@@ -12,10 +13,11 @@ use crate::error::CollectError;
 
 /// What is percent-encoded in a URL path segment or query value built from an id: everything
 /// but RFC 3986's unreserved characters (and `@`, allowed in a path segment).
-pub(crate) const SEGMENT: &percent_encoding::AsciiSet =
+pub const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
 
-pub(crate) struct Staging {
+/// A collection being written: dropped without [`Staging::commit`], it leaves nothing.
+pub struct Staging {
     dir: tempfile::TempDir,
     target: PathBuf,
 }
@@ -26,7 +28,7 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> CollectError {
 
 impl Staging {
     /// A staging directory for `<root>/<cloud>/<id>`.
-    pub(crate) fn new(root: &Path, cloud: &str, id: &str) -> Result<Self, CollectError> {
+    pub fn new(root: &Path, cloud: &str, id: &str) -> Result<Self, CollectError> {
         if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
             return Err(CollectError::Config(format!("{id:?} cannot name a directory")));
         }
@@ -40,7 +42,7 @@ impl Staging {
     }
 
     /// Writes `value` as pretty JSON at `relative` (slash-separated) in the staging directory.
-    pub(crate) fn write_json(&self, relative: &str, value: &Value) -> Result<(), CollectError> {
+    pub fn write_json(&self, relative: &str, value: &Value) -> Result<(), CollectError> {
         let path = self.dir.path().join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
@@ -51,7 +53,7 @@ impl Staging {
     }
 
     /// Moves the staged collection into place and returns its path.
-    pub(crate) fn commit(self) -> Result<PathBuf, CollectError> {
+    pub fn commit(self) -> Result<PathBuf, CollectError> {
         let staged = self.dir.path().join("bundle");
         let target = self.target.clone();
         // The staged files live in `<tmp>/` directly; move them under one name first so the
@@ -75,9 +77,15 @@ impl Staging {
     }
 }
 
+/// A file name for an id that may hold `/` (attachment points, role names): `/` becomes `%2F`,
+/// as docs/environment-bundle.md says.
+pub fn file_name(id: &str) -> String {
+    id.replace('/', "%2F")
+}
+
 /// `id` when it can be one path segment of a file name (an object id from a response is not
 /// trusted to be one).
-pub(crate) fn segment(id: &str) -> Result<&str, CollectError> {
+pub fn segment(id: &str) -> Result<&str, CollectError> {
     if id.is_empty() || id.contains(['/', '\\', '\0']) || id == "." || id == ".." {
         Err(CollectError::Config(format!("the id {id:?} from a response cannot name a file")))
     } else {
@@ -128,5 +136,6 @@ mod tests {
         assert!(segment("../x").is_err());
         assert!(segment("..").is_err());
         assert_eq!(segment("0b1c-2d").unwrap(), "0b1c-2d");
+        assert_eq!(file_name("projects/p/a"), "projects%2Fp%2Fa");
     }
 }

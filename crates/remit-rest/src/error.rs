@@ -1,4 +1,4 @@
-//! Why a collection stopped, said so that an operator can act on it.
+//! Why a collection stopped, said so that an operator can act on it, whatever the cloud.
 //!
 //! Every error names the call that failed (what it reads and the URL path), the HTTP status
 //! when there was one, and for 401/403 the permission the collector needed. No error text holds
@@ -13,28 +13,33 @@ pub enum CollectError {
     /// The configuration cannot be used (for example a base URL that does not parse).
     #[error("configuration: {0}")]
     Config(String),
-    /// The service account key cannot be used, or the token endpoint refused it.
-    #[error("token request at {url}: {detail}")]
+    /// The credential cannot be used, or the token endpoint refused it or could not be reached.
+    #[error("token request{} at {url}: {detail}", for_scope(scope))]
     Token {
+        /// The scope requested, when the grant names one per request (Entra's client
+        /// credentials grant does; a Google service account's JWT carries its scope inside).
+        scope: Option<String>,
         /// The token endpoint (no query, no credential).
         url: String,
-        /// What went wrong, with the HTTP status and Google's error code when there is one.
+        /// What went wrong, with the HTTP status and the identity provider's error code when
+        /// there is one.
         detail: String,
     },
     /// A REST call answered with an error status.
     #[error("{call} ({url}): HTTP {status}{remote}{needs}", remote = remote_text(code, message), needs = needs_text(*status, needs))]
     Status {
-        /// What the call reads, e.g. "search all IAM policies".
+        /// What the call reads, e.g. "list role assignments" or "search all IAM policies".
         call: String,
         /// The URL called (path and query; never a credential).
         url: String,
         /// The HTTP status code.
         status: u16,
-        /// The service's error code (`PERMISSION_DENIED`, `RESOURCE_EXHAUSTED` ...).
+        /// The service's error code (Azure's `AuthorizationFailed`, Google's `PERMISSION_DENIED` ...).
         code: Option<String>,
         /// The service's error message.
         message: Option<String>,
-        /// The permission the call needs (an IAM permission, or the Cloud Identity admin role).
+        /// The permission the call needs (an Azure action or Graph application permission, a
+        /// Google Cloud IAM permission or admin role).
         needs: String,
     },
     /// A call could not be sent or its answer not read (network, TLS, timeout).
@@ -67,6 +72,10 @@ pub enum CollectError {
     },
 }
 
+fn for_scope(scope: &Option<String>) -> String {
+    scope.as_ref().map(|scope| format!(" for {scope}")).unwrap_or_default()
+}
+
 fn remote_text(code: &Option<String>, message: &Option<String>) -> String {
     match (code, message) {
         (Some(code), Some(message)) => format!(" {code}: {message}"),
@@ -78,4 +87,36 @@ fn remote_text(code: &Option<String>, message: &Option<String>) -> String {
 
 fn needs_text(status: u16, needs: &str) -> String {
     if status == 401 || status == 403 { format!(" (the collector needs {needs})") } else { String::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_scope_the_remote_error_and_the_permission_needed() {
+        let token = |scope: Option<&str>| CollectError::Token {
+            scope: scope.map(str::to_owned),
+            url: "https://login/t/token".into(),
+            detail: "HTTP 401".into(),
+        };
+        assert_eq!(
+            token(Some("s/.default")).to_string(),
+            "token request for s/.default at https://login/t/token: HTTP 401"
+        );
+        assert_eq!(token(None).to_string(), "token request at https://login/t/token: HTTP 401");
+        let status = |status: u16, code: Option<&str>| CollectError::Status {
+            call: "list roles".into(),
+            url: "/v1/roles".into(),
+            status,
+            code: code.map(str::to_owned),
+            message: Some("no".into()),
+            needs: "iam.roles.list".into(),
+        };
+        assert_eq!(
+            status(403, Some("PERMISSION_DENIED")).to_string(),
+            "list roles (/v1/roles): HTTP 403 PERMISSION_DENIED: no (the collector needs iam.roles.list)"
+        );
+        assert_eq!(status(500, None).to_string(), "list roles (/v1/roles): HTTP 500 no");
+    }
 }

@@ -1,13 +1,13 @@
 //! Keeps credentials out of logs, error messages and written files.
 //!
-//! A service account's private key or an access token is wrapped in [`Secret`] as soon as it enters the
-//! collector: its `Debug` prints `***` and it has no `Display`, so no `{:?}` of a config,
+//! A credential (a client secret, a private key, an access token) is wrapped in [`Secret`] as
+//! soon as it enters a collector: its `Debug` prints `***` and it has no `Display`, so no `{:?}` of a config,
 //! request or error can leak it. Error texts built from a remote response are passed through
 //! [`Secret::redact`] as well, in case a service echoed what it was sent.
 
 use std::fmt;
 
-/// A credential (private key or access token). `Debug` never shows it.
+/// A credential (client secret, private key or access token). `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -18,14 +18,14 @@ impl Secret {
     }
 
     /// The credential itself, only to put it on the wire.
-    pub(crate) fn expose(&self) -> &str {
+    pub fn expose(&self) -> &str {
         &self.0
     }
 
     /// `text` with every occurrence of this secret replaced by `***`. When the replacement
     /// itself forms the secret again (a secret made of `*`s and what surrounds it), the whole
     /// text is withheld: a message is never worth a credential.
-    pub(crate) fn redact(&self, text: &str) -> String {
+    pub fn redact(&self, text: &str) -> String {
         if self.0.is_empty() {
             return text.to_owned();
         }
