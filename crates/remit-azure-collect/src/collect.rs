@@ -13,7 +13,8 @@ use std::{
 use futures_util::{StreamExt, stream};
 use remit_rest::{
     CollectError,
-    bundle::{SEGMENT, Staging, segment},
+    bundle::{Staging, segment},
+    http::{self, encode},
 };
 use serde_json::{Value, json};
 
@@ -87,24 +88,13 @@ pub async fn collect(config: &Config, out: &Path, progress: impl Fn(&str)) -> Re
 /// Runs `collect` on a runtime of its own, for callers without one (called from inside a
 /// tokio runtime it returns an error instead of blocking that runtime: await `collect` there).
 pub fn collect_blocking(config: &Config, out: &Path, progress: impl Fn(&str)) -> Result<Summary, CollectError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(CollectError::Config("collect_blocking was called inside an async runtime: await collect".into()));
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CollectError::Config(format!("async runtime: {e}")))?;
-    runtime.block_on(collect(config, out, progress))
+    http::block_on(collect(config, out, progress))
 }
 
 struct Collector<'a> {
     rest: &'a Rest,
     config: &'a Config,
     staging: &'a Staging,
-}
-
-fn enc(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
@@ -140,7 +130,7 @@ impl Collector<'_> {
     async fn arm_list(&self, call: ArmCall, path: &str, filter: Option<&str>) -> Result<Vec<Value>, CollectError> {
         let mut url = self.rest.arm_url(&format!("{path}?api-version={}", call.api_version()));
         if let Some(filter) = filter {
-            url.push_str(&format!("&$filter={}", enc(filter)));
+            url.push_str(&format!("&$filter={}", encode(filter)));
         }
         self.rest.get_list(Call::Arm(call), Api::Arm, &url).await
     }
@@ -158,7 +148,7 @@ impl Collector<'_> {
         let call = ArmCall::ManagementGroup;
         let url = self.rest.arm_url(&format!(
             "/providers/Microsoft.Management/managementGroups/{}?$expand=children&$recurse=true&api-version={}",
-            enc(tenant),
+            encode(tenant),
             call.api_version()
         ));
         let mut groups = Vec::new();
@@ -198,11 +188,11 @@ impl Collector<'_> {
         let root_scope = if groups.is_empty() {
             String::new()
         } else {
-            format!("/providers/Microsoft.Management/managementGroups/{}", enc(tenant))
+            format!("/providers/Microsoft.Management/managementGroups/{}", encode(tenant))
         };
         let mut definitions: BTreeMap<String, Value> = BTreeMap::new();
         let mut scopes = vec![root_scope];
-        scopes.extend(ids.iter().map(|id| format!("/subscriptions/{}", enc(id))));
+        scopes.extend(ids.iter().map(|id| format!("/subscriptions/{}", encode(id))));
         for scope in &scopes {
             let path = format!("{scope}/providers/Microsoft.Authorization/roleDefinitions");
             for definition in self.arm_list(ArmCall::RoleDefinitions, &path, None).await? {
@@ -217,7 +207,7 @@ impl Collector<'_> {
         let mut referenced: BTreeSet<String> = BTreeSet::new();
         for id in &ids {
             progress(&format!("reading subscription {id}"));
-            let scope = format!("/subscriptions/{}", enc(id));
+            let scope = format!("/subscriptions/{}", encode(id));
             let dir = format!("subscriptions/{}", segment(id)?);
             let groups = self.arm_list(ArmCall::ResourceGroups, &format!("{scope}/resourcegroups"), None).await?;
             self.staging.write_json(&format!("{dir}/resource-groups.json"), &Value::Array(groups))?;
@@ -247,7 +237,7 @@ impl Collector<'_> {
 
         for group in &groups {
             progress(&format!("reading management group {group}"));
-            let scope = format!("/providers/Microsoft.Management/managementGroups/{}", enc(group));
+            let scope = format!("/providers/Microsoft.Management/managementGroups/{}", encode(group));
             let own_scope = format!("/providers/Microsoft.Management/managementGroups/{group}");
             let dir = format!("management-groups/{}", segment(group)?);
             // At a management group the list takes `atScope()` (at or above it); only what is
@@ -358,7 +348,7 @@ impl Collector<'_> {
         path: impl Fn(&str) -> String,
     ) -> Result<Vec<(String, Vec<Value>)>, CollectError> {
         let calls = ids.iter().map(|id| {
-            let url = path(&enc(id));
+            let url = path(&encode(id));
             async move { self.graph_list(call, &url).await.map(|values| (id.clone(), values)) }
         });
         let results: Vec<_> = stream::iter(calls).buffer_unordered(self.config.concurrency.max(1)).collect().await;

@@ -181,7 +181,7 @@ impl Rest {
         secret: &Secret,
         scope: &str,
     ) -> Result<(Secret, Option<Instant>), CollectError> {
-        let tenant = percent_encoding::utf8_percent_encode(&self.config.tenant_id, remit_rest::bundle::SEGMENT);
+        let tenant = http::encode(&self.config.tenant_id);
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.endpoints.login);
         let fail = |detail: String| CollectError::Token {
             scope: Some(scope.into()),

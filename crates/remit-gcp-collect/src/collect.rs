@@ -14,7 +14,8 @@ use std::{
 use futures_util::{StreamExt, stream};
 use remit_rest::{
     CollectError,
-    bundle::{SEGMENT, Staging, file_name, segment},
+    bundle::{Staging, file_name, segment},
+    http::{self, encode},
 };
 use serde_json::Value;
 
@@ -82,24 +83,13 @@ pub async fn collect(config: &Config, out: &Path, progress: impl Fn(&str)) -> Re
 /// Runs `collect` on a runtime of its own, for callers without one (called from inside a
 /// tokio runtime it returns an error instead of blocking that runtime: await `collect` there).
 pub fn collect_blocking(config: &Config, out: &Path, progress: impl Fn(&str)) -> Result<Summary, CollectError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(CollectError::Config("collect_blocking was called inside an async runtime: await collect".into()));
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CollectError::Config(format!("async runtime: {e}")))?;
-    runtime.block_on(collect(config, out, progress))
+    http::block_on(collect(config, out, progress))
 }
 
 struct Collector<'a> {
     rest: &'a Rest,
     staging: &'a Staging,
     organization: &'a str,
-}
-
-fn enc(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
@@ -136,7 +126,7 @@ impl Collector<'_> {
         let mut parents = VecDeque::from([format!("organizations/{org}")]);
         let mut seen = BTreeSet::new();
         while let Some(parent) = parents.pop_front() {
-            let url = format!("{crm}/v3/folders?parent={}", enc(&parent));
+            let url = format!("{crm}/v3/folders?parent={}", encode(&parent));
             for folder in self.rest.get_list(GcpCall::FoldersList, &url, "folders").await? {
                 if let Some(name) = text(&folder, "name")
                     && seen.insert(name.to_owned())
@@ -155,7 +145,7 @@ impl Collector<'_> {
         containers.extend(folders.iter().filter_map(|f| text(f, "name")).map(str::to_owned));
         let pages = self
             .each(&containers, |parent| {
-                let url = format!("{crm}/v3/projects?parent={}", enc(parent));
+                let url = format!("{crm}/v3/projects?parent={}", encode(parent));
                 async move { self.rest.get_list(GcpCall::ProjectsList, &url, "projects").await }
             })
             .await;
@@ -194,7 +184,7 @@ impl Collector<'_> {
         roles.extend(self.rest.get_list(GcpCall::OrganizationRolesList, &url, "roles").await?);
         let project_roles = self
             .each(&project_ids, |project| {
-                let url = format!("{iam}/v1/projects/{}/roles?view=FULL&pageSize=1000", enc(project));
+                let url = format!("{iam}/v1/projects/{}/roles?view=FULL&pageSize=1000", encode(project));
                 async move { self.rest.get_list(GcpCall::ProjectRolesList, &url, "roles").await }
             })
             .await;
@@ -221,7 +211,7 @@ impl Collector<'_> {
         progress("reading service accounts and their keys");
         let accounts = self
             .each(&project_ids, |project| {
-                let url = format!("{iam}/v1/projects/{}/serviceAccounts?pageSize=100", enc(project));
+                let url = format!("{iam}/v1/projects/{}/serviceAccounts?pageSize=100", encode(project));
                 async move { self.rest.get_list(GcpCall::ServiceAccountsList, &url, "accounts").await }
             })
             .await;
@@ -235,7 +225,7 @@ impl Collector<'_> {
         }
         let keys = self
             .each(&emails, |email| {
-                let url = format!("{iam}/v1/projects/-/serviceAccounts/{}/keys", enc(email));
+                let url = format!("{iam}/v1/projects/-/serviceAccounts/{}/keys", encode(email));
                 async move { self.rest.get_list(GcpCall::ServiceAccountKeysList, &url, "keys").await }
             })
             .await;
@@ -255,7 +245,7 @@ impl Collector<'_> {
     /// The deny policies attached at `point`, each with its rules (the list omits them).
     async fn deny_policies(&self, point: &str) -> Result<Vec<Value>, CollectError> {
         let iam = &self.endpoints().iam;
-        let url = format!("{iam}/v2/policies/{}/denypolicies", enc(point));
+        let url = format!("{iam}/v2/policies/{}/denypolicies", encode(point));
         let listed = self.rest.get_list(GcpCall::DenyPoliciesList, &url, "policies").await?;
         let mut full = Vec::with_capacity(listed.len());
         for policy in listed {
@@ -289,7 +279,7 @@ impl Collector<'_> {
         let mut seen: BTreeSet<String> = start;
         let mut files: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         while let Some(email) = queue.pop_front() {
-            let url = format!("{identity}/v1/groups:lookup?groupKey.id={}", enc(&email));
+            let url = format!("{identity}/v1/groups:lookup?groupKey.id={}", encode(&email));
             let found = match self.rest.get_object(GcpCall::GroupLookup, &url).await {
                 Ok(found) => found,
                 Err(error @ CollectError::Status { status: 403 | 404, .. }) => {

@@ -15,7 +15,6 @@ use std::{
 
 use remit_rest::{
     CollectError, Secret,
-    bundle::SEGMENT,
     http::{self, Called},
     token::{TokenSlot, request_token},
 };
@@ -82,7 +81,7 @@ impl Rest {
                     if !seen.insert(token.clone()) {
                         return Err(self.shape(call, &page_url, "the same nextPageToken came twice".into()));
                     }
-                    let encoded = percent_encoding::utf8_percent_encode(token, SEGMENT);
+                    let encoded = http::encode(token);
                     page_url = format!("{url}{joiner}pageToken={encoded}");
                 }
                 Some(_) => return Err(self.shape(call, &page_url, "nextPageToken is not a string".into())),

@@ -29,6 +29,7 @@ use base64::Engine;
 use remit_gcp_collect::{
     CollectError, Config, Credentials, Endpoints, RetryPolicy, Secret, ServiceAccountKey, collect,
 };
+use remit_rest::testing::{files_under, read_json as read};
 use serde_json::Value;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -152,27 +153,6 @@ async fn small_organization(server: &MockServer) {
             .mount(server)
             .await;
     }
-}
-
-fn read(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
-}
-
-fn files_under(dir: &Path) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(at) = stack.pop() {
-        for entry in std::fs::read_dir(&at).unwrap() {
-            let entry = entry.unwrap().path();
-            if entry.is_dir() {
-                stack.push(entry);
-            } else {
-                found.insert(entry.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    found
 }
 
 fn len(value: &Value) -> usize {

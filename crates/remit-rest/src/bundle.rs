@@ -11,11 +11,6 @@ use serde_json::Value;
 
 use crate::error::CollectError;
 
-/// What is percent-encoded in a URL path segment or query value built from an id: everything
-/// but RFC 3986's unreserved characters (and `@`, allowed in a path segment).
-pub const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
-
 /// A collection being written: dropped without [`Staging::commit`], it leaves nothing.
 pub struct Staging {
     dir: tempfile::TempDir,

@@ -10,6 +10,29 @@ use serde_json::Value;
 
 use crate::error::CollectError;
 
+/// What is percent-encoded in a URL path segment or query value built from an id: everything
+/// but RFC 3986's unreserved characters (and `@`, allowed in a path segment).
+pub const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+
+/// `text` (an id, a page token) percent-encoded as one URL path segment or query value.
+pub fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// Runs `collection` on a runtime of its own, for callers without one (called from inside a
+/// tokio runtime it returns an error instead of blocking that runtime: await it there).
+pub fn block_on<T>(collection: impl Future<Output = Result<T, CollectError>>) -> Result<T, CollectError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(CollectError::Config("collect_blocking was called inside an async runtime: await collect".into()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CollectError::Config(format!("async runtime: {e}")))?;
+    runtime.block_on(collection)
+}
+
 /// How throttled calls (HTTP 429 and 503) are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -166,5 +189,17 @@ mod tests {
         assert_eq!(remote_error(google, "status"), (Some("PERMISSION_DENIED".into()), Some("denied".into())));
         assert_eq!(remote_error(google, "code"), (None, Some("denied".into())));
         assert_eq!(remote_error(b"<html>", "code"), (None, None));
+    }
+
+    #[test]
+    fn ids_are_encoded_as_one_segment() {
+        assert_eq!(encode("a/b c@d~e"), "a%2Fb%20c@d~e");
+        assert_eq!(encode("CiRh=="), "CiRh%3D%3D");
+    }
+
+    #[tokio::test]
+    async fn block_on_refuses_inside_a_runtime() {
+        let refused = block_on(async { Ok(()) });
+        assert!(matches!(refused, Err(CollectError::Config(_))));
     }
 }

@@ -14,6 +14,8 @@ pub mod bundle;
 mod error;
 pub mod http;
 mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 
 pub use error::CollectError;
