@@ -80,28 +80,12 @@ mod tests {
 
     use super::*;
 
-    fn keys() -> proptest::sample::Select<&'static str> {
-        proptest::sample::select(
-            &["name", "parent", "state", "displayName", "projectId", "directoryCustomerId", "labels"][..],
-        )
-    }
+    /// The keys the conversions look at.
+    const KEYS: &[&str] = &["name", "parent", "state", "displayName", "projectId", "directoryCustomerId", "labels"];
 
     /// Arbitrary JSON whose objects use the keys the conversions look at.
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
-        use proptest::prelude::*;
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| json!(n)),
-            "(projects|folders|organizations)?/?[a-z0-9/]{0,10}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(3, 32, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                proptest::collection::vec((keys(), inner), 0..6)
-                    .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
-            ]
-        })
+        remit_rest::testing::json_value(KEYS, "(projects|folders|organizations)?/?[a-z0-9/]{0,10}", 3, 32)
     }
 
     proptest::proptest! {

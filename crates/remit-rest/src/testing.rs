@@ -1,13 +1,38 @@
-//! Reading a written bundle back, for the collectors' tests (feature `testing`).
+//! Reading a written bundle back and arbitrary API answers, for the collectors' tests (feature
+//! `testing`).
 //!
-//! Why here: both collectors' tests check the files a collection wrote and their JSON; the
-//! helpers panic with the path, as a test wants, so they live behind a feature that only
-//! dev-dependencies turn on.
+//! Why here: both collectors' tests check the files a collection wrote and their JSON, and
+//! property-test their conversions of REST answers on arbitrary JSON; the helpers panic with the
+//! path, as a test wants, so they live behind a feature that only dev-dependencies turn on.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::{collections::BTreeSet, path::Path};
 
-use serde_json::Value;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// Arbitrary JSON (nested `depth` deep, about `size` nodes) whose objects use `keys` (those a
+/// conversion looks at) and whose strings match the regex `strings`.
+pub fn json_value(
+    keys: &'static [&'static str],
+    strings: &'static str,
+    depth: u32,
+    size: u32,
+) -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        strings.prop_map(Value::String),
+    ];
+    leaf.prop_recursive(depth, size, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((proptest::sample::select(keys), inner), 0..6)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
 
 /// The JSON of a written file (panics with the path when it is missing or not JSON).
 pub fn read_json(path: &Path) -> Value {
