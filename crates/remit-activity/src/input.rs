@@ -358,6 +358,8 @@ fn read_document(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     fn positions(text: &str) -> (Vec<(Position, bool)>, Walked) {
@@ -386,6 +388,46 @@ mod tests {
         assert_eq!(seen.len(), 1);
         assert!(!walked.complete);
         assert_eq!(walked.issues[0].record, Some(1));
+    }
+
+    /// Records and issues per file, to check the order and the unreadable files.
+    #[derive(Debug, Default, PartialEq)]
+    struct Seen {
+        locations: Vec<String>,
+        issues: Vec<Issue>,
+        complete: bool,
+    }
+
+    impl LogRead for Seen {
+        fn merge_read(&mut self, other: Seen) {
+            self.locations.extend(other.locations);
+            self.issues.extend(other.issues);
+            self.complete &= other.complete;
+        }
+        fn unreadable(issue: Issue) -> Seen {
+            Seen { locations: Vec::new(), issues: vec![issue], complete: false }
+        }
+    }
+
+    fn seen(location: &str, _bytes: &[u8]) -> Seen {
+        Seen { locations: vec![location.to_owned()], issues: Vec::new(), complete: true }
+    }
+
+    #[test]
+    fn many_files_merge_in_the_order_given_and_a_missing_one_is_an_issue() {
+        let inputs: Vec<Input> = (0..20).map(|i| Input { location: format!("f{i}"), bytes: Vec::new() }).collect();
+        let read = read_files(&inputs, seen);
+        let order: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+        assert_eq!(read.locations, order);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, b"[]").unwrap();
+        let missing = dir.path().join("missing.json");
+        let read = read_paths(&[path, missing.clone()], seen);
+        assert_eq!(read.locations.len(), 1);
+        assert!(!read.complete);
+        assert_eq!(read.issues[0].location, missing.display().to_string());
+        assert!(read.issues[0].message.starts_with("cannot be read: "), "{}", read.issues[0]);
     }
 
     #[test]
