@@ -657,13 +657,18 @@ function permissionsPivot(rows) {
  * Azure and Google Cloud entitlements: each grant's action (or pattern, with what it subtracts)
  * on a scope and everything under it, eligible (PIM) grants marked, conditions shown.
  */
-function entitlementsTable(rows) {
+function entitlementsTable(rows, all = false) {
   if (!rows.length) return empty("No entitlements.");
   const eligible = rows.filter((e) => e.eligible).length;
-  return [
+  const shown = all ? rows : rows.slice(0, ENTITLEMENT_ROWS);
+  const wrap = h("div");
+  const more = rows.length > shown.length
+    ? h("button", { type: "button", class: "link", onclick: () => fill(wrap, entitlementsTable(rows, true)) }, `Show all ${num(rows.length)} entitlements`)
+    : null;
+  fill(wrap, [
     h("p", { class: "muted" }, `${num(rows.length)} entitlements: ${num(rows.length - eligible)} standing, ${num(eligible)} eligible (just-in-time).`),
     table([{ label: "Action" }, { label: "Plane" }, { label: "Resource or scope" }, { label: "Decision" }, { label: "Via" }],
-      rows.slice(0, 500).map((e) => [
+      shown.map((e) => [
         h("span", { class: "mono wrap" }, text(e.action), (e.except || []).length ? h("div", { class: "muted" }, `except ${e.except.join(", ")}`) : null),
         e.dataPlane ? "data" : "control",
         h("span", { class: "mono wrap" }, text(e.resource)),
@@ -672,8 +677,12 @@ function entitlementsTable(rows) {
         h("span", { class: "wrap" }, text(e.path)),
       ]),
       { caption: "Entitlements", cls: "compact" }),
-  ];
+    more,
+  ]);
+  return wrap;
 }
+
+const ENTITLEMENT_ROWS = 40;
 
 /** The permission rows of an identity answer (the contract's `permissions`). */
 function perms(d) {

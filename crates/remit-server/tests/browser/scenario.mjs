@@ -174,8 +174,9 @@ try {
 
   await step("search finds a principal", async () => {
     // The subject: the first principal of a privilege-escalation finding (it has a path to draw).
-    const esc = await apiGet("/api/findings?kind=privilege-escalation&limit=1");
-    const pick = esc.items?.[0]?.principals?.[0];
+    // An AWS principal's (the demo spans three clouds; this page's permissions pivot is AWS's).
+    const esc = await apiGet("/api/findings?kind=privilege-escalation&limit=1000");
+    const pick = (esc.items || []).filter((f) => f.cloud === "aws").map((f) => f.principals?.[0]).find(Boolean);
     if (pick) {
       subject = typeof pick === "string" ? pick : pick.arn;
     } else {
@@ -201,6 +202,21 @@ try {
     assert(await count("svg.graph .node") >= 2, "no escalation graph (fewer than two nodes)");
     assert(await count("svg.graph path.edge") >= 1, "the escalation graph has no edge");
     await shot("identity");
+  });
+
+  await step("an Azure and a Google Cloud identity list their entitlements", async () => {
+    const all = await apiGet("/api/principals?limit=1000");
+    for (const cloud of ["azure", "gcp"]) {
+      const who = (all.items || []).find((p) => p.cloud === cloud && Number(p.actions) > 0);
+      assert(who, `no ${cloud} principal with entitlements in the demo`);
+      await page.goto(`${url}/#/identity/${encodeURIComponent(who.arn)}`);
+      await ready("identity");
+      const rows = await count("section[aria-labelledby='card-entitlements'] tbody tr");
+      assert(rows >= 1, `the ${cloud} identity ${who.arn} lists no entitlement`);
+      await shot(`identity-${cloud}`);
+    }
+    await page.goto(`${url}/#/identity/${encodeURIComponent(subject)}`);
+    await ready("identity");
   });
 
   await step("explain a decision", async () => {
