@@ -490,7 +490,7 @@ fn privilege_summary(analysis: &AzureAnalysis, id: &str) -> String {
 /// Standing holders of `action` on `resource` (allowed or conditional), except `skip`.
 fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<(String, Truth, Vec<String>)> {
     let mut out = Vec::new();
-    for p in analysis.principals() {
+    for p in analysis.candidates(resource) {
         let decision = analysis.decide_request(&Request {
             principal: p.id.clone(),
             action: action.to_owned(),
