@@ -490,7 +490,7 @@ fn privilege_summary(analysis: &AzureAnalysis, id: &str) -> String {
 /// Standing holders of `action` on `resource` (allowed or conditional), except `skip`.
 fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<(String, Truth, Vec<String>)> {
     let mut out = Vec::new();
-    for p in analysis.candidates(resource) {
+    for p in analysis.candidates(action, false, resource) {
         let decision = analysis.decide_request(&Request {
             principal: p.id.clone(),
             action: action.to_owned(),
@@ -1002,6 +1002,9 @@ fn guests(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
 /// (<https://learn.microsoft.com/azure/storage/common/storage-account-keys-manage>).
 fn key_listing(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A holder of a subscription's keys holds most of its storage accounts': its summary is
+    // written once.
+    let mut summaries: BTreeMap<String, String> = BTreeMap::new();
     for resource in &analysis.environment().resources {
         let Some((_, action)) = KEY_LISTING.iter().find(|(t, _)| t.eq_ignore_ascii_case(&resource.resource_type))
         else {
@@ -1030,7 +1033,12 @@ fn key_listing(analysis: &AzureAnalysis, admins: &Admins) -> Vec<Finding> {
                         statement: None,
                         effect: Some("Allow".to_owned()),
                         conditions: Vec::new(),
-                        detail: Some(privilege_summary(analysis, &holder)),
+                        detail: Some(
+                            summaries
+                                .entry(holder.clone())
+                                .or_insert_with(|| privilege_summary(analysis, &holder))
+                                .clone(),
+                        ),
                     }],
                     path: Vec::new(),
                     remediation: "Use Entra ID data roles (Storage Blob Data Reader, for example) instead of keys, disable shared-key access where possible, and remove the key-listing action from the principal's roles.".to_owned(),
