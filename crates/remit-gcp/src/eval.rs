@@ -920,6 +920,32 @@ impl Engine {
         out
     }
 
+    /// The nodes whose own allow policy binds a role including one of `permissions` to a
+    /// member that names, or may name, the principal (conditions not read). A decision on a
+    /// resource none of whose ancestors is among them has no grant: it is denied by default
+    /// (<https://cloud.google.com/iam/docs/policy-evaluation>), whatever its deny policies say.
+    pub fn nodes_binding(&self, facts: &SubjectFacts, permissions: &[&str]) -> HashSet<&str> {
+        let mut places: Vec<Place> = self.bound.others.clone();
+        for key in subject_keys(facts) {
+            places.extend(self.bound.keyed.get(&key).into_iter().flatten().copied());
+        }
+        let mut out = HashSet::new();
+        for (ni, bi, pi) in places {
+            let Some(id) = self.bound.nodes.get(ni) else { continue };
+            if out.contains(id.as_str()) {
+                continue;
+            }
+            let Some((binding, members)) = self.nodes.get(id).and_then(|n| n.bindings.get(bi)) else { continue };
+            if !permissions.iter().any(|p| self.role_grants(&binding.role, p)) {
+                continue;
+            }
+            if members.get(pi).is_some_and(|m| !matches!(matches(m, facts), Match::No)) {
+                out.insert(id.as_str());
+            }
+        }
+        out
+    }
+
     /// The nodes whose deny policies bear on a grant at `node`: those at or above it (they
     /// deny there), and those below it (they carve exceptions out of it). Only nodes with deny
     /// policies are returned.
