@@ -27,8 +27,8 @@ fi
 bundle="$work/estate-$seed"
 
 cd "$root"
-cargo build --release -p remit-estate --benches
-bench="$(cargo bench -p remit-estate --bench estate --no-run --message-format=json 2>/dev/null \
+cargo build --release -p remit-estate --bench estate
+bench="$(cargo build --release -p remit-estate --bench estate --message-format=json 2>/dev/null \
     | python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
