@@ -316,7 +316,14 @@ fn phase(
     result: String,
 ) -> Phase {
     let (wall, cpu_ms, peak_mib) = measured;
-    Phase { cloud, name, wall, cpu_ms, peak_mib, result, extra: Value::Null }
+    let measured = Phase { cloud, name, wall, cpu_ms, peak_mib, result, extra: Value::Null };
+    progress(&measured);
+    measured
+}
+
+/// Each phase on stderr as soon as it is measured (a slow run shows where it is).
+fn progress(p: &Phase) {
+    eprintln!("{} {}: {:.3} s, {}", p.cloud, p.name, p.wall.as_secs_f64(), p.result);
 }
 
 fn latency_phases(
@@ -328,7 +335,7 @@ fn latency_phases(
     let total_why: Duration = why.iter().sum();
     let (who_p50, who_p99) = percentiles(who);
     let (why_p50, why_p99) = percentiles(why);
-    vec![
+    let measured = vec![
         Phase {
             cloud,
             name: "who-can",
@@ -353,7 +360,9 @@ fn latency_phases(
             ),
             extra: json!({"questions": questions.len(), "p50_ms": why_p50, "p99_ms": why_p99, "allowed": allowed}),
         },
-    ]
+    ];
+    measured.iter().for_each(progress);
+    measured
 }
 
 fn azure(bundle: &Path, options: &Options, phases: &mut Vec<Phase>, sizes: &mut serde_json::Map<String, Value>) {
