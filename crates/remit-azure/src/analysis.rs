@@ -156,9 +156,15 @@ pub struct AzureAnalysis {
     roles: HashMap<String, usize>,
     grants: HashMap<String, Vec<Arc<Grant>>>,
     all_grants: Vec<Arc<Grant>>,
+    /// Canonical scope → the grants made there.
+    granted_at: HashMap<String, Vec<Arc<Grant>>>,
     parents: HashMap<String, Vec<String>>,
+    /// Group (lowercase object id) → its direct members (lowercase object ids).
+    children: HashMap<String, Vec<String>>,
     principals: Vec<Arc<Principal>>,
     by_id: HashMap<String, usize>,
+    /// The places in `principals` of those whose object id is not lowercase.
+    mixed_case: Vec<usize>,
 }
 
 impl AzureAnalysis {
@@ -212,14 +218,34 @@ impl AzureAnalysis {
         for g in &all_grants {
             grants.entry(g.principal_id.clone()).or_default().push(g.clone());
         }
+        let mut granted_at: HashMap<String, Vec<Arc<Grant>>> = HashMap::new();
+        for g in &all_grants {
+            granted_at.entry(g.scope_key.clone()).or_default().push(g.clone());
+        }
         let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
         for (group, members) in &env.group_members {
             for m in members {
                 parents.entry(m.id.clone()).or_default().push(group.clone());
+                children.entry(group.to_ascii_lowercase()).or_default().push(m.id.to_ascii_lowercase());
             }
         }
         let (principals, by_id) = build_principals(&env, &all_grants);
-        AzureAnalysis { env, hierarchy, roles, grants, all_grants, parents, principals, by_id }
+        let mixed_case =
+            (0..principals.len()).filter(|&i| principals[i].id.bytes().any(|b| b.is_ascii_uppercase())).collect();
+        AzureAnalysis {
+            env,
+            hierarchy,
+            roles,
+            grants,
+            all_grants,
+            granted_at,
+            parents,
+            children,
+            principals,
+            by_id,
+            mixed_case,
+        }
     }
 
     /// The environment as read.
@@ -288,6 +314,52 @@ impl AzureAnalysis {
     /// principals named by assignments but absent from the directory export (incomplete).
     pub fn principals(&self) -> &[Arc<Principal>] {
         &self.principals
+    }
+
+    /// The principals that may hold a grant of `action` (in the plane given) applying to
+    /// `resource`: those granted a role including the action at the resource or an ancestor
+    /// scope, and every member, transitively, of a group granted so; in the order of
+    /// [`Self::principals`]. Any other principal is denied by default
+    /// (<https://learn.microsoft.com/azure/role-based-access-control/overview#how-azure-rbac-determines-if-a-user-has-access-to-a-resource>):
+    /// who-can and the risk rules decide these only. Conditions are not read and ids are
+    /// compared case-insensitively, so the list may hold more than those a decision allows,
+    /// never fewer.
+    pub fn candidates(&self, action: &str, data_plane: bool, resource: &str) -> Vec<&Arc<Principal>> {
+        let mut includes: HashMap<&str, bool> = HashMap::new();
+        let mut queue: Vec<String> = Vec::new();
+        for scope in self.hierarchy.ancestors(resource) {
+            for grant in self.granted_at.get(&scope).into_iter().flatten() {
+                let included = *includes.entry(grant.role_guid.as_str()).or_insert_with(|| {
+                    self.role(&grant.role_guid)
+                        .is_some_and(|role| role.permissions.iter().any(|b| b.grants(action, data_plane)))
+                });
+                if included {
+                    queue.push(grant.principal_id.to_ascii_lowercase());
+                }
+            }
+        }
+        let mut queue: Vec<&str> = queue.iter().map(String::as_str).collect();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut marked = vec![false; self.principals.len()];
+        while let Some(id) = queue.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(&i) = self.by_id.get(id) {
+                marked[i] = true;
+            }
+            queue.extend(self.children.get(id).into_iter().flatten().map(String::as_str));
+        }
+        // Principals whose id is not lowercase (never so in an az or Graph export) are looked up
+        // by their lowercase id.
+        for &i in &self.mixed_case {
+            if let Some(p) = self.principals.get(i)
+                && !marked[i]
+            {
+                marked[i] = seen.contains(p.id.to_ascii_lowercase().as_str());
+            }
+        }
+        self.principals.iter().zip(marked).filter(|(_, m)| *m).map(|(p, _)| p).collect()
     }
 
     /// A principal by object id.
@@ -412,7 +484,7 @@ impl AzureAnalysis {
         }
         self.check_resource(resource)?;
         let mut holders = Vec::new();
-        for principal in &self.principals {
+        for principal in self.candidates(action, data_plane, resource) {
             let request = Request {
                 principal: principal.id.clone(),
                 action: action.to_owned(),

@@ -513,7 +513,7 @@ impl Holding {
 /// Standing holders of `action` on `resource` (allowed or conditional).
 fn holders(analysis: &AzureAnalysis, action: &str, resource: &str) -> Vec<Holding> {
     let mut out = Vec::new();
-    for p in analysis.principals() {
+    for p in analysis.candidates(action, false, resource) {
         let decision = analysis.decide_request(&Request {
             principal: p.id.clone(),
             action: action.to_owned(),

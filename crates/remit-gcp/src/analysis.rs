@@ -6,7 +6,7 @@
 //! (emails, service accounts and their keys, workforce identities, group memberships).
 
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::Arc,
 };
 
@@ -37,6 +37,8 @@ pub struct GcpAnalysis {
     engine: Engine,
     principals: Vec<Arc<Principal>>,
     members: Vec<Member>,
+    /// Member string → its place in `principals` (and `members`).
+    by_id: HashMap<String, usize>,
 }
 
 impl GcpAnalysis {
@@ -54,7 +56,11 @@ impl GcpAnalysis {
     fn build(env: GcpEnvironment, time: Option<i64>) -> Self {
         let engine = Engine::new(env, time);
         let (members, principals) = collect_principals(&engine);
-        GcpAnalysis { engine, principals, members }
+        let mut by_id = HashMap::with_capacity(principals.len());
+        for (i, p) in principals.iter().enumerate() {
+            by_id.entry(p.id.clone()).or_insert(i);
+        }
+        GcpAnalysis { engine, principals, members, by_id }
     }
 
     /// The evaluation time, when given.
@@ -107,14 +113,16 @@ impl GcpAnalysis {
                 && (p.id.split_once(':').is_some_and(|(_, e)| e == lower)
                     || p.id.ends_with(&format!("/subject/{lower}")))
         };
-        self.principals.iter().find(|p| p.id == canonical).or_else(|| self.principals.iter().find(by_email))
+        self.by_id
+            .get(&canonical)
+            .and_then(|&i| self.principals.get(i))
+            .or_else(|| self.principals.iter().find(by_email))
     }
 
     fn member_of(&self, principal: &Principal) -> Member {
-        self.principals
-            .iter()
-            .position(|p| p.id == principal.id)
-            .and_then(|i| self.members.get(i).cloned())
+        self.by_id
+            .get(&principal.id)
+            .and_then(|&i| self.members.get(i).cloned())
             .unwrap_or_else(|| Member::parse(&principal.id))
     }
 

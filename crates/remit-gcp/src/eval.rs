@@ -129,6 +129,55 @@ pub struct Engine {
     missing_roles: HashSet<String>,
     /// Children of each node.
     children: HashMap<String, Vec<String>>,
+    /// Where each member is bound.
+    bound: MemberIndex,
+}
+
+/// A place a member is written: (node, in the order of [`MemberIndex::nodes`]; binding, in the
+/// node's list; position, in the binding's members).
+type Place = (usize, usize, usize);
+
+/// Where members are bound, so that a principal's bindings are found without matching it
+/// against every member of the organization.
+///
+/// A user, group or service-account member (`user:`, `group:`, `serviceAccount:`) names one
+/// principal: it matches only the principal it is, a member of the group it is, or the service
+/// account whose unique id it is ([`matches`]). Those are looked up by the principal's own
+/// member, groups and unique id; every other member (everyone, domains, pools, convenience
+/// values) is matched for every principal, as before.
+#[derive(Debug, Default)]
+struct MemberIndex {
+    /// Node ids, sorted (the order [`Engine::all_grants`] lists grants in).
+    nodes: Vec<String>,
+    /// Each user, group or service-account member → where it is written.
+    keyed: HashMap<Member, Vec<Place>>,
+    /// Where every other member is written.
+    others: Vec<Place>,
+    /// The unconditional basic-role bindings on projects' own policies (for Cloud Storage's
+    /// convenience values): the role and the project.
+    basic: Vec<(BasicRole, Option<String>)>,
+    /// Each user, group or service-account member → the basic bindings naming it.
+    basic_keyed: HashMap<Member, Vec<usize>>,
+    /// The other members of basic bindings (convenience values excluded): binding, member.
+    basic_others: Vec<(usize, Member)>,
+}
+
+/// True for the members that name one principal (see [`MemberIndex`]).
+fn is_keyed(member: &Member) -> bool {
+    matches!(member, Member::User(_) | Member::Group(_) | Member::ServiceAccount(_))
+}
+
+/// The keyed members that may match the principal `facts` describes: itself, its groups, and
+/// (a service account) its unique id.
+fn subject_keys(facts: &SubjectFacts) -> Vec<Member> {
+    let mut keys: Vec<Member> = facts.groups.keys().map(|g| Member::Group(g.clone())).collect();
+    if let Some(subject) = facts.member.as_ref().filter(|m| is_keyed(m)) {
+        keys.push(subject.clone());
+        if let (Member::ServiceAccount(_), Some(uid)) = (subject, &facts.unique_id) {
+            keys.push(Member::ServiceAccount(uid.clone()));
+        }
+    }
+    keys
 }
 
 impl Engine {
@@ -146,6 +195,7 @@ impl Engine {
             time,
             missing_roles: HashSet::new(),
             children: HashMap::new(),
+            bound: MemberIndex::default(),
         };
         engine.index();
         engine
@@ -466,6 +516,44 @@ impl Engine {
         }
         self.env = env;
         self.effective_tags();
+        self.index_members();
+    }
+
+    /// Builds [`MemberIndex`] from the nodes' bindings.
+    fn index_members(&mut self) {
+        let mut index = MemberIndex::default();
+        let mut ids: Vec<&String> = self.nodes.keys().collect();
+        ids.sort();
+        for (ni, id) in ids.iter().enumerate() {
+            let Some(node) = self.nodes.get(*id) else { continue };
+            for (bi, (binding, members)) in node.bindings.iter().enumerate() {
+                for (pi, member) in members.iter().enumerate() {
+                    match is_keyed(member) {
+                        true => index.keyed.entry(member.clone()).or_default().push((ni, bi, pi)),
+                        false => index.others.push((ni, bi, pi)),
+                    }
+                }
+                let role = match binding.role.as_str() {
+                    "roles/owner" => BasicRole::Owner,
+                    "roles/editor" => BasicRole::Editor,
+                    "roles/viewer" => BasicRole::Viewer,
+                    _ => continue,
+                };
+                if !node.id.starts_with("projects/") || binding.condition.is_some() {
+                    continue;
+                }
+                let b = index.basic.len();
+                index.basic.push((role, node.project.clone()));
+                for member in members.iter().filter(|m| !matches!(m, Member::ProjectRole(..))) {
+                    match is_keyed(member) {
+                        true => index.basic_keyed.entry(member.clone()).or_default().push(b),
+                        false => index.basic_others.push((b, member.clone())),
+                    }
+                }
+            }
+        }
+        index.nodes = ids.into_iter().cloned().collect();
+        self.bound = index;
     }
 
     /// The canonical id of a non-hierarchy resource's full name (Cloud Storage buckets are
@@ -559,26 +647,24 @@ impl Engine {
                 }
             }
         }
-        // Basic roles on each project's own policy, for Cloud Storage's convenience values.
+        // Basic roles on each project's own policy, for Cloud Storage's convenience values: the
+        // bindings naming the principal, looked up by its keys, and those whose other members
+        // match it.
+        let mut named: HashSet<usize> = HashSet::new();
+        for key in subject_keys(&facts) {
+            named.extend(self.bound.basic_keyed.get(&key).into_iter().flatten().copied());
+        }
+        for (b, member) in &self.bound.basic_others {
+            if !named.contains(b) && matches!(matches(member, &facts), Match::Yes(_)) {
+                named.insert(*b);
+            }
+        }
         let mut basic = HashSet::new();
-        for node in self.nodes.values().filter(|n| n.id.starts_with("projects/")) {
-            for (binding, members) in node.bindings.iter().filter(|(b, _)| b.condition.is_none()) {
-                let role = match binding.role.as_str() {
-                    "roles/owner" => BasicRole::Owner,
-                    "roles/editor" => BasicRole::Editor,
-                    "roles/viewer" => BasicRole::Viewer,
-                    _ => continue,
-                };
-                let named = members
-                    .iter()
-                    .filter(|m| !matches!(m, Member::ProjectRole(..)))
-                    .any(|m| matches!(matches(m, &facts), Match::Yes(_)));
-                if named && let Some(project) = &node.project {
-                    basic.insert((role, project.clone()));
-                    if let Some(n) = self.project_numbers.get(project) {
-                        basic.insert((role, n.clone()));
-                    }
-                }
+        for b in named {
+            let Some((role, Some(project))) = self.bound.basic.get(b) else { continue };
+            basic.insert((*role, project.clone()));
+            if let Some(n) = self.project_numbers.get(project) {
+                basic.insert((*role, n.clone()));
             }
         }
         facts.basic_roles = basic;
@@ -664,52 +750,66 @@ impl Engine {
             {
                 continue;
             }
-            // The member that names the principal most specifically: a direct or group match
-            // before one naming everyone, and any match before an undecidable one.
-            let mut found: Option<(String, Vec<String>, Option<String>)> = None;
-            let mut found_rank = u8::MAX;
-            for (written, member) in binding.members.iter().zip(members) {
-                let (rank, candidate) = match matches(member, facts) {
-                    Match::Yes(groups) if !member.is_broad() => (0, (written.clone(), groups, None)),
-                    Match::Yes(groups) => (1, (written.clone(), groups, None)),
-                    Match::Unknown(reason) => (2, (written.clone(), Vec::new(), Some(reason))),
-                    Match::No => continue,
-                };
-                if rank < found_rank {
-                    found_rank = rank;
-                    found = Some(candidate);
-                }
-            }
-            let Some((member, groups, unknown_member)) = found else { continue };
-            let mut conditions = Vec::new();
-            if let Some(reason) = unknown_member {
-                conditions.push(Condition {
-                    source: Arc::from(format!("member {member} of {} on {}", binding.role, node.id)),
-                    expression: Arc::from(reason),
-                    on_deny: false,
-                });
-            }
-            if let Some(c) = &binding.condition {
-                match cel::evaluate(&c.expression, cx) {
-                    Truth::False => continue,
-                    Truth::True => {}
-                    Truth::Unknown => conditions.push(Condition {
-                        source: Arc::from(format!("{} on {} (condition \"{}\")", binding.role, node.id, c.title)),
-                        expression: Arc::from(c.expression.as_str()),
-                        on_deny: false,
-                    }),
-                }
-            }
-            out.push(Grant {
-                node: node.id.clone(),
-                role: binding.role.clone(),
-                member,
-                groups,
-                conditions,
-                source: node.policy_source.clone().unwrap_or_default(),
-            });
+            out.extend(self.binding_grant(facts, node, binding, members, 0..members.len(), cx));
         }
         out
+    }
+
+    /// The grant of one binding to the principal, matching the members at `positions` only (in
+    /// increasing order; the others are known not to match).
+    fn binding_grant(
+        &self,
+        facts: &SubjectFacts,
+        node: &Node,
+        binding: &Binding,
+        members: &[Member],
+        positions: impl Iterator<Item = usize>,
+        cx: &Context,
+    ) -> Option<Grant> {
+        // The member that names the principal most specifically: a direct or group match
+        // before one naming everyone, and any match before an undecidable one.
+        let mut found: Option<(String, Vec<String>, Option<String>)> = None;
+        let mut found_rank = u8::MAX;
+        for (written, member) in positions.filter_map(|i| binding.members.get(i).zip(members.get(i))) {
+            let (rank, candidate) = match matches(member, facts) {
+                Match::Yes(groups) if !member.is_broad() => (0, (written.clone(), groups, None)),
+                Match::Yes(groups) => (1, (written.clone(), groups, None)),
+                Match::Unknown(reason) => (2, (written.clone(), Vec::new(), Some(reason))),
+                Match::No => continue,
+            };
+            if rank < found_rank {
+                found_rank = rank;
+                found = Some(candidate);
+            }
+        }
+        let (member, groups, unknown_member) = found?;
+        let mut conditions = Vec::new();
+        if let Some(reason) = unknown_member {
+            conditions.push(Condition {
+                source: Arc::from(format!("member {member} of {} on {}", binding.role, node.id)),
+                expression: Arc::from(reason),
+                on_deny: false,
+            });
+        }
+        if let Some(c) = &binding.condition {
+            match cel::evaluate(&c.expression, cx) {
+                Truth::False => return None,
+                Truth::True => {}
+                Truth::Unknown => conditions.push(Condition {
+                    source: Arc::from(format!("{} on {} (condition \"{}\")", binding.role, node.id, c.title)),
+                    expression: Arc::from(c.expression.as_str()),
+                    on_deny: false,
+                }),
+            }
+        }
+        Some(Grant {
+            node: node.id.clone(),
+            role: binding.role.clone(),
+            member,
+            groups,
+            conditions,
+            source: node.policy_source.clone().unwrap_or_default(),
+        })
     }
 
     /// Decides `permission` on `resource` (a canonical id) for the principal `facts`
@@ -802,9 +902,48 @@ impl Engine {
     /// resource (a grant covers the node and everything under it).
     pub fn all_grants(&self, facts: &SubjectFacts) -> Vec<Grant> {
         let cx = self.context(None);
-        let mut ids: Vec<&String> = self.nodes.keys().collect();
-        ids.sort();
-        ids.into_iter().filter_map(|id| self.nodes.get(id)).flat_map(|n| self.grants_at(facts, None, n, &cx)).collect()
+        // The places that may name the principal, in node, binding and member order: each
+        // binding's are matched as `grants_at` would match them all (the others cannot match).
+        let mut places: Vec<Place> = self.bound.others.clone();
+        for key in subject_keys(facts) {
+            places.extend(self.bound.keyed.get(&key).into_iter().flatten().copied());
+        }
+        places.sort_unstable();
+        places.dedup();
+        let mut out = Vec::new();
+        for run in places.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (ni, bi, _) = run[0];
+            let Some(node) = self.bound.nodes.get(ni).and_then(|id| self.nodes.get(id)) else { continue };
+            let Some((binding, members)) = node.bindings.get(bi) else { continue };
+            out.extend(self.binding_grant(facts, node, binding, members, run.iter().map(|p| p.2), &cx));
+        }
+        out
+    }
+
+    /// The nodes whose own allow policy binds a role including one of `permissions` to a
+    /// member that names, or may name, the principal (conditions not read). A decision on a
+    /// resource none of whose ancestors is among them has no grant: it is denied by default
+    /// (<https://cloud.google.com/iam/docs/policy-evaluation>), whatever its deny policies say.
+    pub fn nodes_binding(&self, facts: &SubjectFacts, permissions: &[&str]) -> HashSet<&str> {
+        let mut places: Vec<Place> = self.bound.others.clone();
+        for key in subject_keys(facts) {
+            places.extend(self.bound.keyed.get(&key).into_iter().flatten().copied());
+        }
+        let mut out = HashSet::new();
+        for (ni, bi, pi) in places {
+            let Some(id) = self.bound.nodes.get(ni) else { continue };
+            if out.contains(id.as_str()) {
+                continue;
+            }
+            let Some((binding, members)) = self.nodes.get(id).and_then(|n| n.bindings.get(bi)) else { continue };
+            if !permissions.iter().any(|p| self.role_grants(&binding.role, p)) {
+                continue;
+            }
+            if members.get(pi).is_some_and(|m| !matches!(matches(m, facts), Match::No)) {
+                out.insert(id.as_str());
+            }
+        }
+        out
     }
 
     /// The nodes whose deny policies bear on a grant at `node`: those at or above it (they

@@ -142,9 +142,21 @@ fn set_iam_policy(node: &str) -> &'static str {
 /// (https://github.com/RhinoSecurityLabs/GCP-IAM-Privilege-Escalation).
 fn admin_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
+    let set_policy = [set_iam_policy("organizations/"), set_iam_policy("folders/"), set_iam_policy("projects/")];
     for (id, _, _, facts) in &ctx.principals {
         let mut held: Vec<(String, Decision)> = Vec::new();
+        // Only nodes under one binding a role that may set a policy to the principal can be
+        // held: the others are denied without a decision.
+        let binding = ctx.engine.nodes_binding(facts, &set_policy);
+        if binding.is_empty() {
+            continue;
+        }
         for node in &ctx.containers {
+            if ctx.engine.node(node).is_some()
+                && !ctx.engine.ancestry(node).iter().any(|n| binding.contains(n.id.as_str()))
+            {
+                continue;
+            }
             let d = ctx.engine.decide(facts, set_iam_policy(node), node);
             if !matches!(d.verdict, Verdict::Denied) {
                 held.push((node.clone(), d));
