@@ -492,10 +492,12 @@ pub(crate) fn rightsize_cmd(
     let analysis = crate::queries::load(env)?;
     let r = rightsize::rightsize(&analysis, principal, &rows, growth)?;
     let (kept, observed) = r.replay_counts();
+    let person = crate::estate::person_behind(env, &analysis, principal);
     match format {
         RightsizeFormat::Json => {
             let doc = json!({
                 "principal": principal,
+                "person": person,
                 "window": {"start": format_time(window.start), "end": format_time(window.end), "days": days},
                 "policy": r.policy,
                 "replay": {"observed": observed, "stillAllowed": kept, "holds": r.replay_holds(),
@@ -508,6 +510,9 @@ pub(crate) fn rightsize_cmd(
         RightsizeFormat::Cli => print!("{}", rightsize::as_cli(&r)),
         RightsizeFormat::Terraform => print!("{}", rightsize::as_terraform(&r)),
         RightsizeFormat::Table => {
+            if let Some(person) = &person {
+                println!("{principal}: {person}");
+            }
             println!("{}", serde_json::to_string_pretty(&r.policy)?);
             println!(
                 "replay: {kept} of {observed} observed requests still allowed{}",

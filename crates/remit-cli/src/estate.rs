@@ -43,6 +43,29 @@ fn reported(estate: Result<Estate, remit_estate::EstateError>, env: &Path) -> an
     Ok(estate)
 }
 
+/// Who is behind an AWS principal, when the bundle has people: "the identity of NAME <EMAIL>"
+/// or "owned by NAME <EMAIL>", with the confidence and the rule (`None` without `people/`).
+pub(crate) fn person_behind(env: &Path, aws: &remit_aws_analysis::AwsAnalysis, principal: &str) -> Option<String> {
+    if !env.join("people").is_dir() {
+        return None;
+    }
+    let estate = Estate::load_beside(env, Some(aws), Parts::ALL).ok()?;
+    let directory = estate.people.as_ref()?;
+    let describe = |p: &remit_people::Person, l: &remit_people::Link, how: &str| {
+        format!(
+            "{how} {} <{}> ({} confidence: {})",
+            p.display_name,
+            p.key,
+            l.confidence.level.as_str(),
+            l.rule.as_str()
+        )
+    };
+    directory
+        .person_of(principal)
+        .map(|(p, l)| describe(p, l, "the identity of"))
+        .or_else(|| directory.owner_of(principal).map(|(p, l)| describe(p, l, "owned by")))
+}
+
 /// The ids of every principal of every cloud of the estate (AWS's probes left out).
 pub(crate) fn principal_ids(estate: &Estate) -> std::collections::HashSet<String> {
     let mut out = std::collections::HashSet::new();
