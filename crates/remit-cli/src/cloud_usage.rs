@@ -181,21 +181,7 @@ pub(crate) fn rightsize(
     let estate = crate::estate::load(env, Parts { aws: people, azure: true, gcp: true, people })?;
     let found = find(&estate, principal)?;
     let rows: Vec<UsageRow> = rt.block_on(store.usage(Some(&found.id)))?;
-    let person = estate.people.as_ref().and_then(|directory| {
-        let describe = |p: &remit_people::Person, l: &remit_people::Link, how: &str| {
-            format!(
-                "{how} {} <{}> ({} confidence: {})",
-                p.display_name,
-                p.key,
-                l.confidence.level.as_str(),
-                l.rule.as_str()
-            )
-        };
-        directory
-            .person_of(&found.id)
-            .map(|(p, l)| describe(p, l, "the identity of"))
-            .or_else(|| directory.owner_of(&found.id).map(|(p, l)| describe(p, l, "owned by")))
-    });
+    let person = estate.people.as_ref().and_then(|directory| crate::estate::describe_person(directory, &found.id));
     let short: String = found.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(40).collect();
     let (json_doc, cli, terraform) = match found.cloud {
         Cloud::Azure => {

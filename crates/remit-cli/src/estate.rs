@@ -50,7 +50,12 @@ pub(crate) fn person_behind(env: &Path, aws: &remit_aws_analysis::AwsAnalysis, p
         return None;
     }
     let estate = Estate::load_beside(env, Some(aws), Parts::ALL).ok()?;
-    let directory = estate.people.as_ref()?;
+    describe_person(estate.people.as_ref()?, principal)
+}
+
+/// "the identity of NAME <EMAIL>" or "owned by NAME <EMAIL>", with the confidence and the
+/// rule, for an identity of any cloud.
+pub(crate) fn describe_person(directory: &remit_people::Directory, identity: &str) -> Option<String> {
     let describe = |p: &remit_people::Person, l: &remit_people::Link, how: &str| {
         format!(
             "{how} {} <{}> ({} confidence: {})",
@@ -61,9 +66,9 @@ pub(crate) fn person_behind(env: &Path, aws: &remit_aws_analysis::AwsAnalysis, p
         )
     };
     directory
-        .person_of(principal)
+        .person_of(identity)
         .map(|(p, l)| describe(p, l, "the identity of"))
-        .or_else(|| directory.owner_of(principal).map(|(p, l)| describe(p, l, "owned by")))
+        .or_else(|| directory.owner_of(identity).map(|(p, l)| describe(p, l, "owned by")))
 }
 
 /// The ids of every principal of every cloud of the estate (AWS's probes left out).
