@@ -94,9 +94,12 @@ fn parts_for(cloud: Option<Cloud>) -> Parts {
     }
 }
 
-/// True when a who-can or explain about `resource` is not AWS's (the AWS printers answer it).
-pub(crate) fn handles_resource(resource: &str) -> bool {
-    matches!(route::resource_cloud(resource), Some(Cloud::Azure | Cloud::Gcp))
+/// True when a who-can or explain of `action` on `resource` is not AWS's (the AWS printers
+/// answer it): the resource's name says Azure or Google Cloud, or it says no cloud and the
+/// action's does (a bare bucket name with `storage.objects.get`: the estate says what to give).
+pub(crate) fn handles(action: &str, resource: &str) -> bool {
+    let cloud = route::resource_cloud(resource).or_else(|| route::action_cloud(action));
+    matches!(cloud, Some(Cloud::Azure | Cloud::Gcp))
 }
 
 /// True when a what-can about `principal` is not an AWS ARN's.

@@ -962,13 +962,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Creep { days, as_of, input } => {
             activity::creep(&env_of(&input)?, days, as_of.as_deref(), data_dir, input.format)
         }
-        Command::WhoCan { action, resource, input } if estate::handles_resource(&resource) => {
+        Command::WhoCan { action, resource, input } if estate::handles(&action, &resource) => {
             estate::who_can(&env_of(&input)?, &action, &resource, input.format)
         }
         Command::WhoCan { action, resource, input } => {
             queries::who_can(&env_of(&input)?, &action, &resource, input.format)
         }
-        Command::Explain { principal, action, resource, input } if estate::handles_resource(&resource) => {
+        Command::Explain { principal, action, resource, input } if estate::handles(&action, &resource) => {
             estate::explain(&env_of(&input)?, &principal, &action, &resource, input.format)
         }
         Command::Explain { principal, action, resource, input } => {
