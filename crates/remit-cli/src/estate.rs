@@ -205,29 +205,10 @@ pub(crate) fn what_can(env: &Path, principal: &str, format: Format) -> anyhow::R
     let estate = load(env, parts_for(route::principal_cloud(principal)))?;
     let answer = estate.what_can(principal)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&what_can_json(&answer))?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&remit_history::answers::what_can_any(&answer))?),
         Format::Table => print_what_can(&answer),
     }
     Ok(0)
-}
-
-fn what_can_json(answer: &WhatCan) -> Value {
-    match answer {
-        WhatCan::Entitlements { principal, entitlements } => {
-            remit_history::answers::entitlements(principal, entitlements)
-        }
-        WhatCan::Aws { principal, permissions, roles } => json!({
-            "principal": remit_history::answers::principal(principal),
-            "summary": remit_history::answers::permission_summary(permissions),
-            "permissions": remit_history::answers::what_can(&principal.id, permissions)["permissions"].clone(),
-            "roles": roles.iter().map(|(holder, permissions)| json!({
-                "role": holder.principal.id,
-                "via": holder.via.iter().map(remit_history::answers::step).collect::<Vec<_>>(),
-                "decision": holder.access.as_str(),
-                "summary": remit_history::answers::permission_summary(permissions),
-            })).collect::<Vec<_>>(),
-        }),
-    }
 }
 
 fn print_what_can(answer: &WhatCan) {
@@ -292,24 +273,7 @@ fn person_what_can(env: &Path, person: &str, format: Format) -> anyhow::Result<u
     let access = estate.person_access(person)?;
     match format {
         Format::Json => {
-            let out = json!({
-                "person": person_json(access.person),
-                "identities": access.identities.iter().map(|i| json!({
-                    "cloud": i.identity.cloud.as_str(),
-                    "id": i.identity.id,
-                    "name": i.identity.name,
-                    "kind": i.identity.kind.as_str(),
-                    "federated": i.federated,
-                    "link": link_json(i.link),
-                    "access": match &i.access {
-                        Ok(answer) => what_can_json(answer),
-                        Err(e) => json!({"error": e.to_string()}),
-                    },
-                })).collect::<Vec<_>>(),
-                "owns": access.owned.iter().map(|(identity, link)| json!({
-                    "cloud": identity.cloud.as_str(), "id": identity.id, "name": identity.name, "link": link_json(link),
-                })).collect::<Vec<_>>(),
-            });
+            let out = remit_history::answers::person_access(&access);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => {
@@ -357,29 +321,6 @@ fn person_what_can(env: &Path, person: &str, format: Format) -> anyhow::Result<u
     Ok(0)
 }
 
-fn person_json(p: &remit_people::Person) -> Value {
-    json!({
-        "key": p.key,
-        "name": p.display_name,
-        "emails": p.emails,
-        "department": p.department,
-        "title": p.title,
-        "manager": p.manager,
-        "employeeId": p.employee_id,
-        "leaver": p.is_leaver(),
-        "leaverReason": p.leaver_reason(),
-    })
-}
-
-fn link_json(link: &remit_people::Link) -> Value {
-    json!({
-        "confidence": link.confidence.level.as_str(),
-        "score": link.confidence.score,
-        "rule": link.rule.as_str(),
-        "reason": link.reason,
-    })
-}
-
 /// `remit people [QUERY]`: every person with their identities per cloud, or one person.
 pub(crate) fn people(env: &Path, query: Option<&str>, format: Format) -> anyhow::Result<u8> {
     if let Some(query) = query {
@@ -393,12 +334,12 @@ pub(crate) fn people(env: &Path, query: Option<&str>, format: Format) -> anyhow:
         Format::Json => {
             let out = json!({
                 "persons": directory.persons().iter().map(|p| {
-                    let mut v = person_json(p);
+                    let mut v = remit_history::answers::person(p);
                     v["identities"] = directory.identities_of(p).iter().map(|(i, l)| json!({
-                        "cloud": i.cloud.as_str(), "id": i.id, "name": i.name, "kind": i.kind.as_str(), "link": link_json(l),
+                        "cloud": i.cloud.as_str(), "id": i.id, "name": i.name, "kind": i.kind.as_str(), "link": remit_history::answers::link(l),
                     })).collect::<Vec<_>>().into();
                     v["owns"] = directory.owned_by(p).iter().map(|(i, l)| json!({
-                        "cloud": i.cloud.as_str(), "id": i.id, "name": i.name, "link": link_json(l),
+                        "cloud": i.cloud.as_str(), "id": i.id, "name": i.name, "link": remit_history::answers::link(l),
                     })).collect::<Vec<_>>().into();
                     v
                 }).collect::<Vec<_>>(),

@@ -96,30 +96,37 @@ impl Estate {
     }
 
     fn aws_what_can(&self, principal: &str) -> Result<WhatCan, CloudQueryError> {
-        let aws = self.aws.as_ref().ok_or(CloudQueryError::NotLoaded("AWS"))?;
-        if let Some(user_id) = principal.strip_prefix("arn:aws:identitystore:::user/") {
-            return identity_center_what_can(aws, principal, user_id);
-        }
-        let found = aws
-            .principals()
-            .find(|p| p.id == principal || p.name == principal)
-            .cloned()
-            .ok_or_else(|| CloudQueryError::UnknownPrincipal(principal.to_owned()))?;
-        let filter = WhatCanFilter::default();
-        // An Identity Center user holds nothing itself: its access is the roles it becomes.
-        let permissions = aws.what_can(&found.id, &filter).unwrap_or_default();
-        let roles = aws
-            .can_become_from(&found.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|holder| {
-                let permissions = aws.what_can(&holder.principal.id, &filter).unwrap_or_default();
-                (holder, permissions)
-            })
-            .collect();
-        Ok(WhatCan::Aws { principal: found, permissions, roles })
+        aws_what_can(self.aws.as_ref(), principal)
     }
+}
 
+/// What an AWS principal can do, from `aws` (the estate's own, or one kept beside it).
+fn aws_what_can(aws: Option<&remit_aws_analysis::AwsAnalysis>, principal: &str) -> Result<WhatCan, CloudQueryError> {
+    let aws = aws.ok_or(CloudQueryError::NotLoaded("AWS"))?;
+    if let Some(user_id) = principal.strip_prefix("arn:aws:identitystore:::user/") {
+        return identity_center_what_can(aws, principal, user_id);
+    }
+    let found = aws
+        .principals()
+        .find(|p| p.id == principal || p.name == principal)
+        .cloned()
+        .ok_or_else(|| CloudQueryError::UnknownPrincipal(principal.to_owned()))?;
+    let filter = WhatCanFilter::default();
+    // An Identity Center user holds nothing itself: its access is the roles it becomes.
+    let permissions = aws.what_can(&found.id, &filter).unwrap_or_default();
+    let roles = aws
+        .can_become_from(&found.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|holder| {
+            let permissions = aws.what_can(&holder.principal.id, &filter).unwrap_or_default();
+            (holder, permissions)
+        })
+        .collect();
+    Ok(WhatCan::Aws { principal: found, permissions, roles })
+}
+
+impl Estate {
     fn azure_what_can(&self, principal: &str) -> Result<WhatCan, CloudQueryError> {
         if self.azure.is_empty() {
             return Err(CloudQueryError::NotLoaded("Azure"));
@@ -211,6 +218,16 @@ impl Estate {
     /// What a person can do in every cloud: each identity linked to them, then each they reach
     /// through federation (SAML roles, workforce pool groups), with its access.
     pub fn person_access(&self, query: &str) -> Result<PersonAccess<'_>, CloudQueryError> {
+        self.person_access_beside(query, self.aws.as_ref())
+    }
+
+    /// [`Estate::person_access`], with AWS asked of `aws` (an analysis kept beside the estate,
+    /// as a snapshot loaded by the server keeps it).
+    pub fn person_access_beside(
+        &self,
+        query: &str,
+        aws: Option<&remit_aws_analysis::AwsAnalysis>,
+    ) -> Result<PersonAccess<'_>, CloudQueryError> {
         let people = self.people.as_ref().ok_or(CloudQueryError::NotLoaded("people"))?;
         let person = people.person(query).ok_or_else(|| CloudQueryError::UnknownPerson(query.to_owned()))?;
         let own = people.identities_of(person).into_iter().map(|(i, l)| (i, l, false));
@@ -219,7 +236,7 @@ impl Estate {
             .chain(federated)
             .map(|(identity, link, federated)| {
                 let access = match identity.cloud {
-                    Cloud::Aws => self.aws_what_can(&identity.id),
+                    Cloud::Aws => aws_what_can(aws, &identity.id),
                     Cloud::Azure => self.azure_what_can(&identity.id),
                     Cloud::Gcp => self.gcp_what_can(&identity.id),
                 };

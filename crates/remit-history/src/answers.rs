@@ -188,3 +188,70 @@ pub fn explanation(principal_found: &Principal, action: &str, resource: &str, ex
         "via": explained.via.iter().map(step).collect::<Vec<_>>(),
     })
 }
+
+/// What any principal can do: an AWS principal's permissions (and the roles it can become, each
+/// summarized), or an Azure or Google Cloud principal's entitlements.
+pub fn what_can_any(answer: &remit_estate::WhatCan) -> Value {
+    match answer {
+        remit_estate::WhatCan::Entitlements { principal: found, entitlements: list } => entitlements(found, list),
+        remit_estate::WhatCan::Aws { principal: found, permissions, roles } => json!({
+            "principal": principal(found),
+            "summary": permission_summary(permissions),
+            "permissions": what_can(&found.id, permissions)["permissions"].clone(),
+            "roles": roles.iter().map(|(holder, permissions)| json!({
+                "role": holder.principal.id,
+                "via": holder.via.iter().map(step).collect::<Vec<_>>(),
+                "decision": holder.access.as_str(),
+                "summary": permission_summary(permissions),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// A person, as the people directory knows them.
+pub fn person(p: &remit_people::Person) -> Value {
+    json!({
+        "key": p.key,
+        "name": p.display_name,
+        "emails": p.emails,
+        "department": p.department,
+        "title": p.title,
+        "manager": p.manager,
+        "employeeId": p.employee_id,
+        "leaver": p.is_leaver(),
+        "leaverReason": p.leaver_reason(),
+    })
+}
+
+/// Why an identity is a person's, with what confidence.
+pub fn link(link: &remit_people::Link) -> Value {
+    json!({
+        "confidence": link.confidence.level.as_str(),
+        "score": link.confidence.score,
+        "rule": link.rule.as_str(),
+        "reason": link.reason,
+    })
+}
+
+/// `what-can person:EMAIL`: every identity of the person, with why it is theirs and its access,
+/// and the machines they own.
+pub fn person_access(access: &remit_estate::PersonAccess<'_>) -> Value {
+    json!({
+        "person": person(access.person),
+        "identities": access.identities.iter().map(|i| json!({
+            "cloud": i.identity.cloud.as_str(),
+            "id": i.identity.id,
+            "name": i.identity.name,
+            "kind": i.identity.kind.as_str(),
+            "federated": i.federated,
+            "link": link(i.link),
+            "access": match &i.access {
+                Ok(answer) => what_can_any(answer),
+                Err(e) => json!({"error": e.to_string()}),
+            },
+        })).collect::<Vec<_>>(),
+        "owns": access.owned.iter().map(|(identity, l)| json!({
+            "cloud": identity.cloud.as_str(), "id": identity.id, "name": identity.name, "link": link(l),
+        })).collect::<Vec<_>>(),
+    })
+}

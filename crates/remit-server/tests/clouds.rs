@@ -93,6 +93,18 @@ async fn azure_and_google_cloud_answer_over_the_api() {
         findings["items"].as_array().unwrap().iter().filter_map(|f| f["cloud"].as_str()).collect();
     assert!(clouds.contains("azure") && clouds.contains("gcp"), "{clouds:?}");
 
+    // One person across both clouds, as the CLI's `what-can person:EMAIL` answers.
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("estate/people-ground-truth.json")).unwrap()).unwrap();
+    let email = truth["persons"][0]["email"].as_str().unwrap();
+    let person = get(format!("/api/what-can?principal={}", enc(&format!("person:{email}")))).await;
+    assert_eq!(person["person"]["key"], email, "{person}");
+    let clouds: std::collections::BTreeSet<&str> =
+        person["identities"].as_array().unwrap().iter().filter_map(|i| i["cloud"].as_str()).collect();
+    assert!(clouds.contains("azure"), "{person}");
+    let unknown = c.get("/api/what-can?principal=person%3Anobody%40nowhere.example", Auth::Session(&s)).await;
+    unknown.expect(400);
+
     // A name of no cloud is a JSON 400, not a 500.
     let bad = c.get("/api/who-can?action=x&resource=bucket", Auth::Session(&s)).await;
     bad.expect(400);

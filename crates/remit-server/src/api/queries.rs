@@ -83,7 +83,8 @@ pub(crate) async fn who_can(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct WhatCanQuery {
-    /// The principal's ARN.
+    /// The principal: an AWS ARN, an Entra object id or user principal name, a Google Cloud
+    /// member (`user:…`, `serviceAccount:…`), or `person:EMAIL` for one person in every cloud.
     principal: String,
     /// Only this service prefix.
     service: Option<String>,
@@ -100,6 +101,10 @@ pub(crate) async fn what_can(
     Query(at): Query<At>,
 ) -> Answer {
     on_snapshot(&state, &caller, &at, move |loaded| {
+        if let Some(person) = remit_estate::route::person_query(&q.principal) {
+            let access = loaded.estate.person_access_beside(person, Some(&loaded.analysis))?;
+            return Ok(remit_history::answers::person_access(&access));
+        }
         if !q.principal.starts_with("arn:") {
             return match loaded.estate.what_can(&q.principal)? {
                 remit_estate::WhatCan::Entitlements { principal, entitlements } => {
